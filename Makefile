@@ -1,0 +1,34 @@
+# One-command set-up: `make demo` and `make test` do everything on a new machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DISTS := protos engine cli gateway
+PROTO_SRC := $(wildcard protos/gpt_image/v1/*.proto)
+
+.PHONY: install demo test check proto clean
+
+install: $(STAMP)
+
+$(STAMP): requirements-dev.txt constraints.txt $(foreach d,$(DISTS),$(d)/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -r requirements-dev.txt $(foreach d,$(DISTS),-e ./$(d))
+	touch $(STAMP)
+
+proto: $(STAMP)
+	$(BIN)/python scripts/gen_protos.py
+
+check: $(STAMP)
+	$(BIN)/ruff check protos/src/gpt_image_protocol engine/src cli/src gateway/src tests bench scripts
+	$(BIN)/ruff format --check protos/src/gpt_image_protocol engine/src cli/src gateway/src
+	$(BIN)/mypy
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""The one registry of error codes every surface shares.
+
+Codes are append-only and never repurposed. Each maps to the gRPC status the
+engine uses when it raises the code, and a one-line meaning. The tree:
+
+    invalid input (INVALID_ARGUMENT / FAILED_PRECONDITION)
+        invalid_command, invalid_argument, unsupported_option, size/ref/body errors
+    missing setup (FAILED_PRECONDITION / NOT_FOUND)
+        api_key_missing, auth_*, provider_*, credential_missing, keychain_*
+    upstream trouble (UNAVAILABLE / INTERNAL)
+        network_error, http_error, request_failed, invalid_json_response, ...
+    local state (INTERNAL / NOT_FOUND)
+        config_*, history_*, output_write_failed, artifact_*
+    transparent (FAILED_PRECONDITION / INVALID_ARGUMENT)
+        transparent_*, image_*
+
+This module imports nothing from grpc so domain code may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    name: str
+    grpc_status: str  # name of a grpc.StatusCode member
+    meaning: str
+
+
+_C = Code
+
+REGISTRY: dict[str, Code] = {
+    c.name: c
+    for c in [
+        # --- usage and validation
+        _C("invalid_command", "INVALID_ARGUMENT", "Unknown command or flag, or a flag value failed validation."),
+        _C("invalid_argument", "INVALID_ARGUMENT", "An argument is malformed or out of range."),
+        _C("unsupported_option", "INVALID_ARGUMENT", "A provider-specific option was used with a provider that lacks it."),
+        _C("invalid_body_json", "INVALID_ARGUMENT", "A request body is not a JSON object."),
+        _C("invalid_operation", "INVALID_ARGUMENT", "Unsupported provider operation."),
+        # --- providers and credentials
+        _C("api_key_missing", "FAILED_PRECONDITION", "No OpenAI API key from flag, config or environment."),
+        _C("access_token_missing", "FAILED_PRECONDITION", "The Codex auth file has no access token."),
+        _C("auth_missing", "FAILED_PRECONDITION", "The Codex auth.json was not found."),
+        _C("auth_read_failed", "FAILED_PRECONDITION", "The Codex auth.json could not be read."),
+        _C("auth_invalid_json", "FAILED_PRECONDITION", "The Codex auth.json is not JSON."),
+        _C("auth_invalid_shape", "FAILED_PRECONDITION", "The Codex auth.json is not a JSON object."),
+        _C("account_id_missing", "FAILED_PRECONDITION", "No ChatGPT account id in auth.json or the token."),
+        _C("invalid_jwt", "FAILED_PRECONDITION", "The access token's payload could not be decoded."),
+        _C("refresh_token_missing", "FAILED_PRECONDITION", "A refresh was needed but no refresh token exists."),
+        _C("refresh_failed", "UNAVAILABLE", "The OAuth token refresh failed."),
+        _C("provider_unavailable", "FAILED_PRECONDITION", "No provider could be selected automatically."),
+        _C("provider_unknown", "NOT_FOUND", "The named provider is not configured."),
+        _C("provider_kind_unsupported", "FAILED_PRECONDITION", "The provider's type is not openai, openai-compatible or codex."),
+        _C("provider_invalid_name", "INVALID_ARGUMENT", "Provider names are non-empty and have no slash or whitespace."),
+        _C("invalid_provider_config", "INVALID_ARGUMENT", "The provider settings contradict each other or are invalid."),
+        _C("credential_missing", "FAILED_PRECONDITION", "A named credential is absent or empty."),
+        _C("keychain_error", "FAILED_PRECONDITION", "The OS keyring is unavailable."),
+        _C("keychain_missing", "NOT_FOUND", "The keyring holds no such entry."),
+        _C("keychain_write_failed", "INTERNAL", "Writing to the keyring failed."),
+        _C("keychain_delete_failed", "INTERNAL", "Deleting from the keyring failed."),
+        _C("secret_read_failed", "INVALID_ARGUMENT", "The secret value could not be read."),
+        _C("secret_env_missing", "INVALID_ARGUMENT", "secret set --source env needs --env VAR."),
+        _C("secret_source_unsupported", "INVALID_ARGUMENT", "Secret sources are file, env and keychain."),
+        # --- config
+        _C("config_read_failed", "INTERNAL", "config.json could not be read."),
+        _C("config_invalid_json", "FAILED_PRECONDITION", "config.json is not valid JSON; it was left untouched."),
+        _C("config_write_failed", "INTERNAL", "config.json could not be written."),
+        _C("proxy_url_invalid", "INVALID_ARGUMENT", "The custom proxy URL is invalid."),
+        # --- inputs
+        _C("ref_image_missing", "INVALID_ARGUMENT", "A reference image path is not a file."),
+        _C("ref_image_invalid", "INVALID_ARGUMENT", "A reference image is unreadable or not a supported image."),
+        _C("ref_image_too_many", "INVALID_ARGUMENT", "At most 16 reference images."),
+        _C("invalid_base64", "INVALID_ARGUMENT", "Image base64 could not be decoded."),
+        _C("invalid_data_url", "INVALID_ARGUMENT", "A data: URL is not base64-encoded."),
+        # --- upstream
+        _C("network_error", "UNAVAILABLE", "The upstream could not be reached."),
+        _C("http_error", "UNAVAILABLE", "The upstream answered with a non-2xx status."),
+        _C("http_client_error", "INTERNAL", "The HTTP client could not be built."),
+        _C("invalid_json_response", "UNAVAILABLE", "The upstream's response is not a JSON object."),
+        _C("request_failed", "UNAVAILABLE", "The upstream stream failed or reported an error."),
+        _C("missing_image_result", "UNAVAILABLE", "The response held no image."),
+        _C("output_write_failed", "INTERNAL", "An output file could not be written."),
+        _C("batch_worker_failed", "INTERNAL", "A parallel batch request failed unexpectedly."),
+        # --- history
+        _C("history_open_failed", "FAILED_PRECONDITION", "history.sqlite could not be opened."),
+        _C("history_migration_failed", "INTERNAL", "history.sqlite could not be migrated."),
+        _C("history_write_failed", "INTERNAL", "A history row could not be written."),
+        _C("history_query_failed", "INTERNAL", "A history query failed."),
+        _C("history_not_found", "NOT_FOUND", "No job with that id."),
+        _C("history_delete_failed", "INTERNAL", "A job could not be deleted."),
+        # --- network safety
+        _C("storage_remote_url_invalid", "INVALID_ARGUMENT", "A remote URL is not a valid http(s) URL."),
+        _C("storage_remote_resolve_failed", "UNAVAILABLE", "A remote host could not be resolved."),
+        _C("storage_remote_blocked", "PERMISSION_DENIED", "A remote URL points at an internal address."),
+        # --- transparent
+        _C("transparent_verification_failed", "FAILED_PRECONDITION", "The transparent output failed its quality gate."),
+        _C("transparent_input_mismatch", "INVALID_ARGUMENT", "Dual-extraction inputs do not match."),
+        _C("image_read_failed", "INVALID_ARGUMENT", "An image file could not be read."),
+        _C("image_decode_failed", "INVALID_ARGUMENT", "An image could not be decoded, or exceeds the pixel cap."),
+        # --- engine and transport (ours)
+        _C("engine_unavailable", "UNAVAILABLE", "No engine answered at the address."),
+        _C("engine_start_failed", "UNAVAILABLE", "The engine daemon could not be started."),
+        _C("unauthenticated", "UNAUTHENTICATED", "The engine needs a valid bearer token."),
+        _C("artifact_not_found", "NOT_FOUND", "No artifact with that id."),
+        _C("artifact_invalid", "INVALID_ARGUMENT", "An upload was malformed, too large, or its size/sha256 did not match."),
+        _C("job_running", "FAILED_PRECONDITION", "The job is still running."),
+        _C("job_cancelled", "CANCELLED", "The job was cancelled."),
+        _C("internal_error", "INTERNAL", "An unexpected engine error."),
+    ]
+}
+
+ERROR_DOMAIN = "gpt-image-2-skill"
+
+
+def is_registered(code: str) -> bool:
+    return code in REGISTRY
+
+
+def grpc_status_name(code: str) -> str:
+    entry = REGISTRY.get(code)
+    return entry.grpc_status if entry else "INTERNAL"
