@@ -1,0 +1,82 @@
+"""What a running job's work sees of the job machinery: `JobContext`.
+
+Domain code (providers, transparent) receives a context and uses only this
+surface: emit events, check for cancellation, find the job folder. The job
+manager supplies the real implementation; tests may use `RecordingContext`.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+from gpt_image_engine.errors import AppError
+
+
+class JobContext(Protocol):
+    job_id: str
+    job_dir: Path
+    cancel_event: threading.Event
+
+    def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
+        """Record one event (redacted, persisted, fanned out). Returns its seq."""
+        ...
+
+    def progress(
+        self,
+        provider: str,
+        phase: str,
+        status: str,
+        message: str,
+        percent: int | None = None,
+        **extra: Any,
+    ) -> int:
+        """Emit an upstream-shaped progress event: kind "progress", type = phase,
+        data {provider, phase, status, message, percent?, **extra}."""
+        ...
+
+    def check_cancelled(self) -> None:
+        """Raise AppError("job_cancelled") once the job has been cancelled."""
+        ...
+
+
+class RecordingContext:
+    """A plain in-memory JobContext for unit tests of domain code."""
+
+    def __init__(self, job_dir: Path, job_id: str = "job-test") -> None:
+        self.job_id = job_id
+        self.job_dir = job_dir
+        self.cancel_event = threading.Event()
+        self.events: list[dict[str, Any]] = []
+
+    def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
+        from gpt_image_engine.security.redaction import redact
+
+        self.events.append({"seq": len(self.events) + 1, "kind": kind, "type": type_, "data": redact(data)})
+        return len(self.events)
+
+    def progress(
+        self,
+        provider: str,
+        phase: str,
+        status: str,
+        message: str,
+        percent: int | None = None,
+        **extra: Any,
+    ) -> int:
+        return self.emit("progress", phase, progress_data(provider, phase, status, message, percent, **extra))
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise AppError("job_cancelled", "The job was cancelled.")
+
+
+def progress_data(
+    provider: str, phase: str, status: str, message: str, percent: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"provider": provider, "phase": phase, "status": status, "message": message}
+    if percent is not None:
+        data["percent"] = percent
+    data.update(extra)
+    return data
