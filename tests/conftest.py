@@ -1,0 +1,182 @@
+"""Shared fixtures: a real engine process on a temporary Unix socket, an isolated
+CODEX_HOME, a headless file keyring, and a helper to run the real CLI binary.
+
+Everything is real: the engine is started as `gpt-image-2-engine serve`, the CLI
+as the installed `gpt-image-2-skill` executable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CLI = str(BIN / "gpt-image-2-skill")
+ENGINE = str(BIN / "gpt-image-2-engine")
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+_SCRUB = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GPT_IMAGE_2_ENGINE", "GPT_IMAGE_2_CONFIG_FILE", "GPT_IMAGE_2_HISTORY_FILE", "CODEX_HOME")
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """An environment isolated in `home`: own CODEX_HOME, HOME and file keyring."""
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+    env.update(
+        {
+            "HOME": str(home),
+            "CODEX_HOME": str(home / ".codex"),
+            "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+            "GPT_IMAGE_2_ALLOW_PRIVATE_URLS": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        out = []
+        for line in self.stderr.splitlines():
+            line = line.strip()
+            if line.startswith("{"):
+                out.append(json.loads(line))
+        return out
+
+
+@dataclass
+class EngineProc:
+    home: Path
+    env: dict[str, str]
+    socket: Path
+    proc: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        return f"unix://{self.socket}"
+
+    @property
+    def codex_home(self) -> Path:
+        return Path(self.env["CODEX_HOME"])
+
+    @property
+    def shared_dir(self) -> Path:
+        return self.codex_home / "gpt-image-2-skill"
+
+    def client_env(self, **extra: str) -> dict[str, str]:
+        env = dict(self.env)
+        env["GPT_IMAGE_2_ENGINE"] = self.address
+        env["GPT_IMAGE_2_NO_AUTOSTART"] = "1"
+        env.update(extra)
+        return env
+
+    def start(self, timeout: float = 15.0) -> None:
+        self.socket.parent.mkdir(parents=True, exist_ok=True)
+        env = dict(self.env)
+        env.update(self.extra_env)
+        self.log = open(self.home / "engine-stderr.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [ENGINE, "serve", "--socket", str(self.socket)],
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + timeout
+        from gpt_image_protocol.address import parse_address
+        from gpt_image_protocol.channel import open_channel
+        from gpt_image_protocol.health import is_serving
+
+        channel = open_channel(parse_address(self.address))
+        try:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"engine exited early: {(self.home / 'engine-stderr.log').read_text()[-4000:]}")
+                if self.socket.exists() and is_serving(channel, timeout=0.5):
+                    return
+                time.sleep(0.05)
+        finally:
+            channel.close()
+        raise RuntimeError("engine did not become SERVING in time")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        code = self.proc.returncode
+        self.proc = None
+        self.log.close()
+        return code
+
+    def cli(self, *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> CliResult:
+        return run_cli(*args, env=env or self.client_env(), input=input, timeout=timeout)
+
+
+def run_cli(*args: str, env: dict[str, str], input: str | None = None, timeout: float = 120) -> CliResult:
+    proc = subprocess.run([CLI, *args], env=env, input=input, capture_output=True, text=True, timeout=timeout)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    h = tmp_path / "home"
+    h.mkdir()
+    return h
+
+
+@pytest.fixture
+def engine(home: Path) -> Iterator[EngineProc]:
+    """A real engine process for one test (isolated CODEX_HOME, temp socket)."""
+    # Unix socket paths are limited to ~108 bytes; keep the socket short.
+    import tempfile
+
+    sockdir = Path(tempfile.mkdtemp(prefix="gi2-"))
+    proc = EngineProc(home=home, env=base_env(home), socket=sockdir / "e.sock")
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def fake_upstream() -> Iterator[Any]:
+    """A real HTTP fake of the OpenAI and Codex APIs on 127.0.0.1."""
+    from tests.fakeupstream.server import FakeUpstream
+
+    server = FakeUpstream()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
