@@ -51,6 +51,7 @@ REGISTRY: dict[str, Code] = {
         _C("invalid_jwt", "FAILED_PRECONDITION", "The access token's payload could not be decoded."),
         _C("refresh_token_missing", "FAILED_PRECONDITION", "A refresh was needed but no refresh token exists."),
         _C("refresh_failed", "UNAVAILABLE", "The OAuth token refresh failed."),
+        _C("auth_write_failed", "INTERNAL", "The Codex auth.json could not be written."),
         _C("provider_unavailable", "FAILED_PRECONDITION", "No provider could be selected automatically."),
         _C("provider_unknown", "NOT_FOUND", "The named provider is not configured."),
         _C("provider_kind_unsupported", "FAILED_PRECONDITION", "The provider's type is not openai, openai-compatible or codex."),
@@ -108,6 +109,7 @@ REGISTRY: dict[str, Code] = {
         _C("artifact_invalid", "INVALID_ARGUMENT", "An upload was malformed, too large, or its size/sha256 did not match."),
         _C("job_running", "FAILED_PRECONDITION", "The job is still running."),
         _C("job_cancelled", "CANCELLED", "The job was cancelled."),
+        _C("job_interrupted", "FAILED_PRECONDITION", "The engine stopped before the job finished."),
         _C("internal_error", "INTERNAL", "An unexpected engine error."),
     ]
 }

@@ -1,0 +1,82 @@
+"""Redaction of secrets and bulky image data before anything leaves the engine.
+
+`redact` is the upstream event redactor (§3.4): applied to progress events, error
+details and logs. Secret-named keys become `{"_omitted": "secret"}`; data URLs,
+base64 image payloads and other omitted long strings become small summaries.
+`redact_secrets_in_text` scrubs known secret values out of free text (log lines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+SECRET_KEYS = frozenset(
+    {"access_token", "refresh_token", "id_token", "authorization", "api_key"}
+)
+BASE64_KEYS = frozenset({"result", "image_url", "b64_json"})
+_BASE64_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
+)
+REDACTED_TEXT = "[redacted]"
+
+
+def is_probably_base64(value: str) -> bool:
+    """At least 128 characters, all from the base64 alphabet (plus CR/LF)."""
+    return len(value) >= 128 and all(ch in _BASE64_CHARS for ch in value)
+
+
+def summarize_large_string(key: str | None, value: str) -> dict[str, Any]:
+    """The small object that stands in for an omitted string."""
+    lowered = (key or "").lower()
+    if value.startswith("data:image/"):
+        prefix, _, encoded = value.partition(",")
+        return {"_omitted": "data_url", "prefix": prefix, "base64_chars": len(encoded)}
+    if lowered == "result" or "partial_image" in lowered or is_probably_base64(value):
+        return {"_omitted": "base64", "base64_chars": len(value)}
+    return {"_omitted": "string", "chars": len(value)}
+
+
+def _redact_string(key: str | None, value: str) -> Any:
+    lowered = (key or "").lower()
+    if (
+        value.startswith("data:image/")
+        or lowered in BASE64_KEYS
+        or "partial_image" in lowered
+        or (len(value) >= 512 and is_probably_base64(value))
+    ):
+        return summarize_large_string(key, value)
+    return value
+
+
+def redact(value: Any, key: str | None = None) -> Any:
+    """Return a redacted deep copy of a JSON-like value (dicts, lists, scalars)."""
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for child_key, child in value.items():
+            name = str(child_key)
+            if name.lower() in SECRET_KEYS:
+                out[child_key] = {"_omitted": "secret"}
+            else:
+                out[child_key] = redact(child, name)
+        return out
+    if isinstance(value, (list, tuple)):
+        # Items of a list inherit the list's key, so `partial_images: [..]` stays covered.
+        return [redact(item, key) for item in value]
+    if isinstance(value, str):
+        return _redact_string(key, value)
+    return value
+
+
+def redact_secrets_in_text(text: str, secrets: Iterable[str | None]) -> str:
+    """Replace every occurrence of each known secret value with "[redacted]".
+
+    Longer secrets are replaced first so one secret containing another is fully hidden;
+    blank or very short values (under 4 chars) are skipped to avoid mangling text.
+    """
+    values = sorted(
+        {s for s in secrets if s and len(s.strip()) >= 4}, key=len, reverse=True
+    )
+    for secret in values:
+        text = text.replace(secret, REDACTED_TEXT)
+    return text
