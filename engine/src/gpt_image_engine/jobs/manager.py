@@ -1,0 +1,278 @@
+"""The job manager: records, queues and runs jobs, and fans their events out.
+
+Every piece of work is a job. `submit` records the job (`queued`) in history
+before anything else, queues it on a bounded worker pool, and returns a
+`LiveJob`. Each event a job emits is redacted, persisted to `job_events`
+(per-job seq) and appended to the job's in-memory log, which any number of
+watchers follow (`watch`). The terminal event carries the payload, the error
+and the artifact list, and is persisted like every other event, so a client
+that connects late — even after a restart — replays the whole story.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gpt_image_engine.errors import AppError
+from gpt_image_engine.jobs.context import progress_data
+from gpt_image_engine.security.redaction import redact
+from gpt_image_engine.store.history import History, new_job_id
+
+log = logging.getLogger("gpt_image_engine.jobs")
+
+TERMINAL_TYPES = {
+    "completed": "job.completed",
+    "partial_failed": "job.partial_failed",
+    "failed": "job.failed",
+    "cancelled": "job.cancelled",
+}
+
+
+@dataclass
+class Artifact:
+    """A file a job produced, kept under the job folder."""
+
+    path: Path
+    role: str = "output"  # output | partial | source | report
+    index: int = 0
+    mime: str = "application/octet-stream"
+    sha256: str = ""
+    size: int = 0
+
+    def ref(self, job_id: str) -> dict[str, Any]:
+        return {
+            "artifact_id": f"{job_id}/{self.path.name}",
+            "name": self.path.name,
+            "mime_type": self.mime,
+            "size_bytes": self.size,
+            "sha256": self.sha256,
+            "index": self.index,
+            "role": self.role,
+        }
+
+
+@dataclass
+class Outcome:
+    """What a job's work returns on success."""
+
+    payload: dict[str, Any]
+    artifacts: list[Artifact] = field(default_factory=list)
+    output_path: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    status: str = "completed"
+    provider: str | None = None
+
+
+Work = Callable[["LiveJob"], Outcome]
+
+
+class LiveJob:
+    """A job this engine process is running or has run; also its JobContext."""
+
+    def __init__(self, manager: JobManager, job_id: str, job_dir: Path, command: str) -> None:
+        self.manager = manager
+        self.job_id = job_id
+        self.job_dir = job_dir
+        self.command = command
+        self.cancel_event = threading.Event()
+        self.status = "queued"
+        self.events: list[dict[str, Any]] = []
+        self.cond = threading.Condition()
+        self.started = False
+        self.partial_hook: Callable[[int, bytes], None] | None = None
+
+    # --- JobContext surface
+    def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
+        clean = redact(data)
+        seq, created_at = self.manager.history.append_event(self.job_id, kind, type_, clean)
+        record = {"seq": seq, "kind": kind, "type": type_, "data": clean, "created_at": created_at}
+        with self.cond:
+            self.events.append(record)
+            self.cond.notify_all()
+        return seq
+
+    def progress(
+        self, provider: str, phase: str, status: str, message: str, percent: int | None = None, **extra: Any
+    ) -> int:
+        return self.emit("progress", phase, progress_data(provider, phase, status, message, percent, **extra))
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise AppError("job_cancelled", "The job was cancelled.")
+
+    def on_partial_image(self, index: int, data: bytes) -> None:
+        if self.partial_hook is not None:
+            self.partial_hook(index, data)
+
+    # --- state
+    @property
+    def finished(self) -> bool:
+        return self.status in TERMINAL_TYPES
+
+    def cancel(self) -> bool:
+        """Ask the job to stop. A queued job ends at once; a running one at its next check."""
+        if self.finished:
+            return False
+        self.cancel_event.set()
+        with self.cond:
+            not_started = not self.started
+            if not_started:
+                self.started = True  # the worker will skip it
+        if not_started:
+            self.manager._finish(
+                self, "cancelled", error=AppError("job_cancelled", "The job was cancelled before it started.")
+            )
+        return True
+
+
+class JobManager:
+    def __init__(self, history: History, jobs_dir: Path, max_parallel: int = 2) -> None:
+        self.history = history
+        self.jobs_dir = jobs_dir
+        self.max_parallel = max_parallel
+        self._pool = ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="job")
+        self._lock = threading.Lock()
+        self._live: dict[str, LiveJob] = {}
+        self._queued: list[str] = []
+        self._accepting = True
+
+    # --- submission
+    def submit(self, command: str, provider: str, metadata: dict[str, Any], work: Work) -> LiveJob:
+        if not self._accepting:
+            raise AppError("engine_unavailable", "The engine is shutting down.")
+        job_id = new_job_id()
+        job_dir = self.jobs_dir / job_id
+        job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.history.create_job(job_id, command, provider, status="queued", metadata=metadata)
+        job = LiveJob(self, job_id, job_dir, command)
+        with self._lock:
+            self._live[job_id] = job
+            self._queued.append(job_id)
+            position = len(self._queued)
+        job.emit("local", "job.queued", {"status": "queued", "position": position})
+        self._pool.submit(self._run, job, work)
+        return job
+
+    def _run(self, job: LiveJob, work: Work) -> None:
+        with self._lock:
+            if job.job_id in self._queued:
+                self._queued.remove(job.job_id)
+        with job.cond:
+            if job.started:  # cancelled while queued
+                return
+            job.started = True
+        job.status = "running"
+        try:
+            self.history.update_job(job.job_id, status="running")
+            job.emit("local", "job.running", {"status": "running"})
+            outcome = work(job)
+            job.check_cancelled()
+        except AppError as err:
+            status = "cancelled" if err.code == "job_cancelled" or job.cancel_event.is_set() else "failed"
+            self._finish(job, status, error=err)
+            return
+        except Exception as exc:  # a bug: record it, never lose the job
+            log.exception("job %s crashed", job.job_id)
+            self._finish(job, "failed", error=AppError("internal_error", f"Unexpected engine error: {exc}"))
+            return
+        self._finish(job, outcome.status, outcome=outcome)
+
+    def _finish(
+        self, job: LiveJob, status: str, *, outcome: Outcome | None = None, error: AppError | None = None
+    ) -> None:
+        artifacts = [a.ref(job.job_id) for a in outcome.artifacts] if outcome else []
+        err = error.to_envelope() if error else None
+        metadata: dict[str, Any] = dict(outcome.metadata) if outcome else {}
+        metadata["artifacts"] = artifacts
+        try:
+            self.history.update_job(
+                job.job_id,
+                status=status,
+                provider=outcome.provider if outcome else None,
+                output_path=outcome.output_path if outcome else None,
+                metadata_patch=metadata,
+                error=redact(err) if err else None,
+            )
+        except AppError:
+            log.exception("could not record the end of job %s", job.job_id)
+        job.status = status
+        data: dict[str, Any] = {"status": status, "job_id": job.job_id, "artifacts": artifacts}
+        if outcome is not None:
+            data["result"] = outcome.payload
+            data["output"] = outcome.payload.get("output")
+        if err is not None:
+            data["error"] = redact(err)
+        # The terminal event is persisted raw (payloads are already secret-free), so
+        # `result` keeps its shape for late watchers.
+        seq, created_at = self.history.append_event(job.job_id, "local", TERMINAL_TYPES[status], data)
+        with job.cond:
+            job.events.append(
+                {"seq": seq, "kind": "local", "type": TERMINAL_TYPES[status], "data": data, "created_at": created_at}
+            )
+            job.cond.notify_all()
+
+    # --- queries
+    def live(self, job_id: str) -> LiveJob | None:
+        with self._lock:
+            return self._live.get(job_id)
+
+    def running_jobs(self) -> list[LiveJob]:
+        with self._lock:
+            return [j for j in self._live.values() if not j.finished]
+
+    def watch(self, job_id: str, after_seq: int = 0, stop: threading.Event | None = None) -> Iterator[dict[str, Any]]:
+        """Every event after `after_seq`, in order, then live ones until the terminal event."""
+        job = self.live(job_id)
+        if job is None:
+            self.history.get_job(job_id)  # raises history_not_found
+            for record in self.history.events(job_id, after_seq):
+                yield record
+            return
+        index = 0
+        while True:
+            with job.cond:
+                while index >= len(job.events):
+                    if stop is not None and stop.is_set():
+                        return
+                    job.cond.wait(timeout=0.5)
+                batch = job.events[index:]
+                index = len(job.events)
+            for record in batch:
+                if record["seq"] > after_seq:
+                    yield record
+                if record["type"] in TERMINAL_TYPES.values():
+                    return
+
+    def cancel(self, job_id: str) -> bool:
+        job = self.live(job_id)
+        if job is None:
+            self.history.get_job(job_id)
+            return False
+        return job.cancel()
+
+    # --- lifecycle
+    def shutdown(self, grace_seconds: float) -> list[str]:
+        """Stop taking work; let running jobs finish within the grace period; record the rest."""
+        self._accepting = False
+        deadline = time.monotonic() + grace_seconds
+        for job in self.running_jobs():
+            if not job.started:
+                job.cancel()
+        while self.running_jobs() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        leftover = []
+        for job in self.running_jobs():
+            job.cancel_event.set()
+            leftover.append(job.job_id)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if leftover:
+            self.history.mark_interrupted("engine_stopped")
+        return leftover
+

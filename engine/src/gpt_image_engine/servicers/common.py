@@ -1,0 +1,103 @@
+"""What every servicer shares: coded-error handling for unary and streaming
+calls, and the conversion of event records into `JobEvent` messages."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import grpc
+from gpt_image.v1 import common_pb2
+from gpt_image_protocol.rpc_errors import abort
+
+from gpt_image_engine.errors import AppError
+from gpt_image_engine.jobs.manager import TERMINAL_TYPES, LiveJob
+from gpt_image_engine.state import Engine
+
+log = logging.getLogger("gpt_image_engine.rpc")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def coded_unary(fn: F) -> F:
+    """Turn AppError (and crashes) into a gRPC status with our ErrorInfo."""
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            return fn(self, request, context)
+        except AppError as err:
+            abort(context, err)
+        except Exception as exc:
+            log.exception("unexpected error in %s", fn.__name__)
+            abort(context, AppError("internal_error", f"Unexpected engine error: {exc}"))
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def coded_stream(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        try:
+            yield from fn(self, request, context)
+        except AppError as err:
+            abort(context, err)
+        except Exception as exc:
+            log.exception("unexpected error in %s", fn.__name__)
+            abort(context, AppError("internal_error", f"Unexpected engine error: {exc}"))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def to_job_event(job_id: str, record: dict[str, Any]) -> common_pb2.JobEvent:
+    data = record.get("data") or {}
+    event = common_pb2.JobEvent(
+        job_id=job_id,
+        seq=int(record["seq"]),
+        kind=record.get("kind", "local"),
+        type=record.get("type", ""),
+        created_at=str(record.get("created_at", "")),
+    )
+    if record.get("type") in TERMINAL_TYPES.values():
+        event.terminal = True
+        event.status = str(data.get("status", ""))
+        public = {k: v for k, v in data.items() if k not in ("result", "artifacts")}
+        event.data_json = dumps(public)
+        if data.get("result") is not None:
+            event.result_json = dumps(data["result"])
+        err = data.get("error")
+        if err:
+            event.error.code = str(err.get("code", "internal_error"))
+            event.error.message = str(err.get("message", ""))
+            if err.get("detail") is not None:
+                event.error.detail_json = dumps(err["detail"])
+        for ref in data.get("artifacts") or []:
+            event.artifacts.add(**ref)
+    else:
+        event.data_json = dumps(data)
+    return event
+
+
+def stream_job(
+    engine: Engine, job: LiveJob, context: grpc.ServicerContext, detach: bool
+) -> Iterator[common_pb2.JobEvent]:
+    """Stream a job's events to this caller. If the caller goes away before the
+    end and did not ask to detach, the job is cancelled."""
+    gone = threading.Event()
+
+    def on_done() -> None:
+        gone.set()
+        if not detach and not job.finished:
+            job.cancel()
+
+    context.add_callback(on_done)
+    for record in engine.jobs.watch(job.job_id, 0, stop=gone):
+        yield to_job_event(job.job_id, record)

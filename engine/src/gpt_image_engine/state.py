@@ -1,0 +1,45 @@
+"""The engine's long-lived state, built once at start-up and shared by every servicer."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from gpt_image_engine.jobs.manager import JobManager
+from gpt_image_engine.store.artifacts import ArtifactStore
+from gpt_image_engine.store.history import History
+from gpt_image_engine.store.paths import EnginePaths
+
+
+@dataclass
+class Engine:
+    paths: EnginePaths
+    env: dict[str, str]
+    history: History
+    jobs: JobManager
+    artifacts: ArtifactStore
+    http: httpx.Client
+    started_at: float = field(default_factory=time.time)
+    stop_requested: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def open(cls, paths: EnginePaths, env: dict[str, str] | None = None, max_parallel: int = 2) -> Engine:
+        for folder in (paths.shared_dir, paths.jobs_dir, paths.uploads_dir):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        history = History(paths.history_file)
+        return cls(
+            paths=paths,
+            env=dict(os.environ) if env is None else env,
+            history=history,
+            jobs=JobManager(history, paths.jobs_dir, max_parallel=max_parallel),
+            artifacts=ArtifactStore(paths.uploads_dir, paths.jobs_dir),
+            http=httpx.Client(trust_env=True, follow_redirects=False),
+        )
+
+    def close(self) -> None:
+        self.http.close()
+        self.history.close()

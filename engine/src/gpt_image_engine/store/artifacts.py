@@ -1,0 +1,169 @@
+"""Artifact files: uploads from clients and the files jobs produce, addressed by opaque ids.
+
+Ids are `u-<hex>/<name>` for uploads (kept under `uploads/`) and
+`<job-id>/<name>` for job files (under `jobs/`). Every id is checked against a
+strict pattern before it touches the file system, so no id can reach outside
+those two folders. Uploads are written to a temp file and renamed only when the
+declared size and sha256 match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from gpt_image_engine.errors import AppError
+
+CHUNK_SIZE = 1024 * 1024
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+UPLOAD_TTL_SECONDS = 24 * 3600
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_JOB = re.compile(r"^job-[A-Za-z0-9_-]{1,80}$")
+_UPLOAD = re.compile(r"^u-[0-9a-f]{32}$")
+
+MIME_BY_EXT = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+    ".bmp": "image/bmp",
+    ".json": "application/json",
+}
+
+
+def safe_name(name: str, default: str = "upload.bin") -> str:
+    base = os.path.basename(name or "")
+    cleaned = "".join(ch for ch in base if ch.isalnum() or ch in "._-").lstrip(".-_")
+    return cleaned[:128] if cleaned else default
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK_SIZE), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class StoredArtifact:
+    artifact_id: str
+    path: Path
+    name: str
+    mime: str
+    size: int
+    sha256: str
+
+
+class ArtifactStore:
+    def __init__(self, uploads_dir: Path, jobs_dir: Path) -> None:
+        self.uploads_dir = uploads_dir
+        self.jobs_dir = jobs_dir
+
+    def resolve(self, artifact_id: str) -> Path:
+        parts = artifact_id.split("/")
+        if len(parts) != 2 or not _NAME.match(parts[1]):
+            raise AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
+        head, name = parts
+        if _UPLOAD.match(head):
+            path = self.uploads_dir / head / name
+        elif _JOB.match(head):
+            path = self.jobs_dir / head / name
+        else:
+            raise AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
+        if not path.is_file() or path.is_symlink():
+            raise AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
+        return path
+
+    def read(self, artifact_id: str) -> bytes:
+        return self.resolve(artifact_id).read_bytes()
+
+    def describe(self, artifact_id: str) -> StoredArtifact:
+        path = self.resolve(artifact_id)
+        return StoredArtifact(
+            artifact_id,
+            path,
+            path.name,
+            MIME_BY_EXT.get(path.suffix.lower(), "application/octet-stream"),
+            path.stat().st_size,
+            sha256_file(path),
+        )
+
+    def iter_chunks(self, artifact_id: str, offset: int = 0) -> Iterator[tuple[int, bytes]]:
+        path = self.resolve(artifact_id)
+        with open(path, "rb") as fh:
+            fh.seek(max(0, offset))
+            position = max(0, offset)
+            while True:
+                block = fh.read(CHUNK_SIZE)
+                if not block:
+                    return
+                yield position, block
+                position += len(block)
+
+    def store_upload(
+        self, name: str, chunks: Iterable[bytes], declared_size: int = 0, declared_sha256: str = ""
+    ) -> StoredArtifact:
+        self._sweep()
+        head = "u-" + secrets.token_hex(16)
+        folder = self.uploads_dir / head
+        folder.mkdir(parents=True, mode=0o700)
+        final = folder / safe_name(name)
+        tmp = folder / (".part-" + final.name)
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(tmp, "wb") as fh:
+                for chunk in chunks:
+                    size += len(chunk)
+                    if size > MAX_UPLOAD_BYTES:
+                        raise AppError(
+                            "artifact_invalid",
+                            f"Upload exceeds {MAX_UPLOAD_BYTES} bytes.",
+                            {"max_bytes": MAX_UPLOAD_BYTES},
+                        )
+                    digest.update(chunk)
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if declared_size and declared_size != size:
+                raise AppError(
+                    "artifact_invalid",
+                    "Upload size does not match its header.",
+                    {"declared": declared_size, "received": size},
+                )
+            if declared_sha256 and declared_sha256.lower() != digest.hexdigest():
+                raise AppError("artifact_invalid", "Upload sha256 does not match its header.")
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return StoredArtifact(
+            f"{head}/{final.name}",
+            final,
+            final.name,
+            MIME_BY_EXT.get(final.suffix.lower(), "application/octet-stream"),
+            size,
+            digest.hexdigest(),
+        )
+
+    def _sweep(self) -> None:
+        """Drop uploads older than a day (best effort)."""
+        if not self.uploads_dir.is_dir():
+            return
+        cutoff = time.time() - UPLOAD_TTL_SECONDS
+        for entry in self.uploads_dir.iterdir():
+            try:
+                if entry.is_dir() and entry.stat().st_mtime < cutoff:
+                    shutil.rmtree(entry, ignore_errors=True)
+            except OSError:
+                continue
