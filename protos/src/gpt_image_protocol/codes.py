@@ -110,7 +110,6 @@ REGISTRY: dict[str, Code] = {
         _C("job_running", "FAILED_PRECONDITION", "The job is still running."),
         _C("job_cancelled", "CANCELLED", "The job was cancelled."),
         _C("job_interrupted", "FAILED_PRECONDITION", "The engine stopped before the job finished."),
-        _C("job_interrupted", "FAILED_PRECONDITION", "The engine stopped before the job finished."),
         _C("internal_error", "INTERNAL", "An unexpected engine error."),
     ]
 }
