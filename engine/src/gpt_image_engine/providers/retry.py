@@ -1,0 +1,115 @@
+"""Retries for provider requests (upstream §6, plus Retry-After and cancellation).
+
+`with_retries` runs one attempt function up to `policy.max_retries + 1` times.
+Retryable: an `AppError` with HTTP status 429 or >= 500, or without status whose code
+is `network_error` or `request_failed`. Everything else fails fast, as does an error
+marked `retryable = False` (token refresh failures). Before each sleep a progress event
+`retry_scheduled` is emitted; a `Retry-After` (seconds or HTTP date) on 429/503 replaces
+the backoff, capped at `policy.retry_after_cap_seconds`. Sleeps end early on cancel.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+
+from gpt_image_engine.errors import AppError
+from gpt_image_engine.jobs.context import JobContext
+from gpt_image_engine.providers.base import RetryPolicy
+
+T = TypeVar("T")
+
+RETRYABLE_CODES = frozenset({"network_error", "request_failed"})
+
+
+def http_error(response: httpx.Response, body: str | None = None) -> AppError:
+    """The coded error for a non-2xx response: `HTTP <status>`, the body as detail,
+    the status and any Retry-After header kept for the retry loop."""
+    text = body if body is not None else response.text
+    err = AppError(
+        "http_error",
+        f"HTTP {response.status_code}",
+        text,
+        status_code=response.status_code,
+    )
+    err.retry_after = response.headers.get("retry-after")  # type: ignore[attr-defined]
+    return err
+
+
+def network_error(
+    exc: Exception, what: str = "The upstream request failed."
+) -> AppError:
+    """The coded error for a transport failure (connect, timeout, broken stream)."""
+    return AppError("network_error", what, {"error": f"{type(exc).__name__}: {exc}"})
+
+
+def is_retryable(err: AppError) -> bool:
+    if getattr(err, "retryable", None) is False:
+        return False
+    if err.status_code is not None:
+        return err.status_code == 429 or err.status_code >= 500
+    return err.code in RETRYABLE_CODES
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After value (delta seconds or an HTTP date)."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def retry_delay(err: AppError, retry_number: int, policy: RetryPolicy) -> float:
+    """The backoff for this retry, or the server's Retry-After on 429/503 (capped)."""
+    if err.status_code in (429, 503):
+        hinted = parse_retry_after(getattr(err, "retry_after", None))
+        if hinted is not None:
+            return min(hinted, policy.retry_after_cap_seconds)
+    return policy.delay_for(retry_number)
+
+
+def with_retries(
+    fn: Callable[[], T], policy: RetryPolicy, ctx: JobContext, provider_name: str
+) -> tuple[T, int]:
+    """Run `fn` with the policy; return (result, retries used). Raises the last error."""
+    retries = 0
+    while True:
+        ctx.check_cancelled()
+        try:
+            return fn(), retries
+        except AppError as err:
+            if retries >= policy.max_retries or not is_retryable(err):
+                raise
+            retries += 1
+            delay = retry_delay(err, retries, policy)
+            extra: dict[str, Any] = {
+                "retry_number": retries,
+                "max_retries": policy.max_retries,
+                "delay_seconds": delay,
+                "reason": err.message,
+                "status_code": err.status_code,
+            }
+            ctx.progress(
+                provider_name,
+                "retry_scheduled",
+                "running",
+                f"Retrying request in {delay:g}s (retry {retries} of {policy.max_retries}).",
+                None,
+                **extra,
+            )
+            if ctx.cancel_event.wait(delay):
+                raise AppError("job_cancelled", "The job was cancelled.") from None

@@ -1,0 +1,178 @@
+"""Input image sources: bytes, data: URLs, file:// and http(s) URLs become `InputImage`s.
+
+Types are recognised by magic bytes (PNG, JPEG, WEBP, GIF, BMP); anything else is
+`ref_image_invalid`. Part names follow the upstream (§4.1): a local file keeps its
+sanitised basename (only `[A-Za-z0-9._-]`, empty -> `image.bin`), a data URL becomes
+`image-<i>` / `mask` plus the MIME's extension, and a downloaded URL is named from its
+path stem plus the extension. http(s) downloads go through the URL guard.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from gpt_image_engine.errors import AppError
+from gpt_image_engine.providers.base import InputImage
+from gpt_image_engine.security import urlguard
+
+EXTENSION_BY_MIME = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/bmp": ".bmp",
+}
+_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def sniff_mime(data: bytes) -> str | None:
+    """The image MIME type from magic bytes, or None when not a supported image."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data.startswith(b"BM"):
+        return "image/bmp"
+    return None
+
+
+def extension_for_mime(mime: str | None) -> str:
+    """`.png`, `.jpg`, `.webp`, `.gif`, `.bmp`, else `.bin`."""
+    return EXTENSION_BY_MIME.get((mime or "").lower(), ".bin")
+
+
+def sniff_extension(data: bytes) -> str:
+    """The output file extension for image bytes (`.bin` when unrecognised)."""
+    return extension_for_mime(sniff_mime(data))
+
+
+def sanitize_filename(name: str) -> str:
+    """Keep only `[A-Za-z0-9._-]` of the basename; empty -> `image.bin`."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    cleaned = _UNSAFE_NAME_CHARS.sub("", base)
+    return cleaned if cleaned.strip(".") else "image.bin"
+
+
+def _require_mime(data: bytes, what: str) -> str:
+    mime = sniff_mime(data)
+    if mime is None:
+        raise AppError(
+            "ref_image_invalid",
+            f"{what} is not a supported image (PNG, JPEG, WEBP, GIF or BMP).",
+            {"source": what, "bytes": len(data)},
+        )
+    return mime
+
+
+def image_from_bytes(data: bytes, name: str) -> InputImage:
+    """An uploaded or local image; the type must be recognisable by its magic bytes."""
+    mime = _require_mime(data, sanitize_filename(name))
+    return InputImage(data=data, mime=mime, name=sanitize_filename(name))
+
+
+def image_from_path(path: str | Path) -> InputImage:
+    """A local file: `ref_image_missing` when not a file, `ref_image_invalid` when unreadable."""
+    p = Path(path)
+    if not p.is_file():
+        raise AppError(
+            "ref_image_missing", f"Reference image not found: {p}", {"path": str(p)}
+        )
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise AppError(
+            "ref_image_invalid",
+            f"Unable to read reference image: {p}",
+            {"path": str(p), "error": str(exc)},
+        ) from None
+    return image_from_bytes(data, p.name)
+
+
+def decode_data_url(url: str) -> tuple[bytes, str]:
+    """Decode `data:<mime>;base64,<payload>` into (bytes, declared mime)."""
+    header, sep, payload = url.partition(",")
+    if not sep or not header.lower().startswith("data:"):
+        raise AppError("invalid_data_url", "The data URL is malformed.")
+    meta = header[5:].split(";")
+    if "base64" not in (m.strip().lower() for m in meta[1:]):
+        raise AppError("invalid_data_url", "Only base64 data URLs are supported.")
+    try:
+        data = base64.b64decode(unquote(payload).strip(), validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise AppError(
+            "invalid_base64",
+            "The data URL's base64 could not be decoded.",
+            {"error": str(exc)},
+        ) from None
+    return data, meta[0].strip().lower()
+
+
+def decode_base64_image(value: str) -> bytes:
+    """Decode a base64 image (a `data:image/...,` prefix is tolerated); `invalid_base64` on failure."""
+    text = value.strip()
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    try:
+        return base64.b64decode(text, validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise AppError(
+            "invalid_base64", "Image base64 could not be decoded.", {"error": str(exc)}
+        ) from None
+
+
+def to_data_url(image: InputImage) -> str:
+    """`data:<mime>;base64,...` for an input image (how Codex receives local refs)."""
+    return f"data:{image.mime};base64,{base64.b64encode(image.data).decode('ascii')}"
+
+
+def image_from_url(url: str, *, index: int = 1, role: str = "image") -> InputImage:
+    """A data:, file:// or http(s) URL as an InputImage.
+
+    `index` (1-based) and `role` ("image" or "mask") name data-URL parts
+    (`image-<i>.<ext>` / `mask.<ext>`). http(s) sources are downloaded through the URL
+    guard and keep their URL in `InputImage.url`.
+    """
+    lowered = url.strip().lower()
+    if lowered.startswith("data:"):
+        data, _declared = decode_data_url(url.strip())
+        what = "mask" if role == "mask" else f"image-{index}"
+        mime = _require_mime(data, what)
+        return InputImage(data=data, mime=mime, name=what + extension_for_mime(mime))
+    if lowered.startswith("file:"):
+        parts = urlsplit(url.strip())
+        if parts.netloc not in ("", "localhost"):
+            raise AppError(
+                "ref_image_invalid",
+                "file:// URLs must refer to this host.",
+                {"url": url},
+            )
+        return image_from_path(url2pathname(unquote(parts.path)))
+    if lowered.startswith(("http://", "https://")):
+        data, _mime = urlguard.fetch_image_url(url.strip())
+        stem = sanitize_filename(
+            PurePosixPath(unquote(urlsplit(url.strip()).path)).stem or "image"
+        )
+        mime = _require_mime(data, stem)
+        name = (stem if stem != "image.bin" else "image") + extension_for_mime(mime)
+        return InputImage(data=data, mime=mime, name=name, url=url.strip())
+    raise AppError(
+        "ref_image_invalid", "Unsupported image source.", {"source": url[:64]}
+    )
+
+
+def image_from_source(
+    source: str, *, index: int = 1, role: str = "image"
+) -> InputImage:
+    """A path or URL, as the CLI's `--ref-image` / `--mask` accept them."""
+    if re.match(r"^(data|file|https?):", source.strip(), re.IGNORECASE):
+        return image_from_url(source, index=index, role=role)
+    return image_from_path(source)

@@ -1,0 +1,277 @@
+"""The URL guard: only public http(s) hosts may be fetched on a user's behalf (upstream §9.5).
+
+`check_public_url` validates a URL (http/https with a host), resolves the host, and
+requires **every** resolved address to be public; `ip_is_internal` is the classifier
+(loopback, unspecified, multicast, private, link-local incl. cloud metadata,
+broadcast, 0.0.0.0/8, IPv6 ULA and link-local; IPv4-mapped IPv6 is unmapped first).
+`fetch_image_url` downloads an image with a direct connection (never a proxy), pins
+each connection to the address it validated (so DNS rebinding cannot swap it),
+follows at most `max_redirects` hops by hand re-validating each, and caps the size.
+
+Test-only opt-out: `GPT_IMAGE_2_ALLOW_PRIVATE_URLS=1` skips the "every address is
+public" rule (URL shape and resolution are still checked) so tests can fetch from a
+fake upstream on 127.0.0.1. Never set it in a deployment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Collection
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from gpt_image_engine.errors import AppError
+
+ALLOW_PRIVATE_ENV = "GPT_IMAGE_2_ALLOW_PRIVATE_URLS"
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_TIMEOUT_SECONDS = 300.0
+DEFAULT_MAX_REDIRECTS = 10
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def canonical_ip(ip: str | IPAddress) -> IPAddress:
+    """Parse an address; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes the IPv4 one."""
+    addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    return addr
+
+
+_V4_BLOCKS = [
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+    )
+]
+_V6_BLOCKS = [ipaddress.ip_network(n) for n in ("fc00::/7", "fe80::/10")]
+
+
+def ip_is_internal(ip: str | IPAddress) -> bool:
+    """True for any address a user-supplied URL must not reach (see module docstring)."""
+    addr = canonical_ip(ip)
+    if addr.is_loopback or addr.is_unspecified or addr.is_multicast:
+        return True
+    if isinstance(addr, ipaddress.IPv4Address):
+        if addr == ipaddress.IPv4Address("255.255.255.255"):
+            return True
+        return any(addr in block for block in _V4_BLOCKS)
+    return any(addr in block for block in _V6_BLOCKS)
+
+
+def private_urls_allowed() -> bool:
+    """The test-only opt-out (`GPT_IMAGE_2_ALLOW_PRIVATE_URLS=1`)."""
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip() == "1"
+
+
+def _parts(url: str, label: str) -> tuple[str, str, int]:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise AppError(
+            "storage_remote_url_invalid",
+            f"{label} URL is invalid.",
+            {"url": _safe_url(url)},
+        ) from None
+    scheme = parts.scheme.lower()
+    host = parts.hostname
+    if scheme not in ("http", "https") or not host:
+        raise AppError(
+            "storage_remote_url_invalid",
+            f"{label} URL must be http(s) with a host.",
+            {"url": _safe_url(url)},
+        )
+    return scheme, host, port or (443 if scheme == "https" else 80)
+
+
+def _safe_url(url: str) -> str:
+    """The URL without credentials, query or fragment, for error details."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        netloc = f"[{host}]" if ":" in host else host
+        if parts.port:
+            netloc += f":{parts.port}"
+        return f"{parts.scheme}://{netloc}{parts.path}"
+    except ValueError:
+        return "<invalid url>"
+
+
+def _resolve(host: str, port: int, label: str) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise AppError(
+            "storage_remote_resolve_failed",
+            f"{label} host could not be resolved.",
+            {"host": host, "error": str(exc)},
+        ) from None
+    ips: list[str] = []
+    for info in infos:
+        address = str(info[4][0]).split("%", 1)[0]
+        if address not in ips:
+            ips.append(address)
+    if not ips:
+        raise AppError(
+            "storage_remote_resolve_failed",
+            f"{label} host resolved to no address.",
+            {"host": host},
+        )
+    return ips
+
+
+def check_public_url(url: str, label: str = "Image download") -> list[str]:
+    """Validate `url` and return its resolved addresses, all public (unless the test opt-out is set).
+
+    Errors: storage_remote_url_invalid, storage_remote_resolve_failed, storage_remote_blocked.
+    """
+    _, host, port = _parts(url, label)
+    ips = _resolve(host, port, label)
+    if not private_urls_allowed():
+        blocked = [ip for ip in ips if ip_is_internal(ip)]
+        if blocked:
+            raise AppError(
+                "storage_remote_blocked",
+                f"{label} URL points at an internal address.",
+                {"host": host, "addresses": blocked},
+            )
+    return ips
+
+
+def _host_key(url: str) -> str:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or (443 if scheme == "https" else 80)
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def trusted_host_key(base_url: str) -> str:
+    """The `host:port` key of a base URL, for `fetch_image_url(trusted_hosts=...)`."""
+    return _host_key(base_url)
+
+
+def fetch_image_url(
+    url: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    max_redirects: int = DEFAULT_MAX_REDIRECTS,
+    *,
+    trusted_hosts: Collection[str] = (),
+    label: str = "Image download",
+) -> tuple[bytes, str]:
+    """Download `url` safely and return (bytes, mime).
+
+    Each hop is validated with `check_public_url` (hosts in `trusted_hosts`, as
+    `host:port` keys from `trusted_host_key`, skip the public-address rule: an operator
+    configured them) and the connection is pinned to the first validated address.
+    Errors: the guard's codes, network_error (transport, > max_redirects hops, body
+    over max_bytes), http_error (non-2xx, body as detail).
+    """
+    current = url
+    with httpx.Client(
+        trust_env=False, follow_redirects=False, timeout=timeout
+    ) as client:
+        for _hop in range(max_redirects + 1):
+            scheme, host, port = _parts(current, label)
+            if _host_key(current) in trusted_hosts:
+                pinned = None
+            else:
+                pinned = check_public_url(current, label)[0]
+            request = _pinned_request(client, current, scheme, host, port, pinned)
+            try:
+                response = client.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise AppError(
+                    "network_error",
+                    f"{label} failed.",
+                    {"url": _safe_url(current), "error": str(exc)},
+                ) from None
+            try:
+                if response.status_code in _REDIRECT_STATUSES and response.headers.get(
+                    "location"
+                ):
+                    current = urljoin(current, response.headers["location"])
+                    continue
+                if not 200 <= response.status_code < 300:
+                    body = response.read()[:2048].decode("utf-8", "replace")
+                    raise AppError(
+                        "http_error",
+                        f"HTTP {response.status_code}",
+                        body,
+                        status_code=response.status_code,
+                    )
+                data = _read_capped(response, max_bytes, label)
+                mime = (
+                    response.headers.get("content-type", "")
+                    .split(";", 1)[0]
+                    .strip()
+                    .lower()
+                )
+                return data, mime
+            except httpx.HTTPError as exc:
+                raise AppError(
+                    "network_error",
+                    f"{label} failed.",
+                    {"url": _safe_url(current), "error": str(exc)},
+                ) from None
+            finally:
+                response.close()
+    raise AppError(
+        "network_error",
+        f"{label} followed too many redirects.",
+        {"max_redirects": max_redirects},
+    )
+
+
+def _pinned_request(
+    client: httpx.Client,
+    url: str,
+    scheme: str,
+    host: str,
+    port: int,
+    pinned: str | None,
+) -> httpx.Request:
+    if pinned is None:
+        return client.build_request("GET", url)
+    # Connect to the validated address, keep Host and TLS SNI/verification on the name.
+    literal = f"[{pinned}]" if ":" in pinned else pinned
+    target = httpx.URL(url).copy_with(host=literal.strip("[]"), port=port)
+    default_port = 443 if scheme == "https" else 80
+    host_header = host if port == default_port else f"{host}:{port}"
+    if ":" in host:
+        host_header = f"[{host}]" if port == default_port else f"[{host}]:{port}"
+    request = client.build_request("GET", target, headers={"Host": host_header})
+    if scheme == "https":
+        request.extensions["sni_hostname"] = host
+    return request
+
+
+def _read_capped(response: httpx.Response, max_bytes: int, label: str) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise AppError(
+            "network_error",
+            f"{label} is larger than {max_bytes} bytes.",
+            {"max_bytes": max_bytes},
+        )
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > max_bytes:
+            raise AppError(
+                "network_error",
+                f"{label} is larger than {max_bytes} bytes.",
+                {"max_bytes": max_bytes},
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
