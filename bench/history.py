@@ -71,7 +71,8 @@ def build(path: Path, jobs: int, seed: int = 7) -> None:
             prompt += f" {RARE}"
         created = str(start + i // 3)  # several jobs per second: ties broken by id
         job_id = f"job-{(start + i // 3) * 1_000_000_000 + i}-4242"
-        meta = {
+        out_path = f"/tmp/out/{job_id}.png"
+        meta: dict[str, Any] = {
             "operation": "generate",
             "prompt": prompt,
             "size": "1024x1024",
@@ -96,7 +97,7 @@ def build(path: Path, jobs: int, seed: int = 7) -> None:
                 "images generate",
                 "openai",
                 rng.choice(STATUSES),
-                meta["output"]["path"],
+                out_path,
                 created,
                 json.dumps(meta),
             )

@@ -527,15 +527,14 @@ class History:
             meta: dict[str, Any] = metadata
         else:
             meta = {}
-        output = meta.get("output") if isinstance(meta.get("output"), dict) else {}
-        image_output = (
-            meta.get("image_output")
-            if isinstance(meta.get("image_output"), dict)
-            else {}
-        )
-        files = (
-            output.get("files") if "files" in output else image_output.get("files", [])
-        )
+        output = meta.get("output")
+        image_output = meta.get("image_output")
+        if isinstance(output, dict) and "files" in output:
+            files = output["files"]
+        elif isinstance(image_output, dict):
+            files = image_output.get("files", [])
+        else:
+            files = []
         outputs = [
             dict(f) if isinstance(f, dict) else f
             for f in (files if isinstance(files, list) else [])
