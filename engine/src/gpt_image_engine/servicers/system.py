@@ -1,0 +1,61 @@
+"""SystemService: doctor, auth inspection, models, version and graceful shutdown."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import grpc
+from gpt_image.v1 import system_pb2, system_pb2_grpc
+
+from gpt_image_engine import __version__
+from gpt_image_engine.call import call_from_proto
+from gpt_image_engine.servicers.common import coded_unary, dumps
+from gpt_image_engine.state import Engine
+
+
+def _result(payload: object) -> system_pb2.SystemResult:
+    return system_pb2.SystemResult(result_json=dumps(payload))
+
+
+class SystemServicer(system_pb2_grpc.SystemServiceServicer):
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @coded_unary
+    def Doctor(self, request: system_pb2.DoctorRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
+        from gpt_image_engine.system.doctor import doctor
+
+        payload = doctor(self.engine.paths, call_from_proto(request.options), self.engine.env)
+        payload.setdefault("engine", self._engine_info())
+        return _result(payload)
+
+    @coded_unary
+    def InspectAuth(self, request: system_pb2.InspectAuthRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
+        from gpt_image_engine.system.doctor import auth_inspect
+
+        return _result(auth_inspect(self.engine.paths, call_from_proto(request.options), self.engine.env))
+
+    @coded_unary
+    def ListModels(self, request: system_pb2.ListModelsRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
+        from gpt_image_engine.system.models import models_list
+
+        return _result(models_list())
+
+    @coded_unary
+    def GetVersion(self, request: system_pb2.GetVersionRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
+        return _result(self._engine_info())
+
+    @coded_unary
+    def Shutdown(self, request: system_pb2.ShutdownRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
+        self.engine.stop_requested.set()
+        return _result({"stopping": True, "pid": os.getpid()})
+
+    def _engine_info(self) -> dict[str, object]:
+        return {
+            "version": __version__,
+            "pid": os.getpid(),
+            "uptime_seconds": round(time.time() - self.engine.started_at, 3),
+            "data_dir": str(self.engine.paths.shared_dir),
+            "running_jobs": len(self.engine.jobs.running_jobs()),
+        }

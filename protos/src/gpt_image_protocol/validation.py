@@ -1,0 +1,76 @@
+"""Flag validation rules shared by every client and the engine (upstream §5).
+
+Pure functions raising `AppError("invalid_command", ...)` with the upstream's
+messages, so a bad request fails the same way whether the CLI, the gateway
+or the engine catches it first.
+"""
+
+from __future__ import annotations
+
+from gpt_image_protocol.errors import AppError
+
+MAX_EDGE = 3840
+MIN_PIXELS = 655_360
+MAX_PIXELS = 8_294_400
+MAX_ASPECT = 3.0
+MAX_REF_IMAGES = 16
+
+QUALITIES = ("auto", "low", "medium", "high")
+FORMATS = ("png", "jpeg", "webp")
+BACKGROUNDS = ("auto", "transparent", "opaque")
+MODERATIONS = ("auto", "low")
+INPUT_FIDELITIES = ("high", "low")
+
+
+def parse_size(value: str) -> str:
+    """Normalise `--size`: auto, 2K, 4K or WIDTHxHEIGHT within the upstream limits."""
+    text = value.strip().lower()
+    if text == "auto":
+        return "auto"
+    if text == "2k":
+        return "2048x2048"
+    if text == "4k":
+        return "3840x2160"
+    width_text, sep, height_text = text.partition("x")
+    if not sep or not width_text.isdigit() or not height_text.isdigit():
+        raise AppError("invalid_command", "Image size must be auto, 2K, 4K, or WIDTHxHEIGHT.")
+    width, height = int(width_text), int(height_text)
+    if width <= 0 or height <= 0:
+        raise AppError("invalid_command", "Image size must use positive width and height values.")
+    if width % 16 or height % 16:
+        raise AppError("invalid_command", "Image size width and height must be multiples of 16.")
+    if max(width, height) > MAX_EDGE:
+        raise AppError("invalid_command", f"Image size supports a maximum edge of {MAX_EDGE}px.")
+    pixels = width * height
+    if pixels < MIN_PIXELS:
+        raise AppError("invalid_command", f"Image size must have at least {MIN_PIXELS} total pixels.")
+    if pixels > MAX_PIXELS:
+        raise AppError("invalid_command", f"Image size supports up to {MAX_PIXELS} total pixels.")
+    if max(width, height) / min(width, height) > MAX_ASPECT:
+        raise AppError("invalid_command", "Image size supports a maximum aspect ratio of 3:1.")
+    return f"{width}x{height}"
+
+
+def check_choice(flag: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in allowed:
+        raise AppError("invalid_command", f"Invalid value {value!r} for {flag}: choose from {', '.join(allowed)}.")
+    return value
+
+
+def check_range(flag: str, value: int | None, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    if not low <= value <= high:
+        raise AppError("invalid_command", f"{flag} must be between {low} and {high}, got {value}.")
+    return value
+
+
+def check_ref_count(count: int) -> None:
+    if count > MAX_REF_IMAGES:
+        raise AppError(
+            "ref_image_too_many",
+            f"At most {MAX_REF_IMAGES} reference images are supported.",
+            {"max": MAX_REF_IMAGES, "actual": count},
+        )
