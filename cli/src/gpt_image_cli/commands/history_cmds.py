@@ -1,0 +1,179 @@
+"""`history list|show|delete|open-output` and `jobs watch|cancel|list`: the engine's job records."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gpt_image.v1 import jobs_pb2
+from gpt_image_cli.commands.images_cmds import finish_images
+from gpt_image_cli.context import CliState, state
+from gpt_image_cli.jobstream import follow
+from gpt_image_protocol.events import event_record
+
+STATUSES = ["all", "active", "queued", "running", "completed", "failed", "cancelled"]
+
+
+def _json_value(text: str, fallback: Any) -> Any:
+    if not text:
+        return fallback
+    try:
+        return json.loads(text)
+    except ValueError:
+        return fallback
+
+
+def _list_jobs(st: CliState, *, limit: int, cursor: str, status: str, query: str) -> dict[str, Any]:
+    reply = st.engine().jobs.ListJobs(
+        jobs_pb2.ListJobsRequest(page_size=limit, page_token=cursor, status=status, query=query)
+    )
+    return {
+        "jobs": _json_value(reply.jobs_json, []),
+        "next_cursor": reply.next_page_token or None,
+        "has_more": reply.has_more,
+        "total": reply.total,
+        "history_file": reply.history_file,
+    }
+
+
+def _get_job(st: CliState, job_id: str, *, events: bool = False) -> tuple[dict[str, Any], jobs_pb2.GetJobResponse]:
+    reply = st.engine().jobs.GetJob(jobs_pb2.GetJobRequest(job_id=job_id, include_events=events))
+    job = _json_value(reply.job_json, {})
+    return (job if isinstance(job, dict) else {"job": job}), reply
+
+
+@click.group("history")
+def history() -> None:
+    """Past and running jobs recorded by the engine."""
+
+
+@history.command("list")
+@click.option("--limit", type=click.IntRange(1, 200), default=100, show_default=True)
+@click.option("--cursor", default="", help="next_cursor of a previous page.")
+@click.option("--status", type=click.Choice(STATUSES), default="all", show_default=True)
+@click.option("--query", default="", help="Search id, command, provider and metadata.")
+def history_list(limit: int, cursor: str, status: str, query: str) -> None:
+    """One page of jobs, newest first."""
+    st = state()
+    st.done("history list", _list_jobs(st, limit=limit, cursor=cursor, status=status, query=query))
+
+
+@history.command("show")
+@click.argument("job_id")
+@click.option("--events", "with_events", is_flag=True, help="Include the job's event log.")
+def history_show(job_id: str, with_events: bool) -> None:
+    """One job."""
+    st = state()
+    job, reply = _get_job(st, job_id, events=with_events)
+    payload: dict[str, Any] = {"job": job, "opened": False}
+    if with_events:
+        payload["events"] = [event_record(e) for e in reply.events]
+    st.done("history show", payload)
+
+
+@history.command("delete")
+@click.argument("job_id")
+def history_delete(job_id: str) -> None:
+    """Delete a job's record (a running job is refused)."""
+    st = state()
+    reply = st.engine().jobs.DeleteJob(jobs_pb2.DeleteJobRequest(job_id=job_id))
+    st.done("history delete", {"job_id": reply.job_id or job_id, "deleted": reply.deleted})
+
+
+def _open(path: Path) -> bool:
+    opener = "open" if sys.platform == "darwin" else "xdg-open"
+    if shutil.which(opener) is None:
+        return False
+    try:
+        result = subprocess.run(
+            [opener, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0
+
+
+@history.command("open-output")
+@click.argument("job_id")
+def history_open_output(job_id: str) -> None:
+    """Open a job's output with the desktop opener (only on a terminal, only a local file)."""
+    st = state()
+    job, _ = _get_job(st, job_id)
+    path_text = job.get("output_path")
+    opened = False
+    if path_text and sys.stdout.isatty() and Path(path_text).is_file():
+        opened = _open(Path(path_text))
+    st.done("history show", {"job": job, "opened": opened})
+
+
+@click.group("jobs")
+def jobs() -> None:
+    """Live jobs: watch, cancel, list."""
+
+
+@jobs.command("watch")
+@click.argument("job_id")
+@click.option("--after-seq", type=click.IntRange(min=0), default=0, help="Replay only events after this seq.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Save the job's outputs here when it completes.",
+)
+def jobs_watch(job_id: str, after_seq: int, out: Path | None) -> None:
+    """Re-attach to a job: replay its events and follow it to the end."""
+    st = state()
+    engine = st.engine()
+    request = jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq)
+    done = follow(st, "jobs watch", lambda: engine.jobs.WatchJob(request))
+    assert done is not None
+    if out is not None:
+        finish_images(st, "jobs watch", done, out, partial_images=0)
+        return
+    payload = dict(done.payload)
+    payload.setdefault("job_id", done.event.job_id)
+    payload["artifacts"] = [
+        {
+            "artifact_id": a.artifact_id,
+            "name": a.name,
+            "role": a.role,
+            "index": a.index,
+            "mime_type": a.mime_type,
+            "bytes": a.size_bytes,
+        }
+        for a in done.artifacts
+    ]
+    st.done("jobs watch", payload)
+
+
+@jobs.command("cancel")
+@click.argument("job_id")
+def jobs_cancel(job_id: str) -> None:
+    """Cancel a queued or running job."""
+    st = state()
+    reply = st.engine().jobs.CancelJob(jobs_pb2.CancelJobRequest(job_id=job_id))
+    st.done("jobs cancel", {"job": _json_value(reply.job_json, None), "cancelled": reply.cancelled})
+
+
+@jobs.command("list")
+@click.option("--active", is_flag=True, help="Only queued and running jobs.")
+@click.option("--limit", type=click.IntRange(1, 200), default=100, show_default=True)
+@click.option("--cursor", default="")
+def jobs_list(active: bool, limit: int, cursor: str) -> None:
+    """Jobs (all, or only active ones)."""
+    st = state()
+    st.done("jobs list", _list_jobs(st, limit=limit, cursor=cursor, status="active" if active else "all", query=""))
+
+
+COMMANDS = [history, jobs]

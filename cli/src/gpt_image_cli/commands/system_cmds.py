@@ -1,0 +1,136 @@
+"""`doctor`, `auth inspect`, `models list` and `engine status|start|stop`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+import grpc
+
+from gpt_image.v1 import system_pb2
+from gpt_image_cli.commands._common import payload_of
+from gpt_image_cli.connect import Engine, probe, start_engine
+from gpt_image_cli.context import state
+from gpt_image_protocol.address import resolve_address
+from gpt_image_protocol.channel import open_channel
+from gpt_image_protocol.errors import AppError
+
+
+@click.command("doctor")
+def doctor() -> None:
+    """Check providers, credentials and endpoints (ok = selected provider reachable)."""
+    st = state()
+    reply = st.engine().system.Doctor(system_pb2.DoctorRequest(options=st.call_options()))
+    st.done("doctor", payload_of(reply.result_json))
+
+
+@click.group("auth")
+def auth() -> None:
+    """Credential inspection."""
+
+
+@auth.command("inspect")
+def auth_inspect() -> None:
+    """Show what credentials each provider would use (labels only, no secrets)."""
+    st = state()
+    reply = st.engine().system.InspectAuth(system_pb2.InspectAuthRequest(options=st.call_options()))
+    st.done("auth inspect", payload_of(reply.result_json))
+
+
+@click.group("models")
+def models() -> None:
+    """Model presets per provider."""
+
+
+@models.command("list")
+def models_list() -> None:
+    """List the models and operations each provider supports."""
+    st = state()
+    reply = st.engine().system.ListModels(system_pb2.ListModelsRequest(options=st.call_options()))
+    st.done("models list", payload_of(reply.result_json))
+
+
+@click.group("engine")
+def engine() -> None:
+    """The engine daemon: status, start, stop."""
+
+
+def _version(address_flag: str | None) -> tuple[str, dict[str, object] | None]:
+    address = resolve_address(address_flag)
+    if not probe(address):
+        return str(address), None
+    channel = open_channel(address)
+    try:
+        eng = Engine(address=address, channel=channel)
+        reply = eng.system.GetVersion(system_pb2.GetVersionRequest(), timeout=5)
+        return str(address), payload_of(reply.result_json)
+    except grpc.RpcError:
+        return str(address), None
+    finally:
+        channel.close()
+
+
+@engine.command("status")
+def engine_status() -> None:
+    """Whether an engine answers at the address (never starts one)."""
+    st = state()
+    address, version = _version(st.flags.engine)
+    if version is None:
+        st.done("engine status", {"running": False, "address": address})
+        return
+    st.done(
+        "engine status",
+        {"running": True, "address": address, **{k: v for k, v in version.items() if k not in ("running", "address")}},
+    )
+
+
+@engine.command("start")
+def engine_start() -> None:
+    """Start the daemon on the (Unix socket) address unless one already answers."""
+    st = state()
+    address = resolve_address(st.flags.engine)
+    started = False
+    pid: int | None = None
+    if not probe(address):
+        pid = start_engine(address)
+        started = True
+    _, version = _version(st.flags.engine)
+    payload: dict[str, object] = {"running": version is not None, "address": str(address), "started": started}
+    if version:
+        payload.update({k: v for k, v in version.items() if k not in ("running", "address", "started")})
+    if pid is not None:
+        payload.setdefault("pid", pid)
+    st.done("engine start", payload)
+
+
+@engine.command("stop")
+@click.option(
+    "--grace-seconds",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Time running jobs get to finish (0 = engine default).",
+)
+def engine_stop(grace_seconds: float) -> None:
+    """Ask the engine to shut down gracefully and wait until it is gone."""
+    st = state()
+    address = resolve_address(st.flags.engine)
+    if not probe(address):
+        st.done("engine stop", {"stopped": False, "running": False, "address": str(address)})
+        return
+    channel = open_channel(address)
+    try:
+        eng = Engine(address=address, channel=channel)
+        reply = eng.system.Shutdown(system_pb2.ShutdownRequest(grace_seconds=grace_seconds), timeout=10)
+        payload = payload_of(reply.result_json)
+    finally:
+        channel.close()
+    deadline = time.monotonic() + max(10.0, grace_seconds + 5.0)
+    while time.monotonic() < deadline and probe(address, timeout=0.3):
+        time.sleep(0.05)
+    if probe(address, timeout=0.3):
+        raise AppError("engine_unavailable", "The engine did not stop in time.", {"address": str(address)})
+    st.done("engine stop", {**payload, "stopped": True, "address": str(address)})
+
+
+COMMANDS = [doctor, auth, models, engine]

@@ -1,0 +1,190 @@
+"""Reaching the engine: address resolution, stubs, and autostart of the daemon.
+
+The address comes from --engine, GPT_IMAGE_2_ENGINE, or the default socket
+`$CODEX_HOME/gpt-image-2-skill/engine.sock`. Only for the default socket, and
+only when no engine answers, is `gpt-image-2-engine serve` spawned (detached,
+without the caller's OPENAI_API_KEY / OPENAI_BASE_URL) and awaited until its
+health check says SERVING. GPT_IMAGE_2_NO_AUTOSTART=1 turns that off.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from gpt_image.v1 import (
+    artifacts_pb2_grpc,
+    config_pb2_grpc,
+    images_pb2_grpc,
+    jobs_pb2_grpc,
+    requests_pb2_grpc,
+    system_pb2_grpc,
+    transparent_pb2_grpc,
+)
+from gpt_image_protocol.address import EngineAddress, resolve_address
+from gpt_image_protocol.channel import open_channel
+from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.health import is_serving
+
+AUTOSTART_TIMEOUT_S = 5.0
+# Never handed to an autostarted daemon: they are per-call credentials.
+_CALL_ONLY_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL")
+
+
+@dataclass
+class Engine:
+    """A channel to one engine plus its service stubs."""
+
+    address: EngineAddress
+    channel: grpc.Channel
+    started_pid: int | None = None
+    _stubs: dict[str, Any] = field(default_factory=dict)
+
+    def _stub(self, name: str, factory: Any) -> Any:
+        if name not in self._stubs:
+            self._stubs[name] = factory(self.channel)
+        return self._stubs[name]
+
+    @property
+    def system(self) -> system_pb2_grpc.SystemServiceStub:
+        return self._stub("system", system_pb2_grpc.SystemServiceStub)
+
+    @property
+    def config(self) -> config_pb2_grpc.ConfigServiceStub:
+        return self._stub("config", config_pb2_grpc.ConfigServiceStub)
+
+    @property
+    def secrets(self) -> config_pb2_grpc.SecretsServiceStub:
+        return self._stub("secrets", config_pb2_grpc.SecretsServiceStub)
+
+    @property
+    def images(self) -> images_pb2_grpc.ImagesServiceStub:
+        return self._stub("images", images_pb2_grpc.ImagesServiceStub)
+
+    @property
+    def transparent(self) -> transparent_pb2_grpc.TransparentServiceStub:
+        return self._stub("transparent", transparent_pb2_grpc.TransparentServiceStub)
+
+    @property
+    def requests(self) -> requests_pb2_grpc.RequestsServiceStub:
+        return self._stub("requests", requests_pb2_grpc.RequestsServiceStub)
+
+    @property
+    def jobs(self) -> jobs_pb2_grpc.JobsServiceStub:
+        return self._stub("jobs", jobs_pb2_grpc.JobsServiceStub)
+
+    @property
+    def artifacts(self) -> artifacts_pb2_grpc.ArtifactsServiceStub:
+        return self._stub("artifacts", artifacts_pb2_grpc.ArtifactsServiceStub)
+
+    def close(self) -> None:
+        self.channel.close()
+
+
+def autostart_disabled(env: dict[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env  # type: ignore[assignment]
+    return (env.get("GPT_IMAGE_2_NO_AUTOSTART") or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def probe(address: EngineAddress, timeout: float = 1.0) -> bool:
+    """Whether an engine answers SERVING at `address` (fresh channel, no backoff)."""
+    if address.kind == "unix" and not Path(address.target).exists():
+        return False
+    channel = open_channel(address)
+    try:
+        return is_serving(channel, timeout=timeout)
+    finally:
+        channel.close()
+
+
+def connect(engine_flag: str | None, *, autostart: bool = True) -> Engine:
+    """Open a channel to the engine, starting the daemon if allowed and needed."""
+    address = resolve_address(engine_flag)
+    started_pid: int | None = None
+    if address.is_default and autostart and not probe(address):
+        if autostart_disabled():
+            raise AppError(
+                "engine_unavailable",
+                f"No engine is running at {address} and autostart is disabled (GPT_IMAGE_2_NO_AUTOSTART=1).",
+                {
+                    "address": str(address),
+                    "hint": "Run `gpt-image-2-skill engine start` or `gpt-image-2-engine serve`.",
+                },
+            )
+        started_pid = start_engine(address)
+    return Engine(address=address, channel=open_channel(address), started_pid=started_pid)
+
+
+def engine_binary() -> str:
+    """GPT_IMAGE_2_ENGINE_BIN, else next to this Python, else on PATH."""
+    explicit = (os.environ.get("GPT_IMAGE_2_ENGINE_BIN") or "").strip()
+    if explicit:
+        if not os.access(explicit, os.X_OK):
+            raise AppError(
+                "engine_start_failed", f"GPT_IMAGE_2_ENGINE_BIN is not an executable: {explicit}", {"binary": explicit}
+            )
+        return explicit
+    beside = Path(sys.executable).parent / "gpt-image-2-engine"
+    if os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("gpt-image-2-engine")
+    if found:
+        return found
+    raise AppError(
+        "engine_start_failed", "The gpt-image-2-engine executable was not found (set GPT_IMAGE_2_ENGINE_BIN)."
+    )
+
+
+def daemon_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _CALL_ONLY_ENV}
+
+
+def start_engine(address: EngineAddress, timeout: float = AUTOSTART_TIMEOUT_S) -> int:
+    """Spawn a detached `gpt-image-2-engine serve` on `address` and wait for SERVING."""
+    if address.kind != "unix":
+        raise AppError(
+            "engine_start_failed",
+            f"Only an engine on a Unix socket can be started from here, not {address}.",
+            {"address": str(address)},
+        )
+    binary = engine_binary()
+    Path(address.target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        proc = subprocess.Popen(
+            [binary, "serve", "--socket", address.target],
+            env=daemon_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except OSError as exc:
+        raise AppError("engine_start_failed", f"Could not start the engine: {exc}", {"binary": binary}) from exc
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if probe(address, timeout=0.5):
+            return proc.pid
+        if proc.poll() is not None:
+            # Another client may have won a start race; its engine counts.
+            if probe(address, timeout=0.5):
+                return proc.pid
+            raise AppError(
+                "engine_start_failed",
+                f"The engine exited with status {proc.returncode} while starting.",
+                {"address": str(address), "binary": binary},
+            )
+        time.sleep(0.05)
+    raise AppError(
+        "engine_start_failed",
+        f"The engine did not become ready within {timeout:g} s.",
+        {"address": str(address), "pid": proc.pid},
+    )
