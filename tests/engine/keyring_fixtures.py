@@ -13,9 +13,7 @@ from keyrings.alt.file import PlaintextKeyring
 
 
 @pytest.fixture()
-def file_keyring(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[PlaintextKeyring]:
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PlaintextKeyring]:
     data = tmp_path / "xdg-data"
     monkeypatch.setenv("XDG_DATA_HOME", str(data))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")

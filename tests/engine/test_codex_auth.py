@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.providers import codex_auth
 from gpt_image_engine.providers.base import CODEX_CLIENT_ID, DEFAULT_TOKEN_URL
@@ -26,6 +27,7 @@ from gpt_image_engine.providers.codex_auth import (
     refresh_access_token,
     token_url_for,
 )
+from tests.engine.keyring_fixtures import file_keyring  # noqa: F401
 
 
 def make_jwt(claims: dict[str, Any]) -> str:
@@ -35,9 +37,7 @@ def make_jwt(claims: dict[str, Any]) -> str:
     return f"{seg({'alg': 'none'})}.{seg(claims)}.sig"
 
 
-def account_jwt(
-    account: str = "acct-claim", exp: int | None = None, **extra: Any
-) -> str:
+def account_jwt(account: str = "acct-claim", exp: int | None = None, **extra: Any) -> str:
     claims: dict[str, Any] = {
         "https://api.openai.com/auth": {
             "chatgpt_account_id": account,
@@ -52,9 +52,7 @@ def account_jwt(
     return make_jwt(claims)
 
 
-def write_auth(
-    path: Path, tokens: dict[str, Any], nested: bool = True, **root: Any
-) -> None:
+def write_auth(path: Path, tokens: dict[str, Any], nested: bool = True, **root: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {"tokens": tokens, **root} if nested else {**tokens, **root}
     path.write_text(json.dumps(body))
@@ -72,9 +70,7 @@ class TokenServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 outer.requests.append(json.loads(self.rfile.read(length)))
-                status, body = (
-                    outer.replies.pop(0) if outer.replies else (500, b"no reply queued")
-                )
+                status, body = outer.replies.pop(0) if outer.replies else (500, b"no reply queued")
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -85,13 +81,11 @@ class TokenServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/oauth/token"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def reply(self, status: int, body: Any) -> None:
-        self.replies.append(
-            (status, body if isinstance(body, bytes) else json.dumps(body).encode())
-        )
+        self.replies.append((status, body if isinstance(body, bytes) else json.dumps(body).encode()))
 
     def close(self) -> None:
         self.server.shutdown()
@@ -214,25 +208,13 @@ def test_inspect_ready_never_leaks_tokens(tmp_path: Path) -> None:
         last_refresh="123",
     )
     info = inspect_codex_auth(path)
-    assert (
-        info["ready"] is True
-        and info["parse_ok"] is True
-        and info["auth_source"] == "config"
-    )
+    assert info["ready"] is True and info["parse_ok"] is True and info["auth_source"] == "config"
     assert info["account_id"] == "acct-1"
     assert info["auth_mode"] == "chatgpt"
     assert info["expires_at"] == exp and info["expired"] is False
     assert 3500 < info["seconds_until_expiry"] <= 3600
-    assert (
-        info["email"] == "a@example.com"
-        and info["plan_type"] == "plus"
-        and info["chatgpt_user_id"] == "u1"
-    )
-    assert (
-        info["refresh_token_present"]
-        and info["id_token_present"]
-        and info["access_token_present"]
-    )
+    assert info["email"] == "a@example.com" and info["plan_type"] == "plus" and info["chatgpt_user_id"] == "u1"
+    assert info["refresh_token_present"] and info["id_token_present"] and info["access_token_present"]
     assert info["last_refresh"] == "123"
     text = json.dumps(info)
     assert access not in text and "secret-rt" not in text
@@ -299,9 +281,7 @@ def test_reload_persisted_tokens_reads_the_rotated_refresh_token(
 
 
 def test_reload_persisted_tokens_is_none_for_session_only(tmp_path: Path) -> None:
-    state = AuthState(
-        tmp_path / "x", {}, "a", "r", "acc", persistence=codex_auth.PERSIST_SESSION
-    )
+    state = AuthState(tmp_path / "x", {}, "a", "r", "acc", persistence=codex_auth.PERSIST_SESSION)
     assert codex_auth.reload_persisted_tokens(state) is None
 
 
@@ -324,9 +304,7 @@ def test_refresh_success_persists_and_preserves_fields(
     )
     state = load_auth_state(path)
     new_access = account_jwt("acct-new")
-    token_server.reply(
-        200, {"access_token": new_access, "refresh_token": "rt-2", "id_token": "idt-2"}
-    )
+    token_server.reply(200, {"access_token": new_access, "refresh_token": "rt-2", "id_token": "idt-2"})
     before = int(time.time())
     out = refresh_access_token(state, token_server.url, 5, client)
     assert token_server.requests == [
@@ -336,9 +314,7 @@ def test_refresh_success_persists_and_preserves_fields(
             "refresh_token": "rt-1",
         }
     ]
-    assert (
-        out.access_token == new_access and out.refresh_token == "rt-2" and out.refreshed
-    )
+    assert out.access_token == new_access and out.refresh_token == "rt-2" and out.refreshed
     on_disk = json.loads(path.read_text())
     assert on_disk["tokens"]["access_token"] == new_access
     assert on_disk["tokens"]["refresh_token"] == "rt-2"
@@ -346,10 +322,7 @@ def test_refresh_success_persists_and_preserves_fields(
     # an explicit account id is kept in preference to the claim (upstream behaviour)
     assert on_disk["tokens"]["account_id"] == "acct-old"
     assert on_disk["extra_field"] == {"a": 1} and "OPENAI_API_KEY" in on_disk
-    assert (
-        isinstance(on_disk["last_refresh"], str)
-        and int(on_disk["last_refresh"]) >= before
-    )
+    assert isinstance(on_disk["last_refresh"], str) and int(on_disk["last_refresh"]) >= before
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
@@ -363,16 +336,10 @@ def test_refresh_adopts_already_rotated_access_token_without_network(
     write_auth(path, {"access_token": rotated, "refresh_token": "rt-2"})
     out = refresh_access_token(state, token_server.url, 5, client)
     assert token_server.requests == []
-    assert (
-        out.access_token == rotated
-        and out.refresh_token == "rt-2"
-        and out.account_id == "a2"
-    )
+    assert out.access_token == rotated and out.refresh_token == "rt-2" and out.account_id == "a2"
 
 
-def test_refresh_spends_rotated_refresh_token(
-    tmp_path: Path, token_server: TokenServer, client: httpx.Client
-) -> None:
+def test_refresh_spends_rotated_refresh_token(tmp_path: Path, token_server: TokenServer, client: httpx.Client) -> None:
     path = tmp_path / "auth.json"
     access = account_jwt("a1")
     write_auth(path, {"access_token": access, "refresh_token": "rt-1"})
@@ -383,9 +350,7 @@ def test_refresh_spends_rotated_refresh_token(
     assert token_server.requests[0]["refresh_token"] == "rt-rotated"
 
 
-def test_refresh_errors(
-    tmp_path: Path, token_server: TokenServer, client: httpx.Client
-) -> None:
+def test_refresh_errors(tmp_path: Path, token_server: TokenServer, client: httpx.Client) -> None:
     path = tmp_path / "auth.json"
     write_auth(path, {"access_token": account_jwt(), "refresh_token": "rt"})
 
@@ -410,15 +375,11 @@ def test_refresh_errors(
     assert info.value.code == "refresh_failed"
 
     with pytest.raises(AppError) as info:
-        refresh_access_token(
-            load_auth_state(path), "http://127.0.0.1:1/oauth/token", 2, client
-        )
+        refresh_access_token(load_auth_state(path), "http://127.0.0.1:1/oauth/token", 2, client)
     assert info.value.code == "refresh_failed"
 
 
-def test_refresh_token_missing(
-    tmp_path: Path, token_server: TokenServer, client: httpx.Client
-) -> None:
+def test_refresh_token_missing(tmp_path: Path, token_server: TokenServer, client: httpx.Client) -> None:
     path = tmp_path / "auth.json"
     write_auth(path, {"access_token": account_jwt()})
     with pytest.raises(AppError) as info:
@@ -427,15 +388,11 @@ def test_refresh_token_missing(
     assert token_server.requests == []
 
 
-def test_concurrent_refreshes_spend_the_refresh_token_once(
-    tmp_path: Path, token_server: TokenServer
-) -> None:
+def test_concurrent_refreshes_spend_the_refresh_token_once(tmp_path: Path, token_server: TokenServer) -> None:
     path = tmp_path / "auth.json"
     write_auth(path, {"access_token": account_jwt("a1"), "refresh_token": "rt-1"})
     states = [load_auth_state(path) for _ in range(6)]
-    token_server.reply(
-        200, {"access_token": account_jwt("a2"), "refresh_token": "rt-2"}
-    )
+    token_server.reply(200, {"access_token": account_jwt("a2"), "refresh_token": "rt-2"})
     results: list[AuthState] = []
 
     def go(s: AuthState) -> None:
@@ -453,12 +410,40 @@ def test_concurrent_refreshes_spend_the_refresh_token_once(
 
 def test_token_url_precedence() -> None:
     assert token_url_for(None, {}) == DEFAULT_TOKEN_URL
-    assert (
-        token_url_for({}, {"GPT_IMAGE_2_CODEX_TOKEN_URL": "http://env"}) == "http://env"
-    )
-    assert (
-        token_url_for(
-            {"token_url": "http://cfg"}, {"GPT_IMAGE_2_CODEX_TOKEN_URL": "http://env"}
-        )
-        == "http://cfg"
-    )
+    assert token_url_for({}, {"GPT_IMAGE_2_CODEX_TOKEN_URL": "http://env"}) == "http://env"
+    assert token_url_for({"token_url": "http://cfg"}, {"GPT_IMAGE_2_CODEX_TOKEN_URL": "http://env"}) == "http://cfg"
+
+
+@pytest.mark.usefixtures("file_keyring")
+def test_config_provider_refresh_persists_by_source(
+    tmp_path: Path, token_server: TokenServer, client: httpx.Client
+) -> None:
+    import keyring
+
+    from gpt_image_engine.call import Call
+    from gpt_image_engine.providers.codex_auth import config_auth_state
+    from gpt_image_engine.store import config as cs
+    from gpt_image_engine.store.paths import EnginePaths
+
+    paths = EnginePaths.from_env({"CODEX_HOME": str(tmp_path / "codex")})
+    cs.add_provider(paths, Call(), "cx", type="codex", access_token=account_jwt("a1"))
+    cfg_path = paths.config_for(None)
+    cfg = cs.load_config(cfg_path)
+    keyring.set_password("gpt-image-2-skill", "providers/cx/refresh_token", "rt-kc")
+    cfg["providers"]["cx"]["credentials"]["refresh_token"] = {
+        "source": "keychain",
+        "account": "providers/cx/refresh_token",
+    }
+    cfg["providers"]["cx"]["credentials"]["account_id"] = {"source": "env", "env": "CX_ACCOUNT"}
+    cs.save_config(cfg_path, cfg)
+    env = {"CX_ACCOUNT": "acct-env"}
+    state = config_auth_state(cfg_path, "cx", cfg["providers"]["cx"], env)
+    assert state.refresh_token == "rt-kc" and state.account_id == "acct-env"
+    new_access = account_jwt("a2")
+    token_server.reply(200, {"access_token": new_access, "refresh_token": "rt-kc-2"})
+    refresh_access_token(state, token_server.url, 5, client)
+    creds = cs.load_config(cfg_path)["providers"]["cx"]["credentials"]
+    assert creds["access_token"] == {"source": "file", "value": new_access}
+    assert creds["account_id"] == {"source": "env", "env": "CX_ACCOUNT"}
+    assert creds["refresh_token"]["source"] == "keychain"
+    assert keyring.get_password("gpt-image-2-skill", "providers/cx/refresh_token") == "rt-kc-2"

@@ -8,11 +8,11 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.store import config as cs
 from gpt_image_engine.store.paths import EnginePaths
-
 from tests.engine.keyring_fixtures import file_keyring  # noqa: F401
 
 
@@ -146,18 +146,12 @@ def test_add_provider_rules(paths: EnginePaths) -> None:
     )
     cfg = cs.load_config(cfg_file(paths))
     cx = cfg["providers"]["cx"]
-    assert (
-        cx["model"] == "gpt-5.4"
-        and cx["supports_n"] is True
-        and cx["edit_region_mode"] == "none"
-    )
+    assert cx["model"] == "gpt-5.4" and cx["supports_n"] is True and cx["edit_region_mode"] == "none"
     assert set(cx["credentials"]) == {"access_token", "refresh_token", "account_id"}
     assert cfg["default_provider"] == "a"
     cs.add_provider(paths, CALL, "b", no_supports_n=True, set_default=True)
     cfg = cs.load_config(cfg_file(paths))
-    assert (
-        cfg["default_provider"] == "b" and cfg["providers"]["b"]["supports_n"] is False
-    )
+    assert cfg["default_provider"] == "b" and cfg["providers"]["b"]["supports_n"] is False
 
     with pytest.raises(AppError) as info:
         cs.add_provider(paths, CALL, "c", supports_n=True, no_supports_n=True)
@@ -225,9 +219,7 @@ def test_redaction_of_env_keychain_and_proxy(paths: EnginePaths, file_keyring) -
                 "proxy": {"mode": "custom", "url": "http://user:pw@proxy.example:8080"},
             }
         },
-        "notifications": {
-            "email": {"password": {"source": "file", "value": "smtp-pw"}}
-        },
+        "notifications": {"email": {"password": {"source": "file", "value": "smtp-pw"}}},
     }
     red = cs.redact_config(cfg, {"SOME_VAR": "x"})
     p = red["providers"]["p"]

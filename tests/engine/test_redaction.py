@@ -56,9 +56,7 @@ def test_base64_keys() -> None:
 
 
 def test_long_base64_anywhere_and_nested() -> None:
-    out = redact(
-        {"a": [{"b": B64}], "short": "QUJD", "long_text": "hello world " * 100}
-    )
+    out = redact({"a": [{"b": B64}], "short": "QUJD", "long_text": "hello world " * 100})
     assert out["a"][0]["b"] == {"_omitted": "base64", "base64_chars": len(B64)}
     assert out["short"] == "QUJD"
     assert out["long_text"] == "hello world " * 100

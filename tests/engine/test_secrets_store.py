@@ -7,12 +7,12 @@ from pathlib import Path
 
 import keyring
 import pytest
+
 from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.store import config as cs
 from gpt_image_engine.store import secrets as ss
 from gpt_image_engine.store.paths import EnginePaths
-
 from tests.engine.keyring_fixtures import file_keyring, no_keyring  # noqa: F401
 
 CALL = Call()
@@ -54,25 +54,17 @@ def test_headless_keyring_is_a_coded_error(no_keyring, paths: EnginePaths) -> No
         lambda: ss.keyring_get("s", "a"),
         lambda: ss.keyring_set("s", "a", "v"),
         lambda: ss.keyring_delete("s", "a"),
-        lambda: ss.secret_set(
-            paths, CALL, "p", "api_key", source="keychain", value="v"
-        ),
+        lambda: ss.secret_set(paths, CALL, "p", "api_key", source="keychain", value="v"),
     ):
         with pytest.raises(AppError) as info:
             op()
         assert info.value.code == "keychain_error"
-        assert (
-            "keyrings.alt" in info.value.message
-            and "--source file" in info.value.message
-        )
+        assert "keyrings.alt" in info.value.message and "--source file" in info.value.message
     assert ss.keyring_present("s", "a") is False
     red = ss.redact_credential({"source": "keychain", "account": "a"})
     assert red["present"] is False
     # config untouched by the failed keychain write
-    assert (
-        "api_key"
-        not in cs.load_config(paths.config_for(None))["providers"]["p"]["credentials"]
-    )
+    assert "api_key" not in cs.load_config(paths.config_for(None))["providers"]["p"]["credentials"]
 
 
 def test_secret_set_get_delete_file(paths: EnginePaths) -> None:
@@ -111,10 +103,7 @@ def test_secret_set_env(paths: EnginePaths) -> None:
         ss.secret_set(paths, CALL, "p", "api_key", source="env")
     assert info.value.code == "secret_env_missing"
     ss.secret_set(paths, CALL, "p", "api_key", source="env", env_var="MY_KEY")
-    assert (
-        ss.secret_get(paths, CALL, "p", "api_key", env={"MY_KEY": "ek"})["source"]
-        == "env:MY_KEY"
-    )
+    assert ss.secret_get(paths, CALL, "p", "api_key", env={"MY_KEY": "ek"})["source"] == "env:MY_KEY"
     status = ss.secret_get(paths, CALL, "p", "api_key", status_only=True, env={})
     assert status["ready"] is False and status["status"] == {
         "source": "env",
@@ -125,17 +114,13 @@ def test_secret_set_env(paths: EnginePaths) -> None:
 
 def test_secret_set_keychain_and_delete(paths: EnginePaths, file_keyring) -> None:  # noqa: F811
     ss.secret_set(paths, CALL, "p", "api_key", source="keychain", value="kc-val")
-    ref = cs.load_config(paths.config_for(None))["providers"]["p"]["credentials"][
-        "api_key"
-    ]
+    ref = cs.load_config(paths.config_for(None))["providers"]["p"]["credentials"]["api_key"]
     assert ref["source"] == "keychain" and ref["account"] == "providers/p/api_key"
     assert "kc-val" not in paths.config_for(None).read_text()
     assert keyring.get_password("gpt-image-2-skill", "providers/p/api_key") == "kc-val"
     got = ss.secret_get(paths, CALL, "p", "api_key")
     assert got["source"] == "keychain:providers/p/api_key" and got["value"] == "kc-val"
-    ss.secret_set(
-        paths, CALL, "p", "other", source="keychain", value="x", account="custom/acct"
-    )
+    ss.secret_set(paths, CALL, "p", "other", source="keychain", value="x", account="custom/acct")
     assert keyring.get_password("gpt-image-2-skill", "custom/acct") == "x"
     assert ss.secret_delete(paths, CALL, "p", "api_key")["removed"] is True
     assert keyring.get_password("gpt-image-2-skill", "providers/p/api_key") is None
@@ -158,6 +143,4 @@ def test_secret_errors(paths: EnginePaths) -> None:
 
 def test_status_payload_has_no_secret(paths: EnginePaths) -> None:
     ss.secret_set(paths, CALL, "p", "api_key", value="sk-very-secret")
-    assert "sk-very-secret" not in json.dumps(
-        ss.secret_get(paths, CALL, "p", "api_key", status_only=True)
-    )
+    assert "sk-very-secret" not in json.dumps(ss.secret_get(paths, CALL, "p", "api_key", status_only=True))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.providers.base import (
@@ -26,9 +27,7 @@ from gpt_image_engine.store.paths import EnginePaths
 
 def jwt(account: str = "acct-1") -> str:
     payload = base64.urlsafe_b64encode(
-        json.dumps(
-            {"https://api.openai.com/auth": {"chatgpt_account_id": account}}
-        ).encode()
+        json.dumps({"https://api.openai.com/auth": {"chatgpt_account_id": account}}).encode()
     ).rstrip(b"=")
     return f"h.{payload.decode()}.s"
 
@@ -50,13 +49,7 @@ def write_codex_auth(env: dict[str, str], tokens: dict[str, Any] | None = None) 
     path = Path(env["CODEX_HOME"]) / "auth.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        json.dumps(
-            {
-                "tokens": tokens
-                if tokens is not None
-                else {"access_token": jwt(), "refresh_token": "rt"}
-            }
-        )
+        json.dumps({"tokens": tokens if tokens is not None else {"access_token": jwt(), "refresh_token": "rt"}})
     )
     return path
 
@@ -78,11 +71,7 @@ def test_explicit_openai(paths: EnginePaths, env: dict[str, str]) -> None:
         "sk-flag",
         "flag",
     )
-    assert (
-        r.supports_n is True
-        and r.edit_region_mode == "native-mask"
-        and r.model == "gpt-image-2"
-    )
+    assert r.supports_n is True and r.edit_region_mode == "native-mask" and r.model == "gpt-image-2"
     assert r.api_base == DEFAULT_OPENAI_API_BASE
     r = select_provider(
         Call(provider="openai", env_openai_api_key="sk-client"),
@@ -90,22 +79,15 @@ def test_explicit_openai(paths: EnginePaths, env: dict[str, str]) -> None:
         {**env, "OPENAI_API_KEY": "sk-engine"},
     )
     assert r.api_key == "sk-client" and r.auth_source == "env"
-    r = select_provider(
-        Call(provider="openai"), paths, {**env, "OPENAI_API_KEY": "sk-engine"}
-    )
+    r = select_provider(Call(provider="openai"), paths, {**env, "OPENAI_API_KEY": "sk-engine"})
     assert r.api_key == "sk-engine" and r.auth_source == "env"
 
 
 def test_openai_api_base_precedence(paths: EnginePaths, env: dict[str, str]) -> None:
     e = {**env, "OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "http://engine-env/v1"}
+    assert select_provider(Call(provider="openai"), paths, e).api_base == "http://engine-env/v1"
     assert (
-        select_provider(Call(provider="openai"), paths, e).api_base
-        == "http://engine-env/v1"
-    )
-    assert (
-        select_provider(
-            Call(provider="openai", env_openai_base_url="http://client/v1"), paths, e
-        ).api_base
+        select_provider(Call(provider="openai", env_openai_base_url="http://client/v1"), paths, e).api_base
         == "http://client/v1"
     )
     assert (
@@ -122,9 +104,7 @@ def test_openai_api_base_precedence(paths: EnginePaths, env: dict[str, str]) -> 
     )
 
 
-def test_explicit_codex(
-    paths: EnginePaths, env: dict[str, str], tmp_path: Path
-) -> None:
+def test_explicit_codex(paths: EnginePaths, env: dict[str, str], tmp_path: Path) -> None:
     with pytest.raises(AppError) as info:
         select_provider(Call(provider="codex"), paths, env)
     assert info.value.code == "access_token_missing"
@@ -138,12 +118,7 @@ def test_explicit_codex(
         False,
         "reference-hint",
     )
-    assert (
-        r.auth_file == auth
-        and r.account_id == "acct-1"
-        and r.refresh_token == "rt"
-        and r.auth_source == "auth.json"
-    )
+    assert r.auth_file == auth and r.account_id == "acct-1" and r.refresh_token == "rt" and r.auth_source == "auth.json"
     assert r.endpoint == DEFAULT_CODEX_ENDPOINT and r.token_url == DEFAULT_TOKEN_URL
     other = tmp_path / "other-auth.json"
     other.write_text(json.dumps({"access_token": jwt("acct-2")}))
@@ -166,19 +141,11 @@ def test_auto(paths: EnginePaths, env: dict[str, str]) -> None:
     assert info.value.code == "provider_unavailable"
     detail = info.value.detail
     assert detail["openai"]["ready"] is False and detail["codex"]["ready"] is False
-    assert (
-        detail["config_file"] == str(paths.config_for(None))
-        and detail["configured_providers"] == []
-    )
+    assert detail["config_file"] == str(paths.config_for(None)) and detail["configured_providers"] == []
     write_codex_auth(env)
     assert select_provider(Call(), paths, env).reason == "auto_codex_auth"
-    assert (
-        select_provider(Call(), paths, {**env, "OPENAI_API_KEY": "k"}).reason
-        == "auto_openai_api_key"
-    )
-    cs.set_default_provider(
-        paths, Call(), "openai"
-    )  # built-in name as default: ignored
+    assert select_provider(Call(), paths, {**env, "OPENAI_API_KEY": "k"}).reason == "auto_openai_api_key"
+    cs.set_default_provider(paths, Call(), "openai")  # built-in name as default: ignored
     assert select_provider(Call(), paths, env).reason == "auto_codex_auth"
     cs.add_provider(paths, Call(), "mine", api_key="sk-cfg", set_default=True)
     r = select_provider(Call(provider="  "), paths, {**env, "OPENAI_API_KEY": "k"})
@@ -191,9 +158,7 @@ def test_auto(paths: EnginePaths, env: dict[str, str]) -> None:
     )
 
 
-def test_configured_openai_provider_resolves_with_file_secret(
-    paths: EnginePaths, env: dict[str, str]
-) -> None:
+def test_configured_openai_provider_resolves_with_file_secret(paths: EnginePaths, env: dict[str, str]) -> None:
     cs.add_provider(
         paths,
         Call(),
@@ -209,9 +174,7 @@ def test_configured_openai_provider_resolves_with_file_secret(
     assert r.config_file == paths.config_for(None) and r.config_entry is not None
 
 
-def test_explicit_builtin_name_uses_configured_provider_when_present(
-    paths: EnginePaths, env: dict[str, str]
-) -> None:
+def test_explicit_builtin_name_uses_configured_provider_when_present(paths: EnginePaths, env: dict[str, str]) -> None:
     cs.add_provider(
         paths,
         Call(),
@@ -220,23 +183,15 @@ def test_explicit_builtin_name_uses_configured_provider_when_present(
         api_base="https://custom.example/v1",
         api_key="sk-cfg",
     )
-    r = select_provider(
-        Call(provider="openai"), paths, {**env, "OPENAI_API_KEY": "sk-env"}
-    )
+    r = select_provider(Call(provider="openai"), paths, {**env, "OPENAI_API_KEY": "sk-env"})
     assert (
-        r.reason == "explicit_config_provider"
-        and r.api_base == "https://custom.example/v1"
-        and r.supports_n is False
+        r.reason == "explicit_config_provider" and r.api_base == "https://custom.example/v1" and r.supports_n is False
     )
 
 
-def test_configured_openai_name_loads_config_secret_for_image_auth(
-    paths: EnginePaths, env: dict[str, str]
-) -> None:
+def test_configured_openai_name_loads_config_secret_for_image_auth(paths: EnginePaths, env: dict[str, str]) -> None:
     cs.add_provider(paths, Call(), "openai", type="openai", api_key="sk-cfg")
-    r = select_provider(
-        Call(provider="openai"), paths, {**env, "OPENAI_API_KEY": "sk-env"}
-    )
+    r = select_provider(Call(provider="openai"), paths, {**env, "OPENAI_API_KEY": "sk-env"})
     assert r.api_key == "sk-cfg" and r.auth_source == "file"
     assert r.supports_n is True and r.edit_region_mode == "native-mask"
     r = select_provider(Call(provider="openai", api_key="sk-flag"), paths, env)
@@ -246,9 +201,7 @@ def test_configured_openai_name_loads_config_secret_for_image_auth(
 def test_config_errors(paths: EnginePaths, env: dict[str, str]) -> None:
     with pytest.raises(AppError) as info:
         select_provider(Call(provider="ghost"), paths, env)
-    assert info.value.code == "provider_unknown" and info.value.detail == {
-        "config_file": str(paths.config_for(None))
-    }
+    assert info.value.code == "provider_unknown" and info.value.detail == {"config_file": str(paths.config_for(None))}
     cs.add_provider(paths, Call(), "weird", type="anthropic", api_key="k")
     with pytest.raises(AppError) as info:
         select_provider(Call(provider="weird"), paths, env)
@@ -266,9 +219,7 @@ def test_config_errors(paths: EnginePaths, env: dict[str, str]) -> None:
 
 
 def test_config_codex_provider(paths: EnginePaths, env: dict[str, str]) -> None:
-    cs.add_provider(
-        paths, Call(), "cx", type="codex", endpoint="http://codex.example/r"
-    )
+    cs.add_provider(paths, Call(), "cx", type="codex", endpoint="http://codex.example/r")
     with pytest.raises(AppError) as info:
         select_provider(Call(provider="cx"), paths, env)
     assert info.value.code == "credential_missing"
@@ -289,34 +240,17 @@ def test_config_codex_provider(paths: EnginePaths, env: dict[str, str]) -> None:
         "reference-hint",
         "http://codex.example/r",
     )
-    assert (
-        r.account_id == "acct-c"
-        and r.refresh_token == "rt-c"
-        and r.auth_source == "config"
-    )
-    assert (
-        select_provider(
-            Call(provider="cx", endpoint="http://flag/r"), paths, env
-        ).endpoint
-        == "http://flag/r"
-    )
+    assert r.account_id == "acct-c" and r.refresh_token == "rt-c" and r.auth_source == "config"
+    assert select_provider(Call(provider="cx", endpoint="http://flag/r"), paths, env).endpoint == "http://flag/r"
 
 
 def test_select_for_request(paths: EnginePaths, env: dict[str, str]) -> None:
     write_codex_auth(env)
     e = {**env, "OPENAI_API_KEY": "k"}
-    assert (
-        select_for_request(Call(), "responses", paths, e).reason
-        == "auto_request_responses"
-    )
-    assert (
-        select_for_request(Call(), "generate", paths, e).reason == "auto_request_images"
-    )
+    assert select_for_request(Call(), "responses", paths, e).reason == "auto_request_responses"
+    assert select_for_request(Call(), "generate", paths, e).reason == "auto_request_images"
     assert select_for_request(Call(), "edit", paths, env).reason == "auto_codex_auth"
-    assert (
-        select_for_request(Call(provider="openai"), "responses", paths, e).reason
-        == "explicit"
-    )
+    assert select_for_request(Call(provider="openai"), "responses", paths, e).reason == "explicit"
 
 
 def test_openai_inspect_has_no_key(env: dict[str, str]) -> None:

@@ -78,9 +78,7 @@ def read_auth_json(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise AppError(
-            "auth_missing", f"Auth file not found: {path}", {"auth_file": str(path)}
-        ) from None
+        raise AppError("auth_missing", f"Auth file not found: {path}", {"auth_file": str(path)}) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise AppError(
             "auth_read_failed",
@@ -158,9 +156,7 @@ def resolve_account_id(access_token: str, account_id: str | None) -> str:
         raise AppError("account_id_missing", "Missing auth claims in access token.")
     claim_id = auth_claim.get("chatgpt_account_id")
     if not isinstance(claim_id, str):
-        raise AppError(
-            "account_id_missing", "Missing chatgpt_account_id in token claims."
-        )
+        raise AppError("account_id_missing", "Missing chatgpt_account_id in token claims.")
     return claim_id
 
 
@@ -179,9 +175,7 @@ def load_auth_state(path: Path) -> AuthState:
             f"Missing access_token in {path}",
             {"auth_file": str(path)},
         )
-    account_id = resolve_account_id(
-        access_token, _str_or_none(tokens.get("account_id"))
-    )
+    account_id = resolve_account_id(access_token, _str_or_none(tokens.get("account_id")))
     return AuthState(
         auth_path=path,
         auth_json=auth_json,
@@ -201,9 +195,8 @@ def config_auth_state(
     from gpt_image_engine.store.secrets import resolve_credential
 
     env = os.environ if env is None else env
-    creds = (
-        entry.get("credentials") if isinstance(entry.get("credentials"), dict) else {}
-    )
+    raw_creds = entry.get("credentials")
+    creds: dict[str, Any] = raw_creds if isinstance(raw_creds, dict) else {}
     ref = creds.get("access_token")
     if not isinstance(ref, dict):
         raise AppError(
@@ -243,22 +236,16 @@ def config_auth_state(
     )
 
 
-def auth_state_for(
-    resolved: ResolvedProvider, env: Mapping[str, str] | None = None
-) -> AuthState:
+def auth_state_for(resolved: ResolvedProvider, env: Mapping[str, str] | None = None) -> AuthState:
     """The AuthState for a codex ResolvedProvider: its config entry's credentials or its auth file."""
     if resolved.config_entry is not None and resolved.config_file is not None:
-        return config_auth_state(
-            resolved.config_file, resolved.name, resolved.config_entry, env
-        )
+        return config_auth_state(resolved.config_file, resolved.name, resolved.config_entry, env)
     if resolved.auth_file is None:
         raise AppError("auth_missing", "No Codex auth file was resolved.")
     return load_auth_state(resolved.auth_file)
 
 
-def token_url_for(
-    config_entry: dict[str, Any] | None, env: Mapping[str, str] | None = None
-) -> str:
+def token_url_for(config_entry: dict[str, Any] | None, env: Mapping[str, str] | None = None) -> str:
     """Token endpoint: config entry `token_url` > env GPT_IMAGE_2_CODEX_TOKEN_URL > the OpenAI default."""
     env = os.environ if env is None else env
     if config_entry:
@@ -330,15 +317,11 @@ def inspect_codex_auth(path: Path) -> dict[str, Any]:
     tokens = token_container(auth_json)
     access_token = _str_or_none(tokens.get("access_token"))
     claims = _try_claims(access_token)
-    auth_mode = _str_or_none(auth_json.get("auth_mode")) or _str_or_none(
-        auth_json.get("type")
-    )
+    auth_mode = _str_or_none(auth_json.get("auth_mode")) or _str_or_none(auth_json.get("type"))
     account_id: str | None = None
     if access_token is not None:
         try:
-            account_id = resolve_account_id(
-                access_token, _str_or_none(tokens.get("account_id"))
-            )
+            account_id = resolve_account_id(access_token, _str_or_none(tokens.get("account_id")))
         except AppError:
             account_id = None
     result.update(
@@ -397,12 +380,8 @@ def _persist_config_credentials(state: AuthState) -> None:
         if source == "env":
             continue
         if source == "keychain" and isinstance(ref, dict):
-            account = ref.get("account") or secret_store.default_account(
-                state.provider_name or "", name
-            )
-            secret_store.keyring_set(
-                ref.get("service") or secret_store.SERVICE, account, value
-            )
+            account = ref.get("account") or secret_store.default_account(state.provider_name or "", name)
+            secret_store.keyring_set(ref.get("service") or secret_store.SERVICE, account, value)
             continue
         creds[name] = {"source": "file", "value": value}
     config_store.save_config(state.auth_path, cfg)
@@ -423,9 +402,7 @@ def reload_persisted_tokens(
             entry = (cfg.get("providers") or {}).get(state.provider_name or "")
             if not isinstance(entry, dict):
                 return None
-            fresh = config_auth_state(
-                state.auth_path, state.provider_name or "", entry, state.env
-            )
+            fresh = config_auth_state(state.auth_path, state.provider_name or "", entry, state.env)
         except AppError:
             return None
         return fresh.access_token, fresh.refresh_token, fresh.account_id
@@ -480,17 +457,11 @@ def refresh_access_token(
                 "reused_persisted_refresh": True,
             }
             return state
-        if (
-            persisted is not None
-            and persisted[1]
-            and persisted[1] != state.refresh_token
-        ):
+        if persisted is not None and persisted[1] and persisted[1] != state.refresh_token:
             # Same access token but a rotated refresh token on disk: spend the newer one.
             state.refresh_token = persisted[1]
         if not state.refresh_token:
-            raise AppError(
-                "refresh_token_missing", "Missing refresh_token in auth.json"
-            )
+            raise AppError("refresh_token_missing", "Missing refresh_token in auth.json")
         payload = _post_refresh(state.refresh_token, token_url, timeout, http_client)
         _apply_refresh(state, payload)
         persist_auth_state(state)
@@ -510,13 +481,9 @@ def _post_refresh(
     client = http_client or httpx.Client(timeout=timeout)
     try:
         try:
-            response = client.post(
-                token_url, json=body, headers=headers, timeout=timeout
-            )
+            response = client.post(token_url, json=body, headers=headers, timeout=timeout)
         except httpx.HTTPError as exc:
-            raise AppError(
-                "refresh_failed", "Refresh request failed.", {"error": str(exc)}
-            ) from None
+            raise AppError("refresh_failed", "Refresh request failed.", {"error": str(exc)}) from None
         if not 200 <= response.status_code < 300:
             text = response.text
             raise AppError(
@@ -536,12 +503,8 @@ def _post_refresh(
     finally:
         if owned:
             client.close()
-    if not isinstance(payload, dict) or not isinstance(
-        payload.get("access_token"), str
-    ):
-        raise AppError(
-            "refresh_failed", "Refresh response did not include access_token."
-        )
+    if not isinstance(payload, dict) or not isinstance(payload.get("access_token"), str):
+        raise AppError("refresh_failed", "Refresh response did not include access_token.")
     return payload
 
 

@@ -9,11 +9,10 @@ and the readiness inspections used by `auth inspect`, `doctor` and `provider_una
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-from gpt_image_protocol import paths as shared_paths
 
 from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
@@ -35,6 +34,7 @@ from gpt_image_engine.providers.codex_auth import (
 from gpt_image_engine.store import config as config_store
 from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_engine.store.secrets import provider_credential, resolve_credential
+from gpt_image_protocol import paths as shared_paths
 
 OPENAI_API_KEY_ENV = "OPENAI_API_KEY"
 OPENAI_BASE_URL_ENV = "OPENAI_BASE_URL"
@@ -107,9 +107,7 @@ def codex_inspect(call: Call, env: Mapping[str, str]) -> dict[str, Any]:
 # --- resolution
 
 
-def _builtin_openai(
-    call: Call, env: Mapping[str, str], requested: str, reason: str
-) -> ResolvedProvider:
+def _builtin_openai(call: Call, env: Mapping[str, str], requested: str, reason: str) -> ResolvedProvider:
     key, source = openai_api_key(call, env)
     return ResolvedProvider(
         name="openai",
@@ -154,11 +152,7 @@ def _builtin_codex(
         # Readiness only needs an access token; account-id problems surface when the request runs.
         try:
             tokens = token_container(read_auth_json(auth_file))
-            resolved.access_token = (
-                tokens.get("access_token")
-                if isinstance(tokens.get("access_token"), str)
-                else None
-            )
+            resolved.access_token = tokens.get("access_token") if isinstance(tokens.get("access_token"), str) else None
             rt = tokens.get("refresh_token")
             resolved.refresh_token = rt if isinstance(rt, str) else None
         except AppError:
@@ -176,11 +170,7 @@ def resolve_config_entry(
 ) -> ResolvedProvider:
     """Resolve a named config provider; the credential it needs must resolve (§4.4)."""
     raw_mode = entry.get("edit_region_mode")
-    mode = (
-        config_store.normalize_edit_region_mode(raw_mode)
-        if raw_mode is not None
-        else None
-    )
+    mode = config_store.normalize_edit_region_mode(raw_mode) if raw_mode is not None else None
     provider_type = entry.get("type") or config_store.DEFAULT_PROVIDER_TYPE
     common: dict[str, Any] = {
         "name": name,
@@ -198,11 +188,8 @@ def resolve_config_entry(
         return ResolvedProvider(
             kind="openai",
             model=entry.get("model") or DEFAULT_OPENAI_MODEL,
-            supports_n=bool(supports_n)
-            if supports_n is not None
-            else provider_type == "openai",
-            edit_region_mode=mode
-            or (NATIVE_MASK if provider_type == "openai" else REFERENCE_HINT),
+            supports_n=bool(supports_n) if supports_n is not None else provider_type == "openai",
+            edit_region_mode=mode or (NATIVE_MASK if provider_type == "openai" else REFERENCE_HINT),
             api_base=entry.get("api_base") or DEFAULT_OPENAI_API_BASE,
             endpoint=codex_endpoint(call, entry),
             api_key=key,
@@ -224,10 +211,9 @@ def resolve_config_entry(
                 return None
 
         account = optional("account_id")
-        try:
+        # An unresolvable account id surfaces when the Codex provider builds its auth state.
+        with contextlib.suppress(AppError):
             account = resolve_account_id(access, account)
-        except AppError:
-            pass  # surfaced by the Codex provider when it builds its auth state
         return ResolvedProvider(
             kind="codex",
             model=entry.get("model") or DEFAULT_CODEX_MODEL,
@@ -248,9 +234,7 @@ def resolve_config_entry(
     )
 
 
-def _unavailable(
-    call: Call, env: Mapping[str, str], config_file: Path, cfg: Mapping[str, Any]
-) -> AppError:
+def _unavailable(call: Call, env: Mapping[str, str], config_file: Path, cfg: Mapping[str, Any]) -> AppError:
     return AppError(
         "provider_unavailable",
         "No usable provider auth was found.",
@@ -263,9 +247,7 @@ def _unavailable(
     )
 
 
-def select_provider(
-    call: Call, paths: EnginePaths, env: Mapping[str, str]
-) -> ResolvedProvider:
+def select_provider(call: Call, paths: EnginePaths, env: Mapping[str, str]) -> ResolvedProvider:
     """The image-command selection algorithm of §4.4."""
     requested = call.requested_provider
     config_file = paths.config_for(call.config_file)
@@ -330,9 +312,7 @@ def select_provider(
     )
 
 
-def select_for_request(
-    call: Call, operation: str, paths: EnginePaths, env: Mapping[str, str]
-) -> ResolvedProvider:
+def select_for_request(call: Call, operation: str, paths: EnginePaths, env: Mapping[str, str]) -> ResolvedProvider:
     """`request create` selection: explicit as images; auto prefers the config default, then Codex for
     `responses` and OpenAI for `generate`/`edit`, then the image algorithm."""
     if call.requested_provider != "auto":

@@ -11,13 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-SECRET_KEYS = frozenset(
-    {"access_token", "refresh_token", "id_token", "authorization", "api_key"}
-)
+SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "authorization", "api_key"})
 BASE64_KEYS = frozenset({"result", "image_url", "b64_json"})
-_BASE64_CHARS = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
-)
+_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n")
 REDACTED_TEXT = "[redacted]"
 
 
@@ -74,9 +70,7 @@ def redact_secrets_in_text(text: str, secrets: Iterable[str | None]) -> str:
     Longer secrets are replaced first so one secret containing another is fully hidden;
     blank or very short values (under 4 chars) are skipped to avoid mangling text.
     """
-    values = sorted(
-        {s for s in secrets if s and len(s.strip()) >= 4}, key=len, reverse=True
-    )
+    values = sorted({s for s in secrets if s and len(s.strip()) >= 4}, key=len, reverse=True)
     for secret in values:
         text = text.replace(secret, REDACTED_TEXT)
     return text

@@ -65,9 +65,7 @@ def _invalid(path: Path, message: str, error: str) -> AppError:
 
 def _normalize(raw: Any, path: Path) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise _invalid(
-            path, "Config file must contain a JSON object", "top level is not an object"
-        )
+        raise _invalid(path, "Config file must contain a JSON object", "top level is not an object")
     cfg = default_config()
     for key in KNOWN_TOP_LEVEL:
         if key in raw:
@@ -77,12 +75,8 @@ def _normalize(raw: Any, path: Path) -> dict[str, Any]:
     if cfg["providers"] is None:
         cfg["providers"] = {}
     if not isinstance(cfg["providers"], dict):
-        raise _invalid(
-            path, "Config `providers` must be an object", "providers is not an object"
-        )
-    if cfg["default_provider"] is not None and not isinstance(
-        cfg["default_provider"], str
-    ):
+        raise _invalid(path, "Config `providers` must be an object", "providers is not an object")
+    if cfg["default_provider"] is not None and not isinstance(cfg["default_provider"], str):
         raise _invalid(
             path,
             "Config `default_provider` must be a string",
@@ -142,9 +136,7 @@ def _serializable(cfg: Mapping[str, Any]) -> dict[str, Any]:
     providers: dict[str, Any] = {}
     for name, entry in (out.get("providers") or {}).items():
         # Optional provider fields are omitted when null, like upstream's skip_serializing_if.
-        providers[name] = {
-            k: entry[k] for k in PROVIDER_FIELDS if k in entry and entry[k] is not None
-        }
+        providers[name] = {k: entry[k] for k in PROVIDER_FIELDS if k in entry and entry[k] is not None}
         providers[name].setdefault("credentials", {})
     out["providers"] = providers
     return out
@@ -204,18 +196,13 @@ def _redact_refs(value: Any, env: Mapping[str, str]) -> Any:
     if _is_credential_ref(value):
         return redact_credential(value, env)
     if isinstance(value, dict):
-        return {
-            k: (_redact_proxy(v) if k == "proxy" else _redact_refs(v, env))
-            for k, v in value.items()
-        }
+        return {k: (_redact_proxy(v) if k == "proxy" else _redact_refs(v, env)) for k, v in value.items()}
     if isinstance(value, list):
         return [_redact_refs(v, env) for v in value]
     return value
 
 
-def redact_provider(
-    entry: Mapping[str, Any], env: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def redact_provider(entry: Mapping[str, Any], env: Mapping[str, str] | None = None) -> dict[str, Any]:
     from gpt_image_engine.store.secrets import redact_credential
 
     env = os.environ if env is None else env
@@ -226,26 +213,16 @@ def redact_provider(
         "endpoint": entry.get("endpoint"),
         "model": entry.get("model"),
         "supports_n": entry.get("supports_n"),
-        "credentials": {
-            k: redact_credential(v, env) if isinstance(v, dict) else v
-            for k, v in creds.items()
-        },
+        "credentials": {k: redact_credential(v, env) if isinstance(v, dict) else v for k, v in creds.items()},
         "proxy": _redact_proxy(entry.get("proxy")),
     }
 
 
-def redact_providers(
-    cfg: Mapping[str, Any], env: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    return {
-        name: redact_provider(entry, env)
-        for name, entry in (cfg.get("providers") or {}).items()
-    }
+def redact_providers(cfg: Mapping[str, Any], env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {name: redact_provider(entry, env) for name, entry in (cfg.get("providers") or {}).items()}
 
 
-def redact_config(
-    cfg: Mapping[str, Any], env: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def redact_config(cfg: Mapping[str, Any], env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The redacted config (§2.2): provider credentials summarised, keyring probed, no secrets."""
     env = os.environ if env is None else env
     out: dict[str, Any] = {
@@ -265,12 +242,7 @@ def redact_config(
 
 
 def validate_provider_name(name: str | None) -> str:
-    if (
-        not name
-        or not name.strip()
-        or any(ch in name for ch in "/\\")
-        or any(ch.isspace() for ch in name)
-    ):
+    if not name or not name.strip() or any(ch in name for ch in "/\\") or any(ch.isspace() for ch in name):
         raise AppError(
             "provider_invalid_name",
             "Provider name must be a non-empty path-safe token.",
@@ -302,9 +274,7 @@ def config_paths(paths: EnginePaths, call: Call) -> dict[str, Any]:
     }
 
 
-def inspect_config(
-    paths: EnginePaths, call: Call, env: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def inspect_config(paths: EnginePaths, call: Call, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     config_file = paths.config_for(call.config_file)
     cfg = load_config(config_file)
     return {
@@ -314,9 +284,7 @@ def inspect_config(
     }
 
 
-def list_providers(
-    paths: EnginePaths, call: Call, env: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def list_providers(paths: EnginePaths, call: Call, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     cfg = load_config(paths.config_for(call.config_file))
     return {
         "default_provider": cfg.get("default_provider"),
@@ -366,11 +334,7 @@ def add_provider(
             "invalid_provider_config",
             "--supports-n and --no-supports-n cannot be used together.",
         )
-    mode = (
-        normalize_edit_region_mode(edit_region_mode)
-        if edit_region_mode is not None
-        else None
-    )
+    mode = normalize_edit_region_mode(edit_region_mode) if edit_region_mode is not None else None
     provider_type = (type or "").strip() or DEFAULT_PROVIDER_TYPE
     cfg = load_config(config_file)
     creds: dict[str, Any] = {}

@@ -9,6 +9,7 @@ and the plaintext form of `secret_get`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -47,9 +48,7 @@ def _backend_unusable() -> bool:
     return isinstance(backend, keyring.backends.fail.Keyring)
 
 
-def _keychain_error(
-    service: str, account: str, exc: BaseException | None = None
-) -> AppError:
+def _keychain_error(service: str, account: str, exc: BaseException | None = None) -> AppError:
     detail: dict[str, Any] = {
         "service": service,
         "account": account,
@@ -57,9 +56,7 @@ def _keychain_error(
     }
     if exc is not None:
         detail["error"] = f"{type(exc).__name__}: {exc}"
-    return AppError(
-        "keychain_error", f"OS keyring unavailable. {HEADLESS_HINT}", detail
-    )
+    return AppError("keychain_error", f"OS keyring unavailable. {HEADLESS_HINT}", detail)
 
 
 def _is_no_backend(exc: BaseException) -> bool:
@@ -143,9 +140,7 @@ def keyring_present(service: str, account: str) -> bool:
 # --- credential references
 
 
-def resolve_credential(
-    ref: Mapping[str, Any], env: Mapping[str, str] | None = None
-) -> tuple[str, str]:
+def resolve_credential(ref: Mapping[str, Any], env: Mapping[str, str] | None = None) -> tuple[str, str]:
     """Resolve a CredentialRef to (value, source label): "file", "env:VAR" or "keychain:ACCOUNT"."""
     env = os.environ if env is None else env
     source = ref.get("source")
@@ -193,9 +188,7 @@ def provider_credential(
     return resolve_credential(ref, env)
 
 
-def redact_credential(
-    ref: Mapping[str, Any], env: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def redact_credential(ref: Mapping[str, Any], env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The redacted form of a CredentialRef (§2.2); probes env and keyring, never raises."""
     env = os.environ if env is None else env
     source = ref.get("source")
@@ -226,9 +219,7 @@ def redact_credential(
 # --- secret operations
 
 
-def _load_provider(
-    config_path: Path, provider: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def _load_provider(config_path: Path, provider: str) -> tuple[dict[str, Any], dict[str, Any]]:
     cfg = config_store.load_config(config_path)
     entry = cfg["providers"].get(provider)
     if not isinstance(entry, dict):
@@ -262,15 +253,11 @@ def secret_set(
     cfg, entry = _load_provider(config_path, provider)
     if source == "env":
         if not env_var or not env_var.strip():
-            raise AppError(
-                "secret_env_missing", "--env is required when --source env is used."
-            )
+            raise AppError("secret_env_missing", "--env is required when --source env is used.")
         ref: dict[str, Any] = {"source": "env", "env": env_var.strip()}
     else:
         if value is None:
-            raise AppError(
-                "secret_read_failed", "No secret value was provided (--value or stdin)."
-            )
+            raise AppError("secret_read_failed", "No secret value was provided (--value or stdin).")
         value = value.rstrip("\r\n")
         if source == "file":
             ref = {"source": "file", "value": value}
@@ -321,9 +308,7 @@ def secret_get(
     return {"provider": provider, "name": name, "source": label, "value": value}
 
 
-def secret_delete(
-    paths: EnginePaths, call: Call, provider: str, name: str
-) -> dict[str, Any]:
+def secret_delete(paths: EnginePaths, call: Call, provider: str, name: str) -> dict[str, Any]:
     """`secret delete`: drop the credential (and its keyring entry, errors ignored)."""
     config_path = paths.config_for(call.config_file)
     cfg, entry = _load_provider(config_path, provider)
@@ -331,13 +316,11 @@ def secret_delete(
     ref = creds.pop(name, None) if isinstance(creds, dict) else None
     removed = ref is not None
     if isinstance(ref, dict) and ref.get("source") == "keychain":
-        try:
+        with contextlib.suppress(AppError):  # keyring cleanup is best effort
             keyring_delete(
                 ref.get("service") or SERVICE,
                 ref.get("account") or default_account(provider, name),
             )
-        except AppError:
-            pass
     if removed:
         config_store.save_config(config_path, cfg)
     return {"provider": provider, "name": name, "removed": removed}
