@@ -198,9 +198,7 @@ class Fault:
         path: str | None = None,
         body: str | None = None,
     ) -> Fault:
-        return Fault.status_code(
-            status, times, retry_after=retry_after, path=path, body=body
-        )
+        return Fault.status_code(status, times, retry_after=retry_after, path=path, body=body)
 
     @classmethod
     def unauthorized(cls, times: int = 1, path: str | None = None) -> Fault:
@@ -211,9 +209,7 @@ class Fault:
         return cls("slow", times=times, path=path, delay=delay)
 
     @classmethod
-    def cut_stream(
-        cls, times: int = 1, path: str | None = None, after_events: int = 1
-    ) -> Fault:
+    def cut_stream(cls, times: int = 1, path: str | None = None, after_events: int = 1) -> Fault:
         return cls("cut_stream", times=times, path=path, cut_after_events=after_events)
 
     @classmethod
@@ -221,9 +217,7 @@ class Fault:
         return cls("malformed_json", times=times, path=path)
 
     @classmethod
-    def big_image(
-        cls, byte_size: int, times: int = 1, path: str | None = None
-    ) -> Fault:
+    def big_image(cls, byte_size: int, times: int = 1, path: str | None = None) -> Fault:
         return cls("big_image", times=times, path=path, byte_size=byte_size)
 
     @classmethod
@@ -334,9 +328,7 @@ class FakeUpstream:
         self._generation = 0
         self.access_token = make_jwt(_codex_claims(account_id, 0))
         self.refresh_token = "fake-refresh-0"
-        self.id_token = make_jwt(
-            {"email": "fake@example.com", **_codex_claims(account_id, 0)}
-        )
+        self.id_token = make_jwt({"email": "fake@example.com", **_codex_claims(account_id, 0)})
         self.token_calls = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -349,9 +341,7 @@ class FakeUpstream:
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
         self.port = server.server_address[1]
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="fake-upstream", daemon=True
-        )
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-upstream", daemon=True)
         self._thread.start()
         return self
 
@@ -365,7 +355,8 @@ class FakeUpstream:
             self._thread = None
 
     def __enter__(self) -> Self:
-        return self.start()
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -451,15 +442,11 @@ class FakeUpstream:
         until it refreshes (the refresh token stays valid)."""
         with self._lock:
             self._generation += 1
-            self.access_token = make_jwt(
-                _codex_claims(self.account_id, self._generation)
-            )
+            self.access_token = make_jwt(_codex_claims(self.account_id, self._generation))
 
     def auth_json(self, *, stale: bool = False, nested: bool = True) -> dict[str, Any]:
         """An auth.json body holding the current tokens (or a stale access token)."""
-        access = (
-            make_jwt(_codex_claims(self.account_id, -1)) if stale else self.access_token
-        )
+        access = make_jwt(_codex_claims(self.account_id, -1)) if stale else self.access_token
         tokens = {
             "access_token": access,
             "refresh_token": self.refresh_token,
@@ -480,9 +467,7 @@ class FakeUpstream:
     def write_auth_json(self, path: str | Path, *, stale: bool = False) -> Path:
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(
-            json.dumps(self.auth_json(stale=stale), indent=2) + "\n", encoding="utf-8"
-        )
+        p.write_text(json.dumps(self.auth_json(stale=stale), indent=2) + "\n", encoding="utf-8")
         os.chmod(p, 0o600)
         return p
 
@@ -495,9 +480,7 @@ class FakeUpstream:
             gen = self._generation
             self.access_token = make_jwt(_codex_claims(self.account_id, gen))
             self.refresh_token = f"fake-refresh-{gen}"
-            self.id_token = make_jwt(
-                {"email": "fake@example.com", **_codex_claims(self.account_id, gen)}
-            )
+            self.id_token = make_jwt({"email": "fake@example.com", **_codex_claims(self.account_id, gen)})
             return {
                 "access_token": self.access_token,
                 "refresh_token": self.refresh_token,
@@ -548,10 +531,7 @@ class _Handler(BaseHTTPRequestHandler):
                 parsed = json.loads(body)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 if "x-www-form-urlencoded" in ctype:
-                    parsed = {
-                        k: v[0]
-                        for k, v in parse_qs(body.decode("utf-8", "replace")).items()
-                    }
+                    parsed = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         return RecordedRequest(
             self.command,
             split.path,
@@ -578,9 +558,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.wfile.flush()
 
-    def _json(
-        self, status: int, payload: Any, headers: dict[str, str] | None = None
-    ) -> None:
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload).encode(), "application/json", headers)
 
     def _error(
@@ -623,9 +601,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _sse_event(self, payload: dict[str, Any], named: bool = True) -> None:
-        text = (
-            f"event: {payload['type']}\n" if named else ""
-        ) + f"data: {json.dumps(payload)}\n\n"
+        text = (f"event: {payload['type']}\n" if named else "") + f"data: {json.dumps(payload)}\n\n"
         self._chunk(text.encode())
 
     def _sse_end(self) -> None:
@@ -651,13 +627,9 @@ class _Handler(BaseHTTPRequestHandler):
                 fault = None
             if fault is not None and fault.kind == "status":
                 record.status = fault.status
-                headers = (
-                    {"Retry-After": fault.retry_after} if fault.retry_after else None
-                )
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
                 if fault.body is not None:
-                    self._send(
-                        fault.status, fault.body.encode(), "application/json", headers
-                    )
+                    self._send(fault.status, fault.body.encode(), "application/json", headers)
                 else:
                     self._error(
                         fault.status,
@@ -708,17 +680,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _openai(self, record: RecordedRequest, fault: Fault | None, edit: bool) -> None:
         auth = record.headers.get("authorization", "")
-        if not auth.startswith("Bearer ") or (
-            self.fake.api_key is not None and auth != f"Bearer {self.fake.api_key}"
-        ):
+        if not auth.startswith("Bearer ") or (self.fake.api_key is not None and auth != f"Bearer {self.fake.api_key}"):
             record.status = 401
             self._error(401, "Incorrect API key provided.", "invalid_api_key")
             return
-        params: dict[str, Any] = (
-            dict(record.fields)
-            if edit
-            else (record.json if isinstance(record.json, dict) else {})
-        )
+        params: dict[str, Any] = dict(record.fields) if edit else (record.json if isinstance(record.json, dict) else {})
         if edit and not any(p.name in ("image[]", "image") for p in record.files):
             record.status = 400
             self._error(400, "An image is required.", "missing_image")
@@ -753,9 +719,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         if fault is not None and fault.kind == "malformed_json":
             record.status = 200
-            self._send(
-                200, b'{"created": 1, "data": [ {"b64_json": "iVBOR', "application/json"
-            )
+            self._send(200, b'{"created": 1, "data": [ {"b64_json": "iVBOR', "application/json")
             return
         created = int(time.time())
         if stream:
@@ -768,20 +732,14 @@ class _Handler(BaseHTTPRequestHandler):
                     self._sse_event(
                         {
                             "type": f"{prefix}.partial_image",
-                            "b64_json": _b64(
-                                draw_image(width, height, fmt, p + 3, transparent)
-                            ),
+                            "b64_json": _b64(draw_image(width, height, fmt, p + 3, transparent)),
                             "partial_image_index": p,
                             "created_at": created,
                             **common,
                         }
                     )
                     sent += 1
-                    if (
-                        fault is not None
-                        and fault.kind == "cut_stream"
-                        and sent >= fault.cut_after_events
-                    ):
+                    if fault is not None and fault.kind == "cut_stream" and sent >= fault.cut_after_events:
                         self._chunk(b'data: {"type": "image_gen')
                         self._cut()
                 if fault is not None and fault.kind == "cut_stream":
@@ -806,14 +764,10 @@ class _Handler(BaseHTTPRequestHandler):
                 raw = image(i)
                 if self.fake.result_mode == "url":
                     name = f"{uuid.uuid4().hex}.{'jpg' if fmt == 'jpeg' else fmt}"
-                    data.append(
-                        {"url": self.fake.host_file(name, raw, _FORMATS[fmt][1])}
-                    )
+                    data.append({"url": self.fake.host_file(name, raw, _FORMATS[fmt][1])})
                 else:
                     data.append({"b64_json": _b64(raw)})
-        body = json.dumps(
-            {"created": created, **common, "data": data, "usage": usage}
-        ).encode()
+        body = json.dumps({"created": created, **common, "data": data, "usage": usage}).encode()
         record.status = 200
         if fault is not None and fault.kind == "cut_stream":
             self.send_response(200)
@@ -829,9 +783,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _codex(self, record: RecordedRequest, fault: Fault | None) -> None:
         if record.headers.get("authorization") != f"Bearer {self.fake.access_token}":
             record.status = 401
-            self._json(
-                401, {"detail": "Unauthorized: access token is invalid or expired."}
-            )
+            self._json(401, {"detail": "Unauthorized: access token is invalid or expired."})
             return
         body = record.json if isinstance(record.json, dict) else {}
         tools = body.get("tools") if isinstance(body.get("tools"), list) else []
@@ -842,11 +794,9 @@ class _Handler(BaseHTTPRequestHandler):
         transparent = tool.get("background") == "transparent"
         prompt = ""
         for message in body.get("input") or []:
-            for item in (
-                (message.get("content") or []) if isinstance(message, dict) else []
-            ):
-                if isinstance(item, dict) and item.get("type") == "input_text":
-                    prompt = str(item.get("text") or "")
+            for part in (message.get("content") or []) if isinstance(message, dict) else []:
+                if isinstance(part, dict) and part.get("type") == "input_text":
+                    prompt = str(part.get("text") or "")
         response_id = f"resp_{uuid.uuid4().hex[:24]}"
         item_id = f"ig_{uuid.uuid4().hex[:24]}"
         meta = {
@@ -864,11 +814,7 @@ class _Handler(BaseHTTPRequestHandler):
             nonlocal seq
             self._sse_event({**payload, "sequence_number": seq})
             seq += 1
-            if (
-                fault is not None
-                and fault.kind == "cut_stream"
-                and seq >= fault.cut_after_events
-            ):
+            if fault is not None and fault.kind == "cut_stream" and seq >= fault.cut_after_events:
                 self._chunk(b'data: {"type": "response.outp')
                 self._cut()
 
@@ -894,9 +840,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "type": "message",
                 "status": "completed",
                 "role": "assistant",
-                "content": [
-                    {"type": "output_text", "text": "I can't make that image."}
-                ],
+                "content": [{"type": "output_text", "text": "I can't make that image."}],
             }
         else:
             raw = (
@@ -967,21 +911,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument(
-        "--api-key", default=None, help="require this OpenAI key (default: any bearer)"
-    )
+    parser.add_argument("--api-key", default=None, help="require this OpenAI key (default: any bearer)")
     parser.add_argument(
         "--auth-file",
         default=None,
         help="write a Codex auth.json with the current tokens here",
     )
-    parser.add_argument(
-        "--result-mode", choices=["b64_json", "url"], default="b64_json"
-    )
+    parser.add_argument("--result-mode", choices=["b64_json", "url"], default="b64_json")
     args = parser.parse_args(argv)
-    fake = FakeUpstream(
-        args.host, args.port, api_key=args.api_key, result_mode=args.result_mode
-    )
+    fake = FakeUpstream(args.host, args.port, api_key=args.api_key, result_mode=args.result_mode)
     fake.start()
     if args.auth_file:
         fake.write_auth_json(args.auth_file)

@@ -40,9 +40,7 @@ def http_error(response: httpx.Response, body: str | None = None) -> AppError:
     return err
 
 
-def network_error(
-    exc: Exception, what: str = "The upstream request failed."
-) -> AppError:
+def network_error(exc: Exception, what: str = "The upstream request failed.") -> AppError:
     """The coded error for a transport failure (connect, timeout, broken stream)."""
     return AppError("network_error", what, {"error": f"{type(exc).__name__}: {exc}"})
 
@@ -82,9 +80,7 @@ def retry_delay(err: AppError, retry_number: int, policy: RetryPolicy) -> float:
     return policy.delay_for(retry_number)
 
 
-def with_retries(
-    fn: Callable[[], T], policy: RetryPolicy, ctx: JobContext, provider_name: str
-) -> tuple[T, int]:
+def with_retries(fn: Callable[[], T], policy: RetryPolicy, ctx: JobContext, provider_name: str) -> tuple[T, int]:
     """Run `fn` with the policy; return (result, retries used). Raises the last error."""
     retries = 0
     while True:

@@ -83,9 +83,7 @@ def image_from_path(path: str | Path) -> InputImage:
     """A local file: `ref_image_missing` when not a file, `ref_image_invalid` when unreadable."""
     p = Path(path)
     if not p.is_file():
-        raise AppError(
-            "ref_image_missing", f"Reference image not found: {p}", {"path": str(p)}
-        )
+        raise AppError("ref_image_missing", f"Reference image not found: {p}", {"path": str(p)})
     try:
         data = p.read_bytes()
     except OSError as exc:
@@ -124,9 +122,7 @@ def decode_base64_image(value: str) -> bytes:
     try:
         return base64.b64decode(text, validate=False)
     except (binascii.Error, ValueError) as exc:
-        raise AppError(
-            "invalid_base64", "Image base64 could not be decoded.", {"error": str(exc)}
-        ) from None
+        raise AppError("invalid_base64", "Image base64 could not be decoded.", {"error": str(exc)}) from None
 
 
 def to_data_url(image: InputImage) -> str:
@@ -158,20 +154,14 @@ def image_from_url(url: str, *, index: int = 1, role: str = "image") -> InputIma
         return image_from_path(url2pathname(unquote(parts.path)))
     if lowered.startswith(("http://", "https://")):
         data, _mime = urlguard.fetch_image_url(url.strip())
-        stem = sanitize_filename(
-            PurePosixPath(unquote(urlsplit(url.strip()).path)).stem or "image"
-        )
+        stem = sanitize_filename(PurePosixPath(unquote(urlsplit(url.strip()).path)).stem or "image")
         mime = _require_mime(data, stem)
         name = (stem if stem != "image.bin" else "image") + extension_for_mime(mime)
         return InputImage(data=data, mime=mime, name=name, url=url.strip())
-    raise AppError(
-        "ref_image_invalid", "Unsupported image source.", {"source": url[:64]}
-    )
+    raise AppError("ref_image_invalid", "Unsupported image source.", {"source": url[:64]})
 
 
-def image_from_source(
-    source: str, *, index: int = 1, role: str = "image"
-) -> InputImage:
+def image_from_source(source: str, *, index: int = 1, role: str = "image") -> InputImage:
     """A path or URL, as the CLI's `--ref-image` / `--mask` accept them."""
     if re.match(r"^(data|file|https?):", source.strip(), re.IGNORECASE):
         return image_from_url(source, index=index, role=role)

@@ -177,15 +177,10 @@ def fetch_image_url(
     over max_bytes), http_error (non-2xx, body as detail).
     """
     current = url
-    with httpx.Client(
-        trust_env=False, follow_redirects=False, timeout=timeout
-    ) as client:
+    with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout) as client:
         for _hop in range(max_redirects + 1):
             scheme, host, port = _parts(current, label)
-            if _host_key(current) in trusted_hosts:
-                pinned = None
-            else:
-                pinned = check_public_url(current, label)[0]
+            pinned = None if _host_key(current) in trusted_hosts else check_public_url(current, label)[0]
             request = _pinned_request(client, current, scheme, host, port, pinned)
             try:
                 response = client.send(request, stream=True)
@@ -196,9 +191,7 @@ def fetch_image_url(
                     {"url": _safe_url(current), "error": str(exc)},
                 ) from None
             try:
-                if response.status_code in _REDIRECT_STATUSES and response.headers.get(
-                    "location"
-                ):
+                if response.status_code in _REDIRECT_STATUSES and response.headers.get("location"):
                     current = urljoin(current, response.headers["location"])
                     continue
                 if not 200 <= response.status_code < 300:
@@ -210,12 +203,7 @@ def fetch_image_url(
                         status_code=response.status_code,
                     )
                 data = _read_capped(response, max_bytes, label)
-                mime = (
-                    response.headers.get("content-type", "")
-                    .split(";", 1)[0]
-                    .strip()
-                    .lower()
-                )
+                mime = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
                 return data, mime
             except httpx.HTTPError as exc:
                 raise AppError(

@@ -1,0 +1,433 @@
+"""The OpenAI images provider (OpenAI and every OpenAI-compatible base URL), upstream §4.1.
+
+Generate is a JSON `POST {base}/images/generations`; edit is a multipart
+`POST {base}/images/edits` with text fields, one `image[]` part per reference (in order)
+and a `mask` part. With `job.partial_images > 0` the request streams (`stream: true`):
+each partial image reaches `ctx.on_partial_image(index, data)` when the context has one,
+and a `partial_image` progress event (index and size, never the bytes). Results are
+`b64_json` or a `url` downloaded through the URL guard (the configured API host itself
+is trusted). Events follow §3.2; the job runner emits `output_saved`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from gpt_image_engine import __version__
+from gpt_image_engine.errors import AppError
+from gpt_image_engine.jobs.context import JobContext
+from gpt_image_engine.providers.base import ImageJob, InputImage, ProviderOutput, ResolvedProvider, RetryPolicy
+from gpt_image_engine.providers.retry import http_error, network_error, with_retries
+from gpt_image_engine.providers.sources import decode_base64_image, image_from_url
+from gpt_image_engine.security import urlguard
+
+USER_AGENT = f"gpt-image-2-skill/{__version__} local-cli"
+PROVIDER = "openai"
+ENV_VAR = "OPENAI_API_KEY"
+_PARTIAL_TYPES = ("image_generation.partial_image", "image_edit.partial_image")
+_COMPLETED_TYPES = ("image_generation.completed", "image_edit.completed")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class _Result:
+    """What one attempt brought back."""
+
+    def __init__(self, payload: dict[str, Any], images: list[bytes]) -> None:
+        self.payload = payload
+        self.images = images
+
+
+class OpenAIProvider:
+    """`Provider` for kind "openai". Holds no state between jobs besides the HTTP client."""
+
+    def __init__(self, resolved: ResolvedProvider, http: httpx.Client) -> None:
+        self.resolved = resolved
+        self.http = http
+
+    # --- public surface
+
+    def run_image(self, job: ImageJob, ctx: JobContext, retry: RetryPolicy) -> ProviderOutput:
+        key = self._api_key()
+        model = job.model or self.resolved.model
+        stream = job.partial_images > 0
+        if job.operation == "edit":
+            if not job.refs:
+                raise AppError("missing_image_result", "An edit needs at least one reference image.")
+            fields = self._edit_fields(job, model, stream)
+            files = [("image[]", (ref.name, ref.data, ref.mime)) for ref in job.refs]
+            if job.mask is not None:
+                files.append(("mask", (job.mask.name, job.mask.data, job.mask.mime)))
+            result, retries = with_retries(
+                lambda: self._attempt_edit(fields, files, key, ctx, retry), retry, ctx, PROVIDER
+            )
+        elif job.operation == "generate":
+            body = self._generate_body(job, model, stream)
+            result, retries = with_retries(lambda: self._attempt_generate(body, key, ctx, retry), retry, ctx, PROVIDER)
+        else:
+            raise AppError("invalid_operation", f"Unsupported OpenAI operation: {job.operation}")
+        if not result.images:
+            raise AppError("missing_image_result", "The response did not include an image.")
+        return ProviderOutput(
+            images=result.images,
+            request=self._request_payload(job, model),
+            response=self._response_payload(result),
+            auth=self.auth_payload(),
+            retry_count=retries,
+            raw=None,
+        )
+
+    def run_raw(
+        self, body: dict[str, Any], operation: str, ctx: JobContext, retry: RetryPolicy, expect_image: bool
+    ) -> ProviderOutput:
+        """`request create`: send a caller-built generate body verbatim, or an edit body as multipart."""
+        key = self._api_key()
+        if operation == "generate":
+            result, retries = with_retries(lambda: self._attempt_generate(body, key, ctx, retry), retry, ctx, PROVIDER)
+        elif operation == "edit":
+            fields, files = _raw_edit_parts(body)
+            result, retries = with_retries(
+                lambda: self._attempt_edit(fields, files, key, ctx, retry), retry, ctx, PROVIDER
+            )
+        else:
+            raise AppError(
+                "unsupported_option",
+                f"--request-operation {operation} is not supported by OpenAI providers (use generate or edit).",
+                {"provider": self.resolved.name, "operation": operation},
+            )
+        if expect_image and not result.images:
+            raise AppError("missing_image_result", "The response did not include an image.")
+        response = self._response_payload(result)
+        response.pop("image_count", None)
+        return ProviderOutput(
+            images=result.images,
+            request={"operation": operation, "model": body.get("model")},
+            response=response,
+            auth=self.auth_payload(),
+            retry_count=retries,
+            raw={k: v for k, v in result.payload.items() if k != "_revised_prompts"},
+        )
+
+    def auth_payload(self) -> dict[str, Any]:
+        return {"source": self.resolved.auth_source, "env_var": ENV_VAR, "refreshed": False}
+
+    # --- bodies
+
+    def _api_key(self) -> str:
+        if not self.resolved.api_key:
+            raise AppError(
+                "api_key_missing",
+                "No OpenAI API key: pass --api-key, configure the provider, or set OPENAI_API_KEY.",
+                {"provider": PROVIDER, "env_var": ENV_VAR},
+            )
+        return self.resolved.api_key
+
+    def _endpoint(self, operation: str) -> str:
+        suffix = "/images/edits" if operation == "edit" else "/images/generations"
+        return self.resolved.api_base.rstrip("/") + suffix
+
+    @staticmethod
+    def _generate_body(job: ImageJob, model: str, stream: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": model, "prompt": job.prompt, "background": job.background}
+        for key, value in (
+            ("size", job.size),
+            ("quality", job.quality),
+            ("output_format", job.output_format),
+            ("output_compression", job.compression),
+            ("n", job.n),
+            ("moderation", job.moderation),
+        ):
+            if value is not None:
+                body[key] = value
+        if stream:
+            body["stream"] = True
+            body["partial_images"] = job.partial_images
+        return body
+
+    @staticmethod
+    def _edit_fields(job: ImageJob, model: str, stream: bool) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        for key, value in (
+            ("model", model),
+            ("prompt", job.prompt),
+            ("size", job.size),
+            ("quality", job.quality),
+            ("background", job.background),
+            ("output_format", job.output_format),
+            ("output_compression", job.compression),
+            ("n", job.n),
+            ("moderation", job.moderation),
+            ("input_fidelity", job.input_fidelity),
+        ):
+            if value is not None:
+                fields[key] = _text(value)
+        if stream:
+            fields["stream"] = "true"
+            fields["partial_images"] = str(job.partial_images)
+        return fields
+
+    def _headers(self, key: str, json_body: bool) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {key}", "User-Agent": USER_AGENT}
+        if json_body:
+            headers["Content-Type"] = "application/json"
+            headers["Accept"] = "application/json"
+        return headers
+
+    # --- attempts (events repeat for each attempt, as upstream)
+
+    def _attempt_generate(self, body: dict[str, Any], key: str, ctx: JobContext, retry: RetryPolicy) -> _Result:
+        endpoint = self._endpoint("generate")
+        ctx.emit("local", "request.started", {"provider": PROVIDER, "endpoint": endpoint})
+        ctx.progress(PROVIDER, "request_started", "running", "OpenAI image request sent.", 0, endpoint=endpoint)
+        request = self.http.build_request(
+            "POST",
+            endpoint,
+            content=json.dumps(body).encode("utf-8"),
+            headers=self._headers(key, True),
+            timeout=retry.request_timeout_seconds,
+        )
+        return self._exchange(request, ctx, retry)
+
+    def _attempt_edit(
+        self,
+        fields: dict[str, str],
+        files: list[tuple[str, tuple[str, bytes, str]]],
+        key: str,
+        ctx: JobContext,
+        retry: RetryPolicy,
+    ) -> _Result:
+        endpoint = self._endpoint("edit")
+        ctx.emit("local", "request.started", {"provider": PROVIDER, "endpoint": endpoint, "transport": "multipart"})
+        ctx.progress(
+            PROVIDER,
+            "request_started",
+            "running",
+            "OpenAI multipart image edit request started.",
+            0,
+            endpoint=endpoint,
+            transport="multipart",
+        )
+        request = self.http.build_request(
+            "POST",
+            endpoint,
+            data=fields,
+            files=files,
+            headers=self._headers(key, False),
+            timeout=retry.request_timeout_seconds,
+        )
+        ctx.progress(
+            PROVIDER,
+            "multipart_prepared",
+            "running",
+            "Multipart image edit request prepared.",
+            10,
+            transport="multipart",
+        )
+        return self._exchange(request, ctx, retry)
+
+    def _exchange(self, request: httpx.Request, ctx: JobContext, retry: RetryPolicy) -> _Result:
+        try:
+            response = self.http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise network_error(exc, "The OpenAI request failed.") from None
+        try:
+            if not 200 <= response.status_code < 300:
+                raise http_error(response, response.read().decode("utf-8", "replace"))
+            if response.headers.get("content-type", "").startswith("text/event-stream"):
+                result = self._read_stream(response, ctx)
+            else:
+                result = self._read_json(response.read(), retry)
+        except httpx.HTTPError as exc:
+            raise network_error(exc, "The OpenAI response could not be read.") from None
+        finally:
+            response.close()
+        ctx.progress(
+            PROVIDER,
+            "request_completed",
+            "running",
+            "OpenAI image request completed.",
+            95,
+            created=result.payload.get("created"),
+            image_count=len(result.images),
+        )
+        return result
+
+    # --- response parsing
+
+    def _read_json(self, raw: bytes, retry: RetryPolicy) -> _Result:
+        try:
+            payload = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise AppError(
+                "invalid_json_response", "The OpenAI response is not valid JSON.", {"error": str(exc)}
+            ) from None
+        if not isinstance(payload, dict):
+            raise AppError("invalid_json_response", "The OpenAI response is not a JSON object.")
+        images: list[bytes] = []
+        revised: list[str] = []
+        for item in payload.get("data") or []:
+            if not isinstance(item, dict):
+                continue
+            if isinstance(item.get("revised_prompt"), str):
+                revised.append(item["revised_prompt"])
+            if isinstance(item.get("b64_json"), str) and item["b64_json"]:
+                images.append(decode_base64_image(item["b64_json"]))
+            elif isinstance(item.get("url"), str) and item["url"]:
+                images.append(self._download(item["url"], retry))
+        payload["_revised_prompts"] = revised
+        return _Result(payload, images)
+
+    def _download(self, url: str, retry: RetryPolicy) -> bytes:
+        trusted = {urlguard.trusted_host_key(self.resolved.api_base)}
+        data, _mime = urlguard.fetch_image_url(url, timeout=retry.request_timeout_seconds, trusted_hosts=trusted)
+        return data
+
+    def _read_stream(self, response: httpx.Response, ctx: JobContext) -> _Result:
+        images: list[bytes] = []
+        final: dict[str, Any] = {}
+        for event in _sse_events(response.iter_lines()):
+            kind = event.get("type")
+            if kind in _PARTIAL_TYPES:
+                data = decode_base64_image(str(event.get("b64_json") or ""))
+                index = int(event.get("partial_image_index") or 0)
+                callback = getattr(ctx, "on_partial_image", None)
+                if callable(callback):
+                    callback(index, data)
+                ctx.progress(
+                    PROVIDER,
+                    "partial_image",
+                    "running",
+                    f"Partial image {index} received.",
+                    None,
+                    partial_image_index=index,
+                    bytes=len(data),
+                )
+            elif kind in _COMPLETED_TYPES:
+                images.append(decode_base64_image(str(event.get("b64_json") or "")))
+                final = {k: v for k, v in event.items() if k != "b64_json"}
+            elif kind == "error" or (kind is None and "error" in event):
+                raw_error = event.get("error")
+                error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else event
+                raise AppError(
+                    "request_failed",
+                    f"{error.get('code') or 'error'}: {error.get('message') or 'The image stream reported an error.'}",
+                    error,
+                )
+        if not images:
+            raise AppError("request_failed", "The image stream ended before the final image arrived.")
+        payload: dict[str, Any] = {
+            "created": final.get("created_at"),
+            "background": final.get("background"),
+            "output_format": final.get("output_format"),
+            "quality": final.get("quality"),
+            "size": final.get("size"),
+            "usage": final.get("usage"),
+            "_revised_prompts": [],
+        }
+        return _Result(payload, images)
+
+    # --- payloads
+
+    def _request_payload(self, job: ImageJob, model: str) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "operation": job.operation,
+            "provider": PROVIDER,
+            "model": model,
+            "background": job.background,
+            "ref_image_count": len(job.refs),
+        }
+        for key, value in (
+            ("size", job.size),
+            ("quality", job.quality),
+            ("format", job.output_format),
+            ("compression", job.compression),
+            ("n", job.n),
+            ("moderation", job.moderation),
+        ):
+            if value is not None:
+                request[key] = value
+        if job.operation == "edit":
+            request["mask_present"] = job.mask is not None
+            if job.input_fidelity is not None:
+                request["input_fidelity"] = job.input_fidelity
+        if job.partial_images:
+            request["partial_images"] = job.partial_images
+        return request
+
+    @staticmethod
+    def _response_payload(result: _Result) -> dict[str, Any]:
+        p = result.payload
+        return {
+            "created": p.get("created"),
+            "background": p.get("background"),
+            "output_format": p.get("output_format"),
+            "quality": p.get("quality"),
+            "size": p.get("size"),
+            "usage": p.get("usage"),
+            "image_count": len(result.images),
+            "revised_prompts": list(p.get("_revised_prompts") or []),
+        }
+
+
+def _sse_events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+    """JSON objects from an SSE stream: `data:` lines joined at each blank line; `[DONE]` skipped."""
+    buffer: list[str] = []
+
+    def flush() -> dict[str, Any] | None:
+        text = "".join(buffer).strip()
+        buffer.clear()
+        if not text or text == "[DONE]":
+            return None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AppError("request_failed", "The image stream sent malformed JSON.", {"error": str(exc)}) from None
+        return value if isinstance(value, dict) else None
+
+    for line in lines:
+        if line == "":
+            event = flush()
+            if event is not None:
+                yield event
+        elif line.startswith("data:"):
+            buffer.append(line[5:].lstrip())
+    event = flush()
+    if event is not None:
+        yield event
+
+
+def _raw_edit_parts(body: dict[str, Any]) -> tuple[dict[str, str], list[tuple[str, tuple[str, bytes, str]]]]:
+    """Turn a `request create` edit body (images as `{image_url}` objects or strings, or one
+    `image` string; `mask` likewise) into multipart fields and files."""
+    sources: list[str] = []
+    images = body.get("images")
+    if isinstance(images, list):
+        for item in images:
+            url = item.get("image_url") if isinstance(item, dict) else item
+            if isinstance(url, str) and url:
+                sources.append(url)
+    elif isinstance(body.get("image"), str):
+        sources.append(body["image"])
+    if not sources:
+        raise AppError("missing_image_result", "The edit body has no images.")
+    refs: list[InputImage] = [image_from_url(src, index=i) for i, src in enumerate(sources, start=1)]
+    files = [("image[]", (ref.name, ref.data, ref.mime)) for ref in refs]
+    mask = body.get("mask")
+    mask_url = mask.get("image_url") if isinstance(mask, dict) else mask
+    if isinstance(mask_url, str) and mask_url:
+        m = image_from_url(mask_url, role="mask")
+        files.append(("mask", (m.name, m.data, m.mime)))
+    fields: dict[str, str] = {}
+    for key, value in body.items():
+        if key in ("images", "image", "mask") or value is None or isinstance(value, (dict, list)):
+            continue
+        fields[key] = _text(value)
+    return fields, files
