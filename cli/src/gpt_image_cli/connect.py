@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,9 +90,9 @@ class Engine:
         self.channel.close()
 
 
-def autostart_disabled(env: dict[str, str] | None = None) -> bool:
-    env = os.environ if env is None else env  # type: ignore[assignment]
-    return (env.get("GPT_IMAGE_2_NO_AUTOSTART") or "").strip().lower() in {"1", "true", "yes", "on"}
+def autostart_disabled(env: Mapping[str, str] | None = None) -> bool:
+    source: Mapping[str, str] = os.environ if env is None else env
+    return (source.get("GPT_IMAGE_2_NO_AUTOSTART") or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def probe(address: EngineAddress, timeout: float = 1.0) -> bool:

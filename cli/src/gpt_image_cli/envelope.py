@@ -70,9 +70,8 @@ def print_error(err: AppError, *, as_json: bool) -> None:
 
 
 def _write_stdout(text: str) -> None:
-    stream = click.get_text_stream("stdout")
-    stream.write(text)
-    stream.flush()
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 _SUMMARY_KEYS = (

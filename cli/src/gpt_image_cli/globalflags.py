@@ -9,6 +9,7 @@ being parsed declares an option of the same name (the leaf's option wins).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import click
 
@@ -41,7 +42,10 @@ class GlobalFlags:
     engine: str | None = None
 
 
-def add_global_options(command: click.Command) -> click.Command:
+CommandT = TypeVar("CommandT", bound=click.Command)
+
+
+def add_global_options(command: CommandT) -> CommandT:
     """Declare the global flags on the root command."""
     options = [
         click.Option(
