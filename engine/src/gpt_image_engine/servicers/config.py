@@ -68,7 +68,7 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
 
     @coded_unary
     def TestProvider(self, request: config_pb2.TestProviderRequest, context: grpc.ServicerContext) -> config_pb2.ConfigResult:
-        from gpt_image_engine.system.doctor import test_provider
+        from gpt_image_engine.system import test_provider
 
         return _result(test_provider(self.engine.paths, call_from_proto(request.options), request.name, self.engine.env))
 

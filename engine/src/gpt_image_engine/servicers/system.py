@@ -24,7 +24,7 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
 
     @coded_unary
     def Doctor(self, request: system_pb2.DoctorRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
-        from gpt_image_engine.system.doctor import doctor
+        from gpt_image_engine.system import doctor
 
         payload = doctor(self.engine.paths, call_from_proto(request.options), self.engine.env)
         payload.setdefault("engine", self._engine_info())
@@ -32,13 +32,13 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
 
     @coded_unary
     def InspectAuth(self, request: system_pb2.InspectAuthRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
-        from gpt_image_engine.system.doctor import auth_inspect
+        from gpt_image_engine.system import auth_inspect
 
         return _result(auth_inspect(self.engine.paths, call_from_proto(request.options), self.engine.env))
 
     @coded_unary
     def ListModels(self, request: system_pb2.ListModelsRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
-        from gpt_image_engine.system.models import models_list
+        from gpt_image_engine.system import models_list
 
         return _result(models_list())
 
