@@ -1,0 +1,96 @@
+"""Input image sources: magic-byte typing, data/file/http URLs, part names."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from gpt_image_engine.errors import AppError
+from gpt_image_engine.providers.sources import (
+    image_from_bytes,
+    image_from_path,
+    image_from_source,
+    image_from_url,
+    sanitize_filename,
+    sniff_extension,
+    to_data_url,
+)
+from gpt_image_engine.security import urlguard
+from tests.fakeupstream import FakeUpstream, draw_png
+
+
+def encode(fmt: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (1, 2, 3)).save(out, format=fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "ext", "mime"),
+    [("PNG", ".png", "image/png"), ("JPEG", ".jpg", "image/jpeg"), ("WEBP", ".webp", "image/webp"),
+     ("GIF", ".gif", "image/gif"), ("BMP", ".bmp", "image/bmp")],
+)  # fmt: skip
+def test_magic_bytes(fmt: str, ext: str, mime: str) -> None:
+    data = encode(fmt)
+    assert sniff_extension(data) == ext
+    assert image_from_bytes(data, "x").mime == mime
+
+
+def test_unknown_bytes_are_invalid() -> None:
+    assert sniff_extension(b"hello") == ".bin"
+    with pytest.raises(AppError) as info:
+        image_from_bytes(b"hello world", "notes.txt")
+    assert info.value.code == "ref_image_invalid"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("my photo (1).png", "myphoto1.png"), ("../../etc/a.png", "a.png"), ("日本.png", ".png"), ("", "image.bin"),
+     ("ok_name-1.jpg", "ok_name-1.jpg"), ("???", "image.bin")],
+)  # fmt: skip
+def test_sanitize(name: str, expected: str) -> None:
+    assert sanitize_filename(name) == expected
+
+
+def test_data_urls() -> None:
+    png = draw_png()
+    url = "data:image/png;base64," + base64.b64encode(png).decode()
+    img = image_from_url(url, index=2)
+    assert (img.data, img.mime, img.name) == (png, "image/png", "image-2.png")
+    assert image_from_url(url, role="mask").name == "mask.png"
+    assert to_data_url(img) == url
+    with pytest.raises(AppError) as info:
+        image_from_url("data:image/png,rawbytes")
+    assert info.value.code == "invalid_data_url"
+    with pytest.raises(AppError) as info:
+        image_from_url("data:image/png;base64,A")
+    assert info.value.code == "invalid_base64"
+    with pytest.raises(AppError) as info:
+        image_from_url("data:text/plain;base64," + base64.b64encode(b"hello there").decode())
+    assert info.value.code == "ref_image_invalid"
+
+
+def test_paths_and_file_urls(tmp_path: Path) -> None:
+    path = tmp_path / "ref image.png"
+    path.write_bytes(draw_png())
+    assert image_from_path(path).name == "refimage.png"
+    assert image_from_source(path.as_uri()).data == path.read_bytes()
+    assert image_from_source(str(path)).mime == "image/png"
+    with pytest.raises(AppError) as info:
+        image_from_source(str(tmp_path / "missing.png"))
+    assert info.value.code == "ref_image_missing"
+
+
+def test_http_url_is_downloaded_through_the_guard(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = fake.host_file("cat%20pic.webp", encode("WEBP"), "image/webp")
+    monkeypatch.delenv(urlguard.ALLOW_PRIVATE_ENV, raising=False)
+    with pytest.raises(AppError) as info:
+        image_from_url(url)
+    assert info.value.code == "storage_remote_blocked"
+    monkeypatch.setenv(urlguard.ALLOW_PRIVATE_ENV, "1")
+    img = image_from_url(url)
+    assert img.mime == "image/webp" and img.url == url and img.name == "catpic.webp"
