@@ -45,6 +45,7 @@ def serve(socket_path: Path, max_parallel: int, grace: float) -> int:
     from gpt_image_engine.server import EngineServer
     from gpt_image_engine.state import Engine
 
+    os.umask(0o077)  # everything the engine writes is private to its user
     paths = EnginePaths.from_env()
     paths.shared_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     setup_logging(paths.log_file)
