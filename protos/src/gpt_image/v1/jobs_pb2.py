@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from gpt_image.v1 import common_pb2 as gpt__image_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17gpt_image/v1/jobs.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\"7\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x16\n\x0einclude_events\x18\x02 \x01(\x08\"\x8e\x01\n\x0eGetJobResponse\x12\x10\n\x08job_json\x18\x01 \x01(\t\x12&\n\x06\x65vents\x18\x02 \x03(\x0b\x32\x16.gpt_image.v1.JobEvent\x12,\n\tartifacts\x18\x03 \x03(\x0b\x32\x19.gpt_image.v1.ArtifactRef\x12\x14\n\x0chistory_file\x18\x04 \x01(\t\"W\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\r\n\x05query\x18\x04 \x01(\t\"u\n\x10ListJobsResponse\x12\x11\n\tjobs_json\x18\x01 \x01(\t\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08has_more\x18\x03 \x01(\x08\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x14\n\x0chistory_file\x18\x05 \x01(\t\"4\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"8\n\x11\x43\x61ncelJobResponse\x12\x10\n\x08job_json\x18\x01 \x01(\t\x12\x11\n\tcancelled\x18\x02 \x01(\x08\"\"\n\x10\x44\x65leteJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"4\n\x11\x44\x65leteJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x03\x32\xfe\x02\n\x0bJobsService\x12\x43\n\x06GetJob\x12\x1b.gpt_image.v1.GetJobRequest\x1a\x1c.gpt_image.v1.GetJobResponse\x12I\n\x08ListJobs\x12\x1d.gpt_image.v1.ListJobsRequest\x1a\x1e.gpt_image.v1.ListJobsResponse\x12\x43\n\x08WatchJob\x12\x1d.gpt_image.v1.WatchJobRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12L\n\tCancelJob\x12\x1e.gpt_image.v1.CancelJobRequest\x1a\x1f.gpt_image.v1.CancelJobResponse\x12L\n\tDeleteJob\x12\x1e.gpt_image.v1.DeleteJobRequest\x1a\x1f.gpt_image.v1.DeleteJobResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17gpt_image/v1/jobs.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\"7\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x16\n\x0einclude_events\x18\x02 \x01(\x08\"\x8e\x01\n\x0eGetJobResponse\x12\x10\n\x08job_json\x18\x01 \x01(\t\x12&\n\x06\x65vents\x18\x02 \x03(\x0b\x32\x16.gpt_image.v1.JobEvent\x12,\n\tartifacts\x18\x03 \x03(\x0b\x32\x19.gpt_image.v1.ArtifactRef\x12\x14\n\x0chistory_file\x18\x04 \x01(\t\"W\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\r\n\x05query\x18\x04 \x01(\t\"u\n\x10ListJobsResponse\x12\x11\n\tjobs_json\x18\x01 \x01(\t\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08has_more\x18\x03 \x01(\x08\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x14\n\x0chistory_file\x18\x05 \x01(\t\"4\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"8\n\x11\x43\x61ncelJobResponse\x12\x10\n\x08job_json\x18\x01 \x01(\t\x12\x11\n\tcancelled\x18\x02 \x01(\x08\"\"\n\x10\x44\x65leteJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"4\n\x11\x44\x65leteJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x03\"]\n\x0fRetryJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12*\n\x07options\x18\x02 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0e\n\x06\x64\x65tach\x18\x03 \x01(\x08\"$\n\x12GetRecoveryRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\",\n\x13GetRecoveryResponse\x12\x15\n\rrecovery_json\x18\x01 \x01(\t\"n\n\x10ResumeJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12*\n\x07options\x18\x03 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0e\n\x06\x64\x65tach\x18\x04 \x01(\x08\"\x11\n\x0fGetQueueRequest\"*\n\x12SetParallelRequest\x12\x14\n\x0cmax_parallel\x18\x01 \x01(\x05\"u\n\x0bQueueStatus\x12\x14\n\x0cmax_parallel\x18\x01 \x01(\x05\x12\x0f\n\x07running\x18\x02 \x01(\x05\x12\x0e\n\x06queued\x18\x03 \x01(\x05\x12\x16\n\x0equeued_job_ids\x18\x04 \x03(\t\x12\x17\n\x0frunning_job_ids\x18\x05 \x03(\t2\xde\x04\n\x0bJobsService\x12\x43\n\x06GetJob\x12\x1b.gpt_image.v1.GetJobRequest\x1a\x1c.gpt_image.v1.GetJobResponse\x12I\n\x08ListJobs\x12\x1d.gpt_image.v1.ListJobsRequest\x1a\x1e.gpt_image.v1.ListJobsResponse\x12\x43\n\x08WatchJob\x12\x1d.gpt_image.v1.WatchJobRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12L\n\tCancelJob\x12\x1e.gpt_image.v1.CancelJobRequest\x1a\x1f.gpt_image.v1.CancelJobResponse\x12L\n\tDeleteJob\x12\x1e.gpt_image.v1.DeleteJobRequest\x1a\x1f.gpt_image.v1.DeleteJobResponse\x12\x43\n\x08RetryJob\x12\x1d.gpt_image.v1.RetryJobRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12R\n\x0bGetRecovery\x12 .gpt_image.v1.GetRecoveryRequest\x1a!.gpt_image.v1.GetRecoveryResponse\x12\x45\n\tResumeJob\x12\x1e.gpt_image.v1.ResumeJobRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x32\xa0\x01\n\x0cQueueService\x12\x44\n\x08GetQueue\x12\x1d.gpt_image.v1.GetQueueRequest\x1a\x19.gpt_image.v1.QueueStatus\x12J\n\x0bSetParallel\x12 .gpt_image.v1.SetParallelRequest\x1a\x19.gpt_image.v1.QueueStatusb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,6 +50,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELETEJOBREQUEST']._serialized_end=660
   _globals['_DELETEJOBRESPONSE']._serialized_start=662
   _globals['_DELETEJOBRESPONSE']._serialized_end=714
-  _globals['_JOBSSERVICE']._serialized_start=717
-  _globals['_JOBSSERVICE']._serialized_end=1099
+  _globals['_RETRYJOBREQUEST']._serialized_start=716
+  _globals['_RETRYJOBREQUEST']._serialized_end=809
+  _globals['_GETRECOVERYREQUEST']._serialized_start=811
+  _globals['_GETRECOVERYREQUEST']._serialized_end=847
+  _globals['_GETRECOVERYRESPONSE']._serialized_start=849
+  _globals['_GETRECOVERYRESPONSE']._serialized_end=893
+  _globals['_RESUMEJOBREQUEST']._serialized_start=895
+  _globals['_RESUMEJOBREQUEST']._serialized_end=1005
+  _globals['_GETQUEUEREQUEST']._serialized_start=1007
+  _globals['_GETQUEUEREQUEST']._serialized_end=1024
+  _globals['_SETPARALLELREQUEST']._serialized_start=1026
+  _globals['_SETPARALLELREQUEST']._serialized_end=1068
+  _globals['_QUEUESTATUS']._serialized_start=1070
+  _globals['_QUEUESTATUS']._serialized_end=1187
+  _globals['_JOBSSERVICE']._serialized_start=1190
+  _globals['_JOBSSERVICE']._serialized_end=1796
+  _globals['_QUEUESERVICE']._serialized_start=1799
+  _globals['_QUEUESERVICE']._serialized_end=1959
 # @@protoc_insertion_point(module_scope)

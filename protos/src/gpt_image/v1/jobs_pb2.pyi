@@ -88,3 +88,61 @@ class DeleteJobResponse(_message.Message):
     job_id: str
     deleted: int
     def __init__(self, job_id: _Optional[str] = ..., deleted: _Optional[int] = ...) -> None: ...
+
+class RetryJobRequest(_message.Message):
+    __slots__ = ("job_id", "options", "detach")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    DETACH_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    options: _common_pb2.CallOptions
+    detach: bool
+    def __init__(self, job_id: _Optional[str] = ..., options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., detach: _Optional[bool] = ...) -> None: ...
+
+class GetRecoveryRequest(_message.Message):
+    __slots__ = ("job_id",)
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    def __init__(self, job_id: _Optional[str] = ...) -> None: ...
+
+class GetRecoveryResponse(_message.Message):
+    __slots__ = ("recovery_json",)
+    RECOVERY_JSON_FIELD_NUMBER: _ClassVar[int]
+    recovery_json: str
+    def __init__(self, recovery_json: _Optional[str] = ...) -> None: ...
+
+class ResumeJobRequest(_message.Message):
+    __slots__ = ("job_id", "action", "options", "detach")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    DETACH_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    action: str
+    options: _common_pb2.CallOptions
+    detach: bool
+    def __init__(self, job_id: _Optional[str] = ..., action: _Optional[str] = ..., options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., detach: _Optional[bool] = ...) -> None: ...
+
+class GetQueueRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SetParallelRequest(_message.Message):
+    __slots__ = ("max_parallel",)
+    MAX_PARALLEL_FIELD_NUMBER: _ClassVar[int]
+    max_parallel: int
+    def __init__(self, max_parallel: _Optional[int] = ...) -> None: ...
+
+class QueueStatus(_message.Message):
+    __slots__ = ("max_parallel", "running", "queued", "queued_job_ids", "running_job_ids")
+    MAX_PARALLEL_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_JOB_IDS_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_JOB_IDS_FIELD_NUMBER: _ClassVar[int]
+    max_parallel: int
+    running: int
+    queued: int
+    queued_job_ids: _containers.RepeatedScalarFieldContainer[str]
+    running_job_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, max_parallel: _Optional[int] = ..., running: _Optional[int] = ..., queued: _Optional[int] = ..., queued_job_ids: _Optional[_Iterable[str]] = ..., running_job_ids: _Optional[_Iterable[str]] = ...) -> None: ...

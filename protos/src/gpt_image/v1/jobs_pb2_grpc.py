@@ -60,6 +60,21 @@ class JobsServiceStub:
                 request_serializer=gpt__image_dot_v1_dot_jobs__pb2.DeleteJobRequest.SerializeToString,
                 response_deserializer=gpt__image_dot_v1_dot_jobs__pb2.DeleteJobResponse.FromString,
                 _registered_method=True)
+        self.RetryJob = channel.unary_stream(
+                '/gpt_image.v1.JobsService/RetryJob',
+                request_serializer=gpt__image_dot_v1_dot_jobs__pb2.RetryJobRequest.SerializeToString,
+                response_deserializer=gpt__image_dot_v1_dot_common__pb2.JobEvent.FromString,
+                _registered_method=True)
+        self.GetRecovery = channel.unary_unary(
+                '/gpt_image.v1.JobsService/GetRecovery',
+                request_serializer=gpt__image_dot_v1_dot_jobs__pb2.GetRecoveryRequest.SerializeToString,
+                response_deserializer=gpt__image_dot_v1_dot_jobs__pb2.GetRecoveryResponse.FromString,
+                _registered_method=True)
+        self.ResumeJob = channel.unary_stream(
+                '/gpt_image.v1.JobsService/ResumeJob',
+                request_serializer=gpt__image_dot_v1_dot_jobs__pb2.ResumeJobRequest.SerializeToString,
+                response_deserializer=gpt__image_dot_v1_dot_common__pb2.JobEvent.FromString,
+                _registered_method=True)
 
 
 class JobsServiceServicer:
@@ -98,6 +113,28 @@ class JobsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RetryJob(self, request, context):
+        """Run a finished job's request again as a new job (same inputs, this
+        call's options). Streams the new job's events.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRecovery(self, request, context):
+        """What can be done for a failed or interrupted job, with the evidence.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeJob(self, request, context):
+        """Carry out a recovery action (continue_save, resubmit, discard).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JobsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -125,6 +162,21 @@ def add_JobsServiceServicer_to_server(servicer, server):
                     servicer.DeleteJob,
                     request_deserializer=gpt__image_dot_v1_dot_jobs__pb2.DeleteJobRequest.FromString,
                     response_serializer=gpt__image_dot_v1_dot_jobs__pb2.DeleteJobResponse.SerializeToString,
+            ),
+            'RetryJob': grpc.unary_stream_rpc_method_handler(
+                    servicer.RetryJob,
+                    request_deserializer=gpt__image_dot_v1_dot_jobs__pb2.RetryJobRequest.FromString,
+                    response_serializer=gpt__image_dot_v1_dot_common__pb2.JobEvent.SerializeToString,
+            ),
+            'GetRecovery': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRecovery,
+                    request_deserializer=gpt__image_dot_v1_dot_jobs__pb2.GetRecoveryRequest.FromString,
+                    response_serializer=gpt__image_dot_v1_dot_jobs__pb2.GetRecoveryResponse.SerializeToString,
+            ),
+            'ResumeJob': grpc.unary_stream_rpc_method_handler(
+                    servicer.ResumeJob,
+                    request_deserializer=gpt__image_dot_v1_dot_jobs__pb2.ResumeJobRequest.FromString,
+                    response_serializer=gpt__image_dot_v1_dot_common__pb2.JobEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -262,6 +314,206 @@ class JobsService:
             '/gpt_image.v1.JobsService/DeleteJob',
             gpt__image_dot_v1_dot_jobs__pb2.DeleteJobRequest.SerializeToString,
             gpt__image_dot_v1_dot_jobs__pb2.DeleteJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/gpt_image.v1.JobsService/RetryJob',
+            gpt__image_dot_v1_dot_jobs__pb2.RetryJobRequest.SerializeToString,
+            gpt__image_dot_v1_dot_common__pb2.JobEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRecovery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gpt_image.v1.JobsService/GetRecovery',
+            gpt__image_dot_v1_dot_jobs__pb2.GetRecoveryRequest.SerializeToString,
+            gpt__image_dot_v1_dot_jobs__pb2.GetRecoveryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/gpt_image.v1.JobsService/ResumeJob',
+            gpt__image_dot_v1_dot_jobs__pb2.ResumeJobRequest.SerializeToString,
+            gpt__image_dot_v1_dot_common__pb2.JobEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class QueueServiceStub:
+    """The engine's job queue.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.GetQueue = channel.unary_unary(
+                '/gpt_image.v1.QueueService/GetQueue',
+                request_serializer=gpt__image_dot_v1_dot_jobs__pb2.GetQueueRequest.SerializeToString,
+                response_deserializer=gpt__image_dot_v1_dot_jobs__pb2.QueueStatus.FromString,
+                _registered_method=True)
+        self.SetParallel = channel.unary_unary(
+                '/gpt_image.v1.QueueService/SetParallel',
+                request_serializer=gpt__image_dot_v1_dot_jobs__pb2.SetParallelRequest.SerializeToString,
+                response_deserializer=gpt__image_dot_v1_dot_jobs__pb2.QueueStatus.FromString,
+                _registered_method=True)
+
+
+class QueueServiceServicer:
+    """The engine's job queue.
+    """
+
+    def GetQueue(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetParallel(self, request, context):
+        """Change the number of jobs that run at once (1-32).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_QueueServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'GetQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetQueue,
+                    request_deserializer=gpt__image_dot_v1_dot_jobs__pb2.GetQueueRequest.FromString,
+                    response_serializer=gpt__image_dot_v1_dot_jobs__pb2.QueueStatus.SerializeToString,
+            ),
+            'SetParallel': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetParallel,
+                    request_deserializer=gpt__image_dot_v1_dot_jobs__pb2.SetParallelRequest.FromString,
+                    response_serializer=gpt__image_dot_v1_dot_jobs__pb2.QueueStatus.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'gpt_image.v1.QueueService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('gpt_image.v1.QueueService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class QueueService:
+    """The engine's job queue.
+    """
+
+    @staticmethod
+    def GetQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gpt_image.v1.QueueService/GetQueue',
+            gpt__image_dot_v1_dot_jobs__pb2.GetQueueRequest.SerializeToString,
+            gpt__image_dot_v1_dot_jobs__pb2.QueueStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetParallel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gpt_image.v1.QueueService/SetParallel',
+            gpt__image_dot_v1_dot_jobs__pb2.SetParallelRequest.SerializeToString,
+            gpt__image_dot_v1_dot_jobs__pb2.QueueStatus.FromString,
             options,
             channel_credentials,
             insecure,
