@@ -232,3 +232,32 @@ def test_run_raw_responses(
     with pytest.raises(AppError) as info:
         CodexProvider(codex_resolved, http).run_raw(body, "generate", ctx, policy, expect_image=True)
     assert info.value.code == "unsupported_option"
+
+
+def test_config_provider_refresh_persists_into_config(
+    fake: FakeUpstream, http: httpx.Client, ctx: RecordingContext, policy: RetryPolicy, tmp_path: Path
+) -> None:
+    stale, refresh = fake.access_token, fake.refresh_token
+    fake.revoke_access_token()
+    entry = {
+        "type": "codex",
+        "endpoint": fake.codex_endpoint,
+        "credentials": {
+            "access_token": {"source": "file", "value": stale},
+            "refresh_token": {"source": "file", "value": refresh},
+        },
+    }
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps({"version": 1, "providers": {"mycodex": entry}}))
+    resolved = ResolvedProvider(
+        name="mycodex", kind="codex", requested="mycodex", reason="explicit_config_provider", model="gpt-5.4",
+        supports_n=False, edit_region_mode="reference-hint", endpoint=fake.codex_endpoint, auth_source="config",
+        access_token=stale, refresh_token=refresh, token_url=fake.token_url, config_file=config_file,
+        config_entry=entry,
+    )  # fmt: skip
+    out = CodexProvider(resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+    assert out.auth == {"source": "config", "auth_file": None, "account_id": DEFAULT_ACCOUNT_ID, "refreshed": True}
+    creds = json.loads(config_file.read_text())["providers"]["mycodex"]["credentials"]
+    assert creds["access_token"]["value"] == fake.access_token
+    assert creds["refresh_token"]["value"] == fake.refresh_token
+    assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
