@@ -181,7 +181,10 @@ def fit_key_field(rgb: np.ndarray, key: np.ndarray) -> KeyField:
     samples = grid.reshape(-1, 3)
     xs = gx.reshape(-1).astype(np.float64)
     ys = gy.reshape(-1).astype(np.float64)
-    on_border = (xs < step * 2) | (ys < step * 2) | (xs >= w - step * 2) | (ys >= h - step * 2)
+    # The field is fitted to the border ring only: what lies inside (glows, shadows, the subject)
+    # must never bend the background model. A quadratic still captures gradients and vignettes.
+    ring_w = max(2 * step, min(h, w) // 12)
+    on_border = (xs < ring_w) | (ys < ring_w) | (xs >= w - ring_w) | (ys >= h - ring_w)
     coef = np.zeros((6, 3))
     coef[0] = key
     field = KeyField(coef, w, h, True, 0.0)
@@ -200,7 +203,7 @@ def fit_key_field(rgb: np.ndarray, key: np.ndarray) -> KeyField:
             resid = np.sqrt(((samples - pred) ** 2).sum(axis=1))
             base = resid[chosen]
             tol = max(12.0, 4.0 * float(np.percentile(base, 75)) + 4.0) if it else max(20.0, 3.0 * float(np.percentile(base, 90)))
-            new = resid <= tol
+            new = on_border & (resid <= tol)
             if new.sum() < 24:
                 break
             chosen = new
@@ -212,7 +215,7 @@ def fit_key_field(rgb: np.ndarray, key: np.ndarray) -> KeyField:
             field = KeyField(coef, w, h, True, 0.0)
     pred = field.at(xs, ys)
     resid = np.sqrt(((samples - pred) ** 2).sum(axis=1))
-    bgsel = resid <= max(12.0, 3.0 * float(np.percentile(resid[chosen], 90))) if chosen.any() else resid <= 12.0
+    bgsel = chosen & (resid <= max(12.0, 3.0 * float(np.percentile(resid[chosen], 90)))) if chosen.any() else resid <= 12.0
     field.noise = float(np.percentile(resid[bgsel], 99)) if bgsel.any() else 0.0
     return field
 
@@ -491,7 +494,7 @@ def extract_chroma(
     list(_executor().map(phase2, range(0, h, phase2_rows)))
     del alpha
     if progress:
-        progress("key", 90, "colours decontaminated")
+        progress("key", 70, "colours decontaminated")
     report: dict[str, Any] = {
         "method": "chroma",
         "matte_color": to_hex(matte_rgb),
