@@ -58,6 +58,14 @@ def decode_image_info(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tupl
     """Decode `data` to an HxWx4 uint8 RGBA array (a new array; `data` is untouched)."""
     if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) == 0:
         raise _fail("Unable to decode image.", "empty input")
+    head = bytes(data[:24])
+    if head[:8] == PNG_SIGNATURE and len(head) == 24 and head[12:16] == b"IHDR":
+        # Refuse from the raw IHDR before Pillow sees the file at all.
+        pw, ph = struct.unpack(">II", head[16:24])
+        if pw * ph > max_pixels:
+            raise AppError(
+                "image_decode_failed", "Image exceeds the pixel cap.", {"width": pw, "height": ph, "max_pixels": max_pixels}
+            )
     buf = io.BytesIO(bytes(data))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
