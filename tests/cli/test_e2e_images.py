@@ -126,3 +126,43 @@ def test_detach_then_watch_and_history(engine: EngineProc, fake_upstream: Any, t
     opened = _ok(engine.cli("history", "open-output", job_id, env=env))
     assert opened["opened"] is False  # stdout is not a terminal
     assert _ok(engine.cli("history", "delete", job_id, env=env))["deleted"] >= 1
+
+
+def test_interrupt_cancels_the_job(engine: EngineProc, fake_upstream: Any, tmp_path: Path) -> None:
+    import json
+    import signal
+    import subprocess
+
+    from tests.conftest import CLI
+
+    fake_upstream.faults(Fault.slow(5.0, path=GENERATIONS_PATH))
+    out = tmp_path / "cancelled.png"
+    proc = subprocess.Popen(
+        [CLI, "--json-events", "images", "generate", "--prompt", "x", "--out", str(out)],
+        env=_env(engine, fake_upstream),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    assert json.loads(proc.stderr.readline())["type"] == "job.queued"  # the job exists
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    stdout, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert json.loads(stdout)["error"]["code"] == "job_cancelled"
+    assert not out.exists()
+    job_id = _job_id(engine)
+    deadline = time.monotonic() + 10
+    status = ""
+    while time.monotonic() < deadline:
+        status = _ok(engine.cli("history", "show", job_id))["job"]["status"]
+        if status == "cancelled":
+            break
+        time.sleep(0.1)
+    assert status == "cancelled"
+
+
+def _job_id(engine: EngineProc) -> str:
+    jobs = _ok(engine.cli("history", "list", "--limit", "1"))["jobs"]
+    return str(jobs[0]["id"])
