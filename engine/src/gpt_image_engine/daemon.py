@@ -19,12 +19,11 @@ import sys
 import time
 from pathlib import Path
 
+from gpt_image_engine import __version__
+from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_protocol.address import EngineAddress
 from gpt_image_protocol.channel import open_channel
 from gpt_image_protocol.health import is_serving
-
-from gpt_image_engine import __version__
-from gpt_image_engine.store.paths import EnginePaths
 
 log = logging.getLogger("gpt_image_engine.daemon")
 
@@ -50,7 +49,15 @@ def serve(socket_path: Path, max_parallel: int, grace: float) -> int:
     paths.shared_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     setup_logging(paths.log_file)
     if _socket_answers(socket_path):
-        print(json.dumps({"ok": False, "error": {"code": "engine_unavailable", "message": f"An engine already serves at {socket_path}."}}), file=sys.stderr)
+        print(
+            json.dumps(
+                {
+                    "ok": False,
+                    "error": {"code": "engine_unavailable", "message": f"An engine already serves at {socket_path}."},
+                }
+            ),
+            file=sys.stderr,
+        )
         return 1
     if socket_path.exists() or socket_path.is_symlink():
         socket_path.unlink()  # stale socket from a killed engine
@@ -104,7 +111,17 @@ def _read_pid(pid_file: Path) -> int | None:
 
 def status(socket_path: Path, pid_file: Path) -> int:
     running = _socket_answers(socket_path)
-    print(json.dumps({"ok": True, "running": running, "socket": str(socket_path), "pid": _read_pid(pid_file) if running else None}, indent=2))
+    print(
+        json.dumps(
+            {
+                "ok": True,
+                "running": running,
+                "socket": str(socket_path),
+                "pid": _read_pid(pid_file) if running else None,
+            },
+            indent=2,
+        )
+    )
     return 0
 
 
@@ -131,9 +148,16 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("serve", "status", "stop"):
         p = sub.add_parser(name)
-        p.add_argument("--socket", type=Path, default=None, help="Unix socket path (default: $CODEX_HOME/gpt-image-2-skill/engine.sock)")
+        p.add_argument(
+            "--socket",
+            type=Path,
+            default=None,
+            help="Unix socket path (default: $CODEX_HOME/gpt-image-2-skill/engine.sock)",
+        )
         if name == "serve":
-            p.add_argument("--max-parallel", type=int, default=int(os.environ.get("GPT_IMAGE_2_MAX_PARALLEL", "2") or 2))
+            p.add_argument(
+                "--max-parallel", type=int, default=int(os.environ.get("GPT_IMAGE_2_MAX_PARALLEL", "2") or 2)
+            )
             p.add_argument("--grace", type=float, default=30.0, help="Seconds running jobs get on shutdown.")
     ns = parser.parse_args(argv)
     paths = EnginePaths.from_env()

@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -25,6 +26,10 @@ class Engine:
     http: httpx.Client
     started_at: float = field(default_factory=time.time)
     stop_requested: threading.Event = field(default_factory=threading.Event)
+    # Work-starting RPC handlers by method name, for retry/resubmit (set by the server).
+    handlers: dict[str, Any] = field(default_factory=dict)
+    # Request message classes by method name.
+    request_types: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, paths: EnginePaths, env: dict[str, str] | None = None, max_parallel: int = 2) -> Engine:

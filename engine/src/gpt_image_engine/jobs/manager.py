@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,7 @@ class LiveJob:
             if not_started:
                 self.started = True  # the worker will skip it
         if not_started:
+            self.manager._dequeue(self)
             self.manager._finish(
                 self, "cancelled", error=AppError("job_cancelled", "The job was cancelled before it started.")
             )
@@ -133,18 +134,28 @@ class LiveJob:
 
 
 class JobManager:
+    """Queue and workers. Jobs wait in one lane per provider ("local" for
+    transparent work); free slots go to lanes in turn, so one slow provider
+    cannot starve another, and local jobs also get one slot of their own so
+    they never wait behind provider calls."""
+
+    LOCAL_LANE = "local"
+
     def __init__(self, history: History, jobs_dir: Path, max_parallel: int = 2) -> None:
         self.history = history
         self.jobs_dir = jobs_dir
         self.max_parallel = max_parallel
-        self._pool = ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix="job")
         self._lock = threading.Lock()
         self._live: dict[str, LiveJob] = {}
-        self._queued: list[str] = []
+        self._lanes: dict[str, deque[tuple[LiveJob, Work]]] = {}
+        self._turn: deque[str] = deque()
+        self._running: dict[str, str] = {}  # job id -> lane
         self._accepting = True
 
     # --- submission
-    def submit(self, command: str, provider: str, metadata: dict[str, Any], work: Work) -> LiveJob:
+    def submit(
+        self, command: str, provider: str, metadata: dict[str, Any], work: Work, lane: str | None = None
+    ) -> LiveJob:
         if not self._accepting:
             raise AppError("engine_unavailable", "The engine is shutting down.")
         job_id = new_job_id()
@@ -152,18 +163,72 @@ class JobManager:
         job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.history.create_job(job_id, command, provider, status="queued", metadata=metadata)
         job = LiveJob(self, job_id, job_dir, command)
+        lane = lane or (self.LOCAL_LANE if provider == "local" else f"provider:{provider}")
         with self._lock:
             self._live[job_id] = job
-            self._queued.append(job_id)
-            position = len(self._queued)
+            self._lanes.setdefault(lane, deque()).append((job, work))
+            if lane not in self._turn:
+                self._turn.append(lane)
+            position = sum(len(q) for q in self._lanes.values())
         job.emit("local", "job.queued", {"status": "queued", "position": position})
-        self._pool.submit(self._run, job, work)
+        self._dispatch()
         return job
 
-    def _run(self, job: LiveJob, work: Work) -> None:
+    def set_parallel(self, value: int) -> None:
+        if not 1 <= value <= 32:
+            raise AppError("invalid_argument", "max_parallel must be between 1 and 32.", {"min": 1, "max": 32})
+        self.max_parallel = value
+        self._dispatch()
+
+    def queue_status(self) -> dict[str, Any]:
         with self._lock:
-            if job.job_id in self._queued:
-                self._queued.remove(job.job_id)
+            queued = [job.job_id for q in self._lanes.values() for job, _ in q]
+            running = list(self._running)
+        return {
+            "max_parallel": self.max_parallel,
+            "running": len(running),
+            "queued": len(queued),
+            "queued_job_ids": queued,
+            "running_job_ids": running,
+        }
+
+    def _can_start(self, lane: str) -> bool:
+        provider_running = sum(1 for ln in self._running.values() if ln != self.LOCAL_LANE)
+        if lane == self.LOCAL_LANE:
+            local_running = len(self._running) - provider_running
+            return local_running < 1 or len(self._running) < self.max_parallel
+        return provider_running < self.max_parallel and len(self._running) < self.max_parallel + 1
+
+    def _dispatch(self) -> None:
+        starts: list[tuple[LiveJob, Work]] = []
+        with self._lock:
+            progressed = True
+            while progressed and self._accepting:
+                progressed = False
+                for _ in range(len(self._turn)):
+                    lane = self._turn[0]
+                    self._turn.rotate(-1)
+                    queue = self._lanes.get(lane)
+                    if not queue:
+                        continue
+                    if self._can_start(lane):
+                        job, work = queue.popleft()
+                        self._running[job.job_id] = lane
+                        starts.append((job, work))
+                        progressed = True
+                        break
+        for job, work in starts:
+            threading.Thread(target=self._run, args=(job, work), name=f"job-{job.job_id[-8:]}", daemon=True).start()
+
+    def _run(self, job: LiveJob, work: Work) -> None:
+        try:
+            self._execute(job, work)
+        finally:
+            with self._lock:
+                self._running.pop(job.job_id, None)
+            self._dispatch()
+
+    def _execute(self, job: LiveJob, work: Work) -> None:
         with job.cond:
             if job.started:  # cancelled while queued
                 return
@@ -183,6 +248,13 @@ class JobManager:
             self._finish(job, "failed", error=AppError("internal_error", f"Unexpected engine error: {exc}"))
             return
         self._finish(job, outcome.status, outcome=outcome)
+
+    def _dequeue(self, job: LiveJob) -> None:
+        with self._lock:
+            for queue in self._lanes.values():
+                for item in list(queue):
+                    if item[0] is job:
+                        queue.remove(item)
 
     def _finish(
         self, job: LiveJob, status: str, *, outcome: Outcome | None = None, error: AppError | None = None
@@ -271,8 +343,6 @@ class JobManager:
         for job in self.running_jobs():
             job.cancel_event.set()
             leftover.append(job.job_id)
-        self._pool.shutdown(wait=False, cancel_futures=True)
         if leftover:
             self.history.mark_interrupted("engine_stopped")
         return leftover
-

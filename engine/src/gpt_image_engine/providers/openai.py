@@ -11,6 +11,7 @@ is trusted). Events follow §3.2; the job runner emits `output_saved`.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ import httpx
 from gpt_image_engine import __version__
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import JobContext
+from gpt_image_engine.jobs.spool import spool_raw_response
 from gpt_image_engine.providers.base import ImageJob, InputImage, ProviderOutput, ResolvedProvider, RetryPolicy
 from gpt_image_engine.providers.retry import http_error, network_error, with_retries
 from gpt_image_engine.providers.sources import decode_base64_image, image_from_url
@@ -243,8 +245,11 @@ class OpenAIProvider:
                 raise http_error(response, response.read().decode("utf-8", "replace"))
             if response.headers.get("content-type", "").startswith("text/event-stream"):
                 result = self._read_stream(response, ctx)
+                spool_raw_response(getattr(ctx, "job_dir", None), _as_response_json(result))
             else:
-                result = self._read_json(response.read(), retry)
+                raw = response.read()
+                spool_raw_response(getattr(ctx, "job_dir", None), raw)
+                result = self._read_json(raw, retry)
         except httpx.HTTPError as exc:
             raise network_error(exc, "The OpenAI response could not be read.") from None
         finally:
@@ -375,6 +380,13 @@ class OpenAIProvider:
             "image_count": len(result.images),
             "revised_prompts": list(p.get("_revised_prompts") or []),
         }
+
+
+def _as_response_json(result: _Result) -> bytes:
+    """A streamed result in the shape of a plain JSON response, for the spool."""
+    body = {k: v for k, v in result.payload.items() if not k.startswith("_")}
+    body["data"] = [{"b64_json": base64.b64encode(image).decode("ascii")} for image in result.images]
+    return json.dumps(body).encode()
 
 
 def _sse_events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import grpc
-from gpt_image.v1 import artifacts_pb2, artifacts_pb2_grpc, common_pb2
 
+from gpt_image.v1 import artifacts_pb2, artifacts_pb2_grpc, common_pb2
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.servicers.common import coded_stream, coded_unary
 from gpt_image_engine.state import Engine

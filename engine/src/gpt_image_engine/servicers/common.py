@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import grpc
-from gpt_image.v1 import common_pb2
-from gpt_image_protocol.rpc_errors import abort
 
+from gpt_image.v1 import common_pb2
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import TERMINAL_TYPES, LiveJob
 from gpt_image_engine.state import Engine
+from gpt_image_protocol.rpc_errors import abort
 
 log = logging.getLogger("gpt_image_engine.rpc")
 F = TypeVar("F", bound=Callable[..., Any])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import grpc
-from gpt_image.v1 import config_pb2, config_pb2_grpc
 
+from gpt_image.v1 import config_pb2, config_pb2_grpc
 from gpt_image_engine.call import call_from_proto
 from gpt_image_engine.servicers.common import coded_unary, dumps
 from gpt_image_engine.state import Engine
@@ -21,15 +21,21 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
         self.engine = engine
 
     @coded_unary
-    def GetConfigPaths(self, request: config_pb2.GetConfigPathsRequest, context: grpc.ServicerContext) -> config_pb2.ConfigResult:
+    def GetConfigPaths(
+        self, request: config_pb2.GetConfigPathsRequest, context: grpc.ServicerContext
+    ) -> config_pb2.ConfigResult:
         return _result(cfg.config_paths(self.engine.paths, call_from_proto(request.options)))
 
     @coded_unary
-    def InspectConfig(self, request: config_pb2.InspectConfigRequest, context: grpc.ServicerContext) -> config_pb2.ConfigResult:
+    def InspectConfig(
+        self, request: config_pb2.InspectConfigRequest, context: grpc.ServicerContext
+    ) -> config_pb2.ConfigResult:
         return _result(cfg.inspect_config(self.engine.paths, call_from_proto(request.options), self.engine.env))
 
     @coded_unary
-    def ListProviders(self, request: config_pb2.ListProvidersRequest, context: grpc.ServicerContext) -> config_pb2.ConfigResult:
+    def ListProviders(
+        self, request: config_pb2.ListProvidersRequest, context: grpc.ServicerContext
+    ) -> config_pb2.ConfigResult:
         return _result(cfg.list_providers(self.engine.paths, call_from_proto(request.options), self.engine.env))
 
     @coded_unary
@@ -39,7 +45,9 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
         return _result(cfg.set_default_provider(self.engine.paths, call_from_proto(request.options), request.name))
 
     @coded_unary
-    def AddProvider(self, request: config_pb2.AddProviderRequest, context: grpc.ServicerContext) -> config_pb2.ConfigResult:
+    def AddProvider(
+        self, request: config_pb2.AddProviderRequest, context: grpc.ServicerContext
+    ) -> config_pb2.ConfigResult:
         has_n = request.HasField("supports_n")
         return _result(
             cfg.add_provider(
@@ -63,14 +71,20 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
         )
 
     @coded_unary
-    def RemoveProvider(self, request: config_pb2.RemoveProviderRequest, context: grpc.ServicerContext) -> config_pb2.ConfigResult:
+    def RemoveProvider(
+        self, request: config_pb2.RemoveProviderRequest, context: grpc.ServicerContext
+    ) -> config_pb2.ConfigResult:
         return _result(cfg.remove_provider(self.engine.paths, call_from_proto(request.options), request.name))
 
     @coded_unary
-    def TestProvider(self, request: config_pb2.TestProviderRequest, context: grpc.ServicerContext) -> config_pb2.ConfigResult:
+    def TestProvider(
+        self, request: config_pb2.TestProviderRequest, context: grpc.ServicerContext
+    ) -> config_pb2.ConfigResult:
         from gpt_image_engine.system import test_provider
 
-        return _result(test_provider(self.engine.paths, call_from_proto(request.options), request.name, self.engine.env))
+        return _result(
+            test_provider(self.engine.paths, call_from_proto(request.options), request.name, self.engine.env)
+        )
 
 
 class SecretsServicer(config_pb2_grpc.SecretsServiceServicer):
@@ -104,6 +118,8 @@ class SecretsServicer(config_pb2_grpc.SecretsServiceServicer):
         return config_pb2.SecretResult(result_json=dumps(payload))
 
     @coded_unary
-    def DeleteSecret(self, request: config_pb2.DeleteSecretRequest, context: grpc.ServicerContext) -> config_pb2.SecretResult:
+    def DeleteSecret(
+        self, request: config_pb2.DeleteSecretRequest, context: grpc.ServicerContext
+    ) -> config_pb2.SecretResult:
         payload = sec.secret_delete(self.engine.paths, call_from_proto(request.options), request.provider, request.name)
         return config_pb2.SecretResult(result_json=dumps(payload))

@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from gpt_image.v1 import common_pb2, images_pb2
-from gpt_image_protocol import validation
-
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.providers.base import DEFAULT_INSTRUCTIONS, ImageJob, InputImage, ResolvedProvider, RetryPolicy
 from gpt_image_engine.providers.sources import image_from_bytes, image_from_url
 from gpt_image_engine.state import Engine
+from gpt_image_protocol import validation
 
 
 def retry_policy(options: common_pb2.RetryOptions | None) -> RetryPolicy:

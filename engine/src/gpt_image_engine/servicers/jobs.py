@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import grpc
-from gpt_image.v1 import common_pb2, jobs_pb2, jobs_pb2_grpc
 
+from gpt_image.v1 import common_pb2, jobs_pb2, jobs_pb2_grpc
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.servicers.common import coded_stream, coded_unary, dumps, to_job_event
+from gpt_image_engine.servicers.common import coded_stream, coded_unary, dumps, stream_job, to_job_event
+from gpt_image_engine.servicers.replay import load_request
 from gpt_image_engine.state import Engine
 
 
@@ -44,7 +45,9 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         )
 
     @coded_stream
-    def WatchJob(self, request: jobs_pb2.WatchJobRequest, context: grpc.ServicerContext) -> Iterator[common_pb2.JobEvent]:
+    def WatchJob(
+        self, request: jobs_pb2.WatchJobRequest, context: grpc.ServicerContext
+    ) -> Iterator[common_pb2.JobEvent]:
         import threading
 
         gone = threading.Event()
@@ -53,13 +56,17 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
             yield to_job_event(request.job_id, record)
 
     @coded_unary
-    def CancelJob(self, request: jobs_pb2.CancelJobRequest, context: grpc.ServicerContext) -> jobs_pb2.CancelJobResponse:
+    def CancelJob(
+        self, request: jobs_pb2.CancelJobRequest, context: grpc.ServicerContext
+    ) -> jobs_pb2.CancelJobResponse:
         cancelled = self.engine.jobs.cancel(request.job_id)
         job = self.engine.history.get_job(request.job_id)
         return jobs_pb2.CancelJobResponse(job_json=dumps(job), cancelled=cancelled)
 
     @coded_unary
-    def DeleteJob(self, request: jobs_pb2.DeleteJobRequest, context: grpc.ServicerContext) -> jobs_pb2.DeleteJobResponse:
+    def DeleteJob(
+        self, request: jobs_pb2.DeleteJobRequest, context: grpc.ServicerContext
+    ) -> jobs_pb2.DeleteJobResponse:
         live = self.engine.jobs.live(request.job_id)
         if live is not None and not live.finished:
             raise AppError("job_running", "The job is still running; cancel it first.", {"job_id": request.job_id})
@@ -70,3 +77,84 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         if job_dir.parent == self.engine.paths.jobs_dir and job_dir.is_dir():
             shutil.rmtree(job_dir, ignore_errors=True)
         return jobs_pb2.DeleteJobResponse(job_id=request.job_id, deleted=deleted)
+
+    @coded_stream
+    def RetryJob(
+        self, request: jobs_pb2.RetryJobRequest, context: grpc.ServicerContext
+    ) -> Iterator[common_pb2.JobEvent]:
+        yield from self._rerun(request.job_id, request.options, request.detach, context)
+
+    def _rerun(
+        self, job_id: str, options: common_pb2.CallOptions, detach: bool, context: grpc.ServicerContext
+    ) -> Iterator[common_pb2.JobEvent]:
+        live = self.engine.jobs.live(job_id)
+        if live is not None and not live.finished:
+            raise AppError("job_running", "The job is still running.", {"job_id": job_id})
+        self.engine.history.get_job(job_id)  # history_not_found for unknown ids
+        method, body = load_request(self.engine.paths.jobs_dir / job_id)
+        message_type = self.engine.request_types.get(method)
+        if message_type is None:
+            raise AppError("invalid_argument", f"Jobs started by {method} cannot be retried.")
+        replay = message_type.FromString(body)
+        if hasattr(replay, "options"):
+            replay.options.CopyFrom(options)
+        if hasattr(replay, "detach"):
+            replay.detach = detach
+        yield from self.engine.handlers[method](replay, context)
+
+    @coded_unary
+    def GetRecovery(
+        self, request: jobs_pb2.GetRecoveryRequest, context: grpc.ServicerContext
+    ) -> jobs_pb2.GetRecoveryResponse:
+        from gpt_image_engine.jobs.recovery import describe
+
+        job = self.engine.history.get_job(request.job_id)
+        events = self.engine.history.events(request.job_id)
+        return jobs_pb2.GetRecoveryResponse(
+            recovery_json=dumps(describe(job, self.engine.paths.jobs_dir / request.job_id, events))
+        )
+
+    @coded_stream
+    def ResumeJob(
+        self, request: jobs_pb2.ResumeJobRequest, context: grpc.ServicerContext
+    ) -> Iterator[common_pb2.JobEvent]:
+        from gpt_image_engine.jobs.recovery import describe
+        from gpt_image_engine.tasks.recovery import continue_save, discard
+
+        job = self.engine.history.get_job(request.job_id)
+        descriptor = describe(
+            job, self.engine.paths.jobs_dir / request.job_id, self.engine.history.events(request.job_id)
+        )
+        allowed = [a["id"] for a in ([descriptor.get("primary_action")] if descriptor.get("primary_action") else [])]
+        allowed += [a["id"] for a in descriptor.get("secondary_actions") or []]
+        allowed.append("discard")
+        if request.action not in allowed:
+            raise AppError(
+                "invalid_argument",
+                f"Recovery action {request.action!r} is not available for this job.",
+                {"available": allowed, "recoverability": descriptor.get("recoverability")},
+            )
+        if request.action == "resubmit":
+            yield from self._rerun(request.job_id, request.options, request.detach, context)
+            return
+        if request.action == "discard":
+            discard(self.engine, request.job_id)
+            for record in self.engine.history.events(request.job_id)[-1:]:
+                yield to_job_event(request.job_id, record)
+            return
+        live = continue_save(self.engine, job)
+        yield from stream_job(self.engine, live, context, request.detach)
+
+
+class QueueServicer(jobs_pb2_grpc.QueueServiceServicer):
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @coded_unary
+    def GetQueue(self, request: jobs_pb2.GetQueueRequest, context: grpc.ServicerContext) -> jobs_pb2.QueueStatus:
+        return jobs_pb2.QueueStatus(**self.engine.jobs.queue_status())
+
+    @coded_unary
+    def SetParallel(self, request: jobs_pb2.SetParallelRequest, context: grpc.ServicerContext) -> jobs_pb2.QueueStatus:
+        self.engine.jobs.set_parallel(request.max_parallel)
+        return jobs_pb2.QueueStatus(**self.engine.jobs.queue_status())

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterator
 
 import grpc
-from gpt_image.v1 import common_pb2, requests_pb2, requests_pb2_grpc
 
+from gpt_image.v1 import common_pb2, requests_pb2, requests_pb2_grpc
 from gpt_image_engine.call import call_from_proto
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.providers.selection import select_for_request

@@ -6,8 +6,8 @@ import os
 import time
 
 import grpc
-from gpt_image.v1 import system_pb2, system_pb2_grpc
 
+from gpt_image.v1 import system_pb2, system_pb2_grpc
 from gpt_image_engine import __version__
 from gpt_image_engine.call import call_from_proto
 from gpt_image_engine.servicers.common import coded_unary, dumps
@@ -31,19 +31,25 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
         return _result(payload)
 
     @coded_unary
-    def InspectAuth(self, request: system_pb2.InspectAuthRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
+    def InspectAuth(
+        self, request: system_pb2.InspectAuthRequest, context: grpc.ServicerContext
+    ) -> system_pb2.SystemResult:
         from gpt_image_engine.system import auth_inspect
 
         return _result(auth_inspect(self.engine.paths, call_from_proto(request.options), self.engine.env))
 
     @coded_unary
-    def ListModels(self, request: system_pb2.ListModelsRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
+    def ListModels(
+        self, request: system_pb2.ListModelsRequest, context: grpc.ServicerContext
+    ) -> system_pb2.SystemResult:
         from gpt_image_engine.system import models_list
 
         return _result(models_list())
 
     @coded_unary
-    def GetVersion(self, request: system_pb2.GetVersionRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
+    def GetVersion(
+        self, request: system_pb2.GetVersionRequest, context: grpc.ServicerContext
+    ) -> system_pb2.SystemResult:
         return _result(self._engine_info())
 
     @coded_unary

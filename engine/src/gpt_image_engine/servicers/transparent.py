@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import grpc
-from gpt_image.v1 import common_pb2, transparent_pb2, transparent_pb2_grpc
 
+from gpt_image.v1 import common_pb2, transparent_pb2, transparent_pb2_grpc
 from gpt_image_engine.call import call_from_proto
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.providers.selection import select_provider

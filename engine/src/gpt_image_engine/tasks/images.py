@@ -27,7 +27,9 @@ def request_summary(job: ImageJob) -> dict[str, Any]:
     return summary
 
 
-def run_images(engine: Engine, live: LiveJob, resolved: ResolvedProvider, job: ImageJob, policy: RetryPolicy) -> Outcome:
+def run_images(
+    engine: Engine, live: LiveJob, resolved: ResolvedProvider, job: ImageJob, policy: RetryPolicy
+) -> Outcome:
     partials: list[Any] = []
 
     def keep_partial(index: int, data: bytes) -> None:

@@ -31,7 +31,13 @@ def run_request(
         artifacts = save_images(live.job_dir, result.images)
         image_output = output_object(artifacts)
         live.progress(
-            resolved.name, "output_saved", "completed", "Output saved.", 100, file_count=len(artifacts), output=image_output
+            resolved.name,
+            "output_saved",
+            "completed",
+            "Output saved.",
+            100,
+            file_count=len(artifacts),
+            output=image_output,
         )
     elif result.images:
         image_output = {
@@ -59,6 +65,10 @@ def run_request(
         payload=payload,
         artifacts=artifacts,
         output_path=str(artifacts[0].path) if artifacts else None,
-        metadata={"operation": operation, "provider_selection": resolved.selection_payload(), "image_output": image_output},
+        metadata={
+            "operation": operation,
+            "provider_selection": resolved.selection_payload(),
+            "image_output": image_output,
+        },
         provider=resolved.name,
     )

@@ -135,4 +135,6 @@ def run_generate(
         "events": {"count": len(live.events) + 1},
     }
     artifacts = [artifact] + ([source] if keep_sources else [])
-    return Outcome(payload=payload, artifacts=artifacts, output_path=str(artifact.path), metadata=metadata, provider=resolved.name)
+    return Outcome(
+        payload=payload, artifacts=artifacts, output_path=str(artifact.path), metadata=metadata, provider=resolved.name
+    )

@@ -1,0 +1,57 @@
+"""Keeping a job's request so it can be run again (`jobs retry`, `resubmit`).
+
+The request message is stored in the job folder with every per-call secret
+cleared (keys and forwarded environment never touch the disk). Input images
+are copied into the job folder (`ref-<i>.<ext>`, `mask.<ext>`, `input.<ext>`…,
+the upstream's layout) and the stored request points at those copies, so a
+retry still works after the original uploads have been swept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from google.protobuf.message import Message
+
+from gpt_image_engine.errors import AppError
+from gpt_image_engine.providers.base import InputImage
+from gpt_image_engine.providers.sources import sniff_extension
+from gpt_image_engine.store.atomic import atomic_write_bytes
+
+REQUEST_FILE = "rpc_request.bin"
+_SECRET_FIELDS = ("api_key", "env_openai_api_key")
+
+
+def scrubbed(request: Message) -> Message:
+    copy = type(request)()
+    copy.CopyFrom(request)
+    options = getattr(copy, "options", None)
+    if options is not None:
+        for name in _SECRET_FIELDS:
+            setattr(options, name, "")
+    return copy
+
+
+def keep_input(job_id: str, job_dir: Path, stem: str, image: InputImage | bytes, source: Any) -> None:
+    """Copy one input image into the job folder and point `source` (an ImageSource) at it."""
+    data = image.data if isinstance(image, InputImage) else image
+    name = f"{stem}{sniff_extension(data)}"
+    atomic_write_bytes(job_dir / name, data)
+    source.Clear()
+    source.artifact_id = f"{job_id}/{name}"
+
+
+def save_request(job_dir: Path, method: str, request: Message) -> None:
+    atomic_write_bytes(job_dir / REQUEST_FILE, method.encode() + b"\n" + scrubbed(request).SerializeToString())
+
+
+def load_request(job_dir: Path) -> tuple[str, bytes]:
+    try:
+        blob = (job_dir / REQUEST_FILE).read_bytes()
+    except OSError as exc:
+        raise AppError(
+            "invalid_argument", "This job cannot be retried: its request was not kept.", {"job_id": job_dir.name}
+        ) from exc
+    method, _, body = blob.partition(b"\n")
+    return method.decode(), body
