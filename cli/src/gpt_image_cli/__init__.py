@@ -3,12 +3,3 @@
 It parses flags, validates them, forwards per-call options, renders the job
 event stream and writes downloaded outputs; all real work happens in the engine.
 """
-
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("gpt-image-2-skill")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"

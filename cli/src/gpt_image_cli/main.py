@@ -17,7 +17,6 @@ from typing import Any, NoReturn
 import click
 import grpc
 
-from gpt_image_cli import __version__
 from gpt_image_cli.context import CliState
 from gpt_image_cli.envelope import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, json_mode, print_error
 from gpt_image_cli.globalflags import GlobalFlags, add_global_options, hoist, wants_json
@@ -104,7 +103,9 @@ def _usage_message(exc: click.UsageError) -> str:
 
 @add_global_options
 @click.group(cls=RootGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "--version", prog_name="gpt-image-2-skill", message="%(prog)s %(version)s")
+@click.version_option(
+    None, "--version", package_name="gpt-image-2-skill", prog_name="gpt-image-2-skill", message="%(prog)s %(version)s"
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
