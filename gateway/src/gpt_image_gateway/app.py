@@ -1,28 +1,59 @@
-"""`create_app(engine_client)`: the Flask application factory."""
+"""`create_app(engine_client)`: the Flask application factory.
+
+The app holds no state of its own: the engine client (one gRPC channel), the SSE
+watch hub that shares one engine watch per job among followers, the settings, and
+the page's static folder. Every `/api` view is a translation to one or two RPCs.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
-from gpt_image_protocol.errors import AppError
+from flask import Flask, abort, send_from_directory
 
+from gpt_image_gateway import errors, security
+from gpt_image_gateway.api import blueprints
 from gpt_image_gateway.client import EngineClient
+from gpt_image_gateway.settings import Settings
+from gpt_image_gateway.sse import WatchHub
 
 
-def create_app(engine_client: EngineClient, test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__)
+def create_app(
+    engine_client: EngineClient, settings: Settings | None = None, test_config: dict[str, Any] | None = None
+) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, static_folder=None)
+    app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=settings.image_body_cap)
     if test_config:
         app.config.update(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["engine"] = engine_client
+    app.extensions["gateway_settings"] = settings
+    app.extensions["watch_hub"] = WatchHub(engine_client, heartbeat_s=settings.sse_heartbeat_s)
 
-    @app.errorhandler(AppError)
-    def coded(err: AppError) -> Any:
-        status = 404 if err.code.endswith("not_found") else 503 if err.code == "engine_unavailable" else 400
-        return jsonify({"error": err.to_envelope()}), status
-
-    @app.get("/api/version")
-    def version() -> Any:
-        return jsonify({"gateway": "0.1.0", "engine": engine_client.version()})
-
+    errors.install(app)
+    security.install(app)
+    for bp in blueprints():
+        app.register_blueprint(bp)
+    _static(app, settings.static_dir)
     return app
+
+
+def _static(app: Flask, root: Path) -> None:
+    """The page: files under web/, with index.html for the root and unknown non-API paths."""
+
+    @app.get("/")
+    def index() -> Any:
+        return send_from_directory(root, "index.html", max_age=0)
+
+    @app.get("/<path:name>")
+    def page_file(name: str) -> Any:
+        if name.startswith("api/") or name == "api":
+            abort(404)
+        target = (root / name).resolve()
+        if root.resolve() not in target.parents or not target.is_file():
+            if "." in name.rsplit("/", 1)[-1]:
+                abort(404)
+            return send_from_directory(root, "index.html", max_age=0)  # client-side routes
+        return send_from_directory(root, name, max_age=0)

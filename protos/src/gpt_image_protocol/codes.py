@@ -111,6 +111,12 @@ REGISTRY: dict[str, Code] = {
         _C("job_cancelled", "CANCELLED", "The job was cancelled."),
         _C("job_interrupted", "FAILED_PRECONDITION", "The engine stopped before the job finished."),
         _C("internal_error", "INTERNAL", "An unexpected engine error."),
+        # --- web gateway (HTTP-only conditions)
+        _C("payload_too_large", "RESOURCE_EXHAUSTED", "A request body is over the route's size cap."),
+        _C("route_not_found", "NOT_FOUND", "No such HTTP route."),
+        _C("method_not_allowed", "UNIMPLEMENTED", "The HTTP route does not take that method."),
+        _C("host_not_allowed", "PERMISSION_DENIED", "The Host header is not allowed for token-less access."),
+        _C("cross_site_request", "PERMISSION_DENIED", "A state-changing request came from another site."),
     ]
 }
 

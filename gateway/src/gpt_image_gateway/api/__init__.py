@@ -1,0 +1,30 @@
+"""HTTP API blueprints, one per resource; views translate HTTP to RPCs and back, nothing more."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app
+from gpt_image_protocol.errors import AppError
+
+from gpt_image_gateway.client import EngineClient
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def engine() -> EngineClient:
+    client: EngineClient = current_app.extensions["engine"]
+    return client
+
+
+def check_id(value: str, what: str = "job id") -> str:
+    if not _ID.match(value) or ".." in value:
+        raise AppError("invalid_argument", f"Malformed {what}.", {"value": value[:200]})
+    return value
+
+
+def blueprints() -> list[Any]:
+    from gpt_image_gateway.api import config, images, jobs, meta, session, transparent
+
+    return [meta.bp, session.bp, config.bp, jobs.bp, images.bp, transparent.bp]

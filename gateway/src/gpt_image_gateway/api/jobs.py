@@ -1,0 +1,149 @@
+"""Jobs and history: list, read, follow (SSE), files, cancel, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from gpt_image.v1 import common_pb2
+from gpt_image_protocol.errors import AppError
+
+from gpt_image_gateway.api import check_id, engine
+from gpt_image_gateway.client import job_json
+from gpt_image_gateway.sse import HEARTBEAT, event_json, ref_record, sse_error, sse_message
+
+bp = Blueprint("jobs", __name__, url_prefix="/api")
+STATUSES = ("all", "active", "queued", "running", "completed", "failed", "cancelled", "partial_failed", "interrupted")
+
+
+def started(first: common_pb2.JobEvent) -> Any:
+    """The answer of every work-starting route: the job id at once, the page then follows SSE."""
+    job: Any = None
+    try:
+        job = job_json(engine().get_job(first.job_id).job_json)
+    except AppError:
+        job = None
+    body = {"job_id": first.job_id, "job": job, "events": [event_json(first)], "queued": True}
+    response = jsonify(body)
+    response.status_code = 202
+    response.headers["Location"] = f"/api/jobs/{first.job_id}"
+    return response
+
+
+@bp.get("/jobs")
+def list_jobs() -> Any:
+    args = request.args
+    try:
+        limit = int(args.get("limit") or 50)
+    except ValueError:
+        raise AppError("invalid_argument", "limit must be an integer.", {"field": "limit"}) from None
+    if not 1 <= limit <= 200:
+        raise AppError("invalid_argument", "limit must be between 1 and 200.", {"field": "limit"})
+    status = (args.get("status") or "").strip().lower()
+    if status and status not in STATUSES:
+        raise AppError("invalid_argument", f"status must be one of {', '.join(STATUSES)}.", {"field": "status"})
+    query = (args.get("q") or args.get("query") or "").strip()
+    page = engine().list_jobs(limit=limit, cursor=args.get("cursor") or "", status=status, query=query)
+    return jsonify(page)
+
+
+@bp.get("/jobs/<job_id>")
+def get_job(job_id: str) -> Any:
+    reply = engine().get_job(check_id(job_id), include_events=True)
+    return jsonify(
+        {
+            "history_file": reply.history_file,
+            "job": job_json(reply.job_json),
+            "events": [event_json(e) for e in reply.events],
+            "artifacts": [ref_record(a) for a in reply.artifacts],
+        }
+    )
+
+
+def _after_seq() -> int:
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise AppError("invalid_argument", "Last-Event-ID must be an event seq.", {"value": raw[:40]}) from None
+    if value < 0:
+        raise AppError("invalid_argument", "Last-Event-ID must not be negative.")
+    return value
+
+
+@bp.get("/jobs/<job_id>/events")
+def job_events(job_id: str) -> Any:
+    check_id(job_id)
+    after = _after_seq()
+    engine().get_job(job_id)  # unknown job -> 404 before the stream starts
+    hub = current_app.extensions["watch_hub"]
+
+    def stream() -> Any:
+        yield "retry: 2000\n\n"
+        for item in hub.follow(job_id, after):
+            if item is HEARTBEAT:
+                yield ": keepalive\n\n"
+            elif isinstance(item, AppError):
+                yield sse_error(item)
+            else:
+                yield sse_message(item)
+
+    response = Response(stream(), mimetype="text/event-stream", direct_passthrough=True)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _artifact(job_id: str, roles: tuple[str, ...], index: int) -> common_pb2.ArtifactRef:
+    reply = engine().get_job(check_id(job_id))
+    for ref in reply.artifacts:
+        if ref.role in roles and ref.index == index:
+            return ref
+    raise AppError("artifact_not_found", f"Job {job_id} has no {roles[0]} file {index}.", {"job_id": job_id, "index": index})
+
+
+def _send(job_id: str, roles: tuple[str, ...], index: int) -> Any:
+    ref = _artifact(job_id, roles, index)
+    meta, chunks = engine().download(ref.artifact_id)
+    name = (meta.name or ref.name or f"{roles[0]}-{index}").replace('"', "")
+    response = Response(chunks, mimetype=meta.mime_type or ref.mime_type or "application/octet-stream", direct_passthrough=True)
+    disposition = "attachment" if request.args.get("download") else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    if meta.size_bytes:
+        response.headers["Content-Length"] = str(meta.size_bytes)
+    if meta.sha256:
+        response.headers["ETag"] = f'"{meta.sha256}"'
+    return response
+
+
+@bp.get("/jobs/<job_id>/outputs/<int:index>")
+def job_output(job_id: str, index: int) -> Any:
+    return _send(job_id, ("output",), index)
+
+
+@bp.get("/jobs/<job_id>/partials/<int:index>")
+def job_partial(job_id: str, index: int) -> Any:
+    return _send(job_id, ("partial",), index)
+
+
+@bp.get("/jobs/<job_id>/sources/<int:index>")
+def job_source(job_id: str, index: int) -> Any:
+    return _send(job_id, ("source",), index)
+
+
+@bp.get("/jobs/<job_id>/refs/<int:index>")
+def job_ref(job_id: str, index: int) -> Any:
+    return _send(job_id, ("ref", "upload"), index)
+
+
+@bp.post("/jobs/<job_id>/cancel")
+def cancel_job(job_id: str) -> Any:
+    reply = engine().cancel_job(check_id(job_id))
+    return jsonify({"job_id": job_id, "job": job_json(reply.job_json), "cancelled": reply.cancelled, "canceled": reply.cancelled})
+
+
+@bp.delete("/jobs/<job_id>")
+def delete_job(job_id: str) -> Any:
+    reply = engine().delete_job(check_id(job_id))
+    return jsonify({"ok": True, "command": "history delete", "job_id": reply.job_id, "deleted": reply.deleted})

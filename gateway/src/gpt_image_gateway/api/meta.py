@@ -1,0 +1,32 @@
+"""Gateway meta routes: health, version and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+from gpt_image_protocol.errors import AppError
+
+from gpt_image_gateway import __version__
+from gpt_image_gateway.api import engine
+
+bp = Blueprint("meta", __name__, url_prefix="/api")
+
+
+@bp.get("/health")
+def health() -> Any:
+    if not engine().healthy():
+        raise AppError("engine_unavailable", "The engine is not reachable.", {"address": str(engine().address)})
+    return jsonify({"ok": True, "engine": {"address": str(engine().address), "serving": True}})
+
+
+@bp.get("/version")
+def version() -> Any:
+    return jsonify({"gateway": __version__, "engine": engine().version()})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    from gpt_image_gateway.openapi import document
+
+    return jsonify(document(current_app))

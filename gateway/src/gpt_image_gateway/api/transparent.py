@@ -1,0 +1,79 @@
+"""`/api/transparent/{extract,verify,generate}`: transparent PNGs from uploads or prompts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from gpt_image.v1 import transparent_pb2
+from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.events import error_of, loads_or_empty
+
+from gpt_image_gateway.api import engine
+from gpt_image_gateway.api.jobs import started
+from gpt_image_gateway.forms import call_options, fields, files, flag, image_options, text, transparent_options, upload
+from gpt_image_gateway.sse import ref_record
+
+bp = Blueprint("transparent", __name__, url_prefix="/api")
+
+
+@bp.post("/transparent/extract")
+def extract() -> Any:
+    body = fields()
+    client = engine()
+    request = transparent_pb2.ExtractTransparentRequest(
+        options=call_options(body), transparent=transparent_options(body), detach=True
+    )
+    single = files("image", "input", "image[]")
+    dark, light = files("dark_image"), files("light_image")
+    if single:
+        request.input.CopyFrom(upload(client, single[0], "image"))
+    elif dark and light:
+        request.dark_image.CopyFrom(upload(client, dark[0], "dark_image"))
+        request.light_image.CopyFrom(upload(client, light[0], "light_image"))
+    else:
+        raise AppError("invalid_argument", "Upload an image, or a dark_image and a light_image.", {"field": "image"})
+    return started(client.transparent_extract(request))
+
+
+@bp.post("/transparent/verify")
+def verify() -> Any:
+    body = fields()
+    single = files("image", "input")
+    if not single:
+        raise AppError("invalid_argument", "Upload the image to verify.", {"field": "image"})
+    client = engine()
+    request = transparent_pb2.VerifyTransparentRequest(
+        options=call_options(body),
+        input=upload(client, single[0], "image"),
+        profile=text(body, "profile"),
+        expected_matte_color=text(body, "expected_matte_color", "matte_color"),
+        strict=flag(body, "strict"),
+    )
+    last = client.transparent_verify(request)
+    err = error_of(last)
+    if err:
+        raise AppError(err["code"], err["message"], err.get("detail"))
+    return jsonify(
+        {
+            "job_id": last.job_id,
+            "status": last.status,
+            "result": loads_or_empty(last.result_json),
+            "artifacts": [ref_record(a) for a in last.artifacts],
+        }
+    )
+
+
+@bp.post("/transparent/generate")
+def generate() -> Any:
+    body = fields()
+    request = transparent_pb2.GenerateTransparentRequest(
+        options=call_options(body),
+        image=image_options(body),
+        transparent=transparent_options(body),
+        detach=True,
+        source_prompt=text(body, "source_prompt"),
+        keep_sources=flag(body, "keep_sources"),
+        want_report=flag(body, "want_report"),
+    )
+    return started(engine().transparent_generate(request))
