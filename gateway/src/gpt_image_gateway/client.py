@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 import grpc
+
 from gpt_image.v1 import (
     artifacts_pb2,
     artifacts_pb2_grpc,

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
 from gpt_image_protocol.codes import grpc_status_name
 from gpt_image_protocol.errors import AppError
-from werkzeug.exceptions import HTTPException
 
 _BY_GRPC = {
     "INVALID_ARGUMENT": 400,
@@ -40,8 +41,14 @@ _BY_CODE = {
     "route_not_found": 404,
     "method_not_allowed": 405,
 }
-_HTTP_CODES = {400: "invalid_argument", 401: "unauthenticated", 403: "cross_site_request", 404: "route_not_found",
-               405: "method_not_allowed", 413: "payload_too_large"}
+_HTTP_CODES = {
+    400: "invalid_argument",
+    401: "unauthenticated",
+    403: "cross_site_request",
+    404: "route_not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
 
 
 def http_status(code: str) -> int:

@@ -8,12 +8,12 @@ import os
 from typing import Any
 
 from flask import request
-from gpt_image.v1 import common_pb2, images_pb2, transparent_pb2
-from gpt_image_protocol import validation
-from gpt_image_protocol.errors import AppError
 from werkzeug.datastructures import FileStorage
 
+from gpt_image.v1 import common_pb2, images_pb2, transparent_pb2
 from gpt_image_gateway.client import EngineClient
+from gpt_image_protocol import validation
+from gpt_image_protocol.errors import AppError
 
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -84,7 +84,9 @@ def flag(body: dict[str, Any], name: str) -> bool:
 def choice(body: dict[str, Any], name: str, allowed: tuple[str, ...], *aliases: str) -> str:
     value = text(body, name, *aliases).lower()
     if value and value not in allowed:
-        raise AppError("invalid_argument", f"{name} must be one of {', '.join(allowed)}.", {"field": name, "value": value})
+        raise AppError(
+            "invalid_argument", f"{name} must be one of {', '.join(allowed)}.", {"field": name, "value": value}
+        )
     return value
 
 

@@ -79,14 +79,21 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/api/health"): {"summary": "Gateway and engine health (503 when no engine answers).", "tags": ["meta"]},
     ("get", "/api/version"): {"summary": "Gateway and engine versions.", "tags": ["meta"]},
     ("get", "/api/openapi.json"): {"summary": "This document.", "tags": ["meta"]},
-    ("get", "/api/session"): {"summary": "Whether a token is required and whether this caller has it.", "tags": ["session"]},
+    ("get", "/api/session"): {
+        "summary": "Whether a token is required and whether this caller has it.",
+        "tags": ["session"],
+    },
     ("post", "/api/session"): {
         "summary": "Trade the token for an HttpOnly SameSite=Strict gpt2_session cookie (204; 401 on a wrong token).",
         "tags": ["session"],
         "requestBody": _json_body({"token": {"type": "string"}}),
         "responses": {"204": {"description": "Cookie set"}},
     },
-    ("delete", "/api/session"): {"summary": "Clear the session cookie.", "tags": ["session"], "responses": {"204": {"description": "Cleared"}}},
+    ("delete", "/api/session"): {
+        "summary": "Clear the session cookie.",
+        "tags": ["session"],
+        "responses": {"204": {"description": "Cleared"}},
+    },
     ("get", "/api/config"): {"summary": "The redacted configuration.", "tags": ["config"]},
     ("get", "/api/config-paths"): {"summary": "Where the engine keeps config, history and jobs.", "tags": ["config"]},
     ("get", "/api/providers"): {"summary": "Configured providers (redacted) and the default.", "tags": ["providers"]},
@@ -115,7 +122,10 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         ),
     },
     ("delete", "/api/providers/{name}"): {"summary": "Remove a provider.", "tags": ["providers"]},
-    ("post", "/api/providers/{name}/test"): {"summary": "Check a provider's connection (doctor).", "tags": ["providers"]},
+    ("post", "/api/providers/{name}/test"): {
+        "summary": "Check a provider's connection (doctor).",
+        "tags": ["providers"],
+    },
     ("get", "/api/providers/{name}/credentials/{credential}"): {
         "summary": "A credential's status (source, presence); never the secret itself.",
         "tags": ["providers"],
@@ -124,10 +134,18 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "Store a credential (file, env or keychain).",
         "tags": ["providers"],
         "requestBody": _json_body(
-            {"source": {"type": "string", "enum": ["file", "env", "keychain"]}, "value": {"type": "string"}, "env": {"type": "string"}, "account": {"type": "string"}}
+            {
+                "source": {"type": "string", "enum": ["file", "env", "keychain"]},
+                "value": {"type": "string"},
+                "env": {"type": "string"},
+                "account": {"type": "string"},
+            }
         ),
     },
-    ("delete", "/api/providers/{name}/credentials/{credential}"): {"summary": "Delete a credential.", "tags": ["providers"]},
+    ("delete", "/api/providers/{name}/credentials/{credential}"): {
+        "summary": "Delete a credential.",
+        "tags": ["providers"],
+    },
     ("get", "/api/jobs"): {
         "summary": "Page through history, newest first.",
         "tags": ["jobs"],
@@ -151,7 +169,10 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         ),
     },
     ("get", "/api/jobs/{job_id}"): {"summary": "A job with its events and file list.", "tags": ["jobs"]},
-    ("delete", "/api/jobs/{job_id}"): {"summary": "Delete a finished job and its files (409 while it runs).", "tags": ["jobs"]},
+    ("delete", "/api/jobs/{job_id}"): {
+        "summary": "Delete a finished job and its files (409 while it runs).",
+        "tags": ["jobs"],
+    },
     ("get", "/api/jobs/{job_id}/events"): {
         "summary": "Server-Sent Events: each message's id is the event seq; replays after Last-Event-ID, then live, ending with the terminal event.",
         "tags": ["jobs"],
@@ -161,10 +182,26 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         ],
         "responses": _ok({"type": "string"}, media="text/event-stream"),
     },
-    ("get", "/api/jobs/{job_id}/outputs/{index}"): {"summary": "Output image `index` (0-based).", "tags": ["files"], "responses": _ok(BINARY, media="image/*")},
-    ("get", "/api/jobs/{job_id}/partials/{index}"): {"summary": "Partial preview `index`.", "tags": ["files"], "responses": _ok(BINARY, media="image/*")},
-    ("get", "/api/jobs/{job_id}/sources/{index}"): {"summary": "Matte source image `index` (transparent generate).", "tags": ["files"], "responses": _ok(BINARY, media="image/*")},
-    ("get", "/api/jobs/{job_id}/refs/{index}"): {"summary": "Reference image `index`, when the engine kept it.", "tags": ["files"], "responses": _ok(BINARY, media="image/*")},
+    ("get", "/api/jobs/{job_id}/outputs/{index}"): {
+        "summary": "Output image `index` (0-based).",
+        "tags": ["files"],
+        "responses": _ok(BINARY, media="image/*"),
+    },
+    ("get", "/api/jobs/{job_id}/partials/{index}"): {
+        "summary": "Partial preview `index`.",
+        "tags": ["files"],
+        "responses": _ok(BINARY, media="image/*"),
+    },
+    ("get", "/api/jobs/{job_id}/sources/{index}"): {
+        "summary": "Matte source image `index` (transparent generate).",
+        "tags": ["files"],
+        "responses": _ok(BINARY, media="image/*"),
+    },
+    ("get", "/api/jobs/{job_id}/refs/{index}"): {
+        "summary": "Reference image `index`, when the engine kept it.",
+        "tags": ["files"],
+        "responses": _ok(BINARY, media="image/*"),
+    },
     ("post", "/api/jobs/{job_id}/cancel"): {"summary": "Cancel a queued or running job.", "tags": ["jobs"]},
     ("post", "/api/images/generate"): {
         "summary": "Start a generate job; answers 202 with the job id at once.",
@@ -175,7 +212,14 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/images/edit"): {
         "summary": "Start an edit job from uploads (image[] repeated, mask); 64 MiB cap.",
         "tags": ["images"],
-        "requestBody": _multipart({**IMAGE_FIELDS, "image[]": {"type": "array", "items": BINARY}, "mask": BINARY, "input_fidelity": {"type": "string", "enum": ["high", "low"]}}),
+        "requestBody": _multipart(
+            {
+                **IMAGE_FIELDS,
+                "image[]": {"type": "array", "items": BINARY},
+                "mask": BINARY,
+                "input_fidelity": {"type": "string", "enum": ["high", "low"]},
+            }
+        ),
         "responses": _ok(STARTED, status="202"),
     },
     ("post", "/api/transparent/extract"): {
@@ -187,12 +231,27 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/transparent/verify"): {
         "summary": "Verify a transparent PNG against a profile; answers with the metrics.",
         "tags": ["transparent"],
-        "requestBody": _multipart({"image": BINARY, "profile": {"type": "string"}, "expected_matte_color": {"type": "string"}, "strict": {"type": "boolean"}}),
+        "requestBody": _multipart(
+            {
+                "image": BINARY,
+                "profile": {"type": "string"},
+                "expected_matte_color": {"type": "string"},
+                "strict": {"type": "boolean"},
+            }
+        ),
     },
     ("post", "/api/transparent/generate"): {
         "summary": "Start a transparent generate job.",
         "tags": ["transparent"],
-        "requestBody": _json_body({**IMAGE_FIELDS, **TRANSPARENT_FIELDS, "source_prompt": {"type": "string"}, "keep_sources": {"type": "boolean"}, "want_report": {"type": "boolean"}}),
+        "requestBody": _json_body(
+            {
+                **IMAGE_FIELDS,
+                **TRANSPARENT_FIELDS,
+                "source_prompt": {"type": "string"},
+                "keep_sources": {"type": "boolean"},
+                "want_report": {"type": "boolean"},
+            }
+        ),
         "responses": _ok(STARTED, status="202"),
     },
 }

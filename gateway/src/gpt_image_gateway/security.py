@@ -17,9 +17,9 @@ import hmac
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
-from gpt_image_protocol.errors import AppError
 
 from gpt_image_gateway.settings import Settings
+from gpt_image_protocol.errors import AppError
 
 COOKIE = "gpt2_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -89,7 +89,9 @@ def _apply_body_cap(s: Settings) -> None:
     request.max_content_length = cap
     length = request.content_length
     if length is not None and length > cap:
-        raise AppError("payload_too_large", f"The request body is over the {cap // (1024 * 1024)} MiB cap.", {"limit_bytes": cap})
+        raise AppError(
+            "payload_too_large", f"The request body is over the {cap // (1024 * 1024)} MiB cap.", {"limit_bytes": cap}
+        )
 
 
 def install(app: Flask) -> None:

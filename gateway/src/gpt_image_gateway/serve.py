@@ -13,17 +13,18 @@ import logging
 import os
 import sys
 
+from gpt_image_gateway.settings import Settings, bind_refusal
 from gpt_image_protocol.address import resolve_address
 from gpt_image_protocol.errors import AppError
-
-from gpt_image_gateway.settings import Settings, bind_refusal
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gpt-image-2-web", description="Serve the gpt-image-2 web page and HTTP API.")
     parser.add_argument("--host", default=os.environ.get("GPT_IMAGE_2_WEB_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GPT_IMAGE_2_WEB_PORT", "8787")))
-    parser.add_argument("--engine", default=None, help="engine address (default: GPT_IMAGE_2_ENGINE or the local socket)")
+    parser.add_argument(
+        "--engine", default=None, help="engine address (default: GPT_IMAGE_2_ENGINE or the local socket)"
+    )
     parser.add_argument("--static-dir", default=None, help="the page's folder (default: GPT_IMAGE_2_WEB_DIST or web/)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GPT_IMAGE_2_WEB_THREADS", "256")))
     ns = parser.parse_args(argv)

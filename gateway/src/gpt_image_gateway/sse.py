@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import grpc
+
 from gpt_image.v1 import common_pb2
+from gpt_image_gateway.client import EngineClient
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.events import error_of, loads_or_empty
 from gpt_image_protocol.rpc_errors import from_rpc_error
-
-from gpt_image_gateway.client import EngineClient
 
 HEARTBEAT = object()
 

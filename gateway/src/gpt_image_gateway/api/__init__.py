@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from flask import current_app
-from gpt_image_protocol.errors import AppError
 
 from gpt_image_gateway.client import EngineClient
+from gpt_image_protocol.errors import AppError
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 

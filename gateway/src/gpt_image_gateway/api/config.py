@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify
-from gpt_image_protocol.errors import AppError
 
 from gpt_image_gateway.api import engine
 from gpt_image_gateway.forms import fields, flag, text
+from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("config", __name__, url_prefix="/api")
 

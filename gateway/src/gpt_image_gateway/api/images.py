@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from gpt_image.v1 import images_pb2
-from gpt_image_protocol import validation
-from gpt_image_protocol.errors import AppError
 
+from gpt_image.v1 import images_pb2
 from gpt_image_gateway.api import engine
 from gpt_image_gateway.api.jobs import started
 from gpt_image_gateway.forms import call_options, choice, fields, files, image_options, upload
+from gpt_image_protocol import validation
+from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("images", __name__, url_prefix="/api")
 

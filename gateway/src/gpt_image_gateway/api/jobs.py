@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from gpt_image.v1 import common_pb2
-from gpt_image_protocol.errors import AppError
 
+from gpt_image.v1 import common_pb2
 from gpt_image_gateway.api import check_id, engine
 from gpt_image_gateway.client import job_json
 from gpt_image_gateway.sse import HEARTBEAT, event_json, ref_record, sse_error, sse_message
+from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("jobs", __name__, url_prefix="/api")
 STATUSES = ("all", "active", "queued", "running", "completed", "failed", "cancelled", "partial_failed", "interrupted")
@@ -99,14 +99,18 @@ def _artifact(job_id: str, roles: tuple[str, ...], index: int) -> common_pb2.Art
     for ref in reply.artifacts:
         if ref.role in roles and ref.index == index:
             return ref
-    raise AppError("artifact_not_found", f"Job {job_id} has no {roles[0]} file {index}.", {"job_id": job_id, "index": index})
+    raise AppError(
+        "artifact_not_found", f"Job {job_id} has no {roles[0]} file {index}.", {"job_id": job_id, "index": index}
+    )
 
 
 def _send(job_id: str, roles: tuple[str, ...], index: int) -> Any:
     ref = _artifact(job_id, roles, index)
     meta, chunks = engine().download(ref.artifact_id)
     name = (meta.name or ref.name or f"{roles[0]}-{index}").replace('"', "")
-    response = Response(chunks, mimetype=meta.mime_type or ref.mime_type or "application/octet-stream", direct_passthrough=True)
+    response = Response(
+        chunks, mimetype=meta.mime_type or ref.mime_type or "application/octet-stream", direct_passthrough=True
+    )
     disposition = "attachment" if request.args.get("download") else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
@@ -140,7 +144,9 @@ def job_ref(job_id: str, index: int) -> Any:
 @bp.post("/jobs/<job_id>/cancel")
 def cancel_job(job_id: str) -> Any:
     reply = engine().cancel_job(check_id(job_id))
-    return jsonify({"job_id": job_id, "job": job_json(reply.job_json), "cancelled": reply.cancelled, "canceled": reply.cancelled})
+    return jsonify(
+        {"job_id": job_id, "job": job_json(reply.job_json), "cancelled": reply.cancelled, "canceled": reply.cancelled}
+    )
 
 
 @bp.delete("/jobs/<job_id>")

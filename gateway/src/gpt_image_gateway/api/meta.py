@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
-from gpt_image_protocol.errors import AppError
 
 from gpt_image_gateway import __version__
 from gpt_image_gateway.api import engine
+from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("meta", __name__, url_prefix="/api")
 

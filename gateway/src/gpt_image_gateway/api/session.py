@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from gpt_image_protocol.errors import AppError
 
 from gpt_image_gateway.forms import fields
 from gpt_image_gateway.security import COOKIE, authorized, settings, token_matches
+from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("session", __name__, url_prefix="/api")
 MAX_AGE = 14 * 24 * 3600

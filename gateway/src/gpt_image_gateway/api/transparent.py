@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify
-from gpt_image.v1 import transparent_pb2
-from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.events import error_of, loads_or_empty
 
+from gpt_image.v1 import transparent_pb2
 from gpt_image_gateway.api import engine
 from gpt_image_gateway.api.jobs import started
 from gpt_image_gateway.forms import call_options, fields, files, flag, image_options, text, transparent_options, upload
 from gpt_image_gateway.sse import ref_record
+from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.events import error_of, loads_or_empty
 
 bp = Blueprint("transparent", __name__, url_prefix="/api")
 

@@ -1,0 +1,140 @@
+"""Helpers shared by the gateway and browser tests: a real engine wired to the fake
+upstream through a configured provider, a real `gpt-image-2-web` process on a free
+loopback port, and small test images."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+
+from tests.conftest import BIN, EngineProc, base_env
+from tests.fakeupstream.server import FakeUpstream
+
+WEB = str(BIN / "gpt-image-2-web")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def png_bytes(width: int = 64, height: int = 64, color: tuple[int, ...] = (200, 40, 40), mode: str = "RGB") -> bytes:
+    img = Image.new(mode, (width, height), color)
+    ImageDraw.Draw(img).ellipse((width // 4, height // 4, 3 * width // 4, 3 * height // 4), fill=(30, 90, 220)[: len(mode)])
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def chroma_png(size: int = 96) -> bytes:
+    """A red disc on a pure green matte: what transparent extract expects."""
+    img = Image.new("RGB", (size, size), (0, 255, 0))
+    ImageDraw.Draw(img).ellipse((size // 4, size // 4, 3 * size // 4, 3 * size // 4), fill=(220, 40, 40))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@dataclass
+class Stack:
+    engine: EngineProc
+    upstream: FakeUpstream
+
+    @property
+    def address(self) -> str:
+        return self.engine.address
+
+
+@contextmanager
+def engine_stack(root: Path) -> Iterator[Stack]:
+    """Engine + fake upstream, with a default provider "fake" pointing at the fake."""
+    home = root / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    sock = Path(tempfile.mkdtemp(prefix="gi2-")) / "e.sock"
+    engine = EngineProc(home=home, env=base_env(home), socket=sock)
+    upstream = FakeUpstream()
+    upstream.start()
+    engine.start()
+    try:
+        from gpt_image_protocol.address import parse_address
+
+        from gpt_image_gateway.client import EngineClient
+
+        client = EngineClient(parse_address(engine.address))
+        client.config_call(
+            "AddProvider", name="fake", type="openai-compatible", api_base=upstream.openai_base, api_key="sk-test",
+            set_default=True, edit_region_mode="native-mask",
+        )
+        client.close()
+        yield Stack(engine, upstream)
+    finally:
+        engine.stop()
+        upstream.stop()
+
+
+@dataclass
+class GatewayProc:
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_gateway(engine_address: str, env: dict[str, str], log: Path, *, token: str = "", extra: dict[str, str] | None = None) -> GatewayProc:
+    port = free_port()
+    genv = dict(env)
+    genv.update({"GPT_IMAGE_2_ENGINE": engine_address, "GPT_IMAGE_2_WEB_HOST": "127.0.0.1", "GPT_IMAGE_2_WEB_PORT": str(port)})
+    genv.pop("GPT_IMAGE_2_WEB_TOKEN", None)
+    if token:
+        genv["GPT_IMAGE_2_WEB_TOKEN"] = token
+    genv.update(extra or {})
+    out = open(log, "ab")  # noqa: SIM115
+    proc = subprocess.Popen([WEB], env=genv, stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gateway exited: {log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/api/session", timeout=1) as reply:
+                if reply.status == 200:
+                    return GatewayProc(url, proc, log)
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("gateway did not answer in time")
+
+
+def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def env_without_proxies() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
