@@ -69,7 +69,6 @@ REGISTRY: dict[str, Code] = {
         _C("config_read_failed", "INTERNAL", "config.json could not be read."),
         _C("config_invalid_json", "FAILED_PRECONDITION", "config.json is not valid JSON; it was left untouched."),
         _C("config_write_failed", "INTERNAL", "config.json could not be written."),
-        _C("proxy_url_invalid", "INVALID_ARGUMENT", "The custom proxy URL is invalid."),
         # --- inputs
         _C("ref_image_missing", "INVALID_ARGUMENT", "A reference image path is not a file."),
         _C("ref_image_invalid", "INVALID_ARGUMENT", "A reference image is unreadable or not a supported image."),
@@ -79,7 +78,6 @@ REGISTRY: dict[str, Code] = {
         # --- upstream
         _C("network_error", "UNAVAILABLE", "The upstream could not be reached."),
         _C("http_error", "UNAVAILABLE", "The upstream answered with a non-2xx status."),
-        _C("http_client_error", "INTERNAL", "The HTTP client could not be built."),
         _C("invalid_json_response", "UNAVAILABLE", "The upstream's response is not a JSON object."),
         _C("request_failed", "UNAVAILABLE", "The upstream stream failed or reported an error."),
         _C("missing_image_result", "UNAVAILABLE", "The response held no image."),
