@@ -30,7 +30,6 @@ from gpt_image.v1 import artifacts_pb2, artifacts_pb2_grpc, common_pb2, images_p
 from gpt_image_protocol.address import parse_address  # noqa: E402
 from gpt_image_protocol.channel import open_channel  # noqa: E402
 from gpt_image_protocol.health import wait_for_serving  # noqa: E402
-
 from tests.fakeupstream.server import FakeUpstream  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -50,8 +49,12 @@ def main() -> None:
     env.update(CODEX_HOME=str(home / "codex"), HOME=str(home), GPT_IMAGE_2_ALLOW_PRIVATE_URLS="1")
     sock = home / "e.sock"
     fake = FakeUpstream(default_size=(1024, 1024)).start()
-    engine = subprocess.Popen([str(BIN / "gpt-image-2-engine"), "serve", "--socket", str(sock)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    engine = subprocess.Popen(
+        [str(BIN / "gpt-image-2-engine"), "serve", "--socket", str(sock)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         channel = open_channel(parse_address(f"unix://{sock}"))
         if not wait_for_serving(channel, timeout=15):
@@ -62,7 +65,9 @@ def main() -> None:
         http = httpx.Client()
 
         def upstream() -> None:
-            r = http.post(f"{fake.openai_base}/images/generations", json=body, headers={"Authorization": "Bearer sk-bench"})
+            r = http.post(
+                f"{fake.openai_base}/images/generations", json=body, headers={"Authorization": "Bearer sk-bench"}
+            )
             r.raise_for_status()
             r.json()
 
@@ -78,20 +83,42 @@ def main() -> None:
             assert final is not None and final.status == "completed", final
             for ref in final.artifacts:
                 size = 0
-                for chunk in artifacts.DownloadArtifact(artifacts_pb2.DownloadArtifactRequest(artifact_id=ref.artifact_id)):
+                for chunk in artifacts.DownloadArtifact(
+                    artifacts_pb2.DownloadArtifactRequest(artifact_id=ref.artifact_id)
+                ):
                     size += len(chunk.data)
                 assert size == ref.size_bytes
 
-        cli_env = dict(env, GPT_IMAGE_2_ENGINE=f"unix://{sock}", OPENAI_API_KEY="sk-bench", OPENAI_BASE_URL=fake.openai_base)
+        cli_env = dict(
+            env, GPT_IMAGE_2_ENGINE=f"unix://{sock}", OPENAI_API_KEY="sk-bench", OPENAI_BASE_URL=fake.openai_base
+        )
         out = home / "out.png"
 
         def via_cli() -> None:
-            subprocess.run([str(BIN / "gpt-image-2-skill"), "images", "generate", "--prompt", "bench", "--size", "1024x1024",
-                            "--out", str(out), "--json"], env=cli_env, check=True, capture_output=True)
+            subprocess.run(
+                [
+                    str(BIN / "gpt-image-2-skill"),
+                    "images",
+                    "generate",
+                    "--prompt",
+                    "bench",
+                    "--size",
+                    "1024x1024",
+                    "--out",
+                    str(out),
+                    "--json",
+                ],
+                env=cli_env,
+                check=True,
+                capture_output=True,
+            )
 
         rows = []
-        for name, fn, runs in (("upstream alone", upstream, ns.runs), ("engine (gRPC)", via_engine, ns.runs),
-                               ("CLI process", via_cli, max(10, ns.runs // 4))):
+        for name, fn, runs in (
+            ("upstream alone", upstream, ns.runs),
+            ("engine (gRPC)", via_engine, ns.runs),
+            ("CLI process", via_cli, max(10, ns.runs // 4)),
+        ):
             for _ in range(3):
                 fn()
             times = []

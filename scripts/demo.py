@@ -68,23 +68,49 @@ def main() -> int:
     try:
         banner("1. doctor (autostarts the engine daemon)")
         doctor = run(["--json", "doctor"], env)
-        print(f"   provider: {doctor['provider_selection'].get('resolved')} ({doctor['provider_selection'].get('reason')})")
+        print(
+            f"   provider: {doctor['provider_selection'].get('resolved')} ({doctor['provider_selection'].get('reason')})"
+        )
         banner("2. images generate, with live progress events")
         gen = run(
-            ["images", "generate", "--prompt", "a red apple on a wooden table", "--size", "1024x1024",
-             "--out", str(OUT / "apple.png"), "--json", "--json-events"],
+            [
+                "images",
+                "generate",
+                "--prompt",
+                "a red apple on a wooden table",
+                "--size",
+                "1024x1024",
+                "--out",
+                str(OUT / "apple.png"),
+                "--json",
+                "--json-events",
+            ],
             env,
         )
-        print(f"   wrote {gen['output']['path']} ({gen['output']['bytes']} bytes), history job {gen['history']['job_id']}")
+        print(
+            f"   wrote {gen['output']['path']} ({gen['output']['bytes']} bytes), history job {gen['history']['job_id']}"
+        )
         banner("3. transparent generate: matte source -> local extraction -> quality gate")
         tr = run(
-            ["transparent", "generate", "--prompt", "a glossy blue app icon", "--profile", "icon",
-             "--out", str(OUT / "icon.png"), "--json", "--json-events"],
+            [
+                "transparent",
+                "generate",
+                "--prompt",
+                "a glossy blue app icon",
+                "--profile",
+                "icon",
+                "--out",
+                str(OUT / "icon.png"),
+                "--json",
+                "--json-events",
+            ],
             env,
         )
         verification = tr.get("verification") or {}
-        print(f"   wrote {tr['output']['path']}; verification passed={verification.get('passed')}"
-              f" quality_score={verification.get('quality_score')}")
+        print(
+            f"   wrote {tr['output']['path']}; verification passed={verification.get('passed')}"
+            f" quality_score={verification.get('quality_score')}"
+        )
         banner("4. history")
         hist = run(["history", "list", "--limit", "5", "--json"], env)
         for job in hist.get("jobs", []):

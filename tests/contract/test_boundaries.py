@@ -67,7 +67,10 @@ def test_client_distributions_install_without_numpy_or_pillow(tmp_path: Path) ->
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "-c", str(ROOT / "constraints.txt")]
     subprocess.run([*pip, str(ROOT / "protos"), str(ROOT / "cli"), str(ROOT / "gateway")], check=True, timeout=600)
     listed = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, check=True
+        [str(venv / "bin" / "python"), "-m", "pip", "list", "--format=freeze"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.lower()
     assert "numpy" not in listed and "pillow" not in listed, listed
     check = subprocess.run(
@@ -78,4 +81,6 @@ def test_client_distributions_install_without_numpy_or_pillow(tmp_path: Path) ->
     )
     # No engine there: a coded envelope, never a traceback.
     assert check.stdout.lstrip().startswith("{"), check.stderr
-    subprocess.run([str(venv / "bin" / "python"), "-c", "import gpt_image_gateway.app, gpt_image_gateway.serve"], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import gpt_image_gateway.app, gpt_image_gateway.serve"], check=True
+    )

@@ -28,7 +28,18 @@ def refs(tmp_path: Path, count: int = 2) -> list[str]:
 
 def test_generate_openai_with_forwarded_key(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
     out = tmp_path / "out" / "apple"
-    r = engine.cli("images", "generate", "--prompt", "an apple", "--out", str(out), "--size", "2k", "--json-events", env=openai_env(engine, fake_upstream))
+    r = engine.cli(
+        "images",
+        "generate",
+        "--prompt",
+        "an apple",
+        "--out",
+        str(out),
+        "--size",
+        "2k",
+        "--json-events",
+        env=openai_env(engine, fake_upstream),
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     env = r.json
     assert env["ok"] and env["command"] == "images generate"
@@ -52,8 +63,21 @@ def test_edit_openai_two_refs_and_mask(engine, fake_upstream, tmp_path):  # type
     mask = tmp_path / "mask.png"
     mask.write_bytes(draw_png(64, 64, 3))
     r = engine.cli(
-        "images", "edit", "--prompt", "merge", "--ref-image", a, "--ref-image", b, "--mask", str(mask),
-        "--out", str(tmp_path / "e.png"), "--input-fidelity", "high", "--json-events",
+        "images",
+        "edit",
+        "--prompt",
+        "merge",
+        "--ref-image",
+        a,
+        "--ref-image",
+        b,
+        "--mask",
+        str(mask),
+        "--out",
+        str(tmp_path / "e.png"),
+        "--input-fidelity",
+        "high",
+        "--json-events",
         env=openai_env(engine, fake_upstream),
     )
     assert r.returncode == 0, r.stdout + r.stderr
@@ -69,8 +93,19 @@ def test_edit_openai_two_refs_and_mask(engine, fake_upstream, tmp_path):  # type
 
 def test_named_openai_compatible_provider(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
     add = engine.cli(
-        "config", "add-provider", "--name", "relay", "--type", "openai-compatible",
-        "--api-base", fake_upstream.openai_base, "--api-key", "sk-relay-secret", "--edit-region-mode", "native-mask", "--set-default",
+        "config",
+        "add-provider",
+        "--name",
+        "relay",
+        "--type",
+        "openai-compatible",
+        "--api-base",
+        fake_upstream.openai_base,
+        "--api-key",
+        "sk-relay-secret",
+        "--edit-region-mode",
+        "native-mask",
+        "--set-default",
     )
     assert add.returncode == 0, add.stdout
     assert "sk-relay-secret" not in add.stdout
@@ -81,7 +116,20 @@ def test_named_openai_compatible_provider(engine, fake_upstream, tmp_path):  # t
     a, b = refs(tmp_path)
     mask = tmp_path / "m.png"
     mask.write_bytes(draw_png(64, 64, 2))
-    edit = engine.cli("images", "edit", "--prompt", "y", "--ref-image", a, "--ref-image", b, "--mask", str(mask), "--out", str(tmp_path / "e.png"))
+    edit = engine.cli(
+        "images",
+        "edit",
+        "--prompt",
+        "y",
+        "--ref-image",
+        a,
+        "--ref-image",
+        b,
+        "--mask",
+        str(mask),
+        "--out",
+        str(tmp_path / "e.png"),
+    )
     assert edit.returncode == 0, edit.stdout
     assert fake_upstream.requests_to("/v1/images/edits")[-1].headers["authorization"] == "Bearer sk-relay-secret"
 
@@ -89,19 +137,35 @@ def test_named_openai_compatible_provider(engine, fake_upstream, tmp_path):  # t
 def test_codex_generate_edit_and_mask_rejected(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
     auth = fake_upstream.write_auth_json(tmp_path / "auth.json")
     common = ["--provider", "codex", "--auth-file", str(auth), "--endpoint", fake_upstream.codex_endpoint]
-    gen = engine.cli("images", "generate", "--prompt", "a cat", "--out", str(tmp_path / "c.png"), "--json-events", *common)
+    gen = engine.cli(
+        "images", "generate", "--prompt", "a cat", "--out", str(tmp_path / "c.png"), "--json-events", *common
+    )
     assert gen.returncode == 0, gen.stdout + gen.stderr
     assert gen.json["provider"] == "codex" and gen.json["request"]["delegated_image_model"] == "gpt-image-2"
     kinds = {e["kind"] for e in gen.events}
     assert "sse" in kinds
     a, b = refs(tmp_path)
-    edit = engine.cli("images", "edit", "--prompt", "edit", "--ref-image", a, "--ref-image", b, "--out", str(tmp_path / "ce.png"), *common)
+    edit = engine.cli(
+        "images",
+        "edit",
+        "--prompt",
+        "edit",
+        "--ref-image",
+        a,
+        "--ref-image",
+        b,
+        "--out",
+        str(tmp_path / "ce.png"),
+        *common,
+    )
     assert edit.returncode == 0, edit.stdout
     body = fake_upstream.requests_to("/backend-api/codex/responses")[-1].json
     content = body["input"][0]["content"]
     assert [c["type"] for c in content] == ["input_image", "input_image", "input_text"]
     assert body["tools"][0]["action"] == "edit"
-    masked = engine.cli("images", "edit", "--prompt", "m", "--ref-image", a, "--mask", b, "--out", str(tmp_path / "cm.png"), *common)
+    masked = engine.cli(
+        "images", "edit", "--prompt", "m", "--ref-image", a, "--mask", b, "--out", str(tmp_path / "cm.png"), *common
+    )
     assert masked.returncode == 1
     assert masked.json["error"]["code"] == "unsupported_option"
 
@@ -115,8 +179,19 @@ def test_codex_401_refreshes_exactly_once(engine, fake_upstream, tmp_path):  # t
     before = json.loads(auth.read_text())
     fake_upstream.revoke_access_token()
     r = engine.cli(
-        "images", "generate", "--prompt", "p", "--out", str(tmp_path / "r.png"), "--json-events",
-        "--provider", "codex", "--auth-file", str(auth), "--endpoint", fake_upstream.codex_endpoint,
+        "images",
+        "generate",
+        "--prompt",
+        "p",
+        "--out",
+        str(tmp_path / "r.png"),
+        "--json-events",
+        "--provider",
+        "codex",
+        "--auth-file",
+        str(auth),
+        "--endpoint",
+        fake_upstream.codex_endpoint,
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert len(fake_upstream.requests_to("/oauth/token")) == 1
@@ -135,7 +210,15 @@ def test_codex_401_refreshes_exactly_once(engine, fake_upstream, tmp_path):  # t
 def test_two_500s_then_success(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
     fake_upstream.faults(Fault.fail(500, times=2))
     r = engine.cli(
-        "images", "generate", "--prompt", "p", "--out", str(tmp_path / "x.png"), "--json-events", "--retry-delay-seconds", "0.05",
+        "images",
+        "generate",
+        "--prompt",
+        "p",
+        "--out",
+        str(tmp_path / "x.png"),
+        "--json-events",
+        "--retry-delay-seconds",
+        "0.05",
         env=openai_env(engine, fake_upstream),
     )
     assert r.returncode == 0, r.stdout + r.stderr
@@ -148,7 +231,15 @@ def test_two_500s_then_success(engine, fake_upstream, tmp_path):  # type: ignore
 def test_partial_images_arrive_before_the_final_image(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
     out = tmp_path / "p.png"
     r = engine.cli(
-        "images", "generate", "--prompt", "p", "--out", str(out), "--partial-images", "2", "--json-events",
+        "images",
+        "generate",
+        "--prompt",
+        "p",
+        "--out",
+        str(out),
+        "--partial-images",
+        "2",
+        "--json-events",
         env=openai_env(engine, fake_upstream),
     )
     assert r.returncode == 0, r.stdout + r.stderr
@@ -187,9 +278,28 @@ def test_missing_key_and_bad_refs(engine, fake_upstream, tmp_path):  # type: ign
     assert r.returncode == 1 and r.json["error"]["code"] == "api_key_missing"
     bad = tmp_path / "bad.png"
     bad.write_text("not an image")
-    r = engine.cli("images", "edit", "--prompt", "p", "--ref-image", str(bad), "--out", str(tmp_path / "o.png"), env=openai_env(engine, fake_upstream))
+    r = engine.cli(
+        "images",
+        "edit",
+        "--prompt",
+        "p",
+        "--ref-image",
+        str(bad),
+        "--out",
+        str(tmp_path / "o.png"),
+        env=openai_env(engine, fake_upstream),
+    )
     assert r.returncode == 1 and r.json["error"]["code"] == "ref_image_invalid"
     many = refs(tmp_path, 1) * 17
     args = [x for p in many for x in ("--ref-image", p)]
-    r = engine.cli("images", "edit", "--prompt", "p", *args, "--out", str(tmp_path / "o.png"), env=openai_env(engine, fake_upstream))
+    r = engine.cli(
+        "images",
+        "edit",
+        "--prompt",
+        "p",
+        *args,
+        "--out",
+        str(tmp_path / "o.png"),
+        env=openai_env(engine, fake_upstream),
+    )
     assert r.json["error"]["code"] == "ref_image_too_many"
