@@ -69,9 +69,8 @@ def engine_stack(root: Path) -> Iterator[Stack]:
     upstream.start()
     engine.start()
     try:
-        from gpt_image_protocol.address import parse_address
-
         from gpt_image_gateway.client import EngineClient
+        from gpt_image_protocol.address import parse_address
 
         client = EngineClient(parse_address(engine.address))
         client.config_call(

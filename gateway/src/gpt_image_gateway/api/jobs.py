@@ -79,14 +79,15 @@ def job_events(job_id: str) -> Any:
     hub = current_app.extensions["watch_hub"]
 
     def stream() -> Any:
-        yield "retry: 2000\n\n"
+        # Bytes, one message per chunk: waitress writes each straight to the socket.
+        yield b"retry: 2000\n\n"
         for item in hub.follow(job_id, after):
             if item is HEARTBEAT:
-                yield ": keepalive\n\n"
+                yield b": keepalive\n\n"
             elif isinstance(item, AppError):
-                yield sse_error(item)
+                yield sse_error(item).encode()
             else:
-                yield sse_message(item)
+                yield sse_message(item).encode()
 
     response = Response(stream(), mimetype="text/event-stream", direct_passthrough=True)
     response.headers["Cache-Control"] = "no-store"
