@@ -115,7 +115,7 @@ def make_asset(kind: str, h: int, w: int):
     elif kind == "hair":
         head = _disc(yy, xx, cx, cy + 40 * s, 110 * s)
         a = head.copy()
-        for i in range(90):
+        for _ in range(90):
             ang = RNG.uniform(-2.6, -0.5)
             length = RNG.uniform(60, 150) * s
             ts = np.linspace(0, 1, int(length * 2) + 2)

@@ -7,12 +7,12 @@ import zlib
 import numpy as np
 import pytest
 from PIL import Image
+from transparent_helpers import canvas, png_bytes
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.transparent.color import parse_matte_color, parse_matte_color_or_auto
 from gpt_image_engine.transparent.imageio import decode_image, encode_png
 from gpt_image_engine.transparent.pipeline import choose_matte_color, extract, matte_prompt, verify_png
-from transparent_helpers import canvas, png_bytes
 
 
 def _code(fn, *args, **kwargs) -> str:

@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
+from transparent_helpers import canvas, png_bytes
 
 from gpt_image_engine.transparent.chroma import extract_chroma, resolve_settings
 from gpt_image_engine.transparent.dual import extract_dual
 from gpt_image_engine.transparent.pipeline import extract, verify_png
 from gpt_image_engine.transparent.verify import verify_rgba
-
-from transparent_helpers import canvas, png_bytes
 
 
 def test_chroma_extraction_creates_real_alpha():

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+from transparent_helpers import canvas
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.transparent.chroma import extract_chroma, resolve_settings
 from gpt_image_engine.transparent.dual import extract_dual
 from gpt_image_engine.transparent.verify import verify_rgba
-from transparent_helpers import canvas
 
 GREEN = np.array([0, 255, 0], np.float32)
 

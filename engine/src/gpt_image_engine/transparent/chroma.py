@@ -92,7 +92,9 @@ def resolve_settings(
     if spill_suppression is not None:
         sp = float(spill_suppression)
         if not (0.0 <= sp <= 1.0):  # NaN fails too
-            raise AppError("invalid_argument", "Spill suppression must be between 0 and 1.", {"value": spill_suppression})
+            raise AppError(
+                "invalid_argument", "Spill suppression must be between 0 and 1.", {"value": spill_suppression}
+            )
         p = sp
     for label, value in (("threshold", threshold), ("softness", softness)):
         if value is not None:
@@ -115,7 +117,12 @@ def resolve_settings(
 def _border_ring(rgb: np.ndarray, max_samples: int = 60_000) -> np.ndarray:
     h, w = rgb.shape[:2]
     k = max(1, min(8, min(h, w) // 16))
-    parts = [rgb[:k].reshape(-1, 3), rgb[h - k :].reshape(-1, 3), rgb[k : h - k, :k].reshape(-1, 3), rgb[k : h - k, w - k :].reshape(-1, 3)]
+    parts = [
+        rgb[:k].reshape(-1, 3),
+        rgb[h - k :].reshape(-1, 3),
+        rgb[k : h - k, :k].reshape(-1, 3),
+        rgb[k : h - k, w - k :].reshape(-1, 3),
+    ]
     ring = np.concatenate(parts).astype(np.float32)
     if len(ring) > max_samples:
         ring = ring[:: len(ring) // max_samples + 1]
@@ -202,7 +209,11 @@ def fit_key_field(rgb: np.ndarray, key: np.ndarray) -> KeyField:
             pred = field.at(xs, ys)
             resid = np.sqrt(((samples - pred) ** 2).sum(axis=1))
             base = resid[chosen]
-            tol = max(12.0, 4.0 * float(np.percentile(base, 75)) + 4.0) if it else max(20.0, 3.0 * float(np.percentile(base, 90)))
+            tol = (
+                max(12.0, 4.0 * float(np.percentile(base, 75)) + 4.0)
+                if it
+                else max(20.0, 3.0 * float(np.percentile(base, 90)))
+            )
             new = on_border & (resid <= tol)
             if new.sum() < 24:
                 break
@@ -215,7 +226,9 @@ def fit_key_field(rgb: np.ndarray, key: np.ndarray) -> KeyField:
             field = KeyField(coef, w, h, True, 0.0)
     pred = field.at(xs, ys)
     resid = np.sqrt(((samples - pred) ** 2).sum(axis=1))
-    bgsel = chosen & (resid <= max(12.0, 3.0 * float(np.percentile(resid[chosen], 90)))) if chosen.any() else resid <= 12.0
+    bgsel = (
+        chosen & (resid <= max(12.0, 3.0 * float(np.percentile(resid[chosen], 90)))) if chosen.any() else resid <= 12.0
+    )
     field.noise = float(np.percentile(resid[bgsel], 99)) if bgsel.any() else 0.0
     return field
 
@@ -308,9 +321,7 @@ def _neighbour_count(mask: np.ndarray) -> np.ndarray:
 
 
 _OFFSETS = [
-    (dy, dx)
-    for r in (2, 3, 5)
-    for dy, dx in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (-r, r), (r, -r), (r, r))
+    (dy, dx) for r in (2, 3, 5) for dy, dx in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (-r, r), (r, -r), (r, r))
 ]
 
 
@@ -338,16 +349,33 @@ def extract_chroma(
         progress("key", 20, "key model fitted")
     saturated = is_saturated(tuple(float(c) for c in key))
     dom, oth = _channel_sets(key) if saturated else ([], [])
-    m = _KeyMaths(saturated, dom, oth, 0.0, 1.0, (settings.material or "standard") in SOLID_MATERIALS,
-                  settings.threshold, settings.softness, settings.spill_suppression)
+    m = _KeyMaths(
+        saturated,
+        dom,
+        oth,
+        0.0,
+        1.0,
+        (settings.material or "standard") in SOLID_MATERIALS,
+        settings.threshold,
+        settings.softness,
+        settings.spill_suppression,
+    )
     # Noise floor in alpha units: measured on the border ring unless the caller set a threshold.
     if settings.threshold_given:
         scale = float(_kstrength(key, dom, oth)) if saturated else 255.0
-        m.a0 = float(np.clip(max(settings.threshold, 0.0) / max(scale, 64.0), 0.0, 0.9)) if math.isfinite(settings.threshold) else 0.0
+        m.a0 = (
+            float(np.clip(max(settings.threshold, 0.0) / max(scale, 64.0), 0.0, 0.9))
+            if math.isfinite(settings.threshold)
+            else 0.0
+        )
     else:
         ring = _border_ring(rgb, 20_000)
         ys = np.zeros(len(ring))  # the floor only needs a representative key; use the field mean
-        bmean = field.at(np.full(1, w / 2), np.full(1, h / 2))[0] if not field.constant else field.coef[0].astype(np.float32)
+        bmean = (
+            field.at(np.full(1, w / 2), np.full(1, h / 2))[0]
+            if not field.constant
+            else field.coef[0].astype(np.float32)
+        )
         del ys
         pri = _alpha_prior(ring, bmean, m)
         near = np.sqrt(((ring - bmean) ** 2).sum(axis=1)) <= max(24.0, 2.5 * field.noise)
@@ -492,7 +520,6 @@ def extract_chroma(
         return field.at(xs.astype(np.float64), ys.astype(np.float64))
 
     list(_executor().map(phase2, range(0, h, phase2_rows)))
-    del alpha
     if progress:
         progress("key", 70, "colours decontaminated")
     report: dict[str, Any] = {

@@ -64,7 +64,9 @@ def decode_image_info(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tupl
         pw, ph = struct.unpack(">II", head[16:24])
         if pw * ph > max_pixels:
             raise AppError(
-                "image_decode_failed", "Image exceeds the pixel cap.", {"width": pw, "height": ph, "max_pixels": max_pixels}
+                "image_decode_failed",
+                "Image exceeds the pixel cap.",
+                {"width": pw, "height": ph, "max_pixels": max_pixels},
             )
     buf = io.BytesIO(bytes(data))
     with warnings.catch_warnings():
@@ -72,7 +74,9 @@ def decode_image_info(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tupl
         try:
             im = Image.open(buf, formats=_FORMATS)
         except Image.DecompressionBombError as exc:
-            raise AppError("image_decode_failed", "Image exceeds the pixel cap.", {"error": str(exc), "max_pixels": max_pixels}) from exc
+            raise AppError(
+                "image_decode_failed", "Image exceeds the pixel cap.", {"error": str(exc), "max_pixels": max_pixels}
+            ) from exc
         except Exception as exc:  # noqa: BLE001 - Pillow raises many types for junk input
             raise _fail("Unable to detect image format.", str(exc)) from exc
         width, height = im.size

@@ -124,7 +124,9 @@ def extract(
     if warnings:
         payload["warnings"] = warnings
     if strict and not verification["passed"]:
-        raise AppError("transparent_verification_failed", "Transparent PNG verification failed.", {"verification": verification})
+        raise AppError(
+            "transparent_verification_failed", "Transparent PNG verification failed.", {"verification": verification}
+        )
     report_progress("done", 100, "extracted")
     return ExtractResult(png=png, payload=payload, verification=verification, width=w, height=h, warnings=warnings)
 
@@ -147,13 +149,57 @@ def matte_prompt(user_prompt: str, matte_hex: str) -> str:
 # Words that suggest the subject itself is (or contains) a given key colour.
 _CLASHES: dict[str, tuple[str, ...]] = {
     "#00ff00": (
-        "green", "leaf", "leaves", "plant", "grass", "tree", "forest", "lime", "frog", "cactus", "emerald",
-        "mint", "olive", "jade", "moss", "fern", "clover", "shamrock", "lettuce", "broccoli", "avocado",
-        "cucumber", "pickle", "kiwi", "herb", "salad", "turtle", "lizard", "dragon", "alien", "slime", "zombie",
+        "green",
+        "leaf",
+        "leaves",
+        "plant",
+        "grass",
+        "tree",
+        "forest",
+        "lime",
+        "frog",
+        "cactus",
+        "emerald",
+        "mint",
+        "olive",
+        "jade",
+        "moss",
+        "fern",
+        "clover",
+        "shamrock",
+        "lettuce",
+        "broccoli",
+        "avocado",
+        "cucumber",
+        "pickle",
+        "kiwi",
+        "herb",
+        "salad",
+        "turtle",
+        "lizard",
+        "dragon",
+        "alien",
+        "slime",
+        "zombie",
     ),
     "#ff00ff": (
-        "magenta", "pink", "purple", "violet", "lavender", "orchid", "fuchsia", "flamingo", "rose",
-        "lilac", "plum", "grape", "berry", "neon", "amethyst", "peony", "magnolia",
+        "magenta",
+        "pink",
+        "purple",
+        "violet",
+        "lavender",
+        "orchid",
+        "fuchsia",
+        "flamingo",
+        "rose",
+        "lilac",
+        "plum",
+        "grape",
+        "berry",
+        "neon",
+        "amethyst",
+        "peony",
+        "magnolia",
     ),
     "#0000ff": ("blue", "sky", "ocean", "sea", "water", "sapphire", "denim", "navy", "jeans", "whale", "wave", "ice"),
     "#00ffff": ("cyan", "teal", "turquoise", "aqua", "ocean", "water", "ice", "glacier", "lagoon", "mint"),

@@ -31,7 +31,12 @@ STRICT_MIN_TRANSPARENT_RATIO = 0.05
 EFFECT_MIN_TRANSPARENT_RATIO = 0.02
 SMALL_BLOB_PX = 16
 PROFILES = ("generic", "icon", "product", "sticker", "seal", "translucent", "glow", "shadow", "effect")
-_SOLID = {"icon": (0.92, 0.08, 0.18), "product": (0.92, 0.08, 0.18), "sticker": (0.75, 0.25, 0.22), "seal": (None, 0.60, 0.24)}
+_SOLID = {
+    "icon": (0.92, 0.08, 0.18),
+    "product": (0.92, 0.08, 0.18),
+    "sticker": (0.75, 0.25, 0.22),
+    "seal": (None, 0.60, 0.24),
+}
 _EFFECT = ("effect", "translucent", "glow", "shadow")
 
 
@@ -90,7 +95,7 @@ def detect_checkerboard(rgb: np.ndarray) -> bool:
         same = ey[1:] == ey[:-1]
         gaps = np.diff(ex)[same]
         gaps = gaps[(gaps >= 3) & (gaps <= 96)]
-        hist[: 97] += np.bincount(gaps, minlength=97)[:97]
+        hist[:97] += np.bincount(gaps, minlength=97)[:97]
     if hist.sum() == 0:
         return False
     candidates = [int(c) for c in np.argsort(hist)[::-1][:3] if hist[c] >= 8]
@@ -122,7 +127,11 @@ def verify_rgba(
     if profile not in PROFILES:
         from gpt_image_engine.errors import AppError
 
-        raise AppError("invalid_argument", f"Unknown verification profile {profile!r}.", {"value": profile, "allowed": list(PROFILES)})
+        raise AppError(
+            "invalid_argument",
+            f"Unknown verification profile {profile!r}.",
+            {"value": profile, "allowed": list(PROFILES)},
+        )
     h, w = rgba.shape[:2]
     if info is None:
         info = ImageInfo(True, "Rgba8", True, w, h)
@@ -137,7 +146,7 @@ def verify_rgba(
     p_px = nt_px - o_px
     alpha_min = int(alpha.min()) if n else 255
     alpha_max = int(alpha.max()) if n else 0
-    ratio = (lambda k: k / n if n else 0.0)
+    ratio = lambda k: k / n if n else 0.0  # noqa: E731
     nontrans = ~transparent
     if w == 1 or h == 1:
         edge_total = n
@@ -217,7 +226,9 @@ def verify_rgba(
     if checker:
         warnings.append("checkerboard-like pattern detected; visual transparency is not enough")
     if not scrubbed:
-        warnings.append("fully transparent pixels contain non-zero RGB values; scrub them to avoid compositing artifacts")
+        warnings.append(
+            "fully transparent pixels contain non-zero RGB values; scrub them to avoid compositing artifacts"
+        )
     if residue is not None and residue > 0.12:
         warnings.append("possible matte-color residue on semi-transparent edge pixels")
     if residue is None and profile in _SOLID and p_px > 0:
@@ -237,7 +248,9 @@ def verify_rgba(
         if cond:
             health -= pen
     res_v = residue if residue is not None else 0.0
-    residue_score = 1.0 - 0.35 * min(noise, 1.0) - 0.35 * min(res_v, 1.0) - 0.15 * min(halo, 1.0) - (0.15 if touches else 0.0)
+    residue_score = (
+        1.0 - 0.35 * min(noise, 1.0) - 0.35 * min(res_v, 1.0) - 0.15 * min(halo, 1.0) - (0.15 if touches else 0.0)
+    )
     quality = 1.0 if passed else 0.65
     if touches:
         quality -= 0.2
