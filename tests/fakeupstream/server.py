@@ -78,24 +78,49 @@ def draw_image(
     fmt: str = "png",
     index: int = 0,
     transparent: bool = False,
+    background: tuple[int, int, int] | None = None,
 ) -> bytes:
-    """A simple shape on a flat background, encoded as png/jpeg/webp."""
+    """A simple shape on a flat background, encoded as png/jpeg/webp.
+
+    With `background` (a matte colour asked for in the prompt) the shape is drawn
+    anti-aliased on that flat matte, as a model following the matte prompt would.
+    """
     pil_format, _ = _FORMATS.get(fmt.lower(), _FORMATS["png"])
-    alpha_ok = transparent and pil_format != "JPEG"
+    alpha_ok = transparent and pil_format != "JPEG" and background is None
     mode = "RGBA" if alpha_ok else "RGB"
-    background = (0, 0, 0, 0) if alpha_ok else (245, 245, 240)
-    img = Image.new(mode, (width, height), background)
-    draw = ImageDraw.Draw(img)
     color = _PALETTE[index % len(_PALETTE)]
-    margin_x, margin_y = width // 5, height // 5
-    box = (margin_x, margin_y, width - margin_x, height - margin_y)
-    if index % 2 == 0:
-        draw.ellipse(box, fill=color + ((255,) if alpha_ok else ()))
+    if background is not None:
+        scale = 3  # supersample for soft, realistic edges
+        big = Image.new("RGB", (width * scale, height * scale), background)
+        draw = ImageDraw.Draw(big)
+        w, h = big.size
+        draw.ellipse((w // 5, h // 5, w - w // 5, h - h // 5), fill=color)
+        img = big.resize((width, height), Image.Resampling.LANCZOS) if big.size != (width, height) else big
     else:
-        draw.rectangle(box, fill=color + ((255,) if alpha_ok else ()))
+        bg = (0, 0, 0, 0) if alpha_ok else (245, 245, 240)
+        img = Image.new(mode, (width, height), bg)
+        draw = ImageDraw.Draw(img)
+        margin_x, margin_y = width // 5, height // 5
+        box = (margin_x, margin_y, width - margin_x, height - margin_y)
+        if index % 2 == 0:
+            draw.ellipse(box, fill=color + ((255,) if alpha_ok else ()))
+        else:
+            draw.rectangle(box, fill=color + ((255,) if alpha_ok else ()))
     out = io.BytesIO()
     img.save(out, format=pil_format)
     return out.getvalue()
+
+
+_MATTE = re.compile(r"pure\s+#([0-9a-fA-F]{6})")
+
+
+def matte_from_prompt(prompt: Any) -> tuple[int, int, int] | None:
+    """The flat matte colour a transparent-source prompt asks for, if any."""
+    match = _MATTE.search(prompt) if isinstance(prompt, str) else None
+    if not match:
+        return None
+    value = match.group(1)
+    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
 
 
 def draw_png(width: int = 64, height: int = 64, index: int = 0) -> bytes:
@@ -715,7 +740,7 @@ class _Handler(BaseHTTPRequestHandler):
         def image(i: int) -> bytes:
             if fault is not None and fault.kind == "big_image":
                 return noise_png(fault.byte_size)
-            return draw_image(width, height, fmt, i, transparent)
+            return draw_image(width, height, fmt, i, transparent, matte_from_prompt(params.get("prompt")))
 
         if fault is not None and fault.kind == "malformed_json":
             record.status = 200
@@ -846,7 +871,7 @@ class _Handler(BaseHTTPRequestHandler):
             raw = (
                 noise_png(fault.byte_size)
                 if fault is not None and fault.kind == "big_image"
-                else draw_image(width, height, fmt, 0, transparent)
+                else draw_image(width, height, fmt, 0, transparent, matte_from_prompt(prompt))
             )
             item = {
                 "id": item_id,
