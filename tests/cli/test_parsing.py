@@ -118,9 +118,3 @@ def test_request_body_must_be_a_json_object(invoke: Invoke, tmp_path) -> None:  
     assert envelope(result)["error"]["code"] == "invalid_body_json"
     result = invoke("request", "create", "--body-file", "-", input="{not json")
     assert envelope(result)["error"]["code"] == "invalid_body_json"
-
-
-def test_transparent_generate_dual_is_unsupported(invoke: Invoke) -> None:
-    result = invoke("transparent", "generate", "--prompt", "x", "--out", "o.png", "--method", "dual")
-    assert result.exit_code == 1
-    assert envelope(result)["error"]["code"] == "unsupported_option"

@@ -147,10 +147,6 @@ def transparent_generate(
     detach: bool,
 ) -> None:
     """Generate on a flat matte, extract the alpha, verify the result."""
-    if method == "dual":
-        raise AppError(
-            "unsupported_option", "transparent generate cannot make aligned dual sources; use --method chroma or auto."
-        )
     st = state()
     engine = st.engine()
     image = images_pb2.ImageOptions(

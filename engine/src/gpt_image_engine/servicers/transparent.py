@@ -14,7 +14,7 @@ from gpt_image_engine.providers.selection import select_provider
 from gpt_image_engine.servicers.common import coded_stream, stream_job
 from gpt_image_engine.servicers.inputs import check_provider_options, image_job, retry_policy
 from gpt_image_engine.state import Engine
-from gpt_image_engine.tasks.transparent import run_extract, run_generate, run_verify
+from gpt_image_engine.tasks.transparent import run_extract, run_generate, run_generate_dual, run_verify
 
 PROFILES = ("generic", "icon", "product", "sticker", "seal", "translucent", "glow", "shadow", "effect")
 MATERIALS = ("standard", "soft-3d", "soft3d", "flat-icon", "sticker", "glow")
@@ -101,11 +101,7 @@ class TransparentServicer(transparent_pb2_grpc.TransparentServiceServicer):
         from gpt_image_engine.transparent.pipeline import choose_matte_color, matte_prompt
 
         options = _options(request.transparent)
-        if options["method"] == "dual":
-            raise AppError(
-                "unsupported_option", "transparent generate --method dual is not available yet; use chroma or auto."
-            )
-        options.pop("method")
+        method = options.pop("method")
         user_prompt = request.image.prompt
         job = image_job("generate", request.image)
         matte = options.pop("matte_color") or choose_matte_color(user_prompt)
@@ -118,13 +114,14 @@ class TransparentServicer(transparent_pb2_grpc.TransparentServiceServicer):
         policy = retry_policy(request.retry)
         resolved = select_provider(call, self.engine.paths, self.engine.env)
         check_provider_options(resolved, job)
-        metadata = {"prompt": user_prompt, "profile": options["profile"], "matte_color": matte_hex}
-        live = self.engine.jobs.submit(
-            "transparent generate",
-            resolved.name,
-            metadata,
-            lambda lj: run_generate(
+        metadata = {"prompt": user_prompt, "profile": options["profile"], "matte_color": matte_hex, "method": method}
+        if method == "dual":
+            work = lambda lj: run_generate_dual(  # noqa: E731
+                self.engine, lj, resolved, job, policy, user_prompt, options, request.keep_sources
+            )
+        else:
+            work = lambda lj: run_generate(  # noqa: E731
                 self.engine, lj, resolved, job, policy, user_prompt, matte_hex, options, request.keep_sources
-            ),
-        )
+            )
+        live = self.engine.jobs.submit("transparent generate", resolved.name, metadata, work)
         yield from stream_job(self.engine, live, context, request.detach)

@@ -7,11 +7,12 @@ builds the upstream-shaped payloads.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import LiveJob, Outcome
-from gpt_image_engine.providers.base import ImageJob, ResolvedProvider, RetryPolicy
+from gpt_image_engine.providers.base import ImageJob, InputImage, ResolvedProvider, RetryPolicy
 from gpt_image_engine.providers.registry import run_image_job
 from gpt_image_engine.state import Engine
 from gpt_image_engine.tasks.outputs import output_object, save_file
@@ -135,6 +136,107 @@ def run_generate(
         "events": {"count": len(live.events) + 1},
     }
     artifacts = [artifact] + ([source] if keep_sources else [])
+    return Outcome(
+        payload=payload, artifacts=artifacts, output_path=str(artifact.path), metadata=metadata, provider=resolved.name
+    )
+
+
+WHITE_PLATE_PROMPT = (
+    "Change only the background of this image to a perfectly flat, uniform matte of pure #ffffff. Keep the subject "
+    "pixel-for-pixel identical: same position, size, pose, colours, lighting and edges. No shadows, no gradients, "
+    "no new details."
+)
+
+
+def run_generate_dual(
+    engine: Engine,
+    live: LiveJob,
+    resolved: ResolvedProvider,
+    job: ImageJob,
+    policy: RetryPolicy,
+    user_prompt: str,
+    options: dict[str, Any],
+    keep_sources: bool,
+) -> Outcome:
+    """Beyond the upstream: the subject on pure black, then the provider edits that image to pure
+    white; aligned plates give dual (difference) matting, which recovers real partial alpha. When the
+    plates do not align, fall back to chroma on the black source with a warning."""
+    from gpt_image_engine.transparent.pipeline import extract, matte_prompt
+
+    dark_job = replace(job, prompt=matte_prompt(user_prompt, "#000000"))
+    dark = run_image_job(resolved, dark_job, live, policy, engine.http)
+    live.check_cancelled()
+    dark_file = save_file(live.job_dir, "source-dark.png", dark.images[0], "source", 0)
+    live.progress(resolved.name, "source_saved", "completed", "Black plate saved.", 35, file_count=1, plate="dark")
+    light_job = ImageJob(
+        operation="edit",
+        prompt=WHITE_PLATE_PROMPT,
+        model=job.model,
+        instructions=job.instructions,
+        background="opaque",
+        size=job.size,
+        quality=job.quality,
+        output_format="png",
+        refs=[InputImage(dark.images[0], "image/png", "source-dark.png")],
+    )
+    light = run_image_job(resolved, light_job, live, policy, engine.http)
+    live.check_cancelled()
+    light_file = save_file(live.job_dir, "source-light.png", light.images[0], "source", 1)
+    live.progress(resolved.name, "source_saved", "completed", "White plate saved.", 55, file_count=1, plate="light")
+    options = dict(options, strict=False)
+    options.pop("matte_color", None)
+    warnings: list[str] = []
+    try:
+        extracted = extract(None, dark.images[0], light.images[0], method="dual", progress=_progress(live), **options)
+        method = "dual"
+    except AppError as err:
+        if err.code != "transparent_input_mismatch":
+            raise
+        warnings.append(
+            f"The black and white plates did not align ({err.message}); fell back to chroma on the black plate."
+        )
+        live.progress("local", "dual_fallback", "running", warnings[-1], 60)
+        extracted = extract(
+            dark.images[0], None, None, method="chroma", matte_color="#000000", progress=_progress(live), **options
+        )
+        method = "chroma"
+    artifact = save_file(live.job_dir, "out.png", extracted.png, "output", 0)
+    output = output_object([artifact])
+    verification = extracted.verification
+    source_output = output_object([dark_file, light_file])
+    metadata = {
+        "prompt": user_prompt,
+        "method": method,
+        "requested_method": "dual",
+        "profile": options.get("profile"),
+        "provider_selection": resolved.selection_payload(),
+        "source_output": source_output,
+        "output": output,
+        "extraction": extracted.payload.get("extraction"),
+        "verification": verification,
+        "warnings": warnings + list(extracted.warnings),
+    }
+    if not verification.get("passed", False):
+        raise AppError(
+            "transparent_verification_failed",
+            "Transparent verification failed: " + "; ".join(verification.get("failure_reasons") or ["quality gate"]),
+            {"verification": verification, "source_output": source_output, "warnings": metadata["warnings"]},
+        )
+    live.progress("local", "output_saved", "completed", "Transparent PNG saved.", 100, file_count=1, output=output)
+    payload: dict[str, Any] = {
+        "provider": resolved.name,
+        "provider_selection": resolved.selection_payload(),
+        "request": dict(dark.request, source_prompt=dark_job.prompt, light_prompt=WHITE_PLATE_PROMPT, method="dual"),
+        "source_output": source_output,
+        **{k: v for k, v in extracted.payload.items() if k != "output"},
+        "method": method,
+        "warnings": metadata["warnings"],
+        "output": output,
+        "history": {"job_id": live.job_id},
+        "retry": {"count": dark.retry_count + light.retry_count, "max_retries": policy.max_retries},
+        "events": {"count": len(live.events) + 1},
+    }
+    artifacts = [artifact] + ([dark_file, light_file] if keep_sources else [])
     return Outcome(
         payload=payload, artifacts=artifacts, output_path=str(artifact.path), metadata=metadata, provider=resolved.name
     )
