@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DISTS := protos engine cli gateway
 PROTO_SRC := $(wildcard protos/gpt_image/v1/*.proto)
 
-.PHONY: install demo test check proto clean
+.PHONY: install demo test check proto clean bench
 
 install: $(STAMP)
 
@@ -29,6 +29,14 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/generate_overhead.py
+	$(BIN)/python bench/transparent.py --quick
+	$(BIN)/python bench/history.py
+	@for b in artifact_throughput gateway_load load; do \
+		if [ -f bench/$$b.py ]; then $(BIN)/python bench/$$b.py || exit 1; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
