@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Write `skill/references/troubleshooting.md` from the error registry plus the next steps below.
+
+The meanings come from `gpt_image_protocol.codes.REGISTRY`; this file owns only the advice. A new
+code without advice fails here (and in tests/skill/test_references.py), so the table cannot drift.
+Run: `.venv/bin/python skill/scripts/gen_troubleshooting.py` (add `--check` to only compare).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TARGET = HERE.parent / "references" / "troubleshooting.md"
+
+NEXT: dict[str, str] = {
+    "invalid_command": "Fix the command, flag or value; the message quotes the rule (size limits, ranges, choices). Check `--help`. Exit status 2.",
+    "invalid_argument": "Fix the argument named in the message/detail (matte colour, method and input combination, profile).",
+    "unsupported_option": "Remove the provider-specific flag or choose a provider that has it (`--mask` and `--input-fidelity` need OpenAI; `--instructions` is Codex only; `--method dual` only for `transparent extract`).",
+    "invalid_body_json": "`request create --body-file` must hold one JSON object.",
+    "invalid_operation": "Use `--request-operation responses` for Codex, `generate` or `edit` for OpenAI.",
+    "api_key_missing": "Set `OPENAI_API_KEY` (or pass `--api-key`), or use another provider.",
+    "access_token_missing": "Log in with `codex login` (or pass `--auth-file`), or use OpenAI.",
+    "auth_missing": "No Codex `auth.json`: run `codex login` or pass `--auth-file`.",
+    "auth_read_failed": "Check the permissions of the Codex `auth.json`.",
+    "auth_invalid_json": "The Codex `auth.json` is corrupt: run `codex login` again.",
+    "auth_invalid_shape": "The Codex `auth.json` is corrupt: run `codex login` again.",
+    "account_id_missing": "Run `codex login` again (the login has no ChatGPT account).",
+    "invalid_jwt": "Run `codex login` again (the token is malformed).",
+    "refresh_token_missing": "The Codex session expired and cannot be refreshed: run `codex login`.",
+    "refresh_failed": "Run `codex login` again; if it persists, check the network with `doctor`.",
+    "auth_write_failed": "The refreshed tokens could not be saved: check permissions of the `auth.json` folder.",
+    "provider_unavailable": "No credentials anywhere: ask the user for `OPENAI_API_KEY` or a Codex login; `detail` shows what was checked.",
+    "provider_unknown": "Use `config list-providers` for the configured names, or `auto`, `openai`, `codex`.",
+    "provider_kind_unsupported": "Re-add the provider with `config add-provider --type openai|openai-compatible|codex`.",
+    "provider_invalid_name": "Pick a name without slashes or whitespace.",
+    "invalid_provider_config": "Fix the conflicting `config add-provider` flags (e.g. not both `--supports-n` and `--no-supports-n`; `--edit-region-mode` native-mask, reference-hint or none).",
+    "credential_missing": "Store the credential with `secret set PROVIDER NAME`, or set the env var it points to.",
+    "keychain_error": "The OS keyring is not available here: use `secret set ... --source file` or `--source env`.",
+    "keychain_missing": "Store it again with `secret set ... --source keychain`.",
+    "keychain_write_failed": "Unlock the keyring or use `--source file`.",
+    "keychain_delete_failed": "Remove the entry with the OS keyring tool; the config entry is already gone.",
+    "secret_read_failed": "Pass `--value` or pipe the secret on stdin.",
+    "secret_env_missing": "Add `--env VAR` with `--source env`.",
+    "secret_source_unsupported": "Use `--source file`, `env` or `keychain`.",
+    "config_read_failed": "Check the permissions of the file `config path` shows.",
+    "config_invalid_json": "The config file is not valid JSON and was left untouched: fix or move it (see `config path`).",
+    "config_write_failed": "Check free space and permissions of the config folder.",
+    "ref_image_missing": "Check the `--ref-image` / `--input` path exists (relative paths are from the current folder).",
+    "ref_image_invalid": "Use a PNG, JPEG, WebP or GIF file, a local `file://` URL, or an `http(s)://` / `data:` URL.",
+    "ref_image_too_many": "Pass at most 16 `--ref-image` values.",
+    "invalid_base64": "The image data is not valid base64: re-encode it.",
+    "invalid_data_url": "Use `data:image/png;base64,...`.",
+    "network_error": "The upstream is unreachable: check connectivity, proxy and `--openai-api-base`; run `doctor`. Retries already ran.",
+    "http_error": "Read `detail` (the upstream body): 400 prompt or parameter refused (rephrase or change flags), 401/403 bad key or no access, 429/5xx still failing after retries (wait, then retry).",
+    "invalid_json_response": "The server is not an OpenAI-compatible images API: check `--openai-api-base`.",
+    "request_failed": "The Codex stream failed or refused the prompt: read the message, rephrase, or retry later.",
+    "missing_image_result": "The upstream returned no image (often a refusal): rephrase the prompt.",
+    "output_write_failed": "Choose an `--out` in a writable folder with free space.",
+    "batch_worker_failed": "Retry with a smaller `--n`; report it if it repeats.",
+    "history_open_failed": "Check the permissions of `history_file` from `config path`.",
+    "history_migration_failed": "Back up and move `history_file` aside; the engine creates a new one.",
+    "history_write_failed": "Check free space; the image itself was saved.",
+    "history_query_failed": "Retry; if it repeats, move `history_file` aside.",
+    "history_not_found": "Check the id with `history list`.",
+    "history_delete_failed": "Retry; a running job cannot be deleted (cancel it first).",
+    "storage_remote_url_invalid": "Use a full `http://` or `https://` URL.",
+    "storage_remote_resolve_failed": "Check the host name and DNS.",
+    "storage_remote_blocked": "URLs to internal or private addresses are refused: download the file and pass a path instead.",
+    "transparent_verification_failed": "Read `detail.verification.failure_reasons` and apply the fix from `transparent-profiles.md`; do not deliver the file as transparent.",
+    "transparent_input_mismatch": "The dark and light images must be the same render on black and on white, same size and framing.",
+    "image_read_failed": "Check the image path and permissions.",
+    "image_decode_failed": "Use a valid PNG/JPEG/WebP below the pixel cap.",
+    "engine_unavailable": "Run `engine start` (or unset `GPT_IMAGE_2_NO_AUTOSTART`), then retry; `engine status` shows the address.",
+    "engine_start_failed": "Check `engine status`; set `GPT_IMAGE_2_ENGINE_BIN` if `gpt-image-2-engine` is not beside the CLI.",
+    "unauthenticated": "The remote engine needs a token: set `GPT_IMAGE_2_ENGINE_TOKEN` (or `GPT_IMAGE_2_ENGINE_TOKEN_FILE`).",
+    "engine_unauthenticated": "The remote engine needs a token: set `GPT_IMAGE_2_ENGINE_TOKEN` (or `GPT_IMAGE_2_ENGINE_TOKEN_FILE`).",
+    "engine_incompatible": "The CLI and the engine are different versions: upgrade both, or stop the old engine with `engine stop` so a matching one starts.",
+    "engine_listen_refused": "Operator setting: a TCP engine needs a token, and TLS when not on loopback.",
+    "engine_credentials_invalid": "Check the token, CA, certificate and key files named in `detail.path` (`GPT_IMAGE_2_ENGINE_*` variables).",
+    "artifact_not_found": "The job's files were removed: run the job again.",
+    "artifact_invalid": "An upload was corrupted or too large: retry with a smaller image.",
+    "job_running": "Wait for it (`jobs watch JOB_ID`) or `jobs cancel JOB_ID` first.",
+    "job_cancelled": "The job was cancelled (Ctrl-C, `jobs cancel`, or SIGTERM); run it again if still wanted.",
+    "job_interrupted": "The engine stopped mid-job: run the command again.",
+    "internal_error": "An unexpected engine error: retry once; set `GPT_IMAGE_2_DEBUG=1` for a traceback and report it.",
+    "payload_too_large": "Web API only: send a smaller file.",
+    "route_not_found": "Web API only: check the URL.",
+    "method_not_allowed": "Web API only: check the HTTP method.",
+    "host_not_allowed": "Web API only: use the loopback host, or set a web token.",
+    "cross_site_request": "Web API only: send the request from the same site.",
+}
+
+
+def render() -> str:
+    """The whole troubleshooting.md text; raises when registry and advice disagree."""
+    from gpt_image_protocol.codes import REGISTRY
+
+    missing = sorted(set(REGISTRY) - set(NEXT))
+    stale = sorted(set(NEXT) - set(REGISTRY))
+    if missing or stale:
+        raise SystemExit(f"advice out of step with the registry: no next step for {missing}; not registered: {stale}")
+    out = [
+        "# Troubleshooting: every error code",
+        "",
+        'Failures print `{"ok": false, "error": {"code", "message", "detail"}}` with exit status 1 (2 for',
+        "`invalid_command`). Act on `error.code`; `error.detail` holds the specifics (paths, the upstream body,",
+        "the verification report). The meanings below are the registry's own (`gpt_image_protocol.codes`); a test",
+        "keeps this table and the registry identical.",
+        "",
+        "First moves for anything provider-related: `gpt-image-2-skill --json doctor` and",
+        "`gpt-image-2-skill --json auth inspect`. For the engine: `gpt-image-2-skill --json engine status`.",
+        "",
+        "| code | meaning | next step |",
+        "| --- | --- | --- |",
+    ]
+    for name, c in REGISTRY.items():
+        out.append(f"| `{name}` | {c.meaning} | {NEXT[name]} |")
+    out += [
+        "",
+        "## Codes from the skill wrapper",
+        "",
+        "| code | meaning | next step |",
+        "| --- | --- | --- |",
+        "| `runtime_unavailable` | `scripts/gpt_image_2_skill.py` found no working CLI. | Install the `gpt-image-2-skill` package (or `make install` in a checkout), or set `GPT_IMAGE_2_SKILL_BIN`; `detail.tried` lists what failed its self-check. |",
+        "",
+        "## Symptoms without a code",
+        "",
+        "- A command hangs at start: the engine is starting (first call) — it waits up to a few seconds; `gpt-image-2-skill --json engine status` shows it.",
+        "- `doctor` says `ok: false` with a provider resolved: the endpoint probe failed (`providers.*.endpoint.error`); check network or `--openai-api-base`.",
+        "- The output looks transparent but `transparent verify` fails with `checkerboard_detected`: the model painted a checkerboard; use `transparent generate`.",
+        "- Changed `OPENAI_API_KEY`/`OPENAI_BASE_URL` and nothing changed: they are read per call; check for a configured default provider with `gpt-image-2-skill --json config list-providers`.",
+        "",
+    ]
+
+    return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    text = render()
+    if "--check" in argv:
+        if TARGET.read_text(encoding="utf-8") != text:
+            print(f"{TARGET} is stale: run {Path(__file__).name}", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    print(TARGET)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
