@@ -18,7 +18,8 @@ Speaks:
 Faults (`faults(Fault...)`, consumed in order, first match per request): `Fault.fail(500,
 times=2)`, `Fault.fail(429, retry_after="1")`, `Fault.unauthorized()`, `Fault.slow(2.0)`,
 `Fault.cut_stream()`, `Fault.malformed_json()`, `Fault.big_image(20_000_000)`,
-`Fault.no_image()`. Every request is recorded (`requests`, `requests_to(path)`).
+`Fault.no_image()`, `Fault.not_image()` (an "image" whose bytes are not an image),
+`Fault.reset()` (the connection is reset before any reply). Every request is recorded (`requests`, `requests_to(path)`).
 
 Run standalone: `python -m tests.fakeupstream.server --port 8089` prints its base URL.
 Only the stdlib and Pillow are needed, so `make demo` can use it offline.
@@ -34,6 +35,7 @@ import math
 import os
 import re
 import socket
+import struct
 import sys
 import threading
 import time
@@ -52,6 +54,7 @@ EDITS_PATH = "/v1/images/edits"
 CODEX_PATH = "/backend-api/codex/responses"
 TOKEN_PATH = "/oauth/token"
 DEFAULT_ACCOUNT_ID = "acct-fake-0001"
+NOT_AN_IMAGE = b"<html><body>definitely not an image</body></html>\n"
 
 _PALETTE = [
     (220, 60, 60),
@@ -184,7 +187,7 @@ class Fault:
     """One injected misbehaviour. `path` (a prefix) limits it to some endpoints; `times` is how
     many matching requests it affects."""
 
-    kind: str  # status | unauthorized | slow | cut_stream | malformed_json | big_image | no_image
+    kind: str  # status | unauthorized | slow | cut_stream | malformed_json | big_image | no_image | not_image | reset
     times: int = 1
     path: str | None = None
     status: int = 500
@@ -248,6 +251,16 @@ class Fault:
     @classmethod
     def no_image(cls, times: int = 1, path: str | None = None) -> Fault:
         return cls("no_image", times=times, path=path)
+
+    @classmethod
+    def not_image(cls, times: int = 1, path: str | None = None) -> Fault:
+        """A well-formed reply whose image payload decodes to bytes that are not an image."""
+        return cls("not_image", times=times, path=path)
+
+    @classmethod
+    def reset(cls, times: int = 1, path: str | None = None) -> Fault:
+        """The connection is reset (TCP RST) after the request is read, before any reply."""
+        return cls("reset", times=times, path=path)
 
 
 @dataclass
@@ -614,6 +627,16 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         raise _Cut()
 
+    def _reset(self) -> None:
+        # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+        raise _Cut()
+
     def _sse_start(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -663,6 +686,9 @@ class _Handler(BaseHTTPRequestHandler):
                         headers,
                     )
                 return
+            if fault is not None and fault.kind == "reset":
+                record.status = 0
+                self._reset()
             if fault is not None and fault.kind == "unauthorized":
                 record.status = 401
                 self._error(401, "Injected 401.", "invalid_token")
@@ -740,6 +766,8 @@ class _Handler(BaseHTTPRequestHandler):
         def image(i: int) -> bytes:
             if fault is not None and fault.kind == "big_image":
                 return noise_png(fault.byte_size)
+            if fault is not None and fault.kind == "not_image":
+                return NOT_AN_IMAGE
             return draw_image(width, height, fmt, i, transparent, matte_from_prompt(params.get("prompt")))
 
         if fault is not None and fault.kind == "malformed_json":
@@ -868,11 +896,12 @@ class _Handler(BaseHTTPRequestHandler):
                 "content": [{"type": "output_text", "text": "I can't make that image."}],
             }
         else:
-            raw = (
-                noise_png(fault.byte_size)
-                if fault is not None and fault.kind == "big_image"
-                else draw_image(width, height, fmt, 0, transparent, matte_from_prompt(prompt))
-            )
+            if fault is not None and fault.kind == "big_image":
+                raw = noise_png(fault.byte_size)
+            elif fault is not None and fault.kind == "not_image":
+                raw = NOT_AN_IMAGE
+            else:
+                raw = draw_image(width, height, fmt, 0, transparent, matte_from_prompt(prompt))
             item = {
                 "id": item_id,
                 "type": "image_generation_call",

@@ -8,7 +8,7 @@ from typing import Any
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import Artifact
-from gpt_image_engine.providers.sources import sniff_extension
+from gpt_image_engine.providers.sources import sniff_extension, sniff_mime
 from gpt_image_engine.store.artifacts import MIME_BY_EXT
 from gpt_image_engine.store.atomic import atomic_write_bytes
 
@@ -30,7 +30,18 @@ def save_file(job_dir: Path, name: str, data: bytes, role: str, index: int) -> A
 
 
 def save_images(job_dir: Path, images: list[bytes], stem: str = "out", role: str = "output") -> list[Artifact]:
-    """`out.<ext>` for one image, `out-<i>.<ext>` (1-based) for several; ext sniffed."""
+    """`out.<ext>` for one image, `out-<i>.<ext>` (1-based) for several; ext sniffed.
+
+    Bytes that are not a recognisable image are `missing_image_result` before any file is
+    written: an upstream answering 200 with junk must not become a completed job.
+    """
+    for i, data in enumerate(images):
+        if sniff_mime(data) is None:
+            raise AppError(
+                "missing_image_result",
+                "The response's image is not a PNG, JPEG, WEBP, GIF or BMP.",
+                {"index": i, "bytes": len(data)},
+            )
     if len(images) == 1:
         return [save_file(job_dir, f"{stem}{sniff_extension(images[0])}", images[0], role, 0)]
     return [
