@@ -1,7 +1,10 @@
 """`gpt-image-2-engine`: serve, status and stop the engine daemon.
 
 `serve` binds the Unix socket (0600) at `$CODEX_HOME/gpt-image-2-skill/engine.sock`
-unless --socket says otherwise, writes a pid file and a JSON-lines log, marks
+unless --socket says otherwise (or --no-socket), and with `--listen HOST:PORT`
+a TCP listener beside it: that one always needs `--token-file`, and TLS
+(`--tls-cert/--tls-key`, `--tls-client-ca` for mTLS) unless the host is
+loopback and `--insecure-no-tls` is given. It writes a pid file and a JSON-lines log, marks
 jobs a previous process left unfinished as failed (`engine_restarted`), and
 on SIGTERM/SIGINT or a Shutdown call stops gracefully: it refuses new work,
 lets running jobs finish within the grace period and records the rest as
@@ -17,9 +20,12 @@ import os
 import signal
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gpt_image_engine import __version__
+from gpt_image_engine.errors import AppError
 from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_protocol.address import EngineAddress
 from gpt_image_protocol.channel import open_channel
@@ -38,17 +44,67 @@ def _socket_answers(path: Path) -> bool:
         channel.close()
 
 
-def serve(socket_path: Path, max_parallel: int, grace: float) -> int:
-    from gpt_image_engine.errors import AppError
+@dataclass(frozen=True)
+class TcpOptions:
+    """What `--listen` and its companions asked for."""
+
+    listen: list[str] = field(default_factory=list)
+    token_file: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    insecure_no_tls: bool = False
+    max_connection_age: float = 30 * 60.0
+    max_connection_age_grace: float = 15 * 60.0
+
+
+def _fail(err: Any) -> int:
+    print(json.dumps({"ok": False, "error": err.to_envelope()}), file=sys.stderr)
+    return 1
+
+
+def _tcp_plan(tcp: TcpOptions) -> tuple[str | None, list[tuple[str, int]], Any]:
+    """Validate the TCP flags before anything is opened: (token, [(host, port)], tls files)."""
+    from gpt_image_engine.security.auth import check_listener, load_token, split_listen, token_file_is_private
+    from gpt_image_engine.server import TlsFiles
+
+    if not tcp.listen:
+        if tcp.tls_cert or tcp.tls_key or tcp.tls_client_ca or tcp.insecure_no_tls:
+            log.warning("TCP flags given without --listen; they have no effect")
+        return None, [], None
+    if bool(tcp.tls_cert) != bool(tcp.tls_key):
+        raise AppError("invalid_argument", "--tls-cert and --tls-key go together.")
+    if tcp.tls_client_ca and not tcp.tls_cert:
+        raise AppError("invalid_argument", "--tls-client-ca needs --tls-cert and --tls-key.")
+    if tcp.insecure_no_tls and tcp.tls_cert:
+        raise AppError("invalid_argument", "--insecure-no-tls and --tls-cert exclude each other.")
+    token = load_token(tcp.token_file) if tcp.token_file else None
+    if tcp.token_file and not token_file_is_private(tcp.token_file):
+        log.warning("the token file is readable by other users", extra={"data": {"path": str(tcp.token_file)}})
+    listeners = [split_listen(value) for value in tcp.listen]
+    for host, _ in listeners:
+        check_listener(host, has_token=bool(token), has_tls=bool(tcp.tls_cert), insecure_no_tls=tcp.insecure_no_tls)
+    tls = TlsFiles(tcp.tls_cert, tcp.tls_key, tcp.tls_client_ca) if tcp.tls_cert and tcp.tls_key else None
+    return token, listeners, tls
+
+
+def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOptions | None = None) -> int:
     from gpt_image_engine.logsetup import setup_logging
-    from gpt_image_engine.server import EngineServer
+    from gpt_image_engine.server import ConnectionPolicy, EngineServer
     from gpt_image_engine.state import Engine
 
+    tcp = tcp or TcpOptions()
     os.umask(0o077)  # everything the engine writes is private to its user
     paths = EnginePaths.from_env()
     paths.shared_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     setup_logging(paths.log_file)
-    if _socket_answers(socket_path):
+    try:
+        token, listeners, tls = _tcp_plan(tcp)
+    except AppError as err:
+        return _fail(err)
+    if socket_path is None and not listeners:
+        return _fail(AppError("invalid_argument", "--no-socket needs at least one --listen HOST:PORT."))
+    if socket_path is not None and _socket_answers(socket_path):
         print(
             json.dumps(
                 {
@@ -59,23 +115,47 @@ def serve(socket_path: Path, max_parallel: int, grace: float) -> int:
             file=sys.stderr,
         )
         return 1
-    if socket_path.exists() or socket_path.is_symlink():
+    if socket_path is not None and (socket_path.exists() or socket_path.is_symlink()):
         socket_path.unlink()  # stale socket from a killed engine
     try:
         engine = Engine.open(paths, max_parallel=max_parallel)
     except AppError as err:
-        print(json.dumps({"ok": False, "error": err.to_envelope()}), file=sys.stderr)
-        return 1
+        return _fail(err)
     interrupted = engine.history.mark_interrupted("engine_restarted")
     if interrupted:
         log.warning("marked %d unfinished jobs as failed", len(interrupted), extra={"data": {"job_ids": interrupted}})
-    server = EngineServer(engine)
-    server.bind_unix(socket_path)
+    policy = ConnectionPolicy(
+        max_connection_age=tcp.max_connection_age, max_connection_age_grace=tcp.max_connection_age_grace
+    )
+    server = EngineServer(engine, token=token, policy=policy)
+    bound: list[str] = []
+    try:
+        for host, port in listeners:
+            actual = server.bind_tcp(host, port, tls)
+            bound.append(f"[{host}]:{actual}" if ":" in host else f"{host}:{actual}")
+        if socket_path is not None:
+            server.bind_unix(socket_path, start=False)
+        server.start()
+    except (AppError, OSError, RuntimeError) as err:
+        engine.close()
+        coded = err if isinstance(err, AppError) else AppError("engine_unavailable", f"Cannot listen: {err}")
+        return _fail(coded)
     server.set_serving(True)
-    pid_file = paths.pid_file if socket_path == paths.socket_path else socket_path.with_suffix(".pid")
-    pid_file.write_text(json.dumps({"pid": os.getpid(), "socket": str(socket_path), "version": __version__}) + "\n")
+    if socket_path is None or socket_path == paths.socket_path:
+        pid_file = paths.pid_file
+    else:
+        pid_file = socket_path.with_suffix(".pid")
+    info = {
+        "pid": os.getpid(),
+        "socket": str(socket_path) if socket_path else None,
+        "listen": bound,
+        "tls": tls is not None,
+        "mtls": bool(tls and tls.client_ca),
+        "version": __version__,
+    }
+    pid_file.write_text(json.dumps(info) + "\n")
     pid_file.chmod(0o600)
-    log.info("engine serving", extra={"data": {"socket": str(socket_path), "pid": os.getpid(), "version": __version__}})
+    log.info("engine serving", extra={"data": info})
 
     def on_signal(signum: int, frame: object) -> None:
         engine.stop_requested.set()
@@ -94,6 +174,8 @@ def serve(socket_path: Path, max_parallel: int, grace: float) -> int:
         server.stop(grace=2.0)
         engine.close()
         for path in (pid_file, socket_path):
+            if path is None:
+                continue
             try:
                 path.unlink()
             except FileNotFoundError:
@@ -142,6 +224,11 @@ def stop(socket_path: Path, pid_file: Path, timeout: float = 30.0) -> int:
     return 0
 
 
+def _env_path(name: str) -> Path | None:
+    value = (os.environ.get(name) or "").strip()
+    return Path(value) if value else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gpt-image-2-engine", description="The gpt-image-2 engine daemon.")
     parser.add_argument("--version", action="version", version=f"gpt-image-2-engine {__version__}")
@@ -159,12 +246,47 @@ def main(argv: list[str] | None = None) -> int:
                 "--max-parallel", type=int, default=int(os.environ.get("GPT_IMAGE_2_MAX_PARALLEL", "2") or 2)
             )
             p.add_argument("--grace", type=float, default=30.0, help="Seconds running jobs get on shutdown.")
+            p.add_argument("--no-socket", action="store_true", help="Serve on --listen only, without the Unix socket.")
+            p.add_argument(
+                "--listen",
+                action="append",
+                default=[],
+                metavar="HOST:PORT",
+                help="Also listen on TCP (repeatable; needs --token-file, and TLS unless loopback + --insecure-no-tls).",
+            )
+            p.add_argument(
+                "--token-file",
+                type=Path,
+                default=_env_path("GPT_IMAGE_2_ENGINE_TOKEN_FILE"),
+                help="File holding the bearer token TCP clients must send (env GPT_IMAGE_2_ENGINE_TOKEN_FILE).",
+            )
+            p.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate chain for the TCP listener.")
+            p.add_argument("--tls-key", type=Path, default=None, help="PEM private key for --tls-cert.")
+            p.add_argument("--tls-client-ca", type=Path, default=None, help="Require client certificates from this CA.")
+            p.add_argument("--insecure-no-tls", action="store_true", help="Plaintext TCP (loopback only; for tests).")
+            p.add_argument("--max-connection-age", type=float, default=30 * 60.0, help="Seconds before GOAWAY.")
+            p.add_argument(
+                "--max-connection-age-grace",
+                type=float,
+                default=15 * 60.0,
+                help="Seconds open streams get after GOAWAY.",
+            )
     ns = parser.parse_args(argv)
     paths = EnginePaths.from_env()
     socket_path = (ns.socket or paths.socket_path).expanduser().absolute()
     pid_file = paths.pid_file if socket_path == paths.socket_path else socket_path.with_suffix(".pid")
     if ns.command == "serve":
-        return serve(socket_path, max(1, min(32, ns.max_parallel)), ns.grace)
+        tcp = TcpOptions(
+            listen=list(ns.listen),
+            token_file=ns.token_file,
+            tls_cert=ns.tls_cert,
+            tls_key=ns.tls_key,
+            tls_client_ca=ns.tls_client_ca,
+            insecure_no_tls=ns.insecure_no_tls,
+            max_connection_age=max(1.0, ns.max_connection_age),
+            max_connection_age_grace=max(0.0, ns.max_connection_age_grace),
+        )
+        return serve(None if ns.no_socket else socket_path, max(1, min(32, ns.max_parallel)), ns.grace, tcp)
     if ns.command == "status":
         return status(socket_path, pid_file)
     return stop(socket_path, pid_file)

@@ -1,14 +1,21 @@
 """Builds the gRPC server: every v1 servicer, standard health checking and reflection.
 
 Servicers are thin: they turn messages into domain calls and domain results
-into messages. The server listens on a Unix socket created with mode 0600.
+into messages. The server listens on a Unix socket created with mode 0600
+and, when asked, on TCP (`bind_tcp`: TLS or loopback plaintext) behind the
+token interceptor. Keepalive and max-connection-age are server-wide: the
+engine pings idle peers so half-open connections die, accepts the clients'
+30 s pings, and ends each connection after `max_connection_age` with a grace
+long enough for a running WatchJob stream, so load balancers can rebalance.
 """
 
 from __future__ import annotations
 
 import os
 from concurrent import futures
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -30,6 +37,8 @@ from gpt_image.v1 import (
     transparent_pb2,
     transparent_pb2_grpc,
 )
+from gpt_image_engine.interceptors import TokenAuthInterceptor
+from gpt_image_engine.security.auth import TokenCheck
 from gpt_image_engine.state import Engine
 
 SERVICE_NAMES = [
@@ -45,14 +54,68 @@ SERVICE_NAMES = [
 ]
 
 
+@dataclass(frozen=True)
+class ConnectionPolicy:
+    """Keepalive and connection-age settings (seconds)."""
+
+    keepalive_time: float = 60.0  # ping a silent peer after this long
+    keepalive_timeout: float = 20.0  # drop it if the ping is not acked in time
+    min_client_ping_interval: float = 10.0  # clients ping every 30 s; faster is abuse
+    max_connection_age: float = 30 * 60.0  # then GOAWAY, so a balancer can move the client
+    max_connection_age_grace: float = 15 * 60.0  # open streams (a WatchJob) may finish meanwhile
+
+    def options(self) -> list[tuple[str, Any]]:
+        ms = lambda seconds: max(1, int(seconds * 1000))  # noqa: E731
+        return [
+            ("grpc.keepalive_time_ms", ms(self.keepalive_time)),
+            ("grpc.keepalive_timeout_ms", ms(self.keepalive_timeout)),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.max_pings_without_data", 0),
+            ("grpc.http2.min_recv_ping_interval_without_data_ms", ms(self.min_client_ping_interval)),
+            ("grpc.http2.max_ping_strikes", 2),
+            ("grpc.max_connection_age_ms", ms(self.max_connection_age)),
+            ("grpc.max_connection_age_grace_ms", ms(self.max_connection_age_grace)),
+        ]
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    cert: Path
+    key: Path
+    client_ca: Path | None = None  # set: clients must present a certificate it signed (mTLS)
+
+    def credentials(self) -> grpc.ServerCredentials:
+        from gpt_image_protocol.errors import AppError
+
+        try:
+            cert, key = self.cert.read_bytes(), self.key.read_bytes()
+            client_ca = self.client_ca.read_bytes() if self.client_ca else None
+        except OSError as exc:
+            raise AppError("engine_credentials_invalid", f"Cannot read a TLS file: {exc}") from exc
+        return grpc.ssl_server_credentials(
+            [(key, cert)], root_certificates=client_ca, require_client_auth=client_ca is not None
+        )
+
+
 class EngineServer:
-    def __init__(self, engine: Engine, max_workers: int = 32) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        max_workers: int = 32,
+        *,
+        token: str | None = None,
+        policy: ConnectionPolicy | None = None,
+    ) -> None:
         self.engine = engine
+        interceptors = [TokenAuthInterceptor(TokenCheck(token))] if token else []
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="rpc"),
-            options=[("grpc.so_reuseport", 0)],
+            interceptors=interceptors,
+            options=[("grpc.so_reuseport", 0), *(policy or ConnectionPolicy()).options()],
         )
+        self.has_token = bool(token)
         self.health = health.HealthServicer()
+        self._started = False
         self._register()
 
     def _register(self) -> None:
@@ -98,16 +161,34 @@ class EngineServer:
             self.server,
         )
 
-    def bind_unix(self, socket_path: Path) -> None:
+    def bind_unix(self, socket_path: Path, *, start: bool = True) -> None:
         socket_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         old = os.umask(0o177)
         try:
             if self.server.add_insecure_port(f"unix://{socket_path}") == 0:
                 raise OSError(f"cannot bind unix socket {socket_path}")
-            self.server.start()
+            if start:
+                self.start()
         finally:
             os.umask(old)
         os.chmod(socket_path, 0o600)
+
+    def bind_tcp(self, host: str, port: int, tls: TlsFiles | None) -> int:
+        """Add a TCP listener (before `start`); returns the bound port. Needs a token."""
+        if not self.has_token:
+            from gpt_image_protocol.errors import AppError
+
+            raise AppError("engine_listen_refused", "A TCP listener needs a bearer token.", {"host": host})
+        target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        bound = self.server.add_secure_port(target, tls.credentials()) if tls else self.server.add_insecure_port(target)
+        if bound == 0:
+            raise OSError(f"cannot listen on {target}")
+        return int(bound)
+
+    def start(self) -> None:
+        if not self._started:
+            self.server.start()
+            self._started = True
 
     def set_serving(self, serving: bool) -> None:
         status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING

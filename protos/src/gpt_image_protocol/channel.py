@@ -1,19 +1,144 @@
-"""gRPC channels to the engine: Unix socket (default) or TCP with optional TLS and a bearer token.
+"""gRPC channels to the engine: Unix socket (default) or TCP with TLS and a bearer token.
 
-Tokens come from GPT_IMAGE_2_ENGINE_TOKEN; TLS roots from GPT_IMAGE_2_ENGINE_CA
-(a PEM file). Large messages never rely on raised limits: artifacts stream in chunks.
+Client settings come from arguments, else the environment:
+
+    GPT_IMAGE_2_ENGINE_TOKEN       bearer token (or GPT_IMAGE_2_ENGINE_TOKEN_FILE: a file holding it)
+    GPT_IMAGE_2_ENGINE_CA_FILE     PEM roots that signed the engine's certificate (turns TLS on)
+    GPT_IMAGE_2_ENGINE_TLS         1 = TLS with the system roots, 0 = plaintext (loopback only)
+    GPT_IMAGE_2_ENGINE_CLIENT_CERT / _CLIENT_KEY   client certificate for an mTLS engine
+    GPT_IMAGE_2_ENGINE_TLS_NAME    the name to verify in the engine's certificate, when it differs
+
+TCP to a non-loopback host uses TLS unless told otherwise. A list of engines or
+a `dns:///` name gets gRPC's `round_robin` policy. Keepalive pings keep long
+WatchJob streams alive across idle NATs and load balancers; they are spaced no
+tighter than the engine's `min_recv_ping_interval` so it never answers
+"too many pings". Large messages never rely on raised limits: artifacts stream
+in chunks.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 
 from gpt_image_protocol.address import EngineAddress
+from gpt_image_protocol.errors import AppError
 
 CHUNK_SIZE = 1024 * 1024  # artifact chunk size; well under gRPC's 4 MiB default
+TOKEN_METADATA_KEY = "authorization"
+ROUND_ROBIN_CONFIG = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
+
+# Client keepalive: ping every 30 s while a call is open, give up after 10 s without an ack.
+CLIENT_KEEPALIVE_OPTIONS: list[tuple[str, Any]] = [
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 0),
+    ("grpc.http2.max_pings_without_data", 0),
+]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How a client reaches one engine address (never printed with the token)."""
+
+    token: str | None = None
+    token_source: str | None = None  # "argument" | "env" | "file:<path>"
+    ca_file: str | None = None
+    tls: bool = False
+    client_cert: str | None = None
+    client_key: str | None = None
+    tls_name: str | None = None
+
+    def describe(self, address: EngineAddress) -> dict[str, Any]:
+        """What `engine status` shows: transport, TLS and auth, without secrets."""
+        if address.kind == "unix":
+            return {"transport": "unix", "tls": False, "auth": "socket-permissions"}
+        tls: dict[str, Any] | bool = False
+        if self.tls:
+            tls = {"roots": self.ca_file or "system", "mtls": bool(self.client_cert)}
+            if self.tls_name:
+                tls["server_name"] = self.tls_name
+        return {
+            "transport": "tcp",
+            "engines": address.members,
+            "load_balancing": "round_robin" if address.is_multi else None,
+            "tls": tls,
+            "auth": {"token": bool(self.token), "source": self.token_source} if self.token else "none",
+        }
+
+
+def _read_secret_file(path: str, what: str) -> str:
+    try:
+        value = Path(os.path.expanduser(path)).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AppError(
+            "engine_credentials_invalid", f"Cannot read the {what} file {path}: {exc}", {"path": path}
+        ) from exc
+    if not value:
+        raise AppError("engine_credentials_invalid", f"The {what} file {path} is empty.", {"path": path})
+    return value
+
+
+def client_settings(
+    address: EngineAddress,
+    *,
+    token: str | None = None,
+    token_file: str | None = None,
+    ca_file: str | None = None,
+    tls: bool | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ClientSettings:
+    """Resolve token, TLS roots and client certificate: arguments first, then the environment."""
+    if address.kind == "unix":
+        return ClientSettings()  # the socket's 0600 mode is the authentication
+    source_env: Mapping[str, str] = os.environ if env is None else env
+
+    def get(name: str) -> str | None:
+        return (source_env.get(name) or "").strip() or None
+
+    token_source: str | None = "argument" if token else None
+    if not token and token_file:
+        token, token_source = _read_secret_file(token_file, "engine token"), f"file:{token_file}"
+    if not token and get("GPT_IMAGE_2_ENGINE_TOKEN"):
+        token, token_source = get("GPT_IMAGE_2_ENGINE_TOKEN"), "env"
+    if not token and get("GPT_IMAGE_2_ENGINE_TOKEN_FILE"):
+        path = get("GPT_IMAGE_2_ENGINE_TOKEN_FILE") or ""
+        token, token_source = _read_secret_file(path, "engine token"), f"file:{path}"
+    ca_file = ca_file or get("GPT_IMAGE_2_ENGINE_CA_FILE") or get("GPT_IMAGE_2_ENGINE_CA")
+    if ca_file and not Path(os.path.expanduser(ca_file)).is_file():
+        raise AppError("engine_credentials_invalid", f"The engine CA file does not exist: {ca_file}", {"path": ca_file})
+    tls_env = (get("GPT_IMAGE_2_ENGINE_TLS") or "").lower()
+    if tls is None:
+        if ca_file or tls_env in _TRUE:
+            tls = True
+        elif tls_env in _FALSE:
+            tls = False
+        else:
+            tls = not address.is_loopback  # off this machine: TLS unless explicitly refused
+    cert, key = get("GPT_IMAGE_2_ENGINE_CLIENT_CERT"), get("GPT_IMAGE_2_ENGINE_CLIENT_KEY")
+    if bool(cert) != bool(key):
+        raise AppError(
+            "engine_credentials_invalid",
+            "GPT_IMAGE_2_ENGINE_CLIENT_CERT and GPT_IMAGE_2_ENGINE_CLIENT_KEY go together.",
+        )
+    return ClientSettings(
+        token=token,
+        token_source=token_source,
+        ca_file=ca_file,
+        tls=bool(tls),
+        client_cert=cert,
+        client_key=key,
+        tls_name=get("GPT_IMAGE_2_ENGINE_TLS_NAME"),
+    )
 
 
 class _TokenAuth(grpc.AuthMetadataPlugin):
@@ -21,18 +146,23 @@ class _TokenAuth(grpc.AuthMetadataPlugin):
         self._token = token
 
     def __call__(self, context: grpc.AuthMetadataContext, callback: grpc.AuthMetadataPluginCallback) -> None:
-        callback((("authorization", f"Bearer {self._token}"),), None)
+        callback(((TOKEN_METADATA_KEY, f"Bearer {self._token}"),), None)
 
 
-class _TokenInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor, grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):  # type: ignore[misc]
-    """Adds the bearer token on insecure channels (loopback TCP without TLS)."""
+class _TokenInterceptor(
+    grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
+    grpc.StreamUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.StreamStreamClientInterceptor,  # type: ignore[misc]
+):
+    """Adds the bearer token on plaintext channels (loopback TCP without TLS only)."""
 
     def __init__(self, token: str) -> None:
         self._token = token
 
     def _details(self, details):  # type: ignore[no-untyped-def]
         metadata = list(details.metadata or [])
-        metadata.append(("authorization", f"Bearer {self._token}"))
+        metadata.append((TOKEN_METADATA_KEY, f"Bearer {self._token}"))
         return details._replace(metadata=metadata) if hasattr(details, "_replace") else _Details(details, metadata)
 
     def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
@@ -58,27 +188,55 @@ class _Details(grpc.ClientCallDetails):  # type: ignore[misc]
         self.compression = getattr(base, "compression", None)
 
 
+def _read_pem(path: str, what: str) -> bytes:
+    try:
+        return Path(os.path.expanduser(path)).read_bytes()
+    except OSError as exc:
+        raise AppError("engine_credentials_invalid", f"Cannot read the {what} {path}: {exc}", {"path": path}) from exc
+
+
+def channel_options(address: EngineAddress, settings: ClientSettings | None = None) -> list[tuple[str, Any]]:
+    """The channel arguments for `address`: proxy off; keepalive, balancing and TLS name for TCP."""
+    options: list[tuple[str, Any]] = [("grpc.enable_http_proxy", 0)]
+    if address.kind == "unix":
+        return options
+    options += CLIENT_KEEPALIVE_OPTIONS
+    if address.is_multi:
+        options += [("grpc.lb_policy_name", "round_robin"), ("grpc.service_config", ROUND_ROBIN_CONFIG)]
+    name = settings.tls_name if settings else None
+    if settings is not None and settings.tls and (name or address.is_multi):
+        # A list target has no single host name: verify the certificate against one.
+        server_name = name or address.authority
+        options += [("grpc.ssl_target_name_override", server_name), ("grpc.default_authority", server_name)]
+    return options
+
+
 def open_channel(
     address: EngineAddress,
     *,
     token: str | None = None,
+    token_file: str | None = None,
     ca_file: str | None = None,
     tls: bool | None = None,
+    settings: ClientSettings | None = None,
 ) -> grpc.Channel:
-    token = token if token is not None else os.environ.get("GPT_IMAGE_2_ENGINE_TOKEN", "").strip() or None
-    ca_file = ca_file if ca_file is not None else os.environ.get("GPT_IMAGE_2_ENGINE_CA", "").strip() or None
-    options = [("grpc.enable_http_proxy", 0)]
+    """A channel to `address` with the token, TLS and keepalive its settings call for."""
+    if settings is None:
+        settings = client_settings(address, token=token, token_file=token_file, ca_file=ca_file, tls=tls)
+    options = channel_options(address, settings)
     if address.kind == "unix":
-        channel = grpc.insecure_channel(address.grpc_target, options=options)
-    else:
-        use_tls = tls if tls is not None else bool(ca_file) or os.environ.get("GPT_IMAGE_2_ENGINE_TLS", "") in {"1", "true", "yes"}
-        if use_tls:
-            roots = Path(ca_file).read_bytes() if ca_file else None
-            creds = grpc.ssl_channel_credentials(root_certificates=roots)
-            if token:
-                creds = grpc.composite_channel_credentials(creds, grpc.metadata_call_credentials(_TokenAuth(token)))
-            return grpc.secure_channel(address.grpc_target, creds, options=options)
-        channel = grpc.insecure_channel(address.grpc_target, options=options)
-    if token:
-        channel = grpc.intercept_channel(channel, _TokenInterceptor(token))
+        return grpc.insecure_channel(address.grpc_target, options=options)
+    if settings.tls:
+        roots = _read_pem(settings.ca_file, "engine CA file") if settings.ca_file else None
+        cert = _read_pem(settings.client_cert, "client certificate") if settings.client_cert else None
+        key = _read_pem(settings.client_key, "client key") if settings.client_key else None
+        creds = grpc.ssl_channel_credentials(root_certificates=roots, private_key=key, certificate_chain=cert)
+        if settings.token:
+            creds = grpc.composite_channel_credentials(
+                creds, grpc.metadata_call_credentials(_TokenAuth(settings.token))
+            )
+        return grpc.secure_channel(address.grpc_target, creds, options=options)
+    channel = grpc.insecure_channel(address.grpc_target, options=options)
+    if settings.token:
+        channel = grpc.intercept_channel(channel, _TokenInterceptor(settings.token))
     return channel

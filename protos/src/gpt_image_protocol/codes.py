@@ -13,6 +13,8 @@ engine uses when it raises the code, and a one-line meaning. The tree:
         config_*, history_*, output_write_failed, artifact_*
     transparent (FAILED_PRECONDITION / INVALID_ARGUMENT)
         transparent_*, image_*
+    remote engine (UNAUTHENTICATED / FAILED_PRECONDITION / INVALID_ARGUMENT)
+        engine_unauthenticated, engine_incompatible, engine_listen_refused, engine_credentials_invalid
 
 This module imports nothing from grpc so domain code may use it.
 """
@@ -115,6 +117,11 @@ REGISTRY: dict[str, Code] = {
         _C("method_not_allowed", "UNIMPLEMENTED", "The HTTP route does not take that method."),
         _C("host_not_allowed", "PERMISSION_DENIED", "The Host header is not allowed for token-less access."),
         _C("cross_site_request", "PERMISSION_DENIED", "A state-changing request came from another site."),
+        # --- remote engine (TCP listener, token, TLS, contract)
+        _C("engine_unauthenticated", "UNAUTHENTICATED", "The engine's TCP listener needs a valid bearer token."),
+        _C("engine_incompatible", "FAILED_PRECONDITION", "The engine speaks an incompatible contract version."),
+        _C("engine_listen_refused", "FAILED_PRECONDITION", "A TCP listener lacks a token, or TLS off loopback."),
+        _C("engine_credentials_invalid", "INVALID_ARGUMENT", "A token, certificate or key file is unusable."),
     ]
 }
 

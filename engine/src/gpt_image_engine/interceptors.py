@@ -1,0 +1,91 @@
+"""Server interceptor: the bearer token on every TCP call except grpc.health.v1.
+
+Calls arriving on the Unix socket (peer `unix:`) pass: the socket's 0600 mode
+already limits them to the engine's user. Every other call must carry
+`authorization: Bearer <token>`; otherwise it ends with UNAUTHENTICATED and an
+ErrorInfo whose reason is `engine_unauthenticated`, so clients map it to the
+same envelope as any other coded error. Health stays open so load balancers
+and Kubernetes `grpc:` probes need no secret. The wrapped handler keeps the
+method's streaming shape, so streaming methods are rejected the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+
+from gpt_image_engine.security.auth import TokenCheck
+from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.rpc_errors import abort
+
+OPEN_PREFIXES = ("/grpc.health.v1.Health/",)
+
+
+def _metadata_value(context: grpc.ServicerContext, key: str) -> str | None:
+    for item in context.invocation_metadata() or ():
+        if item.key == key:
+            value = item.value
+            return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return None
+
+
+class TokenAuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+    def __init__(self, check: TokenCheck) -> None:
+        self._check = check
+
+    def _allowed(self, context: grpc.ServicerContext) -> bool:
+        if context.peer().startswith("unix:"):
+            return True
+        return self._check.allows(_metadata_value(context, "authorization"))
+
+    def _guard(self, behaviour: Callable[..., Any], streaming_response: bool) -> Callable[..., Any]:
+        def refuse(context: grpc.ServicerContext) -> None:
+            abort(
+                context,
+                AppError(
+                    "engine_unauthenticated",
+                    "The engine refused the call: missing or wrong bearer token "
+                    "(set GPT_IMAGE_2_ENGINE_TOKEN or --engine-token-file).",
+                ),
+            )
+
+        if streaming_response:
+
+            def guarded_stream(request: Any, context: grpc.ServicerContext) -> Any:
+                if not self._allowed(context):
+                    refuse(context)
+                yield from behaviour(request, context)
+
+            return guarded_stream
+
+        def guarded(request: Any, context: grpc.ServicerContext) -> Any:
+            if not self._allowed(context):
+                refuse(context)
+            return behaviour(request, context)
+
+        return guarded
+
+    def intercept_service(
+        self, continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler], details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(details)
+        if handler is None or details.method.startswith(OPEN_PREFIXES):
+            return handler
+        rq, rs = handler.request_streaming, handler.response_streaming
+        if rq and rs:
+            return grpc.stream_stream_rpc_method_handler(
+                self._guard(handler.stream_stream, True), handler.request_deserializer, handler.response_serializer
+            )
+        if rq:
+            return grpc.stream_unary_rpc_method_handler(
+                self._guard(handler.stream_unary, False), handler.request_deserializer, handler.response_serializer
+            )
+        if rs:
+            return grpc.unary_stream_rpc_method_handler(
+                self._guard(handler.unary_stream, True), handler.request_deserializer, handler.response_serializer
+            )
+        return grpc.unary_unary_rpc_method_handler(
+            self._guard(handler.unary_unary, False), handler.request_deserializer, handler.response_serializer
+        )
