@@ -99,7 +99,7 @@ def test_reopen_records_migrations_once(tmp_path: Path) -> None:
     h.close()
     conn = sqlite3.connect(path)
     names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY name")]
-    assert names == ["m001_initial", "m002_deleted_at"]
+    assert names == ["m001_initial", "m002_deleted_at", "m003_search_queue"]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 
@@ -459,3 +459,82 @@ def test_reads_from_other_threads_and_close(tmp_path: Path) -> None:
     h.close()
     with pytest.raises(AppError):
         h.get_job("job-1")
+
+
+def _like_ids(path: Path, needle: str) -> list[str]:
+    """The upstream's search, verbatim: LOWER(col) LIKE %q% over id, command, provider, metadata."""
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT id FROM jobs WHERE deleted_at IS NULL AND (LOWER(id) LIKE ?1 ESCAPE '\\' OR LOWER(command) LIKE ?1 "
+        "ESCAPE '\\' OR LOWER(provider) LIKE ?1 ESCAPE '\\' OR LOWER(metadata) LIKE ?1 ESCAPE '\\') "
+        "ORDER BY created_at DESC, id DESC",
+        (pattern,),
+    ).fetchall()
+    conn.close()
+    return [r[0] for r in rows]
+
+
+def _all_ids(history: History, **kw: object) -> tuple[list[str], int]:
+    page = history.list_jobs(limit=200, **kw)  # type: ignore[arg-type]
+    ids = [j["id"] for j in page["jobs"]]
+    total = page["total"]
+    while page["has_more"]:
+        page = history.list_jobs(limit=200, cursor=page["next_cursor"], **kw)  # type: ignore[arg-type]
+        ids += [j["id"] for j in page["jobs"]]
+    return ids, total
+
+
+def test_search_index_matches_upstream_like_semantics(tmp_path: Path) -> None:
+    from gpt_image_engine.store.history import fts_trigram_available
+
+    path = tmp_path / "h.sqlite"
+    h = History(path)
+    prompts = ["A Red FOX", "red_fox 100%", 'quote "x" fox', "Élan vital", "élan", "foxglove", "f o x", "back\\slash"]
+    for i, prompt in enumerate(prompts * 3):
+        h.create_job(f"job-{i:03d}", "images generate", "openai", status="completed", metadata={"prompt": prompt})
+    h.update_job("job-000", metadata_patch={"prompt": "now a wolf"})  # re-indexed, old text gone
+    h.delete_job("job-001")
+    for i in range(2500):  # enough rows for the planner's index-count branch
+        h.create_job(f"job-b{i:04d}", "images generate", "codex", metadata={"prompt": "common harbor"})
+    # Rows written by another program (the upstream's tools): triggers queue them for the index.
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "INSERT INTO jobs (id, command, provider, status, created_at, metadata) VALUES "
+            "('job-upstream', 'images edit', 'openai', 'completed', '1', '{\"prompt\":\"zebra crossing\"}')"
+        )
+        conn.execute("UPDATE jobs SET metadata = '{\"prompt\":\"gone fox\"}' WHERE id = 'job-002'")
+    conn.close()
+    for needle in ["fox", "red", "red_", "0%", '"x"', "élan", "Élan", "zebra", "wolf", "gone", "job-0", "harbor",
+                   "codex", "images", "o x", "\\sl", "fo", "nothing-like-this", "a red fox"]:  # fmt: skip
+        ids, total = _all_ids(h, query=needle)
+        expected = _like_ids(path, needle.lower())
+        assert ids == expected, needle
+        assert total == len(expected), needle
+    assert _all_ids(h, query="fox", status="failed") == ([], 0)
+    h.close()
+    if fts_trigram_available():
+        conn = sqlite3.connect(path)
+        assert conn.execute("SELECT COUNT(*) FROM jobs_search_dirty").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM jobs_search").fetchone()[0] == conn.execute(
+            "SELECT COUNT(*) FROM jobs"
+        ).fetchone()[0]
+        conn.close()
+
+
+def test_search_without_fts_falls_back_to_like(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gpt_image_engine.store.history as mod
+
+    monkeypatch.setattr(mod, "_fts_probe", False)
+    path = tmp_path / "h.sqlite"
+    h = History(path)
+    h.create_job("job-1", "images generate", "openai", metadata={"prompt": "a lighthouse"})
+    h.create_job("job-2", "images generate", "openai", metadata={"prompt": "a tree"})
+    assert _all_ids(h, query="lighthouse") == (["job-1"], 1)
+    h.close()
+    monkeypatch.setattr(mod, "_fts_probe", None)
+    h = History(path)  # FTS back: the index is built from the queue the triggers kept
+    h.create_job("job-3", "images generate", "openai", metadata={"prompt": "another lighthouse"})
+    assert _all_ids(h, query="lighthouse") == (["job-3", "job-1"], 2)
+    h.close()
