@@ -122,18 +122,12 @@ class EngineClient:
 
     # --- jobs
 
-    def list_jobs(self, *, limit: int, cursor: str, status: str, query: str) -> dict[str, Any]:
-        reply = self._call(
+    def list_jobs(self, *, limit: int, cursor: str, status: str, query: str) -> jobs_pb2.ListJobsResponse:
+        reply: jobs_pb2.ListJobsResponse = self._call(
             self.jobs.ListJobs,
             jobs_pb2.ListJobsRequest(page_size=limit, page_token=cursor, status=status, query=query),
         )
-        return {
-            "history_file": reply.history_file,
-            "jobs": _json(reply.jobs_json) or [],
-            "next_cursor": reply.next_page_token or None,
-            "has_more": reply.has_more,
-            "total": reply.total,
-        }
+        return reply
 
     def get_job(self, job_id: str, *, include_events: bool = False) -> jobs_pb2.GetJobResponse:
         return self._call(self.jobs.GetJob, jobs_pb2.GetJobRequest(job_id=job_id, include_events=include_events))
