@@ -5,17 +5,28 @@ The address comes from --engine, GPT_IMAGE_2_ENGINE, or the default socket
 only when no engine answers, is `gpt-image-2-engine serve` spawned (detached,
 without the caller's OPENAI_API_KEY / OPENAI_BASE_URL) and awaited until its
 health check says SERVING. GPT_IMAGE_2_NO_AUTOSTART=1 turns that off.
+
+A TCP engine is reached with the token and TLS settings of
+`gpt_image_protocol.channel.client_settings`; one GetVersion call up front
+checks the token and the contract version, so a wrong token or an
+incompatible engine fails before any work starts. Given several engines
+(`h1:p,h2:p` or `dns:///name:p`) one CLI invocation pins itself to one engine,
+picked at random among those whose health check answers: an upload, the job
+and the download must all reach the engine that owns the job, and the random
+pick spreads invocations across the engines (long-lived clients such as the
+gateway balance per call with gRPC's round_robin instead).
 """
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +38,12 @@ from gpt_image.v1 import (
     images_pb2_grpc,
     jobs_pb2_grpc,
     requests_pb2_grpc,
+    system_pb2,
     system_pb2_grpc,
     transparent_pb2_grpc,
 )
 from gpt_image_protocol.address import EngineAddress, resolve_address
-from gpt_image_protocol.channel import open_channel
+from gpt_image_protocol.channel import ClientSettings, check_contract, client_settings, open_channel
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.health import is_serving
 
@@ -47,7 +59,17 @@ class Engine:
     address: EngineAddress
     channel: grpc.Channel
     started_pid: int | None = None
+    requested: EngineAddress | None = None  # the list or dns name this engine was picked from
+    settings: ClientSettings | None = None
     _stubs: dict[str, Any] = field(default_factory=dict)
+
+    def version(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The engine's GetVersion payload (raises grpc.RpcError, e.g. unauthenticated)."""
+        import json
+
+        reply = self.system.GetVersion(system_pb2.GetVersionRequest(), timeout=timeout)
+        value = json.loads(reply.result_json or "{}")
+        return value if isinstance(value, dict) else {}
 
     def _stub(self, name: str, factory: Any) -> Any:
         if name not in self._stubs:
@@ -95,20 +117,60 @@ def autostart_disabled(env: Mapping[str, str] | None = None) -> bool:
     return (source.get("GPT_IMAGE_2_NO_AUTOSTART") or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def probe(address: EngineAddress, timeout: float = 1.0) -> bool:
-    """Whether an engine answers SERVING at `address` (fresh channel, no backoff)."""
+def probe(address: EngineAddress, timeout: float = 1.0, settings: ClientSettings | None = None) -> bool:
+    """Whether an engine answers SERVING at `address` (fresh channel, no backoff; health needs no token)."""
     if address.kind == "unix" and not Path(address.target).exists():
         return False
-    channel = open_channel(address)
+    channel = open_channel(address, settings=settings)
     try:
         return is_serving(channel, timeout=timeout)
     finally:
         channel.close()
 
 
-def connect(engine_flag: str | None, *, autostart: bool = True) -> Engine:
+def remote_settings(address: EngineAddress, token_file: str | None = None) -> ClientSettings:
+    """Token and TLS settings for a TCP address; a dns name is the name its certificate must carry."""
+    settings = client_settings(address, token_file=token_file)
+    if address.is_dns and settings.tls and not settings.tls_name:
+        settings = replace(settings, tls_name=address.host)
+    return settings
+
+
+def pick_engine(address: EngineAddress, settings: ClientSettings) -> EngineAddress:
+    """One serving engine of a list or dns address, chosen at random (the others are the fallback)."""
+    members = address.engines()
+    random.shuffle(members)
+    for member in members:
+        if probe(member, timeout=1.0, settings=settings):
+            return member
+    raise AppError(
+        "engine_unavailable",
+        f"None of the engines at {address} answered its health check.",
+        {"address": str(address), "engines": [str(m) for m in members]},
+    )
+
+
+def connect_remote(address: EngineAddress, *, token_file: str | None = None, check: bool = True) -> Engine:
+    """A channel to a TCP engine (pinned to one member of a list), its token and contract checked."""
+    settings = remote_settings(address, token_file)
+    target = pick_engine(address, settings) if address.is_multi else address
+    engine = Engine(
+        address=target, channel=open_channel(target, settings=settings), requested=address, settings=settings
+    )
+    if check:
+        try:
+            check_contract(engine.version())
+        except BaseException:
+            engine.close()
+            raise
+    return engine
+
+
+def connect(engine_flag: str | None, *, autostart: bool = True, token_file: str | None = None) -> Engine:
     """Open a channel to the engine, starting the daemon if allowed and needed."""
     address = resolve_address(engine_flag)
+    if address.kind == "tcp":
+        return connect_remote(address, token_file=token_file)
     started_pid: int | None = None
     if address.is_default and autostart and not probe(address):
         if autostart_disabled():

@@ -240,3 +240,40 @@ def open_channel(
     if settings.token:
         channel = grpc.intercept_channel(channel, _TokenInterceptor(settings.token))
     return channel
+
+
+def _major_minor(text: str) -> tuple[int, int] | None:
+    parts = str(text).strip().lstrip("v").split(".")
+    try:
+        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+    except (ValueError, IndexError):
+        return None
+
+
+def check_contract(engine_info: Mapping[str, Any], client_contract: str | None = None) -> dict[str, Any]:
+    """Compare the engine's GetVersion payload with this client's contract version.
+
+    Uses the payload's `contract` when the engine reports one, else its `version`.
+    Majors must match; while the major is 0 every minor may break, so minors must
+    match too. Returns `{"client": ..., "engine": ..., "compatible": True}`, or
+    raises `engine_incompatible` saying which side to upgrade.
+    """
+    from gpt_image_protocol import __version__ as protocol_version
+
+    mine = client_contract or protocol_version
+    theirs = str(engine_info.get("contract") or engine_info.get("version") or "")
+    report: dict[str, Any] = {"client": mine, "engine": theirs or None, "compatible": True}
+    a, b = _major_minor(mine), _major_minor(theirs)
+    if a is None or b is None:
+        report["compatible"] = None  # an engine too old to say; let the calls decide
+        return report
+    if a[0] != b[0] or (a[0] == 0 and a[1] != b[1]):
+        newer = "engine" if b > a else "client"
+        raise AppError(
+            "engine_incompatible",
+            f"The engine speaks contract {theirs} but this client speaks {mine}; "
+            f"upgrade the {'client' if newer == 'engine' else 'engine'} so both share a "
+            f"{'major' if a[0] or b[0] else 'major.minor'} version.",
+            {"client_contract": mine, "engine_contract": theirs, "newer": newer},
+        )
+    return report

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import click
 import grpc
 
 from gpt_image.v1 import system_pb2
 from gpt_image_cli.commands._common import payload_of
-from gpt_image_cli.connect import Engine, probe, start_engine
+from gpt_image_cli.connect import Engine, probe, remote_settings, start_engine
 from gpt_image_cli.context import state
-from gpt_image_protocol.address import resolve_address
-from gpt_image_protocol.channel import open_channel
+from gpt_image_protocol.address import EngineAddress, resolve_address
+from gpt_image_protocol.channel import ClientSettings, check_contract, open_channel
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.rpc_errors import from_rpc_error
 
 
 @click.command("doctor")
@@ -55,6 +57,11 @@ def engine() -> None:
     """The engine daemon: status, start, stop."""
 
 
+def _token_file() -> str | None:
+    # `--engine-token-file` (global flag); GPT_IMAGE_2_ENGINE_TOKEN_FILE works without it.
+    return getattr(state().flags, "engine_token_file", None)
+
+
 def _version(address_flag: str | None) -> tuple[str, dict[str, object] | None]:
     address = resolve_address(address_flag)
     if not probe(address):
@@ -70,17 +77,62 @@ def _version(address_flag: str | None) -> tuple[str, dict[str, object] | None]:
         channel.close()
 
 
+def _remote_row(member: EngineAddress, settings: ClientSettings) -> dict[str, Any]:
+    """Health, version and contract of one TCP engine; a refused token or contract raises."""
+    row: dict[str, Any] = {"address": str(member), "running": probe(member, timeout=2.0, settings=settings)}
+    if not row["running"]:
+        return row
+    eng = Engine(address=member, channel=open_channel(member, settings=settings), settings=settings)
+    try:
+        info = eng.version(timeout=5)
+    except grpc.RpcError as exc:
+        err = from_rpc_error(exc)
+        if err.code == "engine_unauthenticated":
+            err.detail = {"address": str(member), "health": "SERVING", "auth": settings.describe(member)["auth"]}
+        raise err from exc
+    finally:
+        eng.close()
+    row.update({k: v for k, v in info.items() if k not in ("running", "address")})
+    row["contract"] = check_contract(info)
+    return row
+
+
+def _remote_status(address: EngineAddress) -> dict[str, Any]:
+    settings = remote_settings(address, _token_file())
+    described = settings.describe(address)
+    if not address.is_multi:
+        return {**_remote_row(address, settings), **described}
+    rows = [_remote_row(member, settings) for member in address.engines()]
+    return {
+        "running": any(r["running"] for r in rows),
+        "address": str(address),
+        **described,
+        "engines": rows,
+    }
+
+
 @engine.command("status")
 def engine_status() -> None:
-    """Whether an engine answers at the address (never starts one)."""
+    """Whether an engine answers at the address (never starts one); for TCP also TLS, auth and contract."""
     st = state()
-    address, version = _version(st.flags.engine)
+    address = resolve_address(st.flags.engine)
+    if address.kind == "tcp":
+        st.done("engine status", _remote_status(address))
+        return
+    shown, version = _version(st.flags.engine)
+    transport = {"transport": "unix", "tls": False, "auth": "socket-permissions"}
     if version is None:
-        st.done("engine status", {"running": False, "address": address})
+        st.done("engine status", {"running": False, "address": shown, **transport})
         return
     st.done(
         "engine status",
-        {"running": True, "address": address, **{k: v for k, v in version.items() if k not in ("running", "address")}},
+        {
+            "running": True,
+            "address": shown,
+            **{k: v for k, v in version.items() if k not in ("running", "address")},
+            **transport,
+            "contract": check_contract(version),
+        },
     )
 
 
