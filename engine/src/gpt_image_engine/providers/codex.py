@@ -30,6 +30,7 @@ from gpt_image_engine.providers.base import (
 from gpt_image_engine.providers.openai import USER_AGENT
 from gpt_image_engine.providers.retry import http_error, with_retries
 from gpt_image_engine.providers.sources import decode_base64_image, to_data_url
+from gpt_image_engine.security import urlguard
 from gpt_image_engine.security.redaction import redact
 
 PROVIDER = "codex"
@@ -247,6 +248,7 @@ class CodexProvider:
     def _run(
         self, body: dict[str, Any], state: codex_auth.AuthState, ctx: JobContext, retry: RetryPolicy
     ) -> tuple[_Stream, int]:
+        urlguard.check_base_url(self.resolved.endpoint, "Codex endpoint")
         encoded = json.dumps(body).encode("utf-8")
         refreshed = [False]  # at most one refresh per job, across retries
 

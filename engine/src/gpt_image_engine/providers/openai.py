@@ -59,6 +59,7 @@ class OpenAIProvider:
 
     def run_image(self, job: ImageJob, ctx: JobContext, retry: RetryPolicy) -> ProviderOutput:
         key = self._api_key()
+        urlguard.check_base_url(self.resolved.api_base, "OpenAI base URL")
         model = job.model or self.resolved.model
         stream = job.partial_images > 0
         if job.operation == "edit":
@@ -92,6 +93,7 @@ class OpenAIProvider:
     ) -> ProviderOutput:
         """`request create`: send a caller-built generate body verbatim, or an edit body as multipart."""
         key = self._api_key()
+        urlguard.check_base_url(self.resolved.api_base, "OpenAI base URL")
         if operation == "generate":
             result, retries = with_retries(lambda: self._attempt_generate(body, key, ctx, retry), retry, ctx, PROVIDER)
         elif operation == "edit":

@@ -130,14 +130,22 @@ def to_data_url(image: InputImage) -> str:
     return f"data:{image.mime};base64,{base64.b64encode(image.data).decode('ascii')}"
 
 
-def image_from_url(url: str, *, index: int = 1, role: str = "image") -> InputImage:
-    """A data:, file:// or http(s) URL as an InputImage.
+def image_from_url(url: str, *, index: int = 1, role: str = "image", allow_file: bool = False) -> InputImage:
+    """A data: or http(s) URL (and file:// only with `allow_file`) as an InputImage.
 
     `index` (1-based) and `role` ("image" or "mask") name data-URL parts
     (`image-<i>.<ext>` / `mask.<ext>`). http(s) sources are downloaded through the URL
-    guard and keep their URL in `InputImage.url`.
+    guard and keep their URL in `InputImage.url`. URLs that arrive over the wire must
+    never read the engine host's files: clients upload local files as artifacts, so
+    file:// is `ref_image_invalid` unless the caller is local code reading its own paths.
     """
     lowered = url.strip().lower()
+    if lowered.startswith("file:") and not allow_file:
+        raise AppError(
+            "ref_image_invalid",
+            "file:// URLs are not accepted here; upload the file instead.",
+            {"source": url[:64]},
+        )
     if lowered.startswith("data:"):
         data, _declared = decode_data_url(url.strip())
         what = "mask" if role == "mask" else f"image-{index}"
@@ -164,5 +172,5 @@ def image_from_url(url: str, *, index: int = 1, role: str = "image") -> InputIma
 def image_from_source(source: str, *, index: int = 1, role: str = "image") -> InputImage:
     """A path or URL, as the CLI's `--ref-image` / `--mask` accept them."""
     if re.match(r"^(data|file|https?):", source.strip(), re.IGNORECASE):
-        return image_from_url(source, index=index, role=role)
+        return image_from_url(source, index=index, role=role, allow_file=True)
     return image_from_path(source)

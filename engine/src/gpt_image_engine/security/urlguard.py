@@ -8,9 +8,17 @@ broadcast, 0.0.0.0/8, IPv6 ULA and link-local; IPv4-mapped IPv6 is unmapped firs
 each connection to the address it validated (so DNS rebinding cannot swap it),
 follows at most `max_redirects` hops by hand re-validating each, and caps the size.
 
+Cloud metadata is refused always (`ip_is_metadata`, `host_is_metadata`): link-local
+169.254.0.0/16 and fe80::/10, 100.100.100.200, fd00:ec2::254, and the metadata host
+names, in every spelling the resolver accepts (decimal, hex, octal, IPv4-mapped,
+NAT64, 6to4). That rule holds for trusted hosts, configured base URLs
+(`check_base_url`, which otherwise allows private and loopback addresses: local
+OpenAI-compatible servers are common), every redirect hop, and under the opt-out.
+
 Test-only opt-out: `GPT_IMAGE_2_ALLOW_PRIVATE_URLS=1` skips the "every address is
-public" rule (URL shape and resolution are still checked) so tests can fetch from a
-fake upstream on 127.0.0.1. Never set it in a deployment.
+public" rule for private and loopback addresses (URL shape, resolution and the
+metadata rule are still checked) so tests can fetch from a fake upstream on
+127.0.0.1. Never set it in a deployment.
 """
 
 from __future__ import annotations
@@ -34,12 +42,54 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def canonical_ip(ip: str | IPAddress) -> IPAddress:
-    """Parse an address; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes the IPv4 one."""
+    """Parse an address; an IPv4 address embedded in IPv6 (::ffff:a.b.c.d mapped, NAT64
+    64:ff9b::a.b.c.d, 6to4 2002:aabb:ccdd::) becomes the IPv4 one."""
     addr = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        return addr.ipv4_mapped
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped is not None:
+            return addr.ipv4_mapped
+        if addr in _NAT64:
+            return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+        if addr.sixtofour is not None:
+            return addr.sixtofour
     return addr
+
+
+_METADATA_BLOCKS = [
+    ipaddress.ip_network(n)
+    for n in (
+        "169.254.0.0/16",  # link-local: AWS, GCP, Azure, OpenStack, Oracle metadata
+        "100.100.100.200/32",  # Alibaba Cloud metadata
+        "fe80::/10",  # IPv6 link-local
+        "fd00:ec2::254/128",  # AWS IPv6 metadata
+    )
+]
+METADATA_HOSTS = frozenset(
+    {
+        "metadata",
+        "metadata.google.internal",
+        "metadata.goog",
+        "metadata.azure.internal",
+        "instance-data",
+        "instance-data.ec2.internal",
+        "metadata.tencentyun.com",
+    }
+)
+
+
+def ip_is_metadata(ip: str | IPAddress) -> bool:
+    """True for link-local and cloud metadata addresses: refused everywhere, always."""
+    addr = canonical_ip(ip)
+    return any(addr.version == block.version and addr in block for block in _METADATA_BLOCKS)
+
+
+def host_is_metadata(host: str) -> bool:
+    """True for a cloud metadata host name (case and trailing dots ignored)."""
+    return host.strip().rstrip(".").lower() in METADATA_HOSTS
 
 
 _V4_BLOCKS = [
@@ -58,7 +108,10 @@ _V6_BLOCKS = [ipaddress.ip_network(n) for n in ("fc00::/7", "fe80::/10")]
 def ip_is_internal(ip: str | IPAddress) -> bool:
     """True for any address a user-supplied URL must not reach (see module docstring)."""
     addr = canonical_ip(ip)
-    if addr.is_loopback or addr.is_unspecified or addr.is_multicast:
+    if ip_is_metadata(addr) or addr.is_loopback or addr.is_unspecified or addr.is_multicast:
+        return True
+    if addr.is_reserved or addr.is_private or not addr.is_global:
+        # Shared (100.64/10), documentation, benchmarking and reserved ranges too.
         return True
     if isinstance(addr, ipaddress.IPv4Address):
         if addr == ipaddress.IPv4Address("255.255.255.255"):
@@ -129,13 +182,26 @@ def _resolve(host: str, port: int, label: str) -> list[str]:
     return ips
 
 
+def _refuse_metadata(host: str, ips: Collection[str], label: str) -> None:
+    blocked = [ip for ip in ips if ip_is_metadata(ip)]
+    if host_is_metadata(host) or blocked:
+        raise AppError(
+            "storage_remote_blocked",
+            f"{label} URL points at a link-local or cloud metadata address.",
+            {"host": host, "addresses": blocked},
+        )
+
+
 def check_public_url(url: str, label: str = "Image download") -> list[str]:
-    """Validate `url` and return its resolved addresses, all public (unless the test opt-out is set).
+    """Validate `url` and return its resolved addresses, all public (unless the test opt-out is set;
+    metadata and link-local addresses are refused even then).
 
     Errors: storage_remote_url_invalid, storage_remote_resolve_failed, storage_remote_blocked.
     """
     _, host, port = _parts(url, label)
+    _refuse_metadata(host, (), label)
     ips = _resolve(host, port, label)
+    _refuse_metadata(host, ips, label)
     if not private_urls_allowed():
         blocked = [ip for ip in ips if ip_is_internal(ip)]
         if blocked:
@@ -145,6 +211,22 @@ def check_public_url(url: str, label: str = "Image download") -> list[str]:
                 {"host": host, "addresses": blocked},
             )
     return ips
+
+
+def check_base_url(url: str, label: str = "Provider base URL") -> None:
+    """A base URL the user configured: http(s) with a host; private and loopback hosts are fine
+    (local OpenAI-compatible servers), link-local and cloud metadata never are. A host that
+    does not resolve is left to the request itself (it fails as network_error).
+
+    Errors: storage_remote_url_invalid, storage_remote_blocked.
+    """
+    _, host, port = _parts(url, label)
+    _refuse_metadata(host, (), label)
+    try:
+        ips = _resolve(host, port, label)
+    except AppError:
+        return
+    _refuse_metadata(host, ips, label)
 
 
 def _host_key(url: str) -> str:
@@ -180,7 +262,11 @@ def fetch_image_url(
     with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout) as client:
         for _hop in range(max_redirects + 1):
             scheme, host, port = _parts(current, label)
-            pinned = None if _host_key(current) in trusted_hosts else check_public_url(current, label)[0]
+            if _host_key(current) in trusted_hosts:
+                check_base_url(current, label)
+                pinned = None
+            else:
+                pinned = check_public_url(current, label)[0]
             request = _pinned_request(client, current, scheme, host, port, pinned)
             try:
                 response = client.send(request, stream=True)
