@@ -8,6 +8,7 @@ base URLs the user configured. file:// from the wire never reads engine-host fil
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 from typing import Any
@@ -172,7 +173,7 @@ def test_request_create_body_cannot_read_engine_files(engine, fake_upstream, tmp
     secret = tmp_path / "engine-host-secret.png"
     secret.write_bytes(draw_png())
     body = tmp_path / "body.json"
-    body.write_text('{"model": "gpt-image-2", "prompt": "p", "images": [{"image_url": "%s"}]}' % secret.as_uri())
+    body.write_text(json.dumps({"model": "gpt-image-2", "prompt": "p", "images": [{"image_url": secret.as_uri()}]}))
     env = engine.client_env(OPENAI_API_KEY="sk-guard", OPENAI_BASE_URL=fake_upstream.openai_base)
     r = engine.cli("request", "create", "--body-file", str(body), "--request-operation", "edit", env=env)
     assert r.returncode == 1 and r.json["error"]["code"] == "ref_image_invalid", r.stdout
