@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DISTS := protos engine cli gateway
 PROTO_SRC := $(wildcard protos/gpt_image/v1/*.proto)
 
-.PHONY: install demo test check proto clean bench
+.PHONY: install demo test check proto clean bench browser-deps
 
 install: $(STAMP)
 
@@ -24,7 +24,14 @@ check: $(STAMP)
 	$(BIN)/ruff format --check protos/src/gpt_image_protocol engine/src cli/src gateway/src
 	$(BIN)/mypy
 
-test: $(STAMP)
+# Browser tests drive Debian's Chromium (no browser download); install it when missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
