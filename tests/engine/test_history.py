@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.store.history import (
     History,

@@ -148,13 +148,23 @@ def _register() -> None:
         config_cmds,
         history_cmds,
         images_cmds,
+        queue_cmds,
         request_cmds,
         secret_cmds,
         system_cmds,
         transparent_cmds,
     )
 
-    for module in (system_cmds, config_cmds, secret_cmds, images_cmds, request_cmds, transparent_cmds, history_cmds):
+    for module in (
+        system_cmds,
+        config_cmds,
+        secret_cmds,
+        images_cmds,
+        request_cmds,
+        transparent_cmds,
+        history_cmds,
+        queue_cmds,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,4 +1,5 @@
-"""`history list|show|delete|open-output` and `jobs watch|cancel|list`: the engine's job records."""
+"""`history list|show|delete|open-output` and `jobs watch|cancel|list|retry|resume|recovery`:
+the engine's job records, and what can be done with a job that did not finish."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import click
 from gpt_image.v1 import jobs_pb2
 from gpt_image_cli.commands.images_cmds import finish_images
 from gpt_image_cli.context import CliState, state
-from gpt_image_cli.jobstream import follow
-from gpt_image_protocol.events import event_record
+from gpt_image_cli.jobstream import Finished, follow
+from gpt_image_protocol.events import event_record, loads_or_empty
 
 STATUSES = ["all", "active", "queued", "running", "completed", "failed", "cancelled"]
 
@@ -119,7 +120,7 @@ def history_open_output(job_id: str) -> None:
 
 @click.group("jobs")
 def jobs() -> None:
-    """Live jobs: watch, cancel, list."""
+    """Live jobs: watch, cancel, list, retry, resume, recovery."""
 
 
 @jobs.command("watch")
@@ -138,8 +139,13 @@ def jobs_watch(job_id: str, after_seq: int, out: Path | None) -> None:
     request = jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq)
     done = follow(st, "jobs watch", lambda: engine.jobs.WatchJob(request))
     assert done is not None
+    _finish_job(st, "jobs watch", done, out)
+
+
+def _finish_job(st: CliState, command: str, done: Finished, out: Path | None) -> None:
+    """Save outputs to --out like `images generate`; without it, report the engine's copies."""
     if out is not None:
-        finish_images(st, "jobs watch", done, out, partial_images=0)
+        finish_images(st, command, done, out, partial_images=0)
         return
     payload = dict(done.payload)
     payload.setdefault("job_id", done.event.job_id)
@@ -154,7 +160,7 @@ def jobs_watch(job_id: str, after_seq: int, out: Path | None) -> None:
         }
         for a in done.artifacts
     ]
-    st.done("jobs watch", payload)
+    st.done(command, payload)
 
 
 @jobs.command("cancel")
@@ -174,6 +180,69 @@ def jobs_list(active: bool, limit: int, cursor: str) -> None:
     """Jobs (all, or only active ones)."""
     st = state()
     st.done("jobs list", _list_jobs(st, limit=limit, cursor=cursor, status="active" if active else "all", query=""))
+
+
+_OUT = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Save the new job's outputs here (upstream naming, atomic), like `images generate --out`.",
+)
+_DETACH = click.option("--detach", is_flag=True, help="Print the new job's id once queued and leave it running.")
+
+
+@jobs.command("retry")
+@click.argument("job_id")
+@_OUT
+@_DETACH
+def jobs_retry(job_id: str, out: Path | None, detach: bool) -> None:
+    """Run a finished job's request again as a new job (same inputs, this call's credentials)."""
+    st = state()
+    engine = st.engine()
+    request = jobs_pb2.RetryJobRequest(job_id=job_id, options=st.call_options(), detach=detach)
+    done = follow(st, "jobs retry", lambda: engine.jobs.RetryJob(request), detach=detach)
+    if done is not None:
+        _finish_job(st, "jobs retry", done, out)
+
+
+RESUME_ACTIONS = ["continue_save", "resubmit", "discard"]
+
+
+@jobs.command("resume")
+@click.argument("job_id")
+@click.option("--action", type=click.Choice(RESUME_ACTIONS), required=True, help="See `jobs recovery ID`.")
+@_OUT
+@_DETACH
+def jobs_resume(job_id: str, action: str, out: Path | None, detach: bool) -> None:
+    """Carry out a recovery action: continue_save (no provider call), resubmit (a new, billable job)
+    or discard."""
+    st = state()
+    engine = st.engine()
+    request = jobs_pb2.ResumeJobRequest(job_id=job_id, action=action, options=st.call_options(), detach=detach)
+    if action == "discard":
+        # Nothing runs: the engine answers with the record of the discard, not a job stream.
+        events = [event_record(e) for e in engine.jobs.ResumeJob(request)]
+        job, _ = _get_job(st, job_id)
+        st.done(
+            "jobs resume",
+            {"job_id": job_id, "action": action, "status": job.get("status"), "job": job, "events": events},
+        )
+        return
+    done = follow(st, "jobs resume", lambda: engine.jobs.ResumeJob(request), detach=detach)
+    if done is not None:
+        done.payload.setdefault("resumed_from", job_id)
+        done.payload.setdefault("action", action)
+        _finish_job(st, "jobs resume", done, out)
+
+
+@jobs.command("recovery")
+@click.argument("job_id")
+def jobs_recovery(job_id: str) -> None:
+    """What can be done for a failed or interrupted job, with the evidence on disk."""
+    st = state()
+    reply = st.engine().jobs.GetRecovery(jobs_pb2.GetRecoveryRequest(job_id=job_id))
+    descriptor = loads_or_empty(reply.recovery_json)
+    st.done("jobs recovery", descriptor if isinstance(descriptor, dict) else {"recovery": descriptor})
 
 
 COMMANDS = [history, jobs]

@@ -4,12 +4,18 @@
 written as `.part`, fsynced and renamed, so after a crash a present file is
 always a whole response: `continue_save` can rebuild the outputs from it
 without calling the provider again.
+
+Test-only: `GPT_IMAGE_2_TEST_PAUSE_AFTER_SPOOL=<seconds>` in the engine's
+environment makes the job sleep right after a response is spooled, before it
+is decoded, so a test can kill the engine at exactly that point. Never set it
+in production.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 _lock = threading.Lock()
@@ -38,7 +44,17 @@ def spool_raw_response(job_dir: Path | None, raw: bytes) -> Path | None:
         except BaseException:
             part.unlink(missing_ok=True)
             raise
-        return final
+    _test_pause()
+    return final
+
+
+def _test_pause() -> None:
+    try:
+        seconds = float(os.environ.get("GPT_IMAGE_2_TEST_PAUSE_AFTER_SPOOL") or 0)
+    except ValueError:
+        return
+    if seconds > 0:
+        time.sleep(seconds)
 
 
 def spooled_responses(job_dir: Path) -> list[Path]:

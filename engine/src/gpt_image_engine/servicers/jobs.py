@@ -11,6 +11,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.servicers.common import coded_stream, coded_unary, dumps, stream_job, to_job_event
 from gpt_image_engine.servicers.replay import load_request
 from gpt_image_engine.state import Engine
+from gpt_image_engine.store.config import load_config, queue_max_parallel, save_queue_max_parallel
 
 
 class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
@@ -149,6 +150,13 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
 class QueueServicer(jobs_pb2_grpc.QueueServiceServicer):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # A max_parallel set earlier (`queue set-parallel` or config.json `queue.max_parallel`) wins.
+        try:
+            persisted = queue_max_parallel(load_config(engine.paths.config_file))
+        except AppError:
+            persisted = None  # a broken config.json is reported by the config commands, not here
+        if persisted is not None:
+            engine.jobs.set_parallel(persisted)
 
     @coded_unary
     def GetQueue(self, request: jobs_pb2.GetQueueRequest, context: grpc.ServicerContext) -> jobs_pb2.QueueStatus:
@@ -156,5 +164,9 @@ class QueueServicer(jobs_pb2_grpc.QueueServiceServicer):
 
     @coded_unary
     def SetParallel(self, request: jobs_pb2.SetParallelRequest, context: grpc.ServicerContext) -> jobs_pb2.QueueStatus:
-        self.engine.jobs.set_parallel(request.max_parallel)
+        value = request.max_parallel
+        if not 1 <= value <= 32:
+            raise AppError("invalid_argument", "max_parallel must be between 1 and 32.", {"min": 1, "max": 32})
+        save_queue_max_parallel(self.engine.paths.config_file, value)  # persist first: a config error changes nothing
+        self.engine.jobs.set_parallel(value)
         return jobs_pb2.QueueStatus(**self.engine.jobs.queue_status())

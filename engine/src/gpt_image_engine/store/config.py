@@ -32,6 +32,7 @@ KNOWN_TOP_LEVEL = (
     "paths",
     "proxy",
     "logging",
+    "queue",
 )
 PROVIDER_FIELDS = (
     "type",
@@ -155,6 +156,23 @@ def save_config(path: Path, cfg: Mapping[str, Any]) -> None:
         ) from None
 
 
+def queue_max_parallel(cfg: Mapping[str, Any]) -> int | None:
+    """`queue.max_parallel` when it is an integer in 1-32, else None (the engine's default applies)."""
+    queue = cfg.get("queue")
+    value = queue.get("max_parallel") if isinstance(queue, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 32:
+        return value
+    return None
+
+
+def save_queue_max_parallel(path: Path, value: int) -> None:
+    """Persist `queue.max_parallel` (read-modify-write; the file is replaced atomically)."""
+    cfg = load_config(path)
+    queue = cfg.get("queue") if isinstance(cfg.get("queue"), dict) else {}
+    cfg["queue"] = {**queue, "max_parallel": int(value)}
+    save_config(path, cfg)
+
+
 # --- redaction
 
 
@@ -230,7 +248,7 @@ def redact_config(cfg: Mapping[str, Any], env: Mapping[str, str] | None = None) 
         "default_provider": cfg.get("default_provider"),
         "providers": redact_providers(cfg, env),
     }
-    for key in ("notifications", "storage", "paths", "logging"):
+    for key in ("notifications", "storage", "paths", "logging", "queue"):
         if key in cfg:
             out[key] = _redact_refs(copy.deepcopy(cfg[key]), env)
     if "proxy" in cfg:
