@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ _FALSE = {"0", "false", "no", "off"}
 class ClientSettings:
     """How a client reaches one engine address (never printed with the token)."""
 
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     token_source: str | None = None  # "argument" | "env" | "file:<path>"
     ca_file: str | None = None
     tls: bool = False
