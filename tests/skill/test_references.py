@@ -11,6 +11,7 @@ the registry generates; the profile and failure-reason tables match the verifier
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shlex
 import subprocess
@@ -86,7 +87,7 @@ def _help_text(path: tuple[str, ...]) -> str:
 
     from gpt_image_cli.main import cli
 
-    result = CliRunner().invoke(cli, [*path, "--help"], prog_name="gpt-image-2-skill")
+    result = CliRunner().invoke(cli, [*path, "--help"], prog_name="gpt-image-2-skill", terminal_width=78)
     assert result.exit_code == 0, (path, result.output)
     return result.output
 
@@ -260,9 +261,10 @@ def test_docs_match_the_cli_and_the_registry(helps: dict[tuple[str, ...], Help])
 
 @pytest.mark.parametrize("path", [(), ("transparent", "verify"), ("images", "edit")])
 def test_in_process_help_is_the_installed_cli(path: tuple[str, ...]) -> None:
-    proc = subprocess.run([CLI, *path, "--help"], capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "COLUMNS": "80"}  # Click wraps at min(columns, 80) - 2 = 78
+    proc = subprocess.run([CLI, *path, "--help"], capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 0
-    assert proc.stdout.split() == _help_text(path).split()  # same text; wrapping follows the terminal
+    assert proc.stdout == _help_text(path)
 
 
 def test_docs_show_commands_at_all(helps: dict[tuple[str, ...], Help]) -> None:
