@@ -206,6 +206,9 @@ class CodexProvider:
         ctx.emit("local", "auth.refresh.completed", redact(dict(state.last_refresh_payload or {})))
         ctx.progress(PROVIDER, "auth_refresh_completed", "running", "Codex access token refreshed.", 4)
 
+    def _configured_secrets(self) -> list[str | None]:
+        return [self.resolved.access_token, self.resolved.refresh_token]
+
     # --- request
 
     def _body(self, job: ImageJob, model: str) -> dict[str, Any]:
@@ -271,7 +274,16 @@ class CodexProvider:
             finally:
                 response.close()
 
-        return with_retries(attempt, retry, ctx, PROVIDER)
+        def secrets() -> list[str | None]:
+            tokens = codex_auth.token_container(state.auth_json) if isinstance(state.auth_json, dict) else {}
+            return [
+                state.access_token,
+                state.refresh_token,
+                *(v for k, v in tokens.items() if isinstance(v, str) and k.endswith("_token")),
+                *self._configured_secrets(),
+            ]
+
+        return with_retries(attempt, retry, ctx, PROVIDER, secrets)
 
     def _send(self, encoded: bytes, state: codex_auth.AuthState, ctx: JobContext, retry: RetryPolicy) -> httpx.Response:
         endpoint = self.resolved.endpoint

@@ -70,11 +70,13 @@ class OpenAIProvider:
             if job.mask is not None:
                 files.append(("mask", (job.mask.name, job.mask.data, job.mask.mime)))
             result, retries = with_retries(
-                lambda: self._attempt_edit(fields, files, key, ctx, retry), retry, ctx, PROVIDER
+                lambda: self._attempt_edit(fields, files, key, ctx, retry), retry, ctx, PROVIDER, self._secrets
             )
         elif job.operation == "generate":
             body = self._generate_body(job, model, stream)
-            result, retries = with_retries(lambda: self._attempt_generate(body, key, ctx, retry), retry, ctx, PROVIDER)
+            result, retries = with_retries(
+                lambda: self._attempt_generate(body, key, ctx, retry), retry, ctx, PROVIDER, self._secrets
+            )
         else:
             raise AppError("invalid_operation", f"Unsupported OpenAI operation: {job.operation}")
         if not result.images:
@@ -95,11 +97,13 @@ class OpenAIProvider:
         key = self._api_key()
         urlguard.check_base_url(self.resolved.api_base, "OpenAI base URL")
         if operation == "generate":
-            result, retries = with_retries(lambda: self._attempt_generate(body, key, ctx, retry), retry, ctx, PROVIDER)
+            result, retries = with_retries(
+                lambda: self._attempt_generate(body, key, ctx, retry), retry, ctx, PROVIDER, self._secrets
+            )
         elif operation == "edit":
             fields, files = _raw_edit_parts(body)
             result, retries = with_retries(
-                lambda: self._attempt_edit(fields, files, key, ctx, retry), retry, ctx, PROVIDER
+                lambda: self._attempt_edit(fields, files, key, ctx, retry), retry, ctx, PROVIDER, self._secrets
             )
         else:
             raise AppError(
@@ -133,6 +137,9 @@ class OpenAIProvider:
                 {"provider": PROVIDER, "env_var": ENV_VAR},
             )
         return self.resolved.api_key
+
+    def _secrets(self) -> list[str | None]:
+        return [self.resolved.api_key]
 
     def _endpoint(self, operation: str) -> str:
         suffix = "/images/edits" if operation == "edit" else "/images/generations"

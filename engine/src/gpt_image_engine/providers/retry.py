@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import httpx
@@ -20,6 +20,7 @@ import httpx
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import JobContext
 from gpt_image_engine.providers.base import RetryPolicy
+from gpt_image_engine.security.redaction import scrub_error
 
 T = TypeVar("T")
 
@@ -80,14 +81,27 @@ def retry_delay(err: AppError, retry_number: int, policy: RetryPolicy) -> float:
     return policy.delay_for(retry_number)
 
 
-def with_retries(fn: Callable[[], T], policy: RetryPolicy, ctx: JobContext, provider_name: str) -> tuple[T, int]:
-    """Run `fn` with the policy; return (result, retries used). Raises the last error."""
+def with_retries(
+    fn: Callable[[], T],
+    policy: RetryPolicy,
+    ctx: JobContext,
+    provider_name: str,
+    secrets: Callable[[], Iterable[str | None]] | None = None,
+) -> tuple[T, int]:
+    """Run `fn` with the policy; return (result, retries used). Raises the last error.
+
+    `secrets` returns the credentials in use (asked again after each failure, since a
+    refresh rotates them): every error is scrubbed of them before it becomes an event or
+    the job's error, because upstream error bodies may echo what they were sent.
+    """
     retries = 0
     while True:
         ctx.check_cancelled()
         try:
             return fn(), retries
         except AppError as err:
+            if secrets is not None:
+                scrub_error(err, secrets())
             if retries >= policy.max_retries or not is_retryable(err):
                 raise
             retries += 1

@@ -3,13 +3,18 @@
 `redact` is the upstream event redactor (§3.4): applied to progress events, error
 details and logs. Secret-named keys become `{"_omitted": "secret"}`; data URLs,
 base64 image payloads and other omitted long strings become small summaries.
-`redact_secrets_in_text` scrubs known secret values out of free text (log lines).
+`redact_secrets_in_text` scrubs known secret values out of free text (log lines);
+`redact_known_secrets` does it through a JSON-like value and `scrub_error` through an
+error's message and detail (an upstream error body that echoes the key it was sent).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gpt_image_engine.errors import AppError
 
 SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "authorization", "api_key"})
 BASE64_KEYS = frozenset({"result", "image_url", "b64_json"})
@@ -74,3 +79,31 @@ def redact_secrets_in_text(text: str, secrets: Iterable[str | None]) -> str:
     for secret in values:
         text = text.replace(secret, REDACTED_TEXT)
     return text
+
+
+def redact_known_secrets(value: Any, secrets: Iterable[str | None]) -> Any:
+    """A deep copy of a JSON-like value with every known secret value replaced in its strings."""
+    known = [s for s in secrets if s and len(s.strip()) >= 4]
+    if not known:
+        return value
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            return redact_secrets_in_text(item, known)
+        if isinstance(item, dict):
+            return {walk(k) if isinstance(k, str) else k: walk(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [walk(v) for v in item]
+        return item
+
+    return walk(value)
+
+
+def scrub_error(err: AppError, secrets: Iterable[str | None]) -> AppError:
+    """Remove known secret values from an error's message and detail, in place; returns it."""
+    known = [s for s in secrets if s]
+    if known:
+        err.message = redact_secrets_in_text(err.message, known)
+        err.args = (err.message,)
+        err.detail = redact_known_secrets(err.detail, known)
+    return err
