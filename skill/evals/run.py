@@ -251,7 +251,7 @@ def resolve_cli(explicit: str | None) -> list[str]:
     chosen, tried = wrapper.resolve()
     if chosen is None:
         raise SystemExit(f"runtime_unavailable: no working {CLI_TOKEN} ({tried}); pass --cli")
-    return chosen[1]
+    return list(chosen[1])
 
 
 def short_tmp(prefix: str) -> Path:

@@ -53,7 +53,7 @@ def _run(command: list[str], args: list[str]) -> tuple[int, dict[str, Any] | Non
 def main() -> int:
     chosen, tried = wrapper.resolve()
     if chosen is None:
-        return wrapper.runtime_unavailable(["--json"], tried)
+        return int(wrapper.runtime_unavailable(["--json"], tried))
     source, command = chosen
     checks: list[dict[str, Any]] = []
     results: dict[str, dict[str, Any]] = {}
