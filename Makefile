@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DISTS := protos engine cli gateway
 PROTO_SRC := $(wildcard protos/gpt_image/v1/*.proto)
 
-.PHONY: install demo test check proto clean bench browser-deps
+.PHONY: install demo test check proto clean bench browser-deps skill-bundle
 
 install: $(STAMP)
 
@@ -20,7 +20,7 @@ proto: $(STAMP)
 	$(BIN)/python scripts/gen_protos.py
 
 check: $(STAMP)
-	$(BIN)/ruff check protos/src/gpt_image_protocol engine/src cli/src gateway/src tests bench scripts
+	$(BIN)/ruff check protos/src/gpt_image_protocol engine/src cli/src gateway/src skill tests bench scripts
 	$(BIN)/ruff format --check protos/src/gpt_image_protocol engine/src cli/src gateway/src
 	$(BIN)/mypy
 
@@ -44,6 +44,9 @@ bench: $(STAMP)
 	@for b in artifact_throughput gateway_load load; do \
 		if [ -f bench/$$b.py ]; then $(BIN)/python bench/$$b.py || exit 1; fi; \
 	done
+
+skill-bundle: $(STAMP)
+	$(BIN)/python skill/scripts/bundle.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
