@@ -47,7 +47,9 @@ def test_client_settings_from_env(tmp_path) -> None:  # type: ignore[no-untyped-
     token = tmp_path / "t"
     token.write_text("abc\n")
     remote = parse_address("gpu:1")
-    s = client_settings(remote, env={"GPT_IMAGE_2_ENGINE_TOKEN_FILE": str(token), "GPT_IMAGE_2_ENGINE_CA_FILE": str(ca)})
+    s = client_settings(
+        remote, env={"GPT_IMAGE_2_ENGINE_TOKEN_FILE": str(token), "GPT_IMAGE_2_ENGINE_CA_FILE": str(ca)}
+    )
     assert s.token == "abc" and s.tls and s.ca_file == str(ca) and s.token_source == f"file:{token}"
     assert "abc" not in repr(s.describe(remote)) and "abc" not in repr(s)
     loop = parse_address("127.0.0.1:1")

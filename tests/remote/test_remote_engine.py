@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from gpt_image.v1 import common_pb2, images_pb2, images_pb2_grpc, system_pb2, sy
 from gpt_image_protocol.address import parse_address
 from gpt_image_protocol.channel import check_contract, open_channel
 from gpt_image_protocol.errors import AppError
-from tests.conftest import ENGINE, base_env, run_cli
+from tests.conftest import ENGINE, ROOT, base_env, run_cli
 from tests.remote.support import Pki, TcpEngine, client_env, free_port, make_pki, short_tmp, write_token
 
 pytestmark = pytest.mark.slow
@@ -224,7 +225,10 @@ def _health(address: str, pki: Pki, *, with_client_cert: bool) -> bool:
 
     env = {"GPT_IMAGE_2_ENGINE_CA_FILE": str(pki.ca)}
     if with_client_cert:
-        env |= {"GPT_IMAGE_2_ENGINE_CLIENT_CERT": str(pki.client_cert), "GPT_IMAGE_2_ENGINE_CLIENT_KEY": str(pki.client_key)}
+        env |= {
+            "GPT_IMAGE_2_ENGINE_CLIENT_CERT": str(pki.client_cert),
+            "GPT_IMAGE_2_ENGINE_CLIENT_KEY": str(pki.client_key),
+        }
     from gpt_image_protocol.channel import client_settings
 
     target = parse_address(address)
@@ -291,3 +295,30 @@ def test_contract_check() -> None:
             check_contract({"contract": engine_side}, client_side)
         assert caught.value.code == "engine_incompatible"
         assert "upgrade the" in caught.value.message
+
+
+def test_health_only_listener_for_probes(tmp_path, pki, token_file):  # type: ignore[no-untyped-def]
+    """`--health-listen` answers grpc.health.v1 in plaintext (kubelet probes) and nothing else."""
+    health_port = free_port()
+    engine = TcpEngine(home=tmp_path / "eh", pki=pki, token_file=token_file)
+    engine.extra_args = ["--health-listen", f"127.0.0.1:{health_port}"]
+    engine.start()
+    try:
+        channel = grpc.insecure_channel(f"127.0.0.1:{health_port}")
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+            with pytest.raises(grpc.RpcError) as caught:
+                system_pb2_grpc.SystemServiceStub(channel).GetVersion(system_pb2.GetVersionRequest(), timeout=5)
+            assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        finally:
+            channel.close()
+        probe = subprocess.run(
+            [sys.executable, str(ROOT / "deploy" / "grpc_health_probe.py"), f"127.0.0.1:{health_port}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert probe.returncode == 0, probe.stdout + probe.stderr
+    finally:
+        engine.stop()

@@ -56,11 +56,18 @@ class TcpOptions:
     insecure_no_tls: bool = False
     max_connection_age: float = 30 * 60.0
     max_connection_age_grace: float = 15 * 60.0
+    health_listen: str | None = None
 
 
 def _fail(err: Any) -> int:
     print(json.dumps({"ok": False, "error": err.to_envelope()}), file=sys.stderr)
     return 1
+
+
+def _split_listen(value: str) -> tuple[str, int]:
+    from gpt_image_engine.security.auth import split_listen
+
+    return split_listen(value)
 
 
 def _tcp_plan(tcp: TcpOptions) -> tuple[str | None, list[tuple[str, int]], Any]:
@@ -100,9 +107,11 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
     setup_logging(paths.log_file)
     try:
         token, listeners, tls = _tcp_plan(tcp)
+        health_target = _split_listen(tcp.health_listen) if tcp.health_listen else None
     except AppError as err:
         return _fail(err)
     if socket_path is None and not listeners:
+        # (a health-only listener serves nothing a client can use)
         return _fail(AppError("invalid_argument", "--no-socket needs at least one --listen HOST:PORT."))
     if socket_path is not None and _socket_answers(socket_path):
         print(
@@ -129,6 +138,7 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
     )
     server = EngineServer(engine, token=token, policy=policy)
     bound: list[str] = []
+    bound_health: str | None = None
     try:
         for host, port in listeners:
             actual = server.bind_tcp(host, port, tls)
@@ -136,7 +146,11 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
         if socket_path is not None:
             server.bind_unix(socket_path, start=False)
         server.start()
+        if health_target is not None:
+            health_port = server.bind_health(*health_target)
+            bound_health = f"{health_target[0]}:{health_port}"
     except (AppError, OSError, RuntimeError) as err:
+        server.stop(0)
         engine.close()
         coded = err if isinstance(err, AppError) else AppError("engine_unavailable", f"Cannot listen: {err}")
         return _fail(coded)
@@ -149,6 +163,7 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
         "pid": os.getpid(),
         "socket": str(socket_path) if socket_path else None,
         "listen": bound,
+        "health_listen": bound_health,
         "tls": tls is not None,
         "mtls": bool(tls and tls.client_ca),
         "version": __version__,
@@ -264,6 +279,12 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--tls-key", type=Path, default=None, help="PEM private key for --tls-cert.")
             p.add_argument("--tls-client-ca", type=Path, default=None, help="Require client certificates from this CA.")
             p.add_argument("--insecure-no-tls", action="store_true", help="Plaintext TCP (loopback only; for tests).")
+            p.add_argument(
+                "--health-listen",
+                default=None,
+                metavar="HOST:PORT",
+                help="Plaintext listener for grpc.health.v1 only (for kubelet grpc: probes and load balancers).",
+            )
             p.add_argument("--max-connection-age", type=float, default=30 * 60.0, help="Seconds before GOAWAY.")
             p.add_argument(
                 "--max-connection-age-grace",
@@ -285,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
             insecure_no_tls=ns.insecure_no_tls,
             max_connection_age=max(1.0, ns.max_connection_age),
             max_connection_age_grace=max(0.0, ns.max_connection_age_grace),
+            health_listen=ns.health_listen,
         )
         return serve(None if ns.no_socket else socket_path, max(1, min(32, ns.max_parallel)), ns.grace, tcp)
     if ns.command == "status":

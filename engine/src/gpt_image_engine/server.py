@@ -190,6 +190,23 @@ class EngineServer:
             self.server.start()
             self._started = True
 
+    def bind_health(self, host: str, port: int) -> int:
+        """A plaintext listener that serves grpc.health.v1 only (kubelet `grpc:` probes speak no TLS).
+
+        It shares the health servicer, so it says SERVING exactly when the engine does,
+        and exposes nothing else: no token is needed because nothing else is there."""
+        self._health_server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="health"),
+            options=[("grpc.so_reuseport", 0)],
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._health_server)
+        target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        bound = self._health_server.add_insecure_port(target)
+        if bound == 0:
+            raise OSError(f"cannot listen on {target}")
+        self._health_server.start()
+        return int(bound)
+
     def set_serving(self, serving: bool) -> None:
         status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
         self.health.set("", status)
@@ -199,3 +216,6 @@ class EngineServer:
     def stop(self, grace: float) -> None:
         self.set_serving(False)
         self.server.stop(grace).wait()
+        health_server = getattr(self, "_health_server", None)
+        if health_server is not None:
+            health_server.stop(0).wait()
