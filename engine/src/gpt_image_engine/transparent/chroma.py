@@ -47,7 +47,7 @@ SOLID_MATERIALS = frozenset({"standard", "flat-icon", "sticker"})
 TRANSPARENT_ALPHA_MAX = 5
 _EDGE_RADIUS = 2
 _CUBE_MARGIN = 24.0
-_BAND_ROWS = 32
+_BAND_ROWS = 64
 _pool: ThreadPoolExecutor | None = None
 
 
@@ -325,14 +325,43 @@ _OFFSETS = [
 ]
 
 
+def _band_bounds(
+    field: KeyField, terms: tuple[np.ndarray, np.ndarray, np.ndarray] | None, kb: np.ndarray, y0: int, y1: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column (w, 3) min and max of the key field over rows [y0, y1) (exact for a quadratic)."""
+    if terms is None:
+        return kb[None].astype(np.float64), kb[None].astype(np.float64)
+    p0, p1, p2 = (t.astype(np.float64) for t in terms)
+    ya, yb = (float(v) for v in field.y_norm(np.array([y0, y1 - 1])))
+    vals = [p0 + ya * p1 + ya * ya * p2, p0 + yb * p1 + yb * yb * p2]
+    lo, hi = np.minimum(*vals), np.maximum(*vals)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        yv = np.where(p2 != 0.0, -p1 / (2.0 * np.where(p2 != 0.0, p2, 1.0)), ya)
+    inside = (yv > ya) & (yv < yb)
+    if inside.any():
+        vv = p0 + yv * p1 + yv * yv * p2
+        lo = np.where(inside, np.minimum(lo, vv), lo)
+        hi = np.where(inside, np.maximum(hi, vv), hi)
+    return lo, hi
+
+
 def extract_chroma(
     rgba: np.ndarray,
     matte: tuple[int, int, int] | None,
     settings: ChromaSettings,
     progress: Callable[[str, int, str], None] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Key `rgba` (HxWx4 uint8, not modified). Returns (output RGBA, extraction report)."""
+    """Key `rgba` (HxWx4 uint8, not modified). Returns (output RGBA, extraction report).
+
+    Two passes over row bands on a thread pool. Pass A classifies every pixel with integer
+    arithmetic on the channel planes -- surely background (the alpha prior cannot exceed the
+    noise floor anywhere the band's key field reaches), surely opaque (no key strength left) --
+    and computes the float alpha prior only for what is left. Pass B does the neighbourhood work
+    (despeckle, edge band, solid interior, local foreground, un-mixing) on the columns that hold
+    anything but background, and only the edge/partial pixels take the per-pixel float path.
+    """
     h, w = rgba.shape[:2]
+    rgba = np.ascontiguousarray(rgba)
     rgb = rgba[..., :3]
     if matte is None:
         key = robust_key(_border_ring(rgb))
@@ -370,156 +399,152 @@ def extract_chroma(
         )
     else:
         ring = _border_ring(rgb, 20_000)
-        ys = np.zeros(len(ring))  # the floor only needs a representative key; use the field mean
         bmean = (
             field.at(np.full(1, w / 2), np.full(1, h / 2))[0]
             if not field.constant
             else field.coef[0].astype(np.float32)
         )
-        del ys
         pri = _alpha_prior(ring, bmean, m)
         near = np.sqrt(((ring - bmean) ** 2).sum(axis=1)) <= max(24.0, 2.5 * field.noise)
         vals = pri[near] if near.sum() >= 16 else pri
         m.a0 = float(np.clip(np.percentile(vals, 99.5) * 1.25 + 0.004, 0.004, 0.35))
     m.inv_floor = 1.0 / (1.0 - m.a0)
 
-    alpha = np.empty((h, w), np.float32)
-    if field.constant:
-        kb = field.coef[0].astype(np.float32)
-        terms = None
-    else:
-        terms = field.row_terms()
+    kb = field.coef[0].astype(np.float32)
+    terms = None if field.constant else field.row_terms()
 
-    def band_b(y0: int, y1: int) -> np.ndarray:
+    kbl = [float(v) for v in kb]
+    if terms is not None:
+        tp0, tp1 = (np.ascontiguousarray(t.T) for t in terms[:2])
+        tp2 = [float(v) for v in terms[2]]
+
+    def b_at(ys: np.ndarray, xs: np.ndarray) -> list:
+        """Key colour at pixel coordinates as three planes (scalars for a constant key)."""
         if terms is None:
-            return kb
-        p0, p1, p2 = terms
-        yn = field.y_norm(np.arange(y0, y1))
-        return p0[None] + yn[:, None, None] * p1[None] + (yn * yn)[:, None, None] * p2
+            return kbl
+        yn = field.y_norm(ys)
+        yn2 = yn * yn
+        return [tp0[ch][xs] + yn * tp1[ch][xs] + yn2 * tp2[ch] for ch in range(3)]
 
-    def phase1(y0: int) -> None:
+    alpha8 = np.empty((h, w), np.uint8)
+    eps = 1e-3
+
+    def pass_a(y0: int) -> None:
         y1 = min(h, y0 + _BAND_ROWS)
-        c = rgb[y0:y1].astype(np.float32)
-        b = band_b(y0, y1)
-        alpha[y0:y1] = _floor_alpha(_alpha_prior(c, b, m), m)
+        planes = [np.ascontiguousarray(rgba[y0:y1, :, ch]) for ch in range(3)]
+        bmin, bmax = _band_bounds(field, terms, kb, y0, y1)
+        # Surely background: every cube bound and the key-strength bound stay under the floor
+        # for every key value the field takes in this band.
+        lo = np.ceil(bmax * (1.0 - m.a0) - m.a0 * _CUBE_MARGIN + eps)
+        hi = np.floor(bmin * (1.0 - m.a0) + m.a0 * (255.0 + _CUBE_MARGIN) - eps)
+        bad = (lo > 255) | (hi < 0) | (lo > hi)
+        lo = np.where(bad, 255, np.clip(lo, 0, 255)).astype(np.uint8)
+        hi = np.where(bad, 0, np.clip(hi, 0, 255)).astype(np.uint8)
+        bg = None
+        for ch in range(3):
+            pl = planes[ch]
+            lc, hc = lo[:, ch], hi[:, ch]
+            if lc.shape[0] == 1:
+                lv, hv = int(lc[0]), int(hc[0])
+                cond = None if lv == 0 and hv == 255 else (pl >= lv) & (pl <= hv)
+            else:
+                cond = (pl >= lc) & (pl <= hc)
+            if cond is not None:
+                bg = cond if bg is None else (bg & cond)
+        opq = None
+        if m.saturated:
+            d = planes[m.dom[0]]
+            for c in m.dom[1:]:
+                d = np.minimum(d, planes[c])
+            o = planes[m.oth[0]]
+            for c in m.oth[1:]:
+                o = np.maximum(o, planes[c])
+            k = d.astype(np.int16)
+            k -= o
+            kd = np.min([bmax[:, c] for c in m.dom], axis=0) - np.max([bmin[:, c] for c in m.oth], axis=0)
+            kthr = np.ceil((1.0 - m.a0) * np.maximum(kd, 1.0) + eps)
+            kc = k >= (int(kthr[0]) if kthr.shape[0] == 1 else kthr.astype(np.int16))
+            bg = kc if bg is None else (bg & kc)
+            opq = k <= 0
+        if bg is None:
+            bg = np.ones((y1 - y0, w), bool)
+        band = alpha8[y0:y1]
+        if opq is not None:
+            np.multiply(opq, 255, out=band, dtype=np.uint8, casting="unsafe")
+            unsure = ~(bg | opq)
+        else:
+            band[:] = 0
+            unsure = ~bg
+        iy, ix = np.nonzero(unsure)
+        if len(iy):
+            c = [pl[iy, ix].astype(np.float32) for pl in planes]
+            a = _floor_alpha(_prior_soa(c, b_at(iy + y0, ix), m), m)
+            band[iy, ix] = np.floor(a * 255.0 + 0.5).astype(np.uint8)
 
     bands = list(range(0, h, _BAND_ROWS))
-    list(_executor().map(phase1, bands))
+    list(_executor().map(pass_a, bands))
     if progress:
         progress("key", 50, "alpha estimated")
 
-    palette = _palette(rgb, alpha)
+    palette = _palette(rgb, alpha8)
     out = np.empty_like(rgba)
+    out32 = out.view(np.uint32).reshape(h, w)
+    src32 = rgba.view(np.uint32).reshape(h, w)
+    src_opaque = bool((src32 >= np.uint32(0xFF000000)).all()) if np.little_endian else False
     halo = 6
-    phase2_rows = 128
 
-    def phase2(y0: int) -> None:
-        y1 = min(h, y0 + phase2_rows)
+    def pass_b(y0: int) -> None:
+        y1 = min(h, y0 + _BAND_ROWS)
         ya, yb = max(0, y0 - halo), min(h, y1 + halo)
-        a = alpha[ya:yb].copy()
-        bg = a <= 0.0
+        win = alpha8[ya:yb]
+        cols = np.flatnonzero((win != 0).any(axis=0))
+        out32[y0:y1] = 0
+        if not len(cols):
+            return
+        xa, xb = max(0, int(cols[0]) - 3), min(w, int(cols[-1]) + 4)
+        a = win[:, xa:xb].copy()
+        bg = a == 0
         # Despeckle: lone faint pixels in the background go, lone key-coloured holes in a subject fill.
         nb = _neighbour_count(~bg)
-        lone = (~bg) & (nb == 0) & (a < 0.5)
-        a[lone] = 0.0
+        lone = (~bg) & (nb == 0) & (a < 128)
+        a[lone] = 0
         hole = bg & (nb == 8)
         bg = (bg | lone) & ~hole
         near_bg = _shift_or(bg, _EDGE_RADIUS)
         interior = ~near_bg
-        src = rgb[ya:yb]
+        src = rgb[ya:yb, xa:xb]
         if hole.any():
-            a[hole] = 1.0
+            a[hole] = 255
         if m.solid:
-            sel = interior & (a < 1.0)
+            sel = interior & (a < 255)
             if sel.any():
                 iy, ix = np.nonzero(sel)
                 c = src[iy, ix].astype(np.float32)
-                b = _b_at(iy + ya, ix)
-                a[iy, ix] = np.maximum(a[iy, ix], _solid_ramp(c, b, m))
-        core = interior & (a >= 0.999)
+                bb = b_at(iy + ya, ix + xa)
+                bb = np.stack([np.broadcast_to(np.float32(v), len(iy)) for v in bb], axis=1)
+                r8 = np.floor(_solid_ramp(c, bb, m) * 255.0 + 0.5).astype(np.uint8)
+                a[iy, ix] = np.maximum(a[iy, ix], r8)
+        core = interior & (a == 255)
         # Pixels whose colour needs work: partial alpha, or within the edge band.
-        work = (~bg) & ((a < 1.0) | near_bg)
         lo, hi = y0 - ya, y1 - ya
-        work_c = work[lo:hi]
-        o = out[y0:y1]
-        o[..., :3] = rgb[y0:y1]
-        a8 = np.floor(a[lo:hi] * 255.0 + 0.5).astype(np.uint8)
-        if not work_c.any():
-            _finish(o, a8, rgba[y0:y1, :, 3])
-            return
+        work_c = (~bg[lo:hi]) & ((a[lo:hi] < 255) | near_bg[lo:hi])
+        a8 = a[lo:hi].copy()
         wy, wx = np.nonzero(work_c)
-        wy_full = wy + lo
-        c = src[wy_full, wx].astype(np.float32)
-        b = _b_at(wy + y0, wx)
-        av = a[wy_full, wx]
-        # Local foreground colour from confident interior pixels nearby.
-        acc = np.zeros_like(c)
-        cnt = np.zeros(len(wy), np.float32)
-        hh, ww = a.shape
-        for dy, dx in _OFFSETS:
-            yy = np.clip(wy_full + dy, 0, hh - 1)
-            xx = np.clip(wx + dx, 0, ww - 1)
-            ok = core[yy, xx]
-            if ok.any():
-                acc[ok] += src[yy[ok], xx[ok]]
-                cnt[ok] += 1.0
-        has_f = cnt > 0
-        f_loc = acc / np.maximum(cnt, 1.0)[:, None]
-        # Candidate foregrounds: the local one (slightly preferred) and the global palette.
-        # The pixel takes the alpha of the candidate whose B->F segment explains it best.
-        cands = [f_loc] + [np.broadcast_to(p, c.shape) for p in palette]
-        best_r = np.full(len(wy), np.inf, np.float32)
-        best_a = np.zeros(len(wy), np.float32)
-        best_f = f_loc.copy()
-        cb = c - b
-        for i, fc in enumerate(cands):
-            fb = fc - b
-            den = (fb * fb).sum(axis=1)
-            proj = np.clip((cb * fb).sum(axis=1) / np.maximum(den, 1.0), 0.0, 1.0)
-            resid = cb - proj[:, None] * fb
-            rn = np.sqrt((resid * resid).sum(axis=1))
-            ok = (den > 40.0 * 40.0) & (rn <= np.maximum(10.0, 0.12 * np.sqrt(den)))
-            if i == 0:
-                ok &= has_f
-                rn = rn - 3.0
-            take = ok & (rn < best_r)
-            best_r[take] = rn[take]
-            best_a[take] = proj[take]
-            best_f[take] = fc[take]
-        good = np.isfinite(best_r)
-        if good.any():
-            prior = _alpha_prior(c[good], b[good], m)
-            av[good] = np.where(prior <= m.a0, 0.0, np.clip(best_a[good], 0.0, 1.0))
-        has_f = has_f | good
-        f_loc = np.where(good[:, None], best_f, f_loc)
-        a8w = np.floor(av * 255.0 + 0.5).astype(np.uint8)
-        aq = a8w.astype(np.float32) / 255.0
-        # Un-mix the key from partial pixels; faint ones lean on the local foreground colour.
-        f = b + (c - b) / np.maximum(aq, 1e-3)[:, None]
-        faint = (aq < 0.3) & has_f
-        if faint.any():
-            wgt = (aq[faint] / 0.3)[:, None]
-            f[faint] = wgt * f[faint] + (1.0 - wgt) * f_loc[faint]
-        opaque = aq >= 1.0
-        f[opaque] = c[opaque]
-        f = np.clip(f, 0.0, 255.0)
-        if m.saturated and m.spill > 0.0:
-            kf = _kstrength(f, m.dom, m.oth)
-            kref = np.where(has_f, np.maximum(_kstrength(f_loc, m.dom, m.oth), 0.0), 0.0)
-            excess = np.maximum(kf - kref, 0.0) * m.spill
-            for ch in m.dom:
-                f[:, ch] -= excess
-            f = np.clip(f, 0.0, 255.0)
-        o[wy, wx, :3] = np.floor(f + 0.5).astype(np.uint8)
-        a8[wy, wx] = a8w
-        _finish(o, a8, rgba[y0:y1, :, 3])
+        f8 = None
+        if len(wy):
+            f8, a8w = _work(wy + lo, wx, a, core, src, b_at(wy + y0, wx + xa), palette, m)
+            a8[wy, wx] = a8w
+        if not src_opaque:
+            np.minimum(a8, rgba[y0:y1, xa:xb, 3], out=a8)
+        o32 = src32[y0:y1, xa:xb] & np.uint32(0x00FFFFFF)
+        o32 *= a8 > TRANSPARENT_ALPHA_MAX
+        o32 |= a8.astype(np.uint32) << np.uint32(24)
+        out32[y0:y1, xa:xb] = o32
+        if f8 is not None:
+            keep = a8[wy, wx] > TRANSPARENT_ALPHA_MAX
+            out[wy[keep] + y0, wx[keep] + xa, :3] = f8[keep]
 
-    def _b_at(ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-        if field.constant:
-            return np.broadcast_to(kb, (len(ys), 3)).astype(np.float32)
-        return field.at(xs.astype(np.float64), ys.astype(np.float64))
-
-    list(_executor().map(phase2, range(0, h, phase2_rows)))
+    list(_executor().map(pass_b, bands))
     if progress:
         progress("key", 70, "colours decontaminated")
     report: dict[str, Any] = {
@@ -542,12 +567,146 @@ def extract_chroma(
     return out, report
 
 
+def _ks(arr: list, dom: list[int], oth: list[int]):
+    """Key strength of a colour given as three planes (arrays or scalars)."""
+    d = arr[dom[0]]
+    for c in dom[1:]:
+        d = np.minimum(d, arr[c])
+    o = arr[oth[0]]
+    for c in oth[1:]:
+        o = np.maximum(o, arr[c])
+    return d - o
+
+
+def _prior_soa(c: list[np.ndarray], b: list, m: _KeyMaths) -> np.ndarray:
+    """`_alpha_prior` on three float32 planes; b holds scalars (constant key) or planes."""
+    cube = None
+    for ch in range(3):
+        dc = c[ch] - b[ch]
+        lowbound = np.maximum(dc * (-1.0 / (b[ch] + _CUBE_MARGIN)), dc * (1.0 / (255.0 + _CUBE_MARGIN - b[ch])))
+        cube = lowbound if cube is None else np.maximum(cube, lowbound)
+    assert cube is not None
+    if m.saturated:
+        kb = np.maximum(_ks(b, m.dom, m.oth), 1.0)
+        cube = np.maximum(cube, 1.0 - _ks(c, m.dom, m.oth) / kb)
+    return cube
+
+
+_PAD = 5
+
+
+def _work(
+    wy: np.ndarray,
+    wx: np.ndarray,
+    a: np.ndarray,
+    core: np.ndarray,
+    src: np.ndarray,
+    b: list,
+    palette: list[np.ndarray],
+    m: _KeyMaths,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Edge / partial pixels (window coordinates): re-estimated alpha and decontaminated colour.
+
+    Colours are handled as three float32 planes (structure of arrays): reductions over a
+    3-wide axis are what made the per-pixel path slow."""
+    n = len(wy)
+    c = [src[wy, wx, ch].astype(np.float32) for ch in range(3)]
+    av = a[wy, wx].astype(np.float32) * np.float32(1.0 / 255.0)
+    # Local foreground colour from confident interior pixels nearby (only pixels that have one
+    # within reach take the gather loop).
+    f_loc = [np.zeros(n, np.float32) for _ in range(3)]
+    has_f = np.zeros(n, bool)
+    if core.any():
+        near = _shift_or(core, _PAD)[wy, wx]
+        si = np.flatnonzero(near)
+        if len(si):
+            hh, ww = a.shape
+            wp = ww + 2 * _PAD
+            core_p = np.pad(core, _PAD)
+            cf = core_p.ravel()
+            planes = [np.pad(np.where(core, src[..., ch], 0), _PAD).ravel() for ch in range(3)]
+            base = (wy[si] + _PAD) * wp + (wx[si] + _PAD)
+            acc = [np.zeros(len(si), np.float32) for _ in range(3)]
+            cnt = np.zeros(len(si), np.float32)
+            for dy, dx in _OFFSETS:
+                idx = base + (dy * wp + dx)
+                cnt += cf[idx]
+                for ch in range(3):
+                    acc[ch] += planes[ch][idx]
+            got = cnt > 0
+            inv = 1.0 / np.maximum(cnt, 1.0)
+            for ch in range(3):
+                f_loc[ch][si] = acc[ch] * inv
+            has_f[si] = got
+    # Candidate foregrounds: the local one (slightly preferred) and the global palette.
+    # The pixel takes the alpha of the candidate whose B->F segment explains it best.
+    cands: list[list] = [f_loc] + [[float(v) for v in p] for p in palette]
+    best_r = np.full(n, np.inf, np.float32)
+    best_a = np.zeros(n, np.float32)
+    best_f = [f.copy() for f in f_loc]
+    cb = [c[ch] - b[ch] for ch in range(3)]
+    for i, fc in enumerate(cands):
+        fb = [fc[ch] - b[ch] for ch in range(3)]
+        den = fb[0] * fb[0] + fb[1] * fb[1] + fb[2] * fb[2]
+        if np.ndim(den) == 0 and den <= 1600.0:
+            continue
+        dot = cb[0] * fb[0] + cb[1] * fb[1] + cb[2] * fb[2]
+        proj = np.clip(dot / np.maximum(den, 1.0), 0.0, 1.0)
+        r2 = None
+        for ch in range(3):
+            r = cb[ch] - proj * fb[ch]
+            r2 = r * r if r2 is None else r2 + r * r
+        rn = np.sqrt(r2)
+        ok = rn <= np.maximum(10.0, 0.12 * np.sqrt(den))
+        if np.ndim(den):
+            ok &= den > 1600.0
+        if i == 0:
+            ok &= has_f
+            rn = rn - 3.0
+        take = ok & (rn < best_r)
+        if not take.any():
+            continue
+        best_r = np.where(take, rn, best_r)
+        best_a = np.where(take, proj, best_a)
+        best_f = [np.where(take, fc[ch], best_f[ch]) for ch in range(3)]
+    good = np.isfinite(best_r)
+    if good.any():
+        gi = np.flatnonzero(good)
+        bg_ = [bc[gi] if np.ndim(bc) else bc for bc in b]
+        prior = _prior_soa([cc[gi] for cc in c], bg_, m)
+        av[gi] = np.where(prior <= m.a0, 0.0, np.clip(best_a[gi], 0.0, 1.0))
+        has_f |= good
+        f_loc = [np.where(good, best_f[ch], f_loc[ch]) for ch in range(3)]
+    a8w = np.floor(av * 255.0 + 0.5).astype(np.uint8)
+    aq = a8w.astype(np.float32) * np.float32(1.0 / 255.0)
+    # Un-mix the key from partial pixels; faint ones lean on the local foreground colour.
+    inv_a = 1.0 / np.maximum(aq, 1e-3)
+    opaque = aq >= 1.0
+    faint = (aq < 0.3) & has_f
+    wgt = np.where(faint, aq * np.float32(1.0 / 0.3), 1.0)
+    f = []
+    for ch in range(3):
+        fch = b[ch] + cb[ch] * inv_a
+        fch = wgt * fch + (1.0 - wgt) * f_loc[ch]
+        fch = np.where(opaque, c[ch], fch)
+        f.append(np.clip(fch, 0.0, 255.0))
+    if m.saturated and m.spill > 0.0:
+        kf = _ks(f, m.dom, m.oth)
+        kref = np.where(has_f, np.maximum(_ks(f_loc, m.dom, m.oth), 0.0), 0.0)
+        excess = np.maximum(kf - kref, 0.0) * m.spill
+        for ch in m.dom:
+            f[ch] = np.clip(f[ch] - excess, 0.0, 255.0)
+    f8 = np.empty((n, 3), np.uint8)
+    for ch in range(3):
+        f8[:, ch] = np.floor(f[ch] + 0.5)
+    return f8, a8w
+
+
 def _palette(rgb: np.ndarray, alpha: np.ndarray, size: int = 12) -> list[np.ndarray]:
     """The subject's main opaque colours (4-bit bins of a strided sample), for un-mixing edges."""
     h, w = alpha.shape
     step = max(1, int(math.sqrt(h * w / 120_000)))
-    a = alpha[::step, ::step]
-    sel = a >= 0.999
+    sel = alpha[::step, ::step] == 255
     if sel.sum() < 16:
         return []
     cols = rgb[::step, ::step][sel].astype(np.int32)
