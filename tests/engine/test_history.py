@@ -56,31 +56,17 @@ def test_round_trip_and_job_json(history: History) -> None:
         "attempts_truncated_count": 2,
         "output": {"path": "/o/out.png", "files": [{"index": 0, "path": "/o/out.png"}]},
     }
-    job = history.create_job(
-        "job-1", "images generate", "openai", metadata=meta, output_path="/o/out.png"
-    )
+    job = history.create_job("job-1", "images generate", "openai", metadata=meta, output_path="/o/out.png")
     assert job["id"] == "job-1" and job["status"] == "queued"
     assert job["created_at"].isdigit() and job["updated_at"] == job["created_at"]
-    assert (
-        "attempts" not in job["metadata"]
-        and "attempts_truncated_count" not in job["metadata"]
-    )
+    assert "attempts" not in job["metadata"] and "attempts_truncated_count" not in job["metadata"]
     assert job["outputs"] == [{"index": 0, "path": "/o/out.png"}]
-    assert (
-        job["reference_images"] == []
-        and job["storage_status"] == "not_configured"
-        and job["error"] is None
-    )
+    assert job["reference_images"] == [] and job["storage_status"] == "not_configured" and job["error"] is None
 
     err = {"code": "http_error", "message": "boom"}
-    job = history.update_job(
-        "job-1", status="failed", metadata_patch={"size": "1024x1024"}, error=err
-    )
+    job = history.update_job("job-1", status="failed", metadata_patch={"size": "1024x1024"}, error=err)
     assert job["status"] == "failed" and job["error"] == err
-    assert (
-        job["metadata"]["size"] == "1024x1024"
-        and job["metadata"]["prompt"] == "A Red Fox"
-    )
+    assert job["metadata"]["size"] == "1024x1024" and job["metadata"]["prompt"] == "A Red Fox"
     assert job["metadata"]["updated_at"].isdigit()
     assert history.get_job("job-1") == job
 
@@ -143,11 +129,7 @@ def test_opens_upstream_created_database(tmp_path: Path) -> None:
 
     with History(path) as h:
         page = h.list_jobs()
-        assert (
-            page["total"] == 1
-            and page["has_more"] is False
-            and page["next_cursor"] is None
-        )
+        assert page["total"] == 1 and page["has_more"] is False and page["next_cursor"] is None
         job = page["jobs"][0]
         assert job["provider"] == "codex" and job["storage_status"] == "completed"
         assert job["outputs"][0]["uploads"][0]["target"] == "s3"
@@ -174,9 +156,7 @@ def test_upstream_database_without_deleted_at_is_migrated(tmp_path: Path) -> Non
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path)
     conn.executescript(
-        UPSTREAM_DDL.replace(
-            "ALTER TABLE jobs ADD COLUMN deleted_at TEXT;", ""
-        ).replace(
+        UPSTREAM_DDL.replace("ALTER TABLE jobs ADD COLUMN deleted_at TEXT;", "").replace(
             "CREATE INDEX idx_jobs_deleted_at_created_at ON jobs (deleted_at, created_at DESC, id DESC);",
             "",
         )
@@ -299,20 +279,12 @@ def test_cursor_is_opaque_and_validated(history: History) -> None:
 def test_search_and_status_filters(history: History) -> None:
     _bulk(history, 140)
     assert history.list_jobs(query="  WALRUS ")["total"] == 14
-    walrus_failed = sum(
-        1 for i in range(0, 140, 10) if i % 7 in (1, 4, 5, 6)
-    )  # failed group
-    assert (
-        history.list_jobs(query="walrus", status="failed")["total"]
-        == walrus_failed
-        == 8
-    )
+    walrus_failed = sum(1 for i in range(0, 140, 10) if i % 7 in (1, 4, 5, 6))  # failed group
+    assert history.list_jobs(query="walrus", status="failed")["total"] == walrus_failed == 8
     assert history.list_jobs(query="job-00001")["total"] == 10
     assert history.list_jobs(query="100%")["total"] == 0  # % is literal, not a wildcard
     assert history.list_jobs(query="job_0")["total"] == 0  # _ is literal
-    history.create_job(
-        "job-x", "images generate", "openai", metadata={"prompt": "50% off_sale \\ now"}
-    )
+    history.create_job("job-x", "images generate", "openai", metadata={"prompt": "50% off_sale \\ now"})
     assert history.list_jobs(query="50% off_sale \\")["total"] == 1
 
     def count(status: str | None) -> int:
@@ -324,22 +296,15 @@ def test_search_and_status_filters(history: History) -> None:
     assert count("active") == count("running") == 20 + 20 + 1
     assert count("cancelled") == 40
     assert count("all") == count(None) == count("bogus") == count("") == 141
-    statuses = {
-        j["status"] for j in history.list_jobs(status="failed", limit=200)["jobs"]
-    }
+    statuses = {j["status"] for j in history.list_jobs(status="failed", limit=200)["jobs"]}
     assert statuses == {"failed", "partial_failed", "cancelled", "canceled"}
 
 
 def test_events_seq_continuity_and_concurrency(history: History) -> None:
     history.create_job("job-1", "images generate", "openai", metadata={})
-    assert (
-        history.append_event("job-1", "local", "job.queued", {"status": "queued"})[0]
-        == 1
-    )
+    assert history.append_event("job-1", "local", "job.queued", {"status": "queued"})[0] == 1
     history.update_job("job-1", status="running")
-    seq, created_at = history.append_event(
-        "job-1", "local", "job.running", {"status": "running"}
-    )
+    seq, created_at = history.append_event("job-1", "local", "job.running", {"status": "running"})
     assert seq == 2 and created_at.isdigit()
 
     errors: list[Exception] = []
@@ -347,9 +312,7 @@ def test_events_seq_continuity_and_concurrency(history: History) -> None:
     def worker(n: int) -> None:
         try:
             for i in range(25):
-                history.append_event(
-                    "job-1", "local", "job.progress", {"worker": n, "i": i}
-                )
+                history.append_event("job-1", "local", "job.progress", {"worker": n, "i": i})
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
@@ -363,9 +326,7 @@ def test_events_seq_continuity_and_concurrency(history: History) -> None:
     assert [e["seq"] for e in events] == list(range(1, 8 * 25 + 3))
     assert events[0] == {"seq": 1, "kind": "local", "type": "job.queued", "data": {"status": "queued"},
                          "created_at": events[0]["created_at"]}  # fmt: skip
-    assert (
-        len({(e["data"].get("worker"), e["data"].get("i")) for e in events[2:]}) == 200
-    )
+    assert len({(e["data"].get("worker"), e["data"].get("i")) for e in events[2:]}) == 200
     assert [e["seq"] for e in history.events("job-1", after_seq=200)] == [201, 202]
     with pytest.raises(AppError) as exc:
         history.append_event("nope", "local", "job.queued", {})
@@ -386,13 +347,9 @@ def test_events_survive_an_upstream_style_duplicate_seq(history: History) -> Non
 
 
 def test_delete_job(history: History) -> None:
-    history.create_job(
-        "job-run", "images generate", "openai", status="running", metadata={}
-    )
+    history.create_job("job-run", "images generate", "openai", status="running", metadata={})
     history.create_job("job-q", "images generate", "openai", metadata={})
-    history.create_job(
-        "job-done", "images generate", "openai", status="completed", metadata={}
-    )
+    history.create_job("job-done", "images generate", "openai", status="completed", metadata={})
     history.append_event("job-done", "local", "job.completed", {})
     for job_id in ("job-run", "job-q"):
         with pytest.raises(AppError) as exc:
@@ -424,19 +381,14 @@ def test_active_jobs_and_mark_interrupted(history: History) -> None:
         conn.execute("UPDATE jobs SET deleted_at = '1' WHERE id = 'c'")
     conn.close()
     assert {j["id"] for j in history.active_jobs()} == {"a", "b"}
-    assert (
-        history.list_jobs()["total"] == 3
-        and history.list_jobs(include_deleted=True)["total"] == 4
-    )
+    assert history.list_jobs()["total"] == 3 and history.list_jobs(include_deleted=True)["total"] == 4
 
     assert sorted(history.mark_interrupted("engine_restarted")) == ["a", "b", "c"]
     assert history.active_jobs() == []
     job = history.get_job("b")
     assert job["status"] == "failed"
     assert job["metadata"]["interrupted_reason"] == "engine_restarted"
-    assert (
-        job["error"]["code"] == "job_interrupted" and job["metadata"]["prompt"] == "b"
-    )
+    assert job["error"]["code"] == "job_interrupted" and job["metadata"]["prompt"] == "b"
     assert history.get_job("d")["status"] == "completed"
     assert history.mark_interrupted("again") == []
 
@@ -518,9 +470,10 @@ def test_search_index_matches_upstream_like_semantics(tmp_path: Path) -> None:
     if fts_trigram_available():
         conn = sqlite3.connect(path)
         assert conn.execute("SELECT COUNT(*) FROM jobs_search_dirty").fetchone()[0] == 0
-        assert conn.execute("SELECT COUNT(*) FROM jobs_search").fetchone()[0] == conn.execute(
-            "SELECT COUNT(*) FROM jobs"
-        ).fetchone()[0]
+        assert (
+            conn.execute("SELECT COUNT(*) FROM jobs_search").fetchone()[0]
+            == conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+        )
         conn.close()
 
 
@@ -539,3 +492,32 @@ def test_search_without_fts_falls_back_to_like(tmp_path: Path, monkeypatch: pyte
     h.create_job("job-3", "images generate", "openai", metadata={"prompt": "another lighthouse"})
     assert _all_ids(h, query="lighthouse") == (["job-3", "job-1"], 2)
     h.close()
+
+
+def test_large_backlog_is_indexed_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import gpt_image_engine.store.history as mod
+
+    if not mod.fts_trigram_available():
+        pytest.skip("no FTS5 trigram in this SQLite")
+    monkeypatch.setattr(mod, "_INLINE_CATCH_UP", 10)
+    monkeypatch.setattr(mod, "_CHUNK", 7)
+    path = tmp_path / "h.sqlite"
+    History(path).close()
+    conn = sqlite3.connect(path)
+    with conn:  # another program writes 60 rows: the triggers queue them
+        conn.executemany(
+            "INSERT INTO jobs (id, command, provider, status, created_at, metadata) VALUES (?, 'images generate', 'openai', 'completed', ?, ?)",
+            [(f"job-{i:03d}", str(i), json.dumps({"prompt": f"kite {i}" if i % 3 else "boat"})) for i in range(60)],
+        )
+    history = History(path)  # opens at once; the backlog goes to a thread
+    assert _all_ids(history, query="kite")[1] == 40  # exact meanwhile (scan)
+    deadline = time.monotonic() + 10
+    while conn.execute("SELECT COUNT(*) FROM jobs_search_dirty").fetchone()[0] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert conn.execute("SELECT COUNT(*) FROM jobs_search").fetchone()[0] == 60
+    ids, total = _all_ids(history, query="kite")
+    assert total == 40 and ids == _like_ids(path, "kite")
+    conn.close()
+    history.close()

@@ -126,7 +126,8 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         descriptor = describe(
             job, self.engine.paths.jobs_dir / request.job_id, self.engine.history.events(request.job_id)
         )
-        allowed = [a["id"] for a in ([descriptor.get("primary_action")] if descriptor.get("primary_action") else [])]
+        primary = descriptor.get("primary_action")
+        allowed = [str(primary["id"])] if isinstance(primary, dict) else []
         allowed += [a["id"] for a in descriptor.get("secondary_actions") or []]
         allowed.append("discard")
         if request.action not in allowed:

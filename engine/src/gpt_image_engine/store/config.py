@@ -168,8 +168,8 @@ def queue_max_parallel(cfg: Mapping[str, Any]) -> int | None:
 def save_queue_max_parallel(path: Path, value: int) -> None:
     """Persist `queue.max_parallel` (read-modify-write; the file is replaced atomically)."""
     cfg = load_config(path)
-    queue = cfg.get("queue") if isinstance(cfg.get("queue"), dict) else {}
-    cfg["queue"] = {**queue, "max_parallel": int(value)}
+    queue = cfg.get("queue")
+    cfg["queue"] = {**(queue if isinstance(queue, dict) else {}), "max_parallel": int(value)}
     save_config(path, cfg)
 
 

@@ -186,21 +186,36 @@ def _ensure_search_index(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT OR IGNORE INTO jobs_search_dirty (job_id) SELECT id FROM jobs")
 
 
-def _sync_search(conn: sqlite3.Connection) -> None:
-    """Fold the queued ids into the index (inside the caller's write transaction); set-based, so the
-    back-fill of 100,000 rows and the one row of a status change take the same five statements."""
-    if conn.execute("SELECT 1 FROM jobs_search_dirty LIMIT 1").fetchone() is None:
-        return
-    dirty = "(SELECT job_id FROM jobs_search_dirty)"
+def _sync_search(conn: sqlite3.Connection, ids: Sequence[str] | None = None, limit: int = 0) -> int:
+    """Re-index `ids`, or up to `limit` queued ids, inside the caller's write transaction. Set-based:
+    one row of a status change and a 2,000-row chunk of a back-fill take the same five statements.
+    Returns how many queued ids were taken."""
+    if ids is not None:
+        if not ids:
+            return 0
+        chosen, params = "(SELECT value FROM json_each(?))", (_dumps(list(ids)),)
+    else:
+        chosen, params = f"(SELECT job_id FROM jobs_search_dirty ORDER BY job_id LIMIT {int(limit)})", ()
     conn.execute(
         "INSERT INTO jobs_fts (jobs_fts, rowid, body) SELECT 'delete', rowid, body FROM jobs_search "
-        f"WHERE job_id IN {dirty}"
+        f"WHERE job_id IN {chosen}",
+        params,
     )
-    conn.execute(f"DELETE FROM jobs_search WHERE job_id IN {dirty}")
-    conn.execute(f"INSERT INTO jobs_search (job_id, body) SELECT id, {_SEARCH_BODY} FROM jobs WHERE id IN {dirty}")
-    conn.execute(f"INSERT INTO jobs_fts (rowid, body) SELECT rowid, body FROM jobs_search WHERE job_id IN {dirty}")
-    conn.execute("DELETE FROM jobs_search_dirty")
+    conn.execute(f"DELETE FROM jobs_search WHERE job_id IN {chosen}", params)
+    conn.execute(
+        f"INSERT INTO jobs_search (job_id, body) SELECT id, {_SEARCH_BODY} FROM jobs WHERE id IN {chosen}", params
+    )
+    conn.execute(
+        f"INSERT INTO jobs_fts (rowid, body) SELECT rowid, body FROM jobs_search WHERE job_id IN {chosen}", params
+    )
+    return int(conn.execute(f"DELETE FROM jobs_search_dirty WHERE job_id IN {chosen}", params).rowcount)
 
+
+# Up to this many queued rows are indexed at once (at open, before a search); a bigger backlog (a
+# large history written by another program) is indexed in chunks on a background thread while
+# searches use the LIKE scan, so neither the engine's start nor its writes wait for it.
+_INLINE_CATCH_UP = 5000
+_CHUNK = 2000
 
 # Searches whose index estimate is at most this many rows read their ids from the index; beyond it
 # the ordered LIKE scan finds a page sooner than sorting every hit.
@@ -308,6 +323,8 @@ class History:
         self._readers: list[sqlite3.Connection] = []
         self._counter: ThreadPoolExecutor | None = None
         self._fts = False
+        self._indexer: threading.Thread | None = None
+        self._closing = threading.Event()
         self._validate_existing()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -388,9 +405,9 @@ class History:
             if fts_trigram_available():
                 conn.execute("BEGIN IMMEDIATE")
                 _ensure_search_index(conn)
-                _sync_search(conn)
                 conn.execute("COMMIT")
                 self._fts = True
+                self._catch_up()
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -403,6 +420,10 @@ class History:
             ) from exc
 
     def close(self) -> None:
+        self._closing.set()
+        indexer = self._indexer
+        if indexer is not None:
+            indexer.join(timeout=30)
         with self._lock:
             if self._counter is not None:
                 self._counter.shutdown(wait=True)
@@ -429,15 +450,15 @@ class History:
 
     @contextmanager
     def _write(
-        self, failure: str = "history_write_failed", *, jobs_changed: bool = False
+        self, failure: str = "history_write_failed", *, reindex: Sequence[str] = ()
     ) -> Iterator[sqlite3.Connection]:
         with self._lock:
             conn = self._c()
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 yield conn
-                if jobs_changed and self._fts:
-                    _sync_search(conn)
+                if reindex and self._fts:
+                    _sync_search(conn, reindex)
                 conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:
@@ -488,7 +509,7 @@ class History:
     ) -> dict[str, Any]:
         meta = dict(metadata or {})
         try:
-            with self._write(jobs_changed=True) as conn:
+            with self._write(reindex=[job_id]) as conn:
                 conn.execute(
                     "INSERT INTO jobs (id, command, provider, status, output_path, created_at, metadata) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -522,7 +543,7 @@ class History:
         metadata_patch: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        with self._write(jobs_changed=True) as conn:
+        with self._write(reindex=[job_id]) as conn:
             row = conn.execute("SELECT metadata FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise self._not_found(job_id)
@@ -621,7 +642,7 @@ class History:
         return job
 
     def delete_job(self, job_id: str) -> int:
-        with self._write("history_delete_failed", jobs_changed=True) as conn:
+        with self._write("history_delete_failed", reindex=[job_id]) as conn:
             row = conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise self._not_found(job_id)
@@ -660,7 +681,7 @@ class History:
             "message": "The engine stopped before the job finished.",
             "detail": {"reason": reason},
         }
-        with self._write(jobs_changed=True) as conn:
+        with self._write() as conn:
             rows = conn.execute(
                 f"SELECT id, metadata FROM jobs WHERE status IN ({marks}) ORDER BY created_at, id",
                 ACTIVE_STATUSES,
@@ -674,6 +695,8 @@ class History:
                     "UPDATE jobs SET status = 'failed', metadata = ? WHERE id = ?",
                     (_dumps(meta), job_id),
                 )
+            if self._fts:
+                _sync_search(conn, [r[0] for r in rows])
             return [r[0] for r in rows]
 
     # --- listing -------------------------------------------------------------------------------
@@ -754,6 +777,33 @@ class History:
             "total": total,
         }
 
+    def _catch_up(self) -> bool:
+        """Index rows written by other programs. True when the index is complete; a backlog too big
+        to index at once goes to a background thread and this returns False."""
+        with self._read() as conn:
+            pending = len(conn.execute(f"SELECT 1 FROM jobs_search_dirty LIMIT {_INLINE_CATCH_UP + 1}").fetchall())
+        if pending == 0:
+            return True
+        if pending <= _INLINE_CATCH_UP:
+            with self._write() as conn:
+                _sync_search(conn, limit=_INLINE_CATCH_UP)
+            return True
+        with self._lock:
+            if self._indexer is None or not self._indexer.is_alive():
+                self._indexer = threading.Thread(target=self._index_backlog, name="history-index", daemon=True)
+                self._indexer.start()
+        return False
+
+    def _index_backlog(self) -> None:
+        while not self._closing.is_set():
+            try:
+                with self._write() as conn:
+                    if _sync_search(conn, limit=_CHUNK) == 0:
+                        return
+            except AppError:
+                return  # closed, or the file went away: a later open resumes from the queue
+            time.sleep(0.01)  # let the engine's own writes in between chunks
+
     def _has_soft_deleted(self) -> bool:
         with self._read() as conn:
             return conn.execute("SELECT 1 FROM jobs WHERE deleted_at IS NOT NULL LIMIT 1").fetchone() is not None
@@ -762,11 +812,8 @@ class History:
         """How to serve a search from the trigram index; None means the LIKE scan alone."""
         if not self._fts or len(needle) < 3 or _SEARCH_SEP in needle:
             return None
-        with self._read() as conn:
-            pending = conn.execute("SELECT 1 FROM jobs_search_dirty LIMIT 1").fetchone() is not None
-        if pending:  # rows another process wrote since our last write: index them first
-            with self._write(jobs_changed=True):
-                pass
+        if not self._catch_up():
+            return None  # a large backlog is being indexed; the scan is exact meanwhile
         grams = sorted({needle[i : i + 3] for i in range(len(needle) - 2)})
         phrase = '"' + needle.replace('"', '""') + '"'
         ids_sql = "SELECT s.job_id FROM jobs_fts JOIN jobs_search s ON s.rowid = jobs_fts.rowid WHERE jobs_fts MATCH ?"
