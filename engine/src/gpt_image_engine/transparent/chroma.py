@@ -640,16 +640,18 @@ def _work(
             has_f[si] = got
     # Candidate foregrounds: the local one (slightly preferred) and the global palette.
     # The pixel takes the alpha of the candidate whose B->F segment explains it best.
-    cands: list[list] = [f_loc] + [[float(v) for v in p] for p in palette]
     best_r = np.full(n, np.inf, np.float32)
     best_a = np.zeros(n, np.float32)
-    best_f = [f.copy() for f in f_loc]
+    best_i = np.full(n, -1, np.int16)  # -1: local foreground, k: palette entry k
     cb = [c[ch] - b[ch] for ch in range(3)]
-    for i, fc in enumerate(cands):
-        fb = [fc[ch] - b[ch] for ch in range(3)]
+    constant = all(np.ndim(v) == 0 for v in b)
+    pal = np.array(palette, np.float32).reshape(-1, 3)
+
+    def consider(k: int, fb: list, slack: float, allowed: np.ndarray | None) -> None:
+        nonlocal best_r, best_a, best_i
         den = fb[0] * fb[0] + fb[1] * fb[1] + fb[2] * fb[2]
         if np.ndim(den) == 0 and den <= 1600.0:
-            continue
+            return
         dot = cb[0] * fb[0] + cb[1] * fb[1] + cb[2] * fb[2]
         proj = np.clip(dot / np.maximum(den, 1.0), 0.0, 1.0)
         r2 = None
@@ -660,15 +662,48 @@ def _work(
         ok = rn <= np.maximum(10.0, 0.12 * np.sqrt(den))
         if np.ndim(den):
             ok &= den > 1600.0
-        if i == 0:
-            ok &= has_f
-            rn = rn - 3.0
+        if allowed is not None:
+            ok &= allowed
+        rn = rn - slack
         take = ok & (rn < best_r)
-        if not take.any():
-            continue
-        best_r = np.where(take, rn, best_r)
-        best_a = np.where(take, proj, best_a)
-        best_f = [np.where(take, fc[ch], best_f[ch]) for ch in range(3)]
+        if take.any():
+            best_r = np.where(take, rn, best_r)
+            best_a = np.where(take, proj, best_a)
+            best_i = np.where(take, np.int16(k), best_i)
+
+    # Candidate foregrounds: the local one (slightly preferred) and the global palette.
+    # The pixel takes the alpha of the candidate whose B->F segment explains it best.
+    if has_f.any():
+        consider(-1, [f_loc[ch] - b[ch] for ch in range(3)], 3.0, has_f)
+    if len(pal) and constant:
+        # Constant key: every palette segment is a fixed vector, so all candidates go through
+        # one small matrix product and an argmin (same choice as testing them in order).
+        fbm = pal - np.array(b, np.float32)[None]
+        den = (fbm * fbm).sum(axis=1)
+        keep = den > 1600.0
+        if keep.any():
+            ids = np.flatnonzero(keep).astype(np.int16)
+            fbm, den = fbm[keep], den[keep]
+            thr = np.maximum(10.0, 0.12 * np.sqrt(den)).astype(np.float32)
+            cbm = np.stack(cb, axis=1)
+            dot = cbm @ fbm.T
+            proj = np.clip(dot * (1.0 / np.maximum(den, 1.0)).astype(np.float32), 0.0, 1.0)
+            cb2 = (cb[0] * cb[0] + cb[1] * cb[1] + cb[2] * cb[2])[:, None]
+            r2 = cb2 - proj * (2.0 * dot - proj * den.astype(np.float32))
+            rn = np.sqrt(np.maximum(r2, 0.0))
+            rn[rn > thr] = np.inf
+            j = np.argmin(rn, axis=1)
+            rj = np.take_along_axis(rn, j[:, None], axis=1)[:, 0]
+            take = rj < best_r
+            if take.any():
+                best_r = np.where(take, rj, best_r)
+                best_a = np.where(take, np.take_along_axis(proj, j[:, None], axis=1)[:, 0], best_a)
+                best_i = np.where(take, ids[j], best_i)
+    else:
+        for k, p in enumerate(pal):
+            consider(k, [float(p[ch]) - b[ch] for ch in range(3)], 0.0, None)
+    pal_f = [np.concatenate([pal[:, ch], np.zeros(1, np.float32)]) for ch in range(3)]
+    best_f = [np.where(best_i >= 0, pal_f[ch][best_i], f_loc[ch]) for ch in range(3)]
     good = np.isfinite(best_r)
     if good.any():
         gi = np.flatnonzero(good)
