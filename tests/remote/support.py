@@ -125,6 +125,7 @@ class TcpEngine:
     token_file: Path
     port: int = field(default_factory=free_port)
     extra_args: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -133,7 +134,7 @@ class TcpEngine:
 
     @property
     def env(self) -> dict[str, str]:
-        return base_env(self.home)
+        return {**base_env(self.home), **self.extra_env}
 
     @property
     def shared_dir(self) -> Path:
