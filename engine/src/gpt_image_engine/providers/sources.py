@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import re
+import warnings
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
+
+from PIL import Image
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.providers.base import InputImage
@@ -27,6 +31,7 @@ EXTENSION_BY_MIME = {
     "image/gif": ".gif",
     "image/bmp": ".bmp",
 }
+MAX_REF_PIXELS = 100_000_000  # far above any model input; refuses header-only bombs
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -70,7 +75,35 @@ def _require_mime(data: bytes, what: str) -> str:
             f"{what} is not a supported image (PNG, JPEG, WEBP, GIF or BMP).",
             {"source": what, "bytes": len(data)},
         )
+    _check_header(data, what)
     return mime
+
+
+def _check_header(data: bytes, what: str) -> None:
+    """Check the image's structure without decoding pixels: an unreadable header, a truncated or
+    corrupt file (Pillow's `verify`), or a header claiming more than `MAX_REF_PIXELS` (a
+    decompression bomb) is `ref_image_invalid`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as im:
+                width, height = im.size
+                if width * height <= MAX_REF_PIXELS:
+                    im.verify()  # chunk structure and checksums (PNG), no pixel decoding
+        except Image.DecompressionBombError:
+            width, height = MAX_REF_PIXELS, 2
+        except Exception as exc:  # noqa: BLE001 - Pillow raises many types for junk headers
+            raise AppError(
+                "ref_image_invalid",
+                f"{what} has an unreadable image header.",
+                {"source": what, "error": f"{type(exc).__name__}: {exc}"[:200]},
+            ) from None
+    if width <= 0 or height <= 0 or width * height > MAX_REF_PIXELS:
+        raise AppError(
+            "ref_image_invalid",
+            f"{what} is too large ({width}x{height} pixels).",
+            {"source": what, "width": width, "height": height, "max_pixels": MAX_REF_PIXELS},
+        )
 
 
 def image_from_bytes(data: bytes, name: str) -> InputImage:

@@ -4,7 +4,9 @@ Ids are `u-<hex>/<name>` for uploads (kept under `uploads/`) and
 `<job-id>/<name>` for job files (under `jobs/`). Every id is checked against a
 strict pattern before it touches the file system, so no id can reach outside
 those two folders. Uploads are written to a temp file and renamed only when the
-declared size and sha256 match.
+declared size and sha256 match. The upload cap is `MAX_UPLOAD_BYTES` unless the
+engine's environment sets `GPT_IMAGE_2_MAX_UPLOAD_BYTES` (a positive integer); an
+upload that crosses it mid-stream is refused at once and its folder removed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from gpt_image_engine.errors import AppError
 
 CHUNK_SIZE = 1024 * 1024
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+MAX_UPLOAD_ENV = "GPT_IMAGE_2_MAX_UPLOAD_BYTES"
 UPLOAD_TTL_SECONDS = 24 * 3600
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -38,6 +41,14 @@ MIME_BY_EXT = {
     ".bmp": "image/bmp",
     ".json": "application/json",
 }
+
+
+def max_upload_bytes() -> int:
+    """The upload cap: `GPT_IMAGE_2_MAX_UPLOAD_BYTES` when it is a positive integer, else the default."""
+    text = os.environ.get(MAX_UPLOAD_ENV, "").strip()
+    if text.isascii() and text.isdigit() and int(text) > 0:
+        return int(text)
+    return MAX_UPLOAD_BYTES
 
 
 def safe_name(name: str, default: str = "upload.bin") -> str:
@@ -121,16 +132,13 @@ class ArtifactStore:
         tmp = folder / (".part-" + final.name)
         digest = hashlib.sha256()
         size = 0
+        cap = max_upload_bytes()
         try:
             with open(tmp, "wb") as fh:
                 for chunk in chunks:
                     size += len(chunk)
-                    if size > MAX_UPLOAD_BYTES:
-                        raise AppError(
-                            "artifact_invalid",
-                            f"Upload exceeds {MAX_UPLOAD_BYTES} bytes.",
-                            {"max_bytes": MAX_UPLOAD_BYTES},
-                        )
+                    if size > cap:
+                        raise AppError("artifact_invalid", f"Upload exceeds {cap} bytes.", {"max_bytes": cap})
                     digest.update(chunk)
                     fh.write(chunk)
                 fh.flush()
