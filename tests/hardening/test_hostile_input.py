@@ -202,22 +202,13 @@ def test_nul_byte_config_path_is_coded(shared_engine):  # type: ignore[no-untype
     "OSError is caught), so the call answers internal_error instead of auth_read_failed",
     strict=True,
 )
-def test_nul_byte_auth_file_is_coded(shared_engine):  # type: ignore[no-untyped-def]
-    from gpt_image.v1 import common_pb2, system_pb2_grpc
+def test_nul_byte_auth_file_is_coded() -> None:
+    from gpt_image_engine.errors import AppError
+    from gpt_image_engine.providers.codex_auth import load_auth_state
 
-    channel = open_engine_channel(shared_engine)
-    try:
-        stub = system_pb2_grpc.SystemServiceStub(channel)
-        request = system_pb2.InspectAuthRequest(options=common_pb2.CallOptions(provider="codex", auth_file="/tmp/a\x00b"))
-        code = "<ok>"
-        try:
-            reply = stub.InspectAuth(request, timeout=10)
-            code = "<ok> " + str(reply)[:200]
-        except grpc.RpcError as exc:
-            code = from_rpc_error(exc).code
-        assert code in ("auth_read_failed", "auth_missing"), code
-    finally:
-        channel.close()
+    with pytest.raises(AppError) as info:
+        load_auth_state(Path("/tmp/a\x00b"))
+    assert info.value.code in ("auth_read_failed", "auth_missing")
 
 
 # --- path traversal in ids
