@@ -593,6 +593,54 @@ def _prior_soa(c: list[np.ndarray], b: list, m: _KeyMaths) -> np.ndarray:
 
 
 _PAD = 5
+_LS_RADIUS = 3
+_LS_ALPHA = 0.85
+_DIR_TOL = 0.3
+
+
+def _box_at(plane: np.ndarray, ty: np.ndarray, tx: np.ndarray, r: int) -> np.ndarray:
+    """Sum of `plane` over the (2r+1)^2 window around each target (zero outside)."""
+    p = np.pad(plane, ((r + 1, r), (0, 0)))
+    cs = np.cumsum(p, axis=0, dtype=np.float32)
+    v = cs[2 * r + 1 :] - cs[: -2 * r - 1]
+    p = np.pad(v, ((0, 0), (r + 1, r)))
+    cs = np.cumsum(p, axis=1, dtype=np.float32)
+    return cs[ty, tx + 2 * r + 1] - cs[ty, tx]
+
+
+def _ls_colour(aw: np.ndarray, src: np.ndarray, ty: np.ndarray, tx: np.ndarray, bt: list) -> tuple[list, np.ndarray]:
+    """Least-squares local foreground at the targets, and how much to trust it (0..1)."""
+    r = _LS_RADIUS
+    hh, ww = aw.shape
+    n = len(ty)
+    if n * (2 * r + 1) ** 2 * 17 > hh * ww * 40:
+        # Dense: box sums over the whole window.
+        u = aw.astype(np.float32) * np.float32(1.0 / 255.0)
+        s2 = _box_at(u * u, ty, tx, r)
+        s1 = _box_at(u, ty, tx, r) - s2
+        sc = [_box_at(u * src[..., ch], ty, tx, r) for ch in range(3)]
+    else:
+        # Sparse: gather the window around each target.
+        s2 = np.zeros(n, np.float32)
+        s1 = np.zeros(n, np.float32)
+        sc = [np.zeros(n, np.float32) for _ in range(3)]
+        for dy in range(-r, r + 1):
+            yy = ty + dy
+            oky = (yy >= 0) & (yy < hh)
+            yy = np.clip(yy, 0, hh - 1)
+            for dx in range(-r, r + 1):
+                xx = tx + dx
+                ok = oky & (xx >= 0) & (xx < ww)
+                xx = np.clip(xx, 0, ww - 1)
+                u = aw[yy, xx] * np.where(ok, np.float32(1.0 / 255.0), np.float32(0.0))
+                u2 = u * u
+                s2 += u2
+                s1 += u - u2
+                for ch in range(3):
+                    sc[ch] += u * src[yy, xx, ch]
+    den = np.maximum(s2, 1e-6)
+    fls = [np.clip((sc[ch] - bt[ch] * s1) / den, 0.0, 255.0) for ch in range(3)]
+    return fls, np.clip(s2 * 2.0, 0.0, 1.0)
 
 
 def _work(
@@ -644,6 +692,9 @@ def _work(
     best_a = np.zeros(n, np.float32)
     best_i = np.full(n, -1, np.int16)  # -1: local foreground, k: palette entry k
     cb = [c[ch] - b[ch] for ch in range(3)]
+    # A candidate must explain the pixel's direction from the key, not just lie within noise of
+    # it: a faint shadow pixel is close to every segment's start, but points at only one of them.
+    rmax = np.sqrt(cb[0] * cb[0] + cb[1] * cb[1] + cb[2] * cb[2]) * _DIR_TOL + 1.5
     constant = all(np.ndim(v) == 0 for v in b)
     pal = np.array(palette, np.float32).reshape(-1, 3)
 
@@ -662,6 +713,7 @@ def _work(
         ok = rn <= np.maximum(10.0, 0.12 * np.sqrt(den))
         if np.ndim(den):
             ok &= den > 1600.0
+        ok &= rn <= rmax
         if allowed is not None:
             ok &= allowed
         rn = rn - slack
@@ -691,7 +743,7 @@ def _work(
             cb2 = (cb[0] * cb[0] + cb[1] * cb[1] + cb[2] * cb[2])[:, None]
             r2 = cb2 - proj * (2.0 * dot - proj * den.astype(np.float32))
             rn = np.sqrt(np.maximum(r2, 0.0))
-            rn[rn > thr] = np.inf
+            rn[(rn > thr) | (rn > rmax[:, None])] = np.inf
             j = np.argmin(rn, axis=1)
             rj = np.take_along_axis(rn, j[:, None], axis=1)[:, 0]
             take = rj < best_r
@@ -719,10 +771,22 @@ def _work(
     opaque = aq >= 1.0
     faint = (aq < 0.3) & has_f
     wgt = np.where(faint, aq * np.float32(1.0 / 0.3), 1.0)
+    # Partial pixels: the un-mixed colour amplifies the matte's grain by (1 - a) / a. Where alpha
+    # is low, take instead the least-squares foreground of the neighbourhood (every pixel j in a
+    # (2R+1)^2 window explains c_j = a_j F + (1 - a_j) B): F = sum a_j (c_j - (1 - a_j) B) / sum a_j^2.
+    own = [b[ch] + cb[ch] * inv_a for ch in range(3)]
+    ti = np.flatnonzero((aq > 0.0) & (aq < _LS_ALPHA))
+    if len(ti):
+        aw = a.copy()
+        aw[wy, wx] = a8w
+        bt = [bc[ti] if np.ndim(bc) else bc for bc in b]
+        fls, strength = _ls_colour(aw, src, wy[ti], wx[ti], bt)
+        wls = np.clip((_LS_ALPHA - aq[ti]) * (1.0 / (_LS_ALPHA - 0.3)), 0.0, 1.0) * strength
+        for ch in range(3):
+            own[ch][ti] = wls * fls[ch] + (1.0 - wls) * own[ch][ti]
     f = []
     for ch in range(3):
-        fch = b[ch] + cb[ch] * inv_a
-        fch = wgt * fch + (1.0 - wgt) * f_loc[ch]
+        fch = wgt * own[ch] + (1.0 - wgt) * f_loc[ch]
         fch = np.where(opaque, c[ch], fch)
         f.append(np.clip(fch, 0.0, 255.0))
     if m.saturated and m.spill > 0.0:
