@@ -42,7 +42,15 @@ def test_w2_faint_pixels_have_no_garbage_colour():
     assert (np.abs(faint[:, 3].astype(int) - 26) <= 4).all()
 
 
-@pytest.mark.parametrize(("matte", "colour"), [((255, 0, 255), (230, 180, 40)), ((255, 0, 255), (200, 60, 220)), ((0, 255, 0), (40, 160, 60)), ((0, 255, 0), (120, 200, 90))])
+@pytest.mark.parametrize(
+    ("matte", "colour"),
+    [
+        ((255, 0, 255), (230, 180, 40)),
+        ((255, 0, 255), (200, 60, 220)),
+        ((0, 255, 0), (40, 160, 60)),
+        ((0, 255, 0), (120, 200, 90)),
+    ],
+)
 def test_w3_opaque_interior_colours_are_never_recoloured(matte, colour):
     src = canvas(64, 64, matte)
     src[16:48, 16:48, :3] = colour
@@ -144,3 +152,27 @@ def test_w13_small_blobs_are_reported_separately():
     img[5, 5] = img[70, 70] = (200, 20, 20, 255)
     v = verify_rgba(img, "icon")
     assert v["small_blob_count"] == 2 and v["small_blob_pixels"] == 2 and v["stray_pixel_count"] == 2
+
+
+def test_w12_extraction_checks_itself_by_recompositing_over_the_key():
+    # The output re-composited over the fitted key must reproduce the source on edge pixels.
+    src, _ = _disc_scene()
+    _, report = extract_chroma(src, None, resolve_settings())
+    assert 0.0 <= report["key_model"]["reconstruction_error"] < 1.0
+
+
+def test_faint_shadow_keeps_its_own_colour_not_the_subjects():
+    # A dark, soft shadow beside a blue subject: faint shadow pixels lie near every
+    # key->colour segment; they must un-mix to the shadow's dark colour, not to the subject's blue.
+    h = w = 128
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    obj = np.clip(24 - np.hypot(xx - 40, yy - 64) + 0.5, 0, 1)
+    shadow = np.clip(1 - np.hypot((xx - 88) / 30, (yy - 64) / 18), 0, 1) * 0.5
+    alpha = obj + (1 - obj) * shadow
+    fg = obj[..., None] * np.array([60, 110, 200], np.float32) / np.maximum(alpha, 1e-6)[..., None]
+    src = canvas(h, w, (0, 0, 0))
+    src[..., :3] = _composite(fg, alpha, GREEN)
+    out, _ = extract_chroma(src, None, resolve_settings("glow"))
+    faint = (shadow > 0.04) & (shadow < 0.3) & (obj == 0) & (out[..., 3] > 5)
+    assert faint.sum() > 50
+    assert out[..., :3][faint].astype(np.float32).mean() < 12.0  # near black, not blue

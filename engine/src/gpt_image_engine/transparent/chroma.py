@@ -492,6 +492,7 @@ def extract_chroma(
     src32 = rgba.view(np.uint32).reshape(h, w)
     src_opaque = bool((src32 >= np.uint32(0xFF000000)).all()) if np.little_endian else False
     halo = 6
+    recon: list[tuple[float, int]] = []
 
     def pass_b(y0: int) -> None:
         y1 = min(h, y0 + _BAND_ROWS)
@@ -532,7 +533,8 @@ def extract_chroma(
         wy, wx = np.nonzero(work_c)
         f8 = None
         if len(wy):
-            f8, a8w = _work(wy + lo, wx, a, core, src, b_at(wy + y0, wx + xa), palette, m)
+            f8, a8w, rec = _work(wy + lo, wx, a, core, src, b_at(wy + y0, wx + xa), palette, m)
+            recon.append((rec, len(wy)))
             a8[wy, wx] = a8w
         if not src_opaque:
             np.minimum(a8, rgba[y0:y1, xa:xb, 3], out=a8)
@@ -562,6 +564,8 @@ def extract_chroma(
             "kind": "constant" if field.constant else "quadratic",
             "noise": round(field.noise, 3),
             "alpha_floor": round(m.a0, 5),
+            # Mean |re-composite over the key - source| on the edge and partial pixels (levels).
+            "reconstruction_error": round(sum(r for r, _ in recon) / max(sum(k for _, k in recon), 1), 3),
         },
     }
     return out, report
@@ -652,8 +656,9 @@ def _work(
     b: list,
     palette: list[np.ndarray],
     m: _KeyMaths,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Edge / partial pixels (window coordinates): re-estimated alpha and decontaminated colour.
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Edge / partial pixels (window coordinates): re-estimated alpha, decontaminated colour, and
+    the summed re-composite error (levels) of those pixels over the key.
 
     Colours are handled as three float32 planes (structure of arrays): reductions over a
     3-wide axis are what made the per-pixel path slow."""
@@ -798,7 +803,14 @@ def _work(
     f8 = np.empty((n, 3), np.uint8)
     for ch in range(3):
         f8[:, ch] = np.floor(f[ch] + 0.5)
-    return f8, a8w
+    # Self-check (weakness 12): re-composite what will be written over the fitted key and
+    # compare with the source pixel.
+    shown = np.where(a8w > TRANSPARENT_ALPHA_MAX, aq, 0.0)
+    rec = None
+    for ch in range(3):
+        e = np.abs(shown * f8[:, ch] + (1.0 - shown) * b[ch] - c[ch])
+        rec = e if rec is None else rec + e
+    return f8, a8w, float(rec.sum()) / 3.0
 
 
 def _palette(rgb: np.ndarray, alpha: np.ndarray, size: int = 12) -> list[np.ndarray]:
