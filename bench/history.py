@@ -179,7 +179,11 @@ def main() -> None:
         build(path, args.jobs)
         built = time.perf_counter() - t0
         t0 = time.perf_counter()
-        h = History(path)  # indexes the rows the plain INSERTs queued
+        h = History(path)  # indexes the rows the plain INSERTs queued (a big backlog: on a thread)
+        check = sqlite3.connect(path)
+        while check.execute("SELECT 1 FROM jobs_search_dirty LIMIT 1").fetchone():
+            time.sleep(0.05)
+        check.close()
         indexed = time.perf_counter() - t0
         deep = h.list_jobs(limit=20)
         for _ in range(200):  # ~4,000 rows in
