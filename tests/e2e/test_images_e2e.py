@@ -89,6 +89,16 @@ def test_edit_openai_two_refs_and_mask(engine, fake_upstream, tmp_path):  # type
     assert images[0].data == Path(a).read_bytes() and images[1].data == Path(b).read_bytes()
     assert sent.fields["input_fidelity"] == "high"
     assert "multipart_prepared" in [e["type"] for e in r.events]
+    # The job keeps its inputs (upstream layout ref-<i>, mask) and lists them as artifacts.
+    from gpt_image.v1 import jobs_pb2, jobs_pb2_grpc
+    from gpt_image_protocol.address import parse_address
+    from gpt_image_protocol.channel import open_channel
+
+    channel = open_channel(parse_address(engine.address))
+    reply = jobs_pb2_grpc.JobsServiceStub(channel).GetJob(jobs_pb2.GetJobRequest(job_id=r.json["history"]["job_id"]), timeout=10)
+    channel.close()
+    roles = sorted((a.role, a.index) for a in reply.artifacts)
+    assert ("ref", 0) in roles and ("ref", 1) in roles and ("mask", 0) in roles and ("output", 0) in roles
 
 
 def test_named_openai_compatible_provider(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
@@ -246,6 +256,8 @@ def test_partial_images_arrive_before_the_final_image(engine, fake_upstream, tmp
     types = [e["type"] for e in r.events]
     partial_at = [i for i, t in enumerate(types) if t == "partial_image"]
     assert len(partial_at) == 2 and max(partial_at) < types.index("output_saved")
+    # Each preview event says where to fetch the preview while the job still runs.
+    assert [r.events[i]["data"]["artifact"]["role"] for i in partial_at] == ["partial", "partial"]
     assert (tmp_path / "partial-1.png").is_file() and (tmp_path / "partial-2.png").is_file()
 
 

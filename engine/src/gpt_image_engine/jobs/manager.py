@@ -87,10 +87,14 @@ class LiveJob:
         self.cond = threading.Condition()
         self.started = False
         self.partial_hook: Callable[[int, bytes], None] | None = None
+        self._pending_partial: dict[str, Any] | None = None
 
     # --- JobContext surface
     def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
         clean = redact(data)
+        if type_ == "partial_image" and self._pending_partial is not None:
+            # The preview is already on disk: tell watchers where to fetch it.
+            clean["artifact"], self._pending_partial = self._pending_partial, None
         seq, created_at = self.manager.history.append_event(self.job_id, kind, type_, clean)
         record = {"seq": seq, "kind": kind, "type": type_, "data": clean, "created_at": created_at}
         with self.cond:
@@ -110,6 +114,11 @@ class LiveJob:
     def on_partial_image(self, index: int, data: bytes) -> None:
         if self.partial_hook is not None:
             self.partial_hook(index, data)
+            path = self.job_dir / f"partial-{index + 1}.png"
+            if path.is_file():
+                self._pending_partial = Artifact(
+                    path=path, role="partial", index=index, mime="image/png", size=len(data)
+                ).ref(self.job_id)
 
     # --- state
     @property

@@ -83,6 +83,9 @@ def to_job_event(job_id: str, record: dict[str, Any]) -> common_pb2.JobEvent:
             event.artifacts.add(**ref)
     else:
         event.data_json = dumps(data)
+        artifact = data.get("artifact") if isinstance(data, dict) else None
+        if isinstance(artifact, dict) and artifact.get("artifact_id"):
+            event.artifacts.add(**artifact)
     return event
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import grpc
 
@@ -11,7 +13,43 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.servicers.common import coded_stream, coded_unary, dumps, stream_job, to_job_event
 from gpt_image_engine.servicers.replay import load_request
 from gpt_image_engine.state import Engine
+from gpt_image_engine.store.artifacts import MIME_BY_EXT
 from gpt_image_engine.store.config import load_config, queue_max_parallel, save_queue_max_parallel
+
+_INPUT_ROLES = (
+    ("ref-", "ref"),
+    ("mask", "mask"),
+    ("input", "input"),
+    ("dark", "dark"),
+    ("light", "light"),
+    ("partial-", "partial"),
+)
+
+
+def input_artifacts(job_dir: Path) -> list[dict[str, Any]]:
+    """Inputs kept in the job folder (`ref-<i>`, `mask`, …) and partial previews, as artifact refs."""
+    if not job_dir.is_dir():
+        return []
+    refs = []
+    for path in sorted(job_dir.iterdir()):
+        if path.suffix.lower() not in MIME_BY_EXT or path.name.startswith(".") or not path.is_file():
+            continue
+        for prefix, role in _INPUT_ROLES:
+            if path.stem == prefix or path.stem.startswith(prefix):
+                tail = path.stem[len(prefix) :]
+                index = int(tail) - (1 if role == "partial" else 0) if tail.isdigit() else 0
+                refs.append(
+                    {
+                        "artifact_id": f"{job_dir.name}/{path.name}",
+                        "name": path.name,
+                        "mime_type": MIME_BY_EXT[path.suffix.lower()],
+                        "size_bytes": path.stat().st_size,
+                        "index": index,
+                        "role": role,
+                    }
+                )
+                break
+    return refs
 
 
 class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
@@ -25,8 +63,13 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         if request.include_events:
             for record in self.engine.history.events(request.job_id):
                 reply.events.append(to_job_event(request.job_id, record))
+        known = set()
         for ref in (job.get("metadata") or {}).get("artifacts") or []:
             reply.artifacts.add(**ref)
+            known.add(ref.get("artifact_id"))
+        for ref in input_artifacts(self.engine.paths.jobs_dir / request.job_id):
+            if ref["artifact_id"] not in known:
+                reply.artifacts.add(**ref)
         return reply
 
     @coded_unary
