@@ -97,7 +97,8 @@ def decode_image_info(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tupl
         except Exception as exc:  # noqa: BLE001
             raise _fail("Unable to decode image.", str(exc)) from exc
     if mode == "P":
-        color_type = "Rgba8" if has_trns or "A" in im.palette.mode else "Rgb8"
+        palette_alpha = im.palette is not None and "A" in im.palette.mode
+        color_type = "Rgba8" if has_trns or palette_alpha else "Rgb8"
     elif mode in ("RGB", "L") and has_trns:
         color_type = "Rgba8" if mode == "RGB" else "La8"
     else:
@@ -110,9 +111,7 @@ def decode_image_info(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tupl
         rgba[..., :3] = grey[..., None]
         rgba[..., 3] = 255
     else:
-        if mode != "RGBA":
-            im = im.convert("RGBA")
-        rgba = np.asarray(im, dtype=np.uint8)
+        rgba = np.asarray(im if mode == "RGBA" else im.convert("RGBA"), dtype=np.uint8)
         if not rgba.flags.writeable:
             rgba = rgba.copy()
     info = ImageInfo(bytes(data[:8]) == PNG_SIGNATURE, color_type, has_alpha, width, height)
