@@ -131,7 +131,7 @@ def test_infinite_scroll(page: Any, gateway: GatewayProc) -> None:
     ids = [start_job(gateway, f"scrolltest item {i}") for i in range(30)]
     page.goto(gateway.url + "/#history")
     page.fill("#history-q", "scrolltest")
-    page.wait_for_function("document.querySelectorAll('#gallery .tile').length >= 24")
+    page.wait_for_function("document.querySelectorAll('#gallery[data-query=\"scrolltest\"] .tile').length >= 24")
     page.locator("#gallery-end").scroll_into_view_if_needed()
     page.wait_for_function("document.querySelectorAll('#gallery .tile').length === 30")
     shown = page.eval_on_selector_all("#gallery .tile", "ts => ts.map(t => t.dataset.jobId)")

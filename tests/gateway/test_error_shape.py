@@ -41,7 +41,7 @@ def valid_request(method: str, path: str) -> dict[str, Any]:
     if path.startswith("/api/transparent/") and path != "/api/transparent/generate":
         return {"data": {"image": (io.BytesIO(png_bytes()), "a.png")}, "content_type": "multipart/form-data"}
     if method in ("post", "put"):
-        return {"json": {"prompt": "x", "name": "fake", "type": "openai-compatible", "api_base": "http://127.0.0.1:9/v1", "value": "v", "token": "t"}}
+        return {"json": {"prompt": "x", "action": "discard", "max_parallel": 2, "name": "fake", "type": "openai-compatible", "api_base": "http://127.0.0.1:9/v1", "value": "v", "token": "t"}}
     return {}
 
 
@@ -66,7 +66,7 @@ def test_every_route_errors_in_the_one_shape(http: FlaskClient, method: str, pat
         kwargs = {"data": "not json", "content_type": "application/json"}
     if path.startswith(("/api/images/", "/api/transparent/")):
         kwargs = {"data": {}, "content_type": "multipart/form-data"}
-    if path in ("/api/health", "/api/version", "/api/config", "/api/config-paths", "/api/providers", "/api/session"):
+    if path in ("/api/health", "/api/version", "/api/config", "/api/config-paths", "/api/providers", "/api/session", "/api/queue"):
         kwargs = {"query_string": {"limit": "x"}} if method == "get" else kwargs
         if method == "get":
             pytest.skip("no input to get wrong")

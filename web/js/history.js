@@ -5,6 +5,8 @@ import { api, outputUrl } from "./api.js";
 import { $, debounce, el, when } from "./util.js";
 
 const state = { cursor: null, hasMore: true, loading: false, generation: 0 };
+const MARGIN = 400;  // px below the viewport at which the next page loads
+let observer = null;
 const TERMINAL = ["completed", "failed", "cancelled", "partial_failed", "interrupted"];
 
 function promptOf(job) {
@@ -46,6 +48,7 @@ export async function loadMore(reset = false) {
     const page = await api(`/api/jobs?${params}`);
     if (generation !== state.generation) return;
     for (const job of page.jobs) $("#gallery").append(tile(job));
+    $("#gallery").dataset.query = q;  // what the tiles shown answer (tests wait on it)
     state.cursor = page.next_cursor;
     state.hasMore = page.has_more;
     $("#history-total").textContent = `${page.total} job${page.total === 1 ? "" : "s"}`;
@@ -55,13 +58,17 @@ export async function loadMore(reset = false) {
   } finally {
     if (generation === state.generation) state.loading = false;
   }
-  // Keep filling while the sentinel is still on screen.
-  if (state.hasMore && isVisible($("#gallery-end"))) loadMore();
+  // Keep filling while the sentinel is still within the observer's margin, and
+  // re-arm the observer: it only reports changes, and a sentinel that stayed
+  // "intersecting" through a load (or moved as thumbnails loaded) would otherwise
+  // never trigger the next page.
+  if (state.hasMore && isNear($("#gallery-end"))) loadMore();
+  else if (observer) { observer.unobserve($("#gallery-end")); observer.observe($("#gallery-end")); }
 }
 
-function isVisible(node) {
+function isNear(node) {
   const box = node.getBoundingClientRect();
-  return box.top < window.innerHeight && box.bottom > 0 && node.offsetParent !== null;
+  return box.top < window.innerHeight + MARGIN && box.bottom > -MARGIN && node.offsetParent !== null;
 }
 
 async function openDetails(jobId) {
@@ -110,11 +117,27 @@ async function remove(jobId) {
   }
 }
 
+// A job finished while the gallery is showing: refresh its tile in place, or, for a
+// job not shown yet, reload the first page only while the reader is at the top
+// (reloading would otherwise throw away the pages scrolled through).
+async function refreshJob(jobId) {
+  const node = $(`.tile[data-job-id="${CSS.escape(jobId)}"]`);
+  if (!node) {
+    if (window.scrollY < 200) loadMore(true);
+    return;
+  }
+  try {
+    const { job } = await api(`/api/jobs/${encodeURIComponent(jobId)}`);
+    if (node.isConnected) node.replaceWith(tile(job));
+  } catch { /* deleted meanwhile */ }
+}
+
 export function initHistory() {
   $("#history-q").addEventListener("input", debounce(() => loadMore(true), 250));
   $("#history-status").addEventListener("change", () => loadMore(true));
-  new IntersectionObserver((entries) => {
+  observer = new IntersectionObserver((entries) => {
     if (entries.some((e) => e.isIntersecting)) loadMore();
-  }, { rootMargin: "400px" }).observe($("#gallery-end"));
-  document.addEventListener("job-finished", () => { if (!$("#view-history").classList.contains("hidden")) loadMore(true); });
+  }, { rootMargin: `${MARGIN}px` });
+  observer.observe($("#gallery-end"));
+  document.addEventListener("job-finished", (event) => { if (!$("#view-history").classList.contains("hidden")) refreshJob(event.detail.job_id); });
 }

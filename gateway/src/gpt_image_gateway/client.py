@@ -70,6 +70,7 @@ class EngineClient:
             self.config = config_pb2_grpc.ConfigServiceStub(channel)
             self.secrets = config_pb2_grpc.SecretsServiceStub(channel)
             self.jobs = jobs_pb2_grpc.JobsServiceStub(channel)
+            self.queue = jobs_pb2_grpc.QueueServiceStub(channel)
             self.images = images_pb2_grpc.ImagesServiceStub(channel)
             self.transparent = transparent_pb2_grpc.TransparentServiceStub(channel)
             self.artifacts = artifacts_pb2_grpc.ArtifactsServiceStub(channel)
@@ -138,6 +139,20 @@ class EngineClient:
     def delete_job(self, job_id: str) -> jobs_pb2.DeleteJobResponse:
         return self._call(self.jobs.DeleteJob, jobs_pb2.DeleteJobRequest(job_id=job_id))
 
+    def get_recovery(self, job_id: str) -> Any:
+        reply = self._call(self.jobs.GetRecovery, jobs_pb2.GetRecoveryRequest(job_id=job_id))
+        return _json(reply.recovery_json)
+
+    def get_queue(self) -> jobs_pb2.QueueStatus:
+        reply: jobs_pb2.QueueStatus = self._call(self.queue.GetQueue, jobs_pb2.GetQueueRequest())
+        return reply
+
+    def set_parallel(self, max_parallel: int) -> jobs_pb2.QueueStatus:
+        reply: jobs_pb2.QueueStatus = self._call(
+            self.queue.SetParallel, jobs_pb2.SetParallelRequest(max_parallel=max_parallel)
+        )
+        return reply
+
     def watch_job(self, job_id: str, after_seq: int = 0) -> Any:
         """The raw WatchJob call (an iterator with `.cancel()`); errors surface while iterating."""
         return self.jobs.WatchJob(jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq))
@@ -146,12 +161,19 @@ class EngineClient:
 
     def start(self, service: str, method: str, request: Any) -> common_pb2.JobEvent:
         """Start detached work and return its first event (job.queued); the job keeps running."""
+        first = self.first_event(service, method, request)
+        if first is None:
+            raise AppError("internal_error", "The engine ended the call without an event.")
+        return first
+
+    def first_event(self, service: str, method: str, request: Any) -> common_pb2.JobEvent | None:
+        """The first event of a streaming call (None when it ends without one); the call is then dropped."""
         stub = getattr(self, service)
         call = getattr(stub, method)(request, timeout=None)
         try:
             first: common_pb2.JobEvent = next(call)
         except StopIteration:
-            raise AppError("internal_error", "The engine ended the call without an event.") from None
+            return None
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from exc
         finally:
@@ -184,6 +206,15 @@ class EngineClient:
 
     def transparent_extract(self, request: transparent_pb2.ExtractTransparentRequest) -> common_pb2.JobEvent:
         return self.start("transparent", "ExtractTransparent", request)
+
+    def retry_job(self, request: jobs_pb2.RetryJobRequest) -> common_pb2.JobEvent:
+        """Start the new job (detached); its first event is job.queued with the new id."""
+        return self.start("jobs", "RetryJob", request)
+
+    def resume_job(self, request: jobs_pb2.ResumeJobRequest) -> common_pb2.JobEvent | None:
+        """Carry out a recovery action: continue_save and resubmit start a new job (first event
+        job.queued); discard answers with the old job's last event, or nothing."""
+        return self.first_event("jobs", "ResumeJob", request)
 
     def transparent_verify(self, request: transparent_pb2.VerifyTransparentRequest) -> common_pb2.JobEvent:
         return self.run("transparent", "VerifyTransparent", request)

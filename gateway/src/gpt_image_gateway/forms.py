@@ -43,6 +43,13 @@ def fields() -> dict[str, Any]:
     return {k: v for k, v in request.form.items()}
 
 
+def optional_fields() -> dict[str, Any]:
+    """Like `fields`, but an empty body (no JSON at all) is an empty object."""
+    if not request.get_data(cache=True) and not request.form:
+        return {}
+    return fields()
+
+
 def text(body: dict[str, Any], *names: str) -> str:
     for name in names:
         value = body.get(name)

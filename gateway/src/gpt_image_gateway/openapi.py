@@ -25,7 +25,7 @@ ERROR = {
         }
     },
 }
-STARTED = {
+STARTED: dict[str, Any] = {
     "type": "object",
     "properties": {
         "job_id": {"type": "string"},
@@ -59,6 +59,41 @@ TRANSPARENT_FIELDS = {
     "strict": {"type": "boolean"},
 }
 BINARY = {"type": "string", "format": "binary"}
+ACTION = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "enum": ["continue_save", "resubmit", "discard"]},
+        "label": {"type": "string"},
+        "billable": {"type": "boolean", "description": "true when the action calls the provider (may be charged)"},
+        "warning": {"type": "string"},
+    },
+}
+RECOVERY = {
+    "type": "object",
+    "properties": {
+        "job_id": {"type": "string"},
+        "status": {"type": "string"},
+        "recoverability": {
+            "type": "string",
+            "description": "completed | in_progress | recoverable.local_response_cached | recoverable.never_dispatched"
+            " | ambiguous.remote_maybe_accepted | terminal.provider_rejected | terminal.user_cancelled"
+            " | terminal.local_recovery_unavailable",
+        },
+        "primary_action": {"oneOf": [ACTION, {"type": "null"}]},
+        "secondary_actions": {"type": "array", "items": ACTION},
+        "evidence": {"type": "object"},
+    },
+}
+QUEUE = {
+    "type": "object",
+    "properties": {
+        "max_parallel": {"type": "integer", "minimum": 1, "maximum": 32},
+        "running": {"type": "integer"},
+        "queued": {"type": "integer"},
+        "running_job_ids": {"type": "array", "items": {"type": "string"}},
+        "queued_job_ids": {"type": "array", "items": {"type": "string"}},
+    },
+}
 
 
 def _json_body(props: dict[str, Any]) -> dict[str, Any]:
@@ -203,6 +238,59 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "responses": _ok(BINARY, media="image/*"),
     },
     ("post", "/api/jobs/{job_id}/cancel"): {"summary": "Cancel a queued or running job.", "tags": ["jobs"]},
+    ("post", "/api/jobs/{job_id}/retry"): {
+        "summary": "Run a finished job's request again as a new job (same inputs; provider may change); 202 with the new job id.",
+        "tags": ["jobs"],
+        "requestBody": _json_body({"provider": {"type": "string"}}),
+        "responses": _ok(
+            {**STARTED, "properties": {**STARTED["properties"], "retried_from": {"type": "string"}}}, status="202"
+        ),
+    },
+    ("get", "/api/jobs/{job_id}/recovery"): {
+        "summary": "What can be done for a failed or interrupted job: recoverability, actions (billable or not) and evidence.",
+        "tags": ["jobs"],
+        "responses": _ok(RECOVERY),
+    },
+    ("post", "/api/jobs/{job_id}/resume"): {
+        "summary": "Carry out a recovery action: continue_save or resubmit start a new job (202); discard marks the job discarded (200).",
+        "tags": ["jobs"],
+        "requestBody": _json_body(
+            {
+                "action": {"type": "string", "enum": ["continue_save", "resubmit", "discard"]},
+                "provider": {"type": "string"},
+            }
+        ),
+        "responses": {
+            **_ok(
+                {
+                    **STARTED,
+                    "properties": {
+                        **STARTED["properties"],
+                        "resumed_from": {"type": "string"},
+                        "action": {"type": "string"},
+                    },
+                },
+                status="202",
+            ),
+            **_ok(
+                {
+                    "type": "object",
+                    "properties": {"job_id": {"type": "string"}, "action": {"type": "string"}, "job": JOB},
+                }
+            ),
+        },
+    },
+    ("get", "/api/queue"): {
+        "summary": "The engine's queue: max_parallel, running and queued jobs.",
+        "tags": ["queue"],
+        "responses": _ok(QUEUE),
+    },
+    ("post", "/api/queue/concurrency"): {
+        "summary": "Set how many jobs run at once (max_parallel 1-32; persisted by the engine).",
+        "tags": ["queue"],
+        "requestBody": _json_body({"max_parallel": {"type": "integer", "minimum": 1, "maximum": 32}}),
+        "responses": _ok(QUEUE),
+    },
     ("post", "/api/images/generate"): {
         "summary": "Start a generate job; answers 202 with the job id at once.",
         "tags": ["images"],

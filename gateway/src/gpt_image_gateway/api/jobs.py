@@ -1,4 +1,4 @@
-"""Jobs and history: list, read, follow (SSE), files, cancel, delete."""
+"""Jobs and history: list, read, follow (SSE), files, cancel, delete, retry, recovery, resume."""
 
 from __future__ import annotations
 
@@ -6,24 +6,26 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from gpt_image.v1 import common_pb2
+from gpt_image.v1 import common_pb2, jobs_pb2
 from gpt_image_gateway.api import check_id, engine
 from gpt_image_gateway.client import dumps, job_json
+from gpt_image_gateway.forms import call_options, choice, optional_fields
 from gpt_image_gateway.sse import HEARTBEAT, event_json, ref_record, sse_error, sse_message
 from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("jobs", __name__, url_prefix="/api")
+RESUME_ACTIONS = ("continue_save", "resubmit", "discard")
 STATUSES = ("all", "active", "queued", "running", "completed", "failed", "cancelled", "partial_failed", "interrupted")
 
 
-def started(first: common_pb2.JobEvent) -> Any:
+def started(first: common_pb2.JobEvent, **extra: Any) -> Any:
     """The answer of every work-starting route: the job id at once, the page then follows SSE."""
     job: Any = None
     try:
         job = job_json(engine().get_job(first.job_id).job_json)
     except AppError:
         job = None
-    body = {"job_id": first.job_id, "job": job, "events": [event_json(first)], "queued": True}
+    body = {"job_id": first.job_id, "job": job, "events": [event_json(first)], "queued": True, **extra}
     response = jsonify(body)
     response.status_code = 202
     response.headers["Location"] = f"/api/jobs/{first.job_id}"
@@ -166,3 +168,44 @@ def cancel_job(job_id: str) -> Any:
 def delete_job(job_id: str) -> Any:
     reply = engine().delete_job(check_id(job_id))
     return jsonify({"ok": True, "command": "history delete", "job_id": reply.job_id, "deleted": reply.deleted})
+
+
+@bp.post("/jobs/<job_id>/retry")
+def retry_job(job_id: str) -> Any:
+    """Run a finished job's request again as a new job (same inputs; `provider` may change)."""
+    check_id(job_id)
+    body = optional_fields()
+    first = engine().retry_job(jobs_pb2.RetryJobRequest(job_id=job_id, options=call_options(body), detach=True))
+    return started(first, retried_from=job_id)
+
+
+@bp.get("/jobs/<job_id>/recovery")
+def job_recovery(job_id: str) -> Any:
+    return jsonify(engine().get_recovery(check_id(job_id)))
+
+
+@bp.post("/jobs/<job_id>/resume")
+def resume_job(job_id: str) -> Any:
+    """A recovery action: continue_save / resubmit start a new job (202), discard answers 200."""
+    check_id(job_id)
+    body = optional_fields()
+    action = choice(body, "action", RESUME_ACTIONS)
+    if not action:
+        raise AppError(
+            "invalid_argument", f"action is required: one of {', '.join(RESUME_ACTIONS)}.", {"field": "action"}
+        )
+    client = engine()
+    first = client.resume_job(
+        jobs_pb2.ResumeJobRequest(job_id=job_id, action=action, options=call_options(body), detach=True)
+    )
+    if action != "discard" and first is not None and first.job_id != job_id:
+        return started(first, resumed_from=job_id, action=action)
+    reply = client.get_job(job_id)
+    return jsonify(
+        {
+            "job_id": job_id,
+            "action": action,
+            "job": job_json(reply.job_json),
+            "events": [event_json(first)] if first is not None else [],
+        }
+    )
