@@ -34,7 +34,7 @@ class CliState:
     def engine(self) -> Engine:
         """The engine connection, autostarting the default daemon when needed."""
         if self._engine is None:
-            self._engine = connect(self.flags.engine)
+            self._engine = connect(self.flags.engine, token_file=self.flags.engine_token_file)
         return self._engine
 
     def close(self) -> None:

@@ -24,6 +24,7 @@ GLOBAL_FLAGS: dict[str, bool] = {
     "--auth-file": True,
     "--endpoint": True,
     "--engine": True,
+    "--engine-token-file": True,
 }
 
 
@@ -40,6 +41,7 @@ class GlobalFlags:
     auth_file: str | None = None
     endpoint: str | None = None
     engine: str | None = None
+    engine_token_file: str | None = None
 
 
 CommandT = TypeVar("CommandT", bound=click.Command)
@@ -62,6 +64,11 @@ def add_global_options(command: CommandT) -> CommandT:
         click.Option(["--endpoint"], metavar="URL", help="Codex responses endpoint."),
         click.Option(
             ["--engine"], metavar="ADDRESS", help="Engine address: unix:///path or host:port (env GPT_IMAGE_2_ENGINE)."
+        ),
+        click.Option(
+            ["--engine-token-file"],
+            metavar="PATH",
+            help="File holding the engine's bearer token (env GPT_IMAGE_2_ENGINE_TOKEN / _TOKEN_FILE).",
         ),
     ]
     command.params[:0] = options

@@ -118,6 +118,7 @@ def cli(
     auth_file: str | None,
     endpoint: str | None,
     engine: str | None,
+    engine_token_file: str | None,
 ) -> None:
     """Generate and edit images with gpt-image-2 through the local engine daemon.
 
@@ -136,6 +137,7 @@ def cli(
             auth_file=auth_file,
             endpoint=endpoint,
             engine=engine,
+            engine_token_file=engine_token_file,
         )
     )
     if isinstance(sink, _StateSink):

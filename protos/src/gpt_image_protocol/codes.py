@@ -104,7 +104,6 @@ REGISTRY: dict[str, Code] = {
         # --- engine and transport (ours)
         _C("engine_unavailable", "UNAVAILABLE", "No engine answered at the address."),
         _C("engine_start_failed", "UNAVAILABLE", "The engine daemon could not be started."),
-        _C("unauthenticated", "UNAUTHENTICATED", "The engine needs a valid bearer token."),
         _C("artifact_not_found", "NOT_FOUND", "No artifact with that id."),
         _C("artifact_invalid", "INVALID_ARGUMENT", "An upload was malformed, too large, or its size/sha256 did not match."),
         _C("job_running", "FAILED_PRECONDITION", "The job is still running."),
@@ -118,6 +117,7 @@ REGISTRY: dict[str, Code] = {
         _C("host_not_allowed", "PERMISSION_DENIED", "The Host header is not allowed for token-less access."),
         _C("cross_site_request", "PERMISSION_DENIED", "A state-changing request came from another site."),
         # --- remote engine (TCP listener, token, TLS, contract)
+        _C("unauthenticated", "UNAUTHENTICATED", "The web gateway needs a valid access token."),
         _C("engine_unauthenticated", "UNAUTHENTICATED", "The engine's TCP listener needs a valid bearer token."),
         _C("engine_incompatible", "FAILED_PRECONDITION", "The engine speaks an incompatible contract version."),
         _C("engine_listen_refused", "FAILED_PRECONDITION", "A TCP listener lacks a token, or TLS off loopback."),

@@ -56,7 +56,7 @@ def from_rpc_error(exc: grpc.RpcError) -> AppError:
     if code == grpc.StatusCode.UNAVAILABLE:
         return AppError("engine_unavailable", f"The engine is not reachable: {text}")
     if code == grpc.StatusCode.UNAUTHENTICATED:
-        return AppError("unauthenticated", text or "The engine rejected the credentials.")
+        return AppError("engine_unauthenticated", text or "The engine rejected the credentials.")
     if code == grpc.StatusCode.CANCELLED:
         return AppError("job_cancelled", text or "The call was cancelled.")
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:

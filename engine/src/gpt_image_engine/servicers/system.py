@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 import time
+from pathlib import Path
 
 import grpc
 
@@ -12,6 +14,19 @@ from gpt_image_engine import __version__
 from gpt_image_engine.call import call_from_proto
 from gpt_image_engine.servicers.common import coded_unary, dumps
 from gpt_image_engine.state import Engine
+from gpt_image_engine.store.atomic import atomic_write_bytes
+from gpt_image_protocol import __version__ as CONTRACT_VERSION
+
+
+def engine_id(data_dir: Path) -> str:
+    """A stable id for this engine's data directory (written once, 0600)."""
+    path = data_dir / "engine.id"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        value = "e" + secrets.token_hex(6)
+        atomic_write_bytes(path, (value + "\n").encode())
+        return value
 
 
 def _result(payload: object) -> system_pb2.SystemResult:
@@ -21,6 +36,7 @@ def _result(payload: object) -> system_pb2.SystemResult:
 class SystemServicer(system_pb2_grpc.SystemServiceServicer):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.engine_id = engine_id(engine.paths.shared_dir)
 
     @coded_unary
     def Doctor(self, request: system_pb2.DoctorRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
@@ -60,6 +76,8 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
     def _engine_info(self) -> dict[str, object]:
         return {
             "version": __version__,
+            "contract": CONTRACT_VERSION,
+            "engine_id": self.engine_id,
             "pid": os.getpid(),
             "uptime_seconds": round(time.time() - self.engine.started_at, 3),
             "data_dir": str(self.engine.paths.shared_dir),
