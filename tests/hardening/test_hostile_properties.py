@@ -74,15 +74,6 @@ def test_parse_size_every_accepted_pair_obeys_the_rules(width: int, height: int)
     _check_accepted(f"{width}x{height}", result)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "gpt_image_protocol/validation.py parse_size: str.isdigit() accepts Unicode digits such as "
-        "superscripts ('²') that int() rejects, so '1024x²' raises ValueError instead of AppError "
-        "invalid_command (the engine then answers internal_error)"
-    ),
-    strict=True,
-    raises=ValueError,
-)
 def test_parse_size_unicode_digits() -> None:
     for value in ("1024x²", "²x1024", "1024x1024²"):
         try:

@@ -322,3 +322,15 @@ def test_health_only_listener_for_probes(tmp_path, pki, token_file):  # type: ig
         assert probe.returncode == 0, probe.stdout + probe.stderr
     finally:
         engine.stop()
+
+
+def test_remote_clients_cannot_choose_engine_host_paths(remote, tmp_path, pki, token_file):  # type: ignore[no-untyped-def]
+    """--config / --auth-file name files on the engine host: refused over TCP (a remote
+    client must not make the engine read or rewrite arbitrary files)."""
+    env = client_env(tmp_path / "c", remote.address, pki, token_of(token_file))
+    r = run_cli("config", "inspect", "--config", "/etc/passwd", "--json", env=env)
+    assert r.returncode == 1 and r.json["error"]["code"] == "invalid_argument", r.stdout
+    r = run_cli("auth", "inspect", "--auth-file", "/etc/shadow", "--json", env=env)
+    assert r.returncode == 1 and r.json["error"]["code"] == "invalid_argument", r.stdout
+    ok = run_cli("config", "inspect", "--json", env=env)
+    assert ok.returncode == 0, ok.stdout

@@ -11,6 +11,7 @@ method's streaming shape, so streaming methods are rejected the same way.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,10 @@ from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.rpc_errors import abort
 
 OPEN_PREFIXES = ("/grpc.health.v1.Health/",)
+
+
+def remote_paths_allowed() -> bool:
+    return os.environ.get("GPT_IMAGE_2_ALLOW_REMOTE_PATHS", "").strip().lower() in {"1", "true", "yes"}
 
 
 def _metadata_value(context: grpc.ServicerContext, key: str) -> str | None:
@@ -41,6 +46,22 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         return self._check.allows(_metadata_value(context, "authorization"))
 
     def _guard(self, behaviour: Callable[..., Any], streaming_response: bool) -> Callable[..., Any]:
+        def check_paths(request: Any, context: grpc.ServicerContext) -> None:
+            # A remote client must not make the engine read or rewrite files of its choosing on the
+            # engine host (--config / --auth-file). The operator can allow it explicitly.
+            if context.peer().startswith("unix:") or remote_paths_allowed():
+                return
+            options = getattr(request, "options", None)
+            if options is not None and (getattr(options, "config_file", "") or getattr(options, "auth_file", "")):
+                abort(
+                    context,
+                    AppError(
+                        "invalid_argument",
+                        "--config and --auth-file name files on the engine host and are refused over TCP "
+                        "(the engine's operator may allow them with GPT_IMAGE_2_ALLOW_REMOTE_PATHS=1).",
+                    ),
+                )
+
         def refuse(context: grpc.ServicerContext) -> None:
             abort(
                 context,
@@ -56,6 +77,7 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             def guarded_stream(request: Any, context: grpc.ServicerContext) -> Any:
                 if not self._allowed(context):
                     refuse(context)
+                check_paths(request, context)
                 yield from behaviour(request, context)
 
             return guarded_stream
@@ -63,6 +85,7 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
             if not self._allowed(context):
                 refuse(context)
+            check_paths(request, context)
             return behaviour(request, context)
 
         return guarded

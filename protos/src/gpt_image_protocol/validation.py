@@ -32,7 +32,9 @@ def parse_size(value: str) -> str:
     if text == "4k":
         return "3840x2160"
     width_text, sep, height_text = text.partition("x")
-    if not sep or not width_text.isdigit() or not height_text.isdigit():
+    if not sep or not (
+        width_text.isascii() and width_text.isdigit() and height_text.isascii() and height_text.isdigit()
+    ):
         raise AppError("invalid_command", "Image size must be auto, 2K, 4K, or WIDTHxHEIGHT.")
     width, height = int(width_text), int(height_text)
     if width <= 0 or height <= 0:

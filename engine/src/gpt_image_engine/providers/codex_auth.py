@@ -79,7 +79,7 @@ def read_auth_json(path: Path) -> dict[str, Any]:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise AppError("auth_missing", f"Auth file not found: {path}", {"auth_file": str(path)}) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: undecodable text or a NUL in the path
         raise AppError(
             "auth_read_failed",
             f"Unable to read auth file: {path}",

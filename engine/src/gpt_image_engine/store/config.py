@@ -114,7 +114,7 @@ def load_config(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except FileNotFoundError:
         return default_config()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
         raise AppError(
             "config_read_failed",
             f"Unable to read config file: {path}",
