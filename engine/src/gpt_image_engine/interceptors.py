@@ -52,7 +52,7 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             if context.peer().startswith("unix:") or remote_paths_allowed():
                 return
             options = getattr(request, "options", None)
-            if options is not None and (getattr(options, "config_file", "") or getattr(options, "auth_file", "")):
+            if options is not None and (options.config_file or options.auth_file):
                 abort(
                     context,
                     AppError(

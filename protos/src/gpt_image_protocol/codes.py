@@ -39,7 +39,11 @@ REGISTRY: dict[str, Code] = {
         # --- usage and validation
         _C("invalid_command", "INVALID_ARGUMENT", "Unknown command or flag, or a flag value failed validation."),
         _C("invalid_argument", "INVALID_ARGUMENT", "An argument is malformed or out of range."),
-        _C("unsupported_option", "INVALID_ARGUMENT", "A provider-specific option was used with a provider that lacks it."),
+        _C(
+            "unsupported_option",
+            "INVALID_ARGUMENT",
+            "A provider-specific option was used with a provider that lacks it.",
+        ),
         _C("invalid_body_json", "INVALID_ARGUMENT", "A request body is not a JSON object."),
         _C("invalid_operation", "INVALID_ARGUMENT", "Unsupported provider operation."),
         # --- providers and credentials
@@ -56,9 +60,17 @@ REGISTRY: dict[str, Code] = {
         _C("auth_write_failed", "INTERNAL", "The Codex auth.json could not be written."),
         _C("provider_unavailable", "FAILED_PRECONDITION", "No provider could be selected automatically."),
         _C("provider_unknown", "NOT_FOUND", "The named provider is not configured."),
-        _C("provider_kind_unsupported", "FAILED_PRECONDITION", "The provider's type is not openai, openai-compatible or codex."),
-        _C("provider_invalid_name", "INVALID_ARGUMENT", "Provider names are non-empty and have no slash or whitespace."),
-        _C("invalid_provider_config", "INVALID_ARGUMENT", "The provider settings contradict each other or are invalid."),
+        _C(
+            "provider_kind_unsupported",
+            "FAILED_PRECONDITION",
+            "The provider's type is not openai, openai-compatible or codex.",
+        ),
+        _C(
+            "provider_invalid_name", "INVALID_ARGUMENT", "Provider names are non-empty and have no slash or whitespace."
+        ),
+        _C(
+            "invalid_provider_config", "INVALID_ARGUMENT", "The provider settings contradict each other or are invalid."
+        ),
         _C("credential_missing", "FAILED_PRECONDITION", "A named credential is absent or empty."),
         _C("keychain_error", "FAILED_PRECONDITION", "The OS keyring is unavailable."),
         _C("keychain_missing", "NOT_FOUND", "The keyring holds no such entry."),
@@ -105,7 +117,11 @@ REGISTRY: dict[str, Code] = {
         _C("engine_unavailable", "UNAVAILABLE", "No engine answered at the address."),
         _C("engine_start_failed", "UNAVAILABLE", "The engine daemon could not be started."),
         _C("artifact_not_found", "NOT_FOUND", "No artifact with that id."),
-        _C("artifact_invalid", "INVALID_ARGUMENT", "An upload was malformed, too large, or its size/sha256 did not match."),
+        _C(
+            "artifact_invalid",
+            "INVALID_ARGUMENT",
+            "An upload was malformed, too large, or its size/sha256 did not match.",
+        ),
         _C("job_running", "FAILED_PRECONDITION", "The job is still running."),
         _C("job_cancelled", "CANCELLED", "The job was cancelled."),
         _C("job_interrupted", "FAILED_PRECONDITION", "The engine stopped before the job finished."),

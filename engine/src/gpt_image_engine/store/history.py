@@ -190,6 +190,7 @@ def _sync_search(conn: sqlite3.Connection, ids: Sequence[str] | None = None, lim
     """Re-index `ids`, or up to `limit` queued ids, inside the caller's write transaction. Set-based:
     one row of a status change and a 2,000-row chunk of a back-fill take the same five statements.
     Returns how many queued ids were taken."""
+    params: tuple[str, ...]
     if ids is not None:
         if not ids:
             return 0

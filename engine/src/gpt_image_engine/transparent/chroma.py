@@ -477,8 +477,8 @@ def extract_chroma(
             unsure = ~bg
         iy, ix = np.nonzero(unsure)
         if len(iy):
-            c = [pl[iy, ix].astype(np.float32) for pl in planes]
-            a = _floor_alpha(_prior_soa(c, b_at(iy + y0, ix), m), m)
+            cp = [pl[iy, ix].astype(np.float32) for pl in planes]
+            a = _floor_alpha(_prior_soa(cp, b_at(iy + y0, ix), m), m)
             band[iy, ix] = np.floor(a * 255.0 + 0.5).astype(np.uint8)
 
     bands = list(range(0, h, _BAND_ROWS))
@@ -521,8 +521,8 @@ def extract_chroma(
             if sel.any():
                 iy, ix = np.nonzero(sel)
                 c = src[iy, ix].astype(np.float32)
-                bb = b_at(iy + ya, ix + xa)
-                bb = np.stack([np.broadcast_to(np.float32(v), len(iy)) for v in bb], axis=1)
+                key_at = b_at(iy + ya, ix + xa)
+                bb = np.stack([np.broadcast_to(np.float32(v), len(iy)) for v in key_at], axis=1)
                 r8 = np.floor(_solid_ramp(c, bb, m) * 255.0 + 0.5).astype(np.uint8)
                 a[iy, ix] = np.maximum(a[iy, ix], r8)
         core = interior & (a == 255)
@@ -571,7 +571,7 @@ def extract_chroma(
     return out, report
 
 
-def _ks(arr: list, dom: list[int], oth: list[int]):
+def _ks(arr: list[Any], dom: list[int], oth: list[int]) -> Any:
     """Key strength of a colour given as three planes (arrays or scalars)."""
     d = arr[dom[0]]
     for c in dom[1:]:
@@ -710,10 +710,10 @@ def _work(
             return
         dot = cb[0] * fb[0] + cb[1] * fb[1] + cb[2] * fb[2]
         proj = np.clip(dot / np.maximum(den, 1.0), 0.0, 1.0)
-        r2 = None
+        r2: Any = 0.0
         for ch in range(3):
             r = cb[ch] - proj * fb[ch]
-            r2 = r * r if r2 is None else r2 + r * r
+            r2 = r2 + r * r
         rn = np.sqrt(r2)
         ok = rn <= np.maximum(10.0, 0.12 * np.sqrt(den))
         if np.ndim(den):
@@ -806,7 +806,7 @@ def _work(
     # Self-check (weakness 12): re-composite what will be written over the fitted key and
     # compare with the source pixel.
     shown = np.where(a8w > TRANSPARENT_ALPHA_MAX, aq, 0.0)
-    rec = None
+    rec: Any = None
     for ch in range(3):
         e = np.abs(shown * f8[:, ch] + (1.0 - shown) * b[ch] - c[ch])
         rec = e if rec is None else rec + e

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from gpt_image_engine.errors import AppError
 
 RGB = tuple[int, int, int]
@@ -46,12 +48,12 @@ def parse_matte_color_or_auto(value: str | None) -> RGB | None:
     return parse_matte_color(value)
 
 
-def to_hex(rgb: tuple[float, float, float] | RGB) -> str:
+def to_hex(rgb: Sequence[float]) -> str:
     r, g, b = (max(0, min(255, int(round(float(c))))) for c in rgb)
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def is_saturated(rgb: tuple[float, float, float]) -> bool:
+def is_saturated(rgb: Sequence[float]) -> bool:
     """The upstream's test for a keyable chroma matte (max >= 192 and max - min >= 128)."""
     hi, lo = max(rgb), min(rgb)
     return hi >= 192 and hi - lo >= 128
