@@ -146,6 +146,7 @@ def test_phone_width(browser: Any, gateway: GatewayProc, screenshots: Path) -> N
         page.wait_for_selector("body[data-ready='1']")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, (tab, overflow)
+        assert page.locator("#tabs").bounding_box()["width"] > 200, tab  # the tabs keep a row of their own
     page.goto(f"{gateway.url}/#generate")
     page.wait_for_selector("body[data-ready='1']")
     page.screenshot(path=str(screenshots / "phone-generate.png"), full_page=True)

@@ -6,7 +6,8 @@ import { api, on, outputUrl } from "./api.js";
 import { initHistory, loadMore } from "./history.js";
 import { resumeActiveJobs, trackJob } from "./jobs.js";
 import { MaskPainter } from "./mask.js";
-import { $, $$, el, formObject, showError } from "./util.js";
+import { initQueue, startQueue } from "./queue.js";
+import { $, $$, el, fill, formObject, showError } from "./util.js";
 
 const PROFILES = ["generic", "icon", "product", "sticker", "seal", "translucent", "glow", "shadow", "effect"];
 const MATERIALS = ["", "standard", "soft-3d", "flat-icon", "sticker", "glow"];
@@ -20,7 +21,7 @@ function select(name, label, values, title) {
 
 function optionFields(container, providers) {
   const noBackground = container.hasAttribute("data-no-background");
-  container.replaceChildren(
+  fill(container,
     el("label", {}, "Provider", el("select", { name: "provider", "data-providers": true },
       el("option", { value: "", text: "auto" }), providers.map((p) => el("option", { value: p, text: p })))),
     el("label", {}, "Size", el("input", { name: "size", list: "sizes", placeholder: "auto, 2K, 4K, 1536x1024" })),
@@ -37,7 +38,7 @@ function optionFields(container, providers) {
 }
 
 function transparentFields(container) {
-  container.replaceChildren(
+  fill(container,
     select("method", "Method", ["", "auto", "chroma", "dual"]),
     select("profile", "Profile", ["", ...PROFILES]),
     select("material", "Material", MATERIALS),
@@ -292,6 +293,7 @@ async function start() {
   showTab(location.hash.slice(1));
   loadProviders();
   resumeActiveJobs();
+  startQueue();
 }
 
 function init() {
@@ -305,6 +307,7 @@ function init() {
   transparentForms();
   providerForm();
   initHistory();
+  initQueue();
   start().catch((err) => {
     const banner = $("#banner");
     banner.textContent = err.message;

@@ -23,6 +23,7 @@ export function trackJob(jobId, { title = jobId, onDone = null, firstEvents = []
   });
   for (const record of firstEvents) apply(state, record);
   connect(state);
+  document.dispatchEvent(new CustomEvent("job-started", { detail: { job_id: jobId } }));
   return state;
 }
 
