@@ -79,13 +79,6 @@ def test_retry_bad_input(http: FlaskClient) -> None:
     assert http.post("/api/jobs/job-nope/retry", data="{", content_type="application/json").status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: JobsServicer.RetryJob/_rerun (servicers/jobs.py) calls the replayed handler, itself "
-    "@coded_stream, from inside its own @coded_stream; the inner context.abort() raises a bare Exception('') "
-    "that the outer wrapper re-codes as internal_error 'Unexpected engine error: ', so a coded error such as "
-    "provider_unknown (404 on /api/images/generate) reaches the caller as 500 internal_error",
-)
 def test_retry_with_an_unknown_provider_is_provider_unknown(http: FlaskClient) -> None:
     job_id = start_generate(http, "retry bad provider")
     finish(http, job_id)

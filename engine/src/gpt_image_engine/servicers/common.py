@@ -22,6 +22,16 @@ log = logging.getLogger("gpt_image_engine.rpc")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _already_aborted(context: grpc.ServicerContext) -> bool:
+    """True when an inner handler already aborted this call with its own status
+    (gRPC then raises a bare Exception that must pass through unchanged)."""
+    try:
+        code = context.code()  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    return code is not None and code != grpc.StatusCode.OK
+
+
 def coded_unary(fn: F) -> F:
     """Turn AppError (and crashes) into a gRPC status with our ErrorInfo."""
 
@@ -32,6 +42,8 @@ def coded_unary(fn: F) -> F:
         except AppError as err:
             abort(context, err)
         except Exception as exc:
+            if _already_aborted(context):
+                raise
             log.exception("unexpected error in %s", fn.__name__)
             abort(context, AppError("internal_error", f"Unexpected engine error: {exc}"))
         return None
@@ -47,6 +59,8 @@ def coded_stream(fn: F) -> F:
         except AppError as err:
             abort(context, err)
         except Exception as exc:
+            if _already_aborted(context):
+                raise
             log.exception("unexpected error in %s", fn.__name__)
             abort(context, AppError("internal_error", f"Unexpected engine error: {exc}"))
 
