@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 
 from tests.fakeupstream.server import Fault
