@@ -26,6 +26,7 @@ from typing import Any
 
 from gpt_image_engine import __version__
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.store.atomic import sweep_temp_files
 from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_protocol.address import EngineAddress
 from gpt_image_protocol.channel import open_channel
@@ -133,6 +134,15 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
     interrupted = engine.history.mark_interrupted("engine_restarted")
     if interrupted:
         log.warning("marked %d unfinished jobs as failed", len(interrupted), extra={"data": {"job_ids": interrupted}})
+    # Temp files are only ever mid-write; with no job running yet, any here are a killed
+    # process's leftovers (the finished files beside them are whole: writes rename into place).
+    swept = sweep_temp_files(paths.jobs_dir) + sweep_temp_files(paths.uploads_dir, prune_emptied=True)
+    if swept:
+        log.warning(
+            "removed %d temp files left by a previous process",
+            len(swept),
+            extra={"data": {"paths": [str(p) for p in swept]}},
+        )
     policy = ConnectionPolicy(
         max_connection_age=tcp.max_connection_age, max_connection_age_grace=tcp.max_connection_age_grace
     )

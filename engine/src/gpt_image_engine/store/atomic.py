@@ -48,3 +48,40 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def is_temp_name(name: str) -> bool:
+    """A name only an unfinished write leaves behind: `atomic_write_bytes`'s `.<name>.<rand>.tmp`,
+    the spool's `<name>.part` and an upload's `.part-<name>`."""
+    return name.endswith((".tmp", ".part")) or name.startswith(".part-")
+
+
+def sweep_temp_files(folder: Path, *, prune_emptied: bool = False) -> list[Path]:
+    """Remove temp files a killed process left in `folder/<item>/` (and `folder/` itself).
+
+    Called once at engine start, before anything is served, when no write of this process
+    can be in flight. With `prune_emptied` a sub-folder the sweep leaves empty goes too (an
+    upload folder whose upload never finished: no id for it was ever handed out).
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                swept = False
+                for inner in os.scandir(entry.path):
+                    if is_temp_name(inner.name) and inner.is_file(follow_symlinks=False):
+                        os.unlink(inner.path)
+                        removed.append(Path(inner.path))
+                        swept = True
+                if swept and prune_emptied and not any(os.scandir(entry.path)):
+                    os.rmdir(entry.path)
+            elif is_temp_name(entry.name) and entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
