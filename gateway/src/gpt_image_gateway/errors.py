@@ -34,6 +34,9 @@ _BY_GRPC = {
 _BY_CODE = {
     "engine_unavailable": 503,
     "engine_start_failed": 503,
+    # The browser is signed in; it is the gateway's own hop to the engine that is misconfigured.
+    "engine_unauthenticated": 502,
+    "engine_incompatible": 502,
     "job_running": 409,
     "job_cancelled": 409,
     "job_interrupted": 409,
