@@ -180,3 +180,24 @@ def fake_upstream() -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Stop any engine a test autostarted under this session's temp folders (the CLI starts
+    daemons by design; tests that do not stop them must not leave them running)."""
+    yield
+    base = str(tmp_path_factory.getbasetemp())
+    for proc_dir in Path("/proc").iterdir():
+        if not proc_dir.name.isdigit():
+            continue
+        try:
+            argv = (proc_dir / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        text = [a.decode(errors="replace") for a in argv]
+        if any("gpt-image-2-engine" in a for a in text[:2]) and any(a.startswith(base) for a in text):
+            try:
+                os.kill(int(proc_dir.name), signal.SIGTERM)
+            except OSError:
+                pass

@@ -210,7 +210,11 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
     signal.signal(signal.SIGINT, on_signal)
     try:
         while not engine.stop_requested.wait(0.5):
-            pass
+            if socket_path is not None and not socket_path.exists():
+                # Someone removed our socket (a wiped data or temp folder): no client can reach
+                # us any more, so stop instead of lingering as an orphan.
+                log.warning("socket removed; stopping", extra={"data": {"socket": str(socket_path)}})
+                break
     finally:
         log.info("engine stopping")
         server.set_serving(False)

@@ -101,7 +101,7 @@ class EngineServer:
     def __init__(
         self,
         engine: Engine,
-        max_workers: int = 32,
+        max_workers: int = 256,
         *,
         token: str | None = None,
         policy: ConnectionPolicy | None = None,
