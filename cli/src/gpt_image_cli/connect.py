@@ -10,11 +10,12 @@ A TCP engine is reached with the token and TLS settings of
 `gpt_image_protocol.channel.client_settings`; one GetVersion call up front
 checks the token and the contract version, so a wrong token or an
 incompatible engine fails before any work starts. Given several engines
-(`h1:p,h2:p` or `dns:///name:p`) one CLI invocation pins itself to one engine,
-picked at random among those whose health check answers: an upload, the job
-and the download must all reach the engine that owns the job, and the random
-pick spreads invocations across the engines (long-lived clients such as the
-gateway balance per call with gRPC's round_robin instead).
+(`h1:p,h2:p` or `dns:///name:p`) one CLI invocation pins itself to one engine:
+for new work, one picked at random among those whose health check answers (an
+upload, the job and the download must all reach the same engine, and the
+random pick spreads invocations across the engines); for a command that names
+an existing job (`connect_job`), the engine that owns it, found by asking every
+engine's GetJob in parallel (`gpt_image_protocol.routing.EngineRouter`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from gpt_image_protocol.address import EngineAddress, resolve_address
 from gpt_image_protocol.channel import ClientSettings, check_contract, client_settings, open_channel
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.health import is_serving
+from gpt_image_protocol.routing import EngineRouter
 
 AUTOSTART_TIMEOUT_S = 5.0
 # Never handed to an autostarted daemon: they are per-call credentials.
@@ -61,6 +63,7 @@ class Engine:
     started_pid: int | None = None
     requested: EngineAddress | None = None  # the list or dns name this engine was picked from
     settings: ClientSettings | None = None
+    router: EngineRouter | None = None  # channels to every engine of a list or dns address
     _stubs: dict[str, Any] = field(default_factory=dict)
 
     def version(self, timeout: float = 10.0) -> dict[str, Any]:
@@ -109,7 +112,10 @@ class Engine:
         return self._stub("artifacts", artifacts_pb2_grpc.ArtifactsServiceStub)
 
     def close(self) -> None:
-        self.channel.close()
+        if self.router is not None:
+            self.router.close()  # owns this engine's channel too
+        else:
+            self.channel.close()
 
 
 def autostart_disabled(env: Mapping[str, str] | None = None) -> bool:
@@ -136,6 +142,16 @@ def remote_settings(address: EngineAddress, token_file: str | None = None) -> Cl
     return settings
 
 
+def _checked(engine: Engine, check: bool) -> Engine:
+    if check:
+        try:
+            check_contract(engine.version())
+        except BaseException:
+            engine.close()
+            raise
+    return engine
+
+
 def pick_engine(address: EngineAddress, settings: ClientSettings) -> EngineAddress:
     """One serving engine of a list or dns address, chosen at random (the others are the fallback)."""
     members = address.engines()
@@ -153,17 +169,31 @@ def pick_engine(address: EngineAddress, settings: ClientSettings) -> EngineAddre
 def connect_remote(address: EngineAddress, *, token_file: str | None = None, check: bool = True) -> Engine:
     """A channel to a TCP engine (pinned to one member of a list), its token and contract checked."""
     settings = remote_settings(address, token_file)
-    target = pick_engine(address, settings) if address.is_multi else address
-    engine = Engine(
-        address=target, channel=open_channel(target, settings=settings), requested=address, settings=settings
-    )
-    if check:
-        try:
-            check_contract(engine.version())
-        except BaseException:
-            engine.close()
-            raise
-    return engine
+    if not address.is_multi:
+        engine = Engine(address=address, channel=open_channel(address, settings=settings), settings=settings)
+        return _checked(engine, check)
+    target = pick_engine(address, settings)
+    router = EngineRouter(address, settings)
+    engine = Engine(address=target, channel=router.channel(target), requested=address, settings=settings, router=router)
+    return _checked(engine, check)
+
+
+def connect_job(
+    engine_flag: str | None, job_id: str, *, autostart: bool = True, token_file: str | None = None
+) -> Engine:
+    """A channel to the engine that owns `job_id` (of several, the one whose GetJob knows it)."""
+    address = resolve_address(engine_flag)
+    if address.kind != "tcp" or not address.is_multi:
+        return connect(engine_flag, autostart=autostart, token_file=token_file)
+    settings = remote_settings(address, token_file)
+    router = EngineRouter(address, settings)
+    try:
+        owner = router.owner(job_id)
+    except BaseException:
+        router.close()
+        raise
+    engine = Engine(address=owner, channel=router.channel(owner), requested=address, settings=settings, router=router)
+    return _checked(engine, True)
 
 
 def connect(engine_flag: str | None, *, autostart: bool = True, token_file: str | None = None) -> Engine:

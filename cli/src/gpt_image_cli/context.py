@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import click
 
-from gpt_image.v1 import common_pb2
-from gpt_image_cli.connect import Engine, connect
+from gpt_image.v1 import common_pb2, jobs_pb2
+from gpt_image_cli.connect import Engine, connect, connect_job
 from gpt_image_cli.envelope import json_mode, print_success
 from gpt_image_cli.globalflags import GlobalFlags
+from gpt_image_protocol.channel import check_contract
 
 
 def _abs_path(value: str | None) -> str:
@@ -36,6 +37,30 @@ class CliState:
         if self._engine is None:
             self._engine = connect(self.flags.engine, token_file=self.flags.engine_token_file)
         return self._engine
+
+    def engine_for_job(self, job_id: str) -> Engine:
+        """The engine that owns `job_id`; the rest of the invocation (downloads, a retried job) stays on it."""
+        if self._engine is None:
+            self._engine = connect_job(self.flags.engine, job_id, token_file=self.flags.engine_token_file)
+            return self._engine
+        router = self._engine.router
+        if router is not None and router.is_multi:
+            owner = router.owner(job_id)
+            if owner != self._engine.address:
+                engine = replace(self._engine, address=owner, channel=router.channel(owner), _stubs={})
+                check_contract(engine.version())
+                self._engine = engine
+        return self._engine
+
+    def list_jobs(self, *, limit: int, cursor: str, status: str, query: str) -> jobs_pb2.ListJobsResponse:
+        """One page of jobs, newest first; of several engines, their pages merged."""
+        engine = self.engine()
+        if engine.router is not None and engine.router.is_multi:
+            return engine.router.list_jobs(limit=limit, cursor=cursor, status=status, query=query)
+        reply: jobs_pb2.ListJobsResponse = engine.jobs.ListJobs(
+            jobs_pb2.ListJobsRequest(page_size=limit, page_token=cursor, status=status, query=query)
+        )
+        return reply
 
     def close(self) -> None:
         if self._engine is not None:

@@ -1,14 +1,27 @@
-"""The gateway's handle on the engine: one gRPC channel, the stubs, and plain-dict methods.
+"""The gateway's handle on the engine(s): a channel per engine, the stubs, and plain-dict methods.
 
 Every method turns a gRPC failure into the engine's `AppError` (code, message,
 detail), so views never see grpc. The gateway never starts an engine: when none
 answers, calls fail fast with `engine_unavailable` and a background monitor keeps
-probing, opening a fresh channel each time the engine is down so reconnection is
+probing, opening a fresh channel each time an engine is down so reconnection is
 not held back by gRPC's growing backoff.
+
+Given several engines (`h1:p,h2:p` or `dns:///name:p`) the client keeps one
+channel per engine (`gpt_image_protocol.routing.EngineRouter`): new work goes to
+the next serving engine in turn, and every call that names a job goes to the
+engine that owns it (the one that started it here, else the one whose GetJob
+knows it). A request that uploads files and then starts work uses `pinned()`,
+so the uploads and the job meet on one engine. The job list merges the
+engines' pages.
+
+Each time an engine comes up (startup, reconnect) its GetVersion is checked
+with `check_contract`; while an engine speaks another contract every `/api`
+call answers 502 `engine_incompatible` (see `api.engine()`).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Iterator
@@ -32,10 +45,11 @@ from gpt_image.v1 import (
     transparent_pb2_grpc,
 )
 from gpt_image_protocol.address import EngineAddress, resolve_address
-from gpt_image_protocol.channel import CHUNK_SIZE, open_channel
+from gpt_image_protocol.channel import CHUNK_SIZE, ClientSettings, check_contract
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.events import loads_or_empty
 from gpt_image_protocol.health import is_serving
+from gpt_image_protocol.routing import EngineRouter
 from gpt_image_protocol.rpc_errors import from_rpc_error
 
 UNARY_TIMEOUT = 30.0
@@ -46,52 +60,127 @@ def _json(text: str) -> Any:
     return loads_or_empty(text)
 
 
-class EngineClient:
-    """Plain-Python facade over the engine's services, shared by all request threads."""
+class _Stubs:
+    """One engine's channel and service stubs."""
 
-    def __init__(self, address: EngineAddress | None = None, *, monitor_interval: float = 1.0) -> None:
+    def __init__(self, member: EngineAddress, channel: grpc.Channel) -> None:
+        self.member = member
+        self.channel = channel
+        self.system = system_pb2_grpc.SystemServiceStub(channel)
+        self.config = config_pb2_grpc.ConfigServiceStub(channel)
+        self.secrets = config_pb2_grpc.SecretsServiceStub(channel)
+        self.jobs = jobs_pb2_grpc.JobsServiceStub(channel)
+        self.queue = jobs_pb2_grpc.QueueServiceStub(channel)
+        self.images = images_pb2_grpc.ImagesServiceStub(channel)
+        self.transparent = transparent_pb2_grpc.TransparentServiceStub(channel)
+        self.artifacts = artifacts_pb2_grpc.ArtifactsServiceStub(channel)
+
+
+class EngineClient:
+    """Plain-Python facade over the engines' services, shared by all request threads."""
+
+    def __init__(
+        self,
+        address: EngineAddress | None = None,
+        *,
+        monitor_interval: float = 1.0,
+        settings: ClientSettings | None = None,
+    ) -> None:
         self.address = address or resolve_address(None)
+        self.router = EngineRouter(self.address, settings)
+        self.members = self.router.members
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self._pin: EngineAddress | None = None
+        self._stubs: dict[str, _Stubs] = {}
+        self._up: dict[str, bool | None] = {str(m): None for m in self.members}
+        self._incompatible: dict[str, AppError] = {}
         self.up: bool | None = None
-        self._open()
+        for member in self.members:
+            self._stubs[str(member)] = _Stubs(member, self.router.channel(member))
+        for member in self.members:  # check the contract once before serving the first request
+            if is_serving(self._stubs[str(member)].channel, timeout=1.0):
+                self._up[str(member)] = True
+                self._check_contract(member)
         self._monitor_interval = monitor_interval
         self._monitor = threading.Thread(target=self._watch_health, name="engine-monitor", daemon=True)
         self._monitor.start()
 
     # --- channel lifecycle
 
-    def _open(self) -> None:
-        channel = open_channel(self.address)
-        with self._lock:
-            old = getattr(self, "channel", None)
-            self.channel = channel
-            self.system = system_pb2_grpc.SystemServiceStub(channel)
-            self.config = config_pb2_grpc.ConfigServiceStub(channel)
-            self.secrets = config_pb2_grpc.SecretsServiceStub(channel)
-            self.jobs = jobs_pb2_grpc.JobsServiceStub(channel)
-            self.queue = jobs_pb2_grpc.QueueServiceStub(channel)
-            self.images = images_pb2_grpc.ImagesServiceStub(channel)
-            self.transparent = transparent_pb2_grpc.TransparentServiceStub(channel)
-            self.artifacts = artifacts_pb2_grpc.ArtifactsServiceStub(channel)
-        if old is not None:
-            # Calls still running on the old channel keep it alive until they end.
-            threading.Timer(600.0, old.close).start()
+    def _open(self, member: EngineAddress) -> None:
+        # Calls still running on the old channel keep it alive until they end.
+        self._stubs[str(member)] = _Stubs(member, self.router.reopen(member))
+
+    def _check_contract(self, member: EngineAddress) -> None:
+        """Compare the engine's contract with ours; remember an incompatible engine until it changes."""
+        try:
+            reply = self._stubs[str(member)].system.GetVersion(system_pb2.GetVersionRequest(), timeout=5)
+        except grpc.RpcError:
+            return  # unreachable or refusing our token: the calls themselves will say so
+        info = _json(reply.result_json)
+        try:
+            check_contract(info if isinstance(info, dict) else {})
+        except AppError as err:
+            err.detail = {**(err.detail or {}), "engine": str(member)}
+            self._incompatible[str(member)] = err
+            return
+        self._incompatible.pop(str(member), None)
 
     def _watch_health(self) -> None:
         while not self._closed.is_set():
-            serving = is_serving(self.channel, timeout=1.0)
-            if not serving and not self._closed.is_set():
-                self._open()  # a fresh channel connects at once instead of after a backoff
-            self.up = serving
-            self._closed.wait(self._monitor_interval if serving else min(self._monitor_interval, 0.5))
+            for member in self.members:
+                if self._closed.is_set():
+                    return
+                serving = is_serving(self._stubs[str(member)].channel, timeout=1.0)
+                if not serving and not self._closed.is_set():
+                    self._open(member)  # a fresh channel connects at once instead of after a backoff
+                elif serving and self._up.get(str(member)) is not True:
+                    self._check_contract(member)  # (re)connected: maybe a different engine now
+                self._up[str(member)] = serving
+            ups = list(self._up.values())
+            self.up = any(ups)
+            all_up = all(ups)
+            self._closed.wait(self._monitor_interval if all_up else min(self._monitor_interval, 0.5))
 
     def close(self) -> None:
         self._closed.set()
-        self.channel.close()
+        self.router.close()
 
     def healthy(self) -> bool:
-        return is_serving(self.channel, timeout=1.0)
+        """Whether some engine answers SERVING."""
+        return any(is_serving(self._stubs[str(m)].channel, timeout=1.0) for m in self.members)
+
+    def incompatible(self) -> AppError | None:
+        """The `engine_incompatible` error of an engine that speaks another contract, if any."""
+        errors = list(self._incompatible.values())
+        return errors[0] if errors else None
+
+    # --- routing
+
+    def pinned(self) -> EngineClient:
+        """A view of this client whose new work and uploads all go to one engine."""
+        if self._pin is not None or not self.router.is_multi:
+            return self
+        view = copy.copy(self)
+        view._pin = self.router.pick(lambda m: self._up.get(str(m)))
+        return view
+
+    def _any(self) -> _Stubs:
+        """The engine for a call that names no job: the pinned one, else the next serving one."""
+        member = self._pin or self.router.pick(lambda m: self._up.get(str(m)))
+        return self._stubs[str(member)]
+
+    def _owner(self, job_id: str) -> _Stubs:
+        """The engine that owns `job_id`."""
+        try:
+            member = self.router.owner(job_id)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from exc
+        return self._stubs[str(member)]
+
+    def engine_of(self, job_id: str) -> str:
+        return str(self._owner(job_id).member)
 
     # --- helpers
 
@@ -105,7 +194,7 @@ class EngineClient:
     # --- system
 
     def version(self) -> dict[str, Any]:
-        reply = self._call(self.system.GetVersion, system_pb2.GetVersionRequest(), timeout=5)
+        reply = self._call(self._any().system.GetVersion, system_pb2.GetVersionRequest(), timeout=5)
         result: dict[str, Any] = _json(reply.result_json)
         return result
 
@@ -113,63 +202,66 @@ class EngineClient:
 
     def config_call(self, method: str, **fields: Any) -> Any:
         request_type = getattr(config_pb2, f"{method}Request")
-        reply = self._call(getattr(self.config, method), request_type(**fields))
+        reply = self._call(getattr(self._any().config, method), request_type(**fields))
         return _json(reply.result_json)
 
     def secrets_call(self, method: str, **fields: Any) -> Any:
         request_type = getattr(config_pb2, f"{method}Request")
-        reply = self._call(getattr(self.secrets, method), request_type(**fields))
+        reply = self._call(getattr(self._any().secrets, method), request_type(**fields))
         return _json(reply.result_json)
 
     # --- jobs
 
     def list_jobs(self, *, limit: int, cursor: str, status: str, query: str) -> jobs_pb2.ListJobsResponse:
-        reply: jobs_pb2.ListJobsResponse = self._call(
-            self.jobs.ListJobs,
-            jobs_pb2.ListJobsRequest(page_size=limit, page_token=cursor, status=status, query=query),
-        )
-        return reply
+        """One page, newest first; of several engines, their pages merged (the cursor combines theirs)."""
+        try:
+            return self.router.list_jobs(limit=limit, cursor=cursor, status=status, query=query, timeout=UNARY_TIMEOUT)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from exc
 
     def get_job(self, job_id: str, *, include_events: bool = False) -> jobs_pb2.GetJobResponse:
-        return self._call(self.jobs.GetJob, jobs_pb2.GetJobRequest(job_id=job_id, include_events=include_events))
+        return self._call(
+            self._owner(job_id).jobs.GetJob, jobs_pb2.GetJobRequest(job_id=job_id, include_events=include_events)
+        )
 
     def cancel_job(self, job_id: str) -> jobs_pb2.CancelJobResponse:
-        return self._call(self.jobs.CancelJob, jobs_pb2.CancelJobRequest(job_id=job_id))
+        return self._call(self._owner(job_id).jobs.CancelJob, jobs_pb2.CancelJobRequest(job_id=job_id))
 
     def delete_job(self, job_id: str) -> jobs_pb2.DeleteJobResponse:
-        return self._call(self.jobs.DeleteJob, jobs_pb2.DeleteJobRequest(job_id=job_id))
+        return self._call(self._owner(job_id).jobs.DeleteJob, jobs_pb2.DeleteJobRequest(job_id=job_id))
 
     def get_recovery(self, job_id: str) -> Any:
-        reply = self._call(self.jobs.GetRecovery, jobs_pb2.GetRecoveryRequest(job_id=job_id))
+        reply = self._call(self._owner(job_id).jobs.GetRecovery, jobs_pb2.GetRecoveryRequest(job_id=job_id))
         return _json(reply.recovery_json)
 
     def get_queue(self) -> jobs_pb2.QueueStatus:
-        reply: jobs_pb2.QueueStatus = self._call(self.queue.GetQueue, jobs_pb2.GetQueueRequest())
+        reply: jobs_pb2.QueueStatus = self._call(self._any().queue.GetQueue, jobs_pb2.GetQueueRequest())
         return reply
 
     def set_parallel(self, max_parallel: int) -> jobs_pb2.QueueStatus:
         reply: jobs_pb2.QueueStatus = self._call(
-            self.queue.SetParallel, jobs_pb2.SetParallelRequest(max_parallel=max_parallel)
+            self._any().queue.SetParallel, jobs_pb2.SetParallelRequest(max_parallel=max_parallel)
         )
         return reply
 
     def watch_job(self, job_id: str, after_seq: int = 0) -> Any:
         """The raw WatchJob call (an iterator with `.cancel()`); errors surface while iterating."""
-        return self.jobs.WatchJob(jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq))
+        return self._owner(job_id).jobs.WatchJob(jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq))
 
     # --- work
 
-    def start(self, service: str, method: str, request: Any) -> common_pb2.JobEvent:
-        """Start detached work and return its first event (job.queued); the job keeps running."""
-        first = self.first_event(service, method, request)
+    def start(self, service: str, method: str, request: Any, job_id: str = "") -> common_pb2.JobEvent:
+        """Start detached work and return its first event (job.queued); the job keeps running.
+        With `job_id` (retry, resume) it runs on the engine that owns that job."""
+        first = self.first_event(service, method, request, job_id)
         if first is None:
             raise AppError("internal_error", "The engine ended the call without an event.")
         return first
 
-    def first_event(self, service: str, method: str, request: Any) -> common_pb2.JobEvent | None:
+    def first_event(self, service: str, method: str, request: Any, job_id: str = "") -> common_pb2.JobEvent | None:
         """The first event of a streaming call (None when it ends without one); the call is then dropped."""
-        stub = getattr(self, service)
-        call = getattr(stub, method)(request, timeout=None)
+        target = self._owner(job_id) if job_id else self._any()
+        call = getattr(getattr(target, service), method)(request, timeout=None)
         try:
             first: common_pb2.JobEvent = next(call)
         except StopIteration:
@@ -178,14 +270,15 @@ class EngineClient:
             raise from_rpc_error(exc) from exc
         finally:
             call.cancel()  # with detach=true the engine keeps the job running
+        self.router.remember(first.job_id, target.member)
         return first
 
     def run(self, service: str, method: str, request: Any, timeout: float = 120.0) -> common_pb2.JobEvent:
         """Run short work to its terminal event (verify); returns that event."""
-        stub = getattr(self, service)
+        target = self._any()
         last: common_pb2.JobEvent | None = None
         try:
-            for event in getattr(stub, method)(request, timeout=timeout):
+            for event in getattr(getattr(target, service), method)(request, timeout=timeout):
                 last = event
                 if event.terminal:
                     break
@@ -193,6 +286,7 @@ class EngineClient:
             raise from_rpc_error(exc) from exc
         if last is None or not last.terminal:
             raise AppError("internal_error", "The engine ended the call before the job finished.")
+        self.router.remember(last.job_id, target.member)
         return last
 
     def generate(self, request: images_pb2.GenerateImageRequest) -> common_pb2.JobEvent:
@@ -209,12 +303,12 @@ class EngineClient:
 
     def retry_job(self, request: jobs_pb2.RetryJobRequest) -> common_pb2.JobEvent:
         """Start the new job (detached); its first event is job.queued with the new id."""
-        return self.start("jobs", "RetryJob", request)
+        return self.start("jobs", "RetryJob", request, request.job_id)
 
     def resume_job(self, request: jobs_pb2.ResumeJobRequest) -> common_pb2.JobEvent | None:
         """Carry out a recovery action: continue_save and resubmit start a new job (first event
         job.queued); discard answers with the old job's last event, or nothing."""
-        return self.first_event("jobs", "ResumeJob", request)
+        return self.first_event("jobs", "ResumeJob", request, request.job_id)
 
     def transparent_verify(self, request: transparent_pb2.VerifyTransparentRequest) -> common_pb2.JobEvent:
         return self.run("transparent", "VerifyTransparent", request)
@@ -232,12 +326,13 @@ class EngineClient:
                     return
                 yield artifacts_pb2.UploadArtifactRequest(chunk=block)
 
-        ref: common_pb2.ArtifactRef = self._call(self.artifacts.UploadArtifact, parts(), timeout=120)
+        ref: common_pb2.ArtifactRef = self._call(self._any().artifacts.UploadArtifact, parts(), timeout=120)
         return ref
 
-    def download(self, artifact_id: str) -> tuple[common_pb2.ArtifactRef, Iterator[bytes]]:
-        """The artifact's ref (from the first chunk) and an iterator over its bytes."""
-        call = self.artifacts.DownloadArtifact(artifacts_pb2.DownloadArtifactRequest(artifact_id=artifact_id))
+    def download(self, artifact_id: str, job_id: str = "") -> tuple[common_pb2.ArtifactRef, Iterator[bytes]]:
+        """The artifact's ref (from the first chunk) and an iterator over its bytes (from `job_id`'s engine)."""
+        target = self._owner(job_id) if job_id else self._any()
+        call = target.artifacts.DownloadArtifact(artifacts_pb2.DownloadArtifactRequest(artifact_id=artifact_id))
         try:
             first = next(call)
         except StopIteration:

@@ -92,6 +92,8 @@ class _Feed:
         except grpc.RpcError as exc:
             if exc.code() != grpc.StatusCode.CANCELLED:
                 self.error = from_rpc_error(exc)
+        except AppError as exc:  # finding the engine that owns the job failed
+            self.error = exc
         except Exception as exc:  # keep followers from hanging on a reader crash
             self.error = AppError("internal_error", f"Watching the job failed: {exc}")
         finally:

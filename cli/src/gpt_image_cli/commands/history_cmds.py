@@ -31,9 +31,7 @@ def _json_value(text: str, fallback: Any) -> Any:
 
 
 def _list_jobs(st: CliState, *, limit: int, cursor: str, status: str, query: str) -> dict[str, Any]:
-    reply = st.engine().jobs.ListJobs(
-        jobs_pb2.ListJobsRequest(page_size=limit, page_token=cursor, status=status, query=query)
-    )
+    reply = st.list_jobs(limit=limit, cursor=cursor, status=status, query=query)
     return {
         "jobs": _json_value(reply.jobs_json, []),
         "next_cursor": reply.next_page_token or None,
@@ -44,7 +42,7 @@ def _list_jobs(st: CliState, *, limit: int, cursor: str, status: str, query: str
 
 
 def _get_job(st: CliState, job_id: str, *, events: bool = False) -> tuple[dict[str, Any], jobs_pb2.GetJobResponse]:
-    reply = st.engine().jobs.GetJob(jobs_pb2.GetJobRequest(job_id=job_id, include_events=events))
+    reply = st.engine_for_job(job_id).jobs.GetJob(jobs_pb2.GetJobRequest(job_id=job_id, include_events=events))
     job = _json_value(reply.job_json, {})
     return (job if isinstance(job, dict) else {"job": job}), reply
 
@@ -83,7 +81,7 @@ def history_show(job_id: str, with_events: bool) -> None:
 def history_delete(job_id: str) -> None:
     """Delete a job's record (a running job is refused)."""
     st = state()
-    reply = st.engine().jobs.DeleteJob(jobs_pb2.DeleteJobRequest(job_id=job_id))
+    reply = st.engine_for_job(job_id).jobs.DeleteJob(jobs_pb2.DeleteJobRequest(job_id=job_id))
     st.done("history delete", {"job_id": reply.job_id or job_id, "deleted": reply.deleted})
 
 
@@ -135,7 +133,7 @@ def jobs() -> None:
 def jobs_watch(job_id: str, after_seq: int, out: Path | None) -> None:
     """Re-attach to a job: replay its events and follow it to the end."""
     st = state()
-    engine = st.engine()
+    engine = st.engine_for_job(job_id)
     request = jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq)
     done = follow(st, "jobs watch", lambda: engine.jobs.WatchJob(request))
     assert done is not None
@@ -168,7 +166,7 @@ def _finish_job(st: CliState, command: str, done: Finished, out: Path | None) ->
 def jobs_cancel(job_id: str) -> None:
     """Cancel a queued or running job."""
     st = state()
-    reply = st.engine().jobs.CancelJob(jobs_pb2.CancelJobRequest(job_id=job_id))
+    reply = st.engine_for_job(job_id).jobs.CancelJob(jobs_pb2.CancelJobRequest(job_id=job_id))
     st.done("jobs cancel", {"job": _json_value(reply.job_json, None), "cancelled": reply.cancelled})
 
 
@@ -198,7 +196,7 @@ _DETACH = click.option("--detach", is_flag=True, help="Print the new job's id on
 def jobs_retry(job_id: str, out: Path | None, detach: bool) -> None:
     """Run a finished job's request again as a new job (same inputs, this call's credentials)."""
     st = state()
-    engine = st.engine()
+    engine = st.engine_for_job(job_id)
     request = jobs_pb2.RetryJobRequest(job_id=job_id, options=st.call_options(), detach=detach)
     done = follow(st, "jobs retry", lambda: engine.jobs.RetryJob(request), detach=detach)
     if done is not None:
@@ -217,7 +215,7 @@ def jobs_resume(job_id: str, action: str, out: Path | None, detach: bool) -> Non
     """Carry out a recovery action: continue_save (no provider call), resubmit (a new, billable job)
     or discard."""
     st = state()
-    engine = st.engine()
+    engine = st.engine_for_job(job_id)
     request = jobs_pb2.ResumeJobRequest(job_id=job_id, action=action, options=st.call_options(), detach=detach)
     if action == "discard":
         # Nothing runs: the engine answers with the record of the discard, not a job stream.
@@ -240,7 +238,7 @@ def jobs_resume(job_id: str, action: str, out: Path | None, detach: bool) -> Non
 def jobs_recovery(job_id: str) -> None:
     """What can be done for a failed or interrupted job, with the evidence on disk."""
     st = state()
-    reply = st.engine().jobs.GetRecovery(jobs_pb2.GetRecoveryRequest(job_id=job_id))
+    reply = st.engine_for_job(job_id).jobs.GetRecovery(jobs_pb2.GetRecoveryRequest(job_id=job_id))
     descriptor = loads_or_empty(reply.recovery_json)
     st.done("jobs recovery", descriptor if isinstance(descriptor, dict) else {"recovery": descriptor})
 

@@ -13,8 +13,13 @@ from gpt_image_protocol.errors import AppError
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
-def engine() -> EngineClient:
+def engine(check: bool = True) -> EngineClient:
+    """The app's engine client; while an engine speaks another contract, 502 `engine_incompatible`."""
     client: EngineClient = current_app.extensions["engine"]
+    if check:
+        err = client.incompatible()
+        if err is not None:
+            raise err
     return client
 
 

@@ -34,7 +34,7 @@ def edit() -> Any:
     if len(refs) > validation.MAX_REF_IMAGES:
         raise AppError("ref_image_too_many", f"At most {validation.MAX_REF_IMAGES} reference images.")
     masks = files("mask")
-    client = engine()
+    client = engine().pinned()  # uploads and the job on one engine
     request = images_pb2.EditImageRequest(
         options=call_options(body),
         image=image,

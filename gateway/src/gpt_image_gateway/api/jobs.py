@@ -121,7 +121,7 @@ def _artifact(job_id: str, roles: tuple[str, ...], index: int) -> common_pb2.Art
 
 def _send(job_id: str, roles: tuple[str, ...], index: int) -> Any:
     ref = _artifact(job_id, roles, index)
-    meta, chunks = engine().download(ref.artifact_id)
+    meta, chunks = engine().download(ref.artifact_id, job_id)
     name = (meta.name or ref.name or f"{roles[0]}-{index}").replace('"', "")
     response = Response(
         chunks, mimetype=meta.mime_type or ref.mime_type or "application/octet-stream", direct_passthrough=True

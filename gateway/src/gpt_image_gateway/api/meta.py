@@ -22,7 +22,7 @@ def health() -> Any:
 
 @bp.get("/version")
 def version() -> Any:
-    return jsonify({"gateway": __version__, "engine": engine().version()})
+    return jsonify({"gateway": __version__, "engine": engine(check=False).version()})
 
 
 @bp.get("/openapi.json")

@@ -20,7 +20,7 @@ bp = Blueprint("transparent", __name__, url_prefix="/api")
 @bp.post("/transparent/extract")
 def extract() -> Any:
     body = fields()
-    client = engine()
+    client = engine().pinned()  # uploads and the job on one engine
     request = transparent_pb2.ExtractTransparentRequest(
         options=call_options(body), transparent=transparent_options(body), detach=True
     )
@@ -42,7 +42,7 @@ def verify() -> Any:
     single = files("image", "input")
     if not single:
         raise AppError("invalid_argument", "Upload the image to verify.", {"field": "image"})
-    client = engine()
+    client = engine().pinned()  # uploads and the job on one engine
     request = transparent_pb2.VerifyTransparentRequest(
         options=call_options(body),
         input=upload(client, single[0], "image"),

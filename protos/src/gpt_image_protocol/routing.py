@@ -1,0 +1,339 @@
+"""Job-addressed calls across several engines behind one client address.
+
+An address such as `h1:p,h2:p` or `dns:///name:p` names several engines, each
+with its own history and job folders. New work may go to any serving engine,
+but everything that names an existing job (watch, show, cancel, retry, resume,
+delete, recovery, its artifacts) must reach the engine that owns it. Job ids
+do not say which engine that is, so `EngineRouter`:
+
+* keeps one channel per member (a `dns:` name is resolved once, when the
+  router is made), with the same token and TLS settings for each;
+* finds a job's owner by asking every member's `JobsService.GetJob` in
+  parallel: the first answer that is not NOT_FOUND wins. The answer is cached
+  (job id -> member) for the life of the process, as is the member that
+  started a job (`remember`), so a job costs at most one fan-out per process;
+* merges the members' `ListJobs` pages (newest first: created_at desc, id
+  desc) behind one opaque page token made of the members' own tokens.
+
+A single-engine address (Unix socket or one host:port) passes straight
+through: no fan-out, no cache, the engine's own page tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
+from typing import Any
+
+import grpc
+
+from gpt_image.v1 import jobs_pb2, jobs_pb2_grpc
+from gpt_image_protocol.address import EngineAddress
+from gpt_image_protocol.channel import ClientSettings, client_settings, open_channel
+from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.health import is_serving
+from gpt_image_protocol.rpc_errors import from_rpc_error
+
+OWNER_CACHE_SIZE = 100_000  # job ids remembered per process (LRU)
+LOOKUP_TIMEOUT = 10.0
+LIST_TIMEOUT = 30.0
+MAX_PAGE = 200  # the engine's largest ListJobs page
+MERGED_TOKEN_PREFIX = "m1."
+
+
+def router_settings(address: EngineAddress, settings: ClientSettings | None = None) -> ClientSettings:
+    """Token and TLS for every member; a dns name is the name each member's certificate must carry."""
+    if address.kind != "tcp":
+        return ClientSettings()
+    settings = settings or client_settings(address)
+    if address.is_dns and settings.tls and not settings.tls_name:
+        settings = replace(settings, tls_name=address.host)
+    return settings
+
+
+def _sort_key(job: Any) -> tuple[str, str]:
+    if not isinstance(job, dict):
+        return ("", "")
+    return (str(job.get("created_at") or ""), str(job.get("id") or ""))
+
+
+def _encode_token(state: dict[str, Any]) -> str:
+    raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
+    return MERGED_TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _decode_token(token: str) -> dict[str, dict[str, Any]]:
+    bad = AppError("invalid_argument", "The page cursor is malformed.", {"cursor": token[:200]})
+    if not token.startswith(MERGED_TOKEN_PREFIX):
+        raise bad
+    text = token[len(MERGED_TOKEN_PREFIX) :]
+    try:
+        state = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (binascii.Error, ValueError):
+        raise bad from None
+    if not isinstance(state, dict):
+        raise bad
+    out: dict[str, dict[str, Any]] = {}
+    for name, entry in state.items():
+        if isinstance(entry, dict) and isinstance(entry.get("c"), str) and isinstance(entry.get("k"), int):
+            out[name] = {"c": entry["c"], "k": max(0, entry["k"])}
+        elif isinstance(entry, dict) and isinstance(entry.get("t"), int):
+            out[name] = {"t": entry["t"]}
+        else:
+            raise bad
+    return out
+
+
+class EngineRouter:
+    """One channel per engine of an address, job ownership, and merged job listings."""
+
+    def __init__(
+        self,
+        address: EngineAddress,
+        settings: ClientSettings | None = None,
+        *,
+        members: list[EngineAddress] | None = None,
+        cache_size: int = OWNER_CACHE_SIZE,
+    ) -> None:
+        self.address = address
+        self.settings = router_settings(address, settings)
+        self.members: list[EngineAddress] = list(members) if members is not None else address.engines()
+        self._by_name = {str(m): m for m in self.members}
+        self._channels: dict[str, grpc.Channel] = {}
+        self._owners: OrderedDict[str, str] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._turn = random.randrange(len(self.members)) if self.members else 0
+
+    @property
+    def is_multi(self) -> bool:
+        return len(self.members) > 1
+
+    # --- channels
+
+    def channel(self, member: EngineAddress) -> grpc.Channel:
+        """The (lazily opened) channel to one member."""
+        key = str(member)
+        with self._lock:
+            channel = self._channels.get(key)
+            if channel is None:
+                channel = open_channel(member, settings=self.settings)
+                self._channels[key] = channel
+            return channel
+
+    def reopen(self, member: EngineAddress, *, close_old_after: float = 600.0) -> grpc.Channel:
+        """A fresh channel to `member` (no reconnect backoff); calls on the old one may finish first."""
+        channel = open_channel(member, settings=self.settings)
+        with self._lock:
+            old = self._channels.get(str(member))
+            self._channels[str(member)] = channel
+        if old is not None:
+            timer = threading.Timer(close_old_after, old.close)
+            timer.daemon = True
+            timer.start()
+        return channel
+
+    def serving(self, member: EngineAddress, timeout: float = 1.0) -> bool:
+        return is_serving(self.channel(member), timeout=timeout)
+
+    def member(self, name: str) -> EngineAddress:
+        return self._by_name[name]
+
+    def pick(self, up: Callable[[EngineAddress], bool | None] | None = None) -> EngineAddress:
+        """The next member in turn among those `up` does not call down (all, when none is up)."""
+        if not self.is_multi:
+            return self.members[0]
+        candidates = [m for m in self.members if up is None or up(m) is not False]
+        candidates = candidates or self.members
+        with self._lock:
+            self._turn += 1
+            return candidates[self._turn % len(candidates)]
+
+    def close(self) -> None:
+        with self._lock:
+            channels = list(self._channels.values())
+            self._channels.clear()
+            pool, self._pool = self._pool, None
+        for channel in channels:
+            channel.close()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=min(64, 4 * max(1, len(self.members))), thread_name_prefix="engine-router"
+                )
+            return self._pool
+
+    # --- job ownership
+
+    def remember(self, job_id: str, member: EngineAddress) -> None:
+        """Record that `member` owns `job_id` (it started the job, or listed it)."""
+        if not self.is_multi or not job_id:
+            return
+        with self._lock:
+            self._owners[job_id] = str(member)
+            self._owners.move_to_end(job_id)
+            while len(self._owners) > self._cache_size:
+                self._owners.popitem(last=False)
+
+    def forget(self, job_id: str) -> None:
+        with self._lock:
+            self._owners.pop(job_id, None)
+
+    def known_owner(self, job_id: str) -> EngineAddress | None:
+        if not self.is_multi:
+            return self.members[0]
+        with self._lock:
+            name = self._owners.get(job_id)
+        return self._by_name.get(name) if name else None
+
+    def owner(self, job_id: str, timeout: float = LOOKUP_TIMEOUT) -> EngineAddress:
+        """The member that has `job_id` (cached); raises the engines' error when none has it."""
+        known = self.known_owner(job_id)
+        if known is not None:
+            return known
+        found = self._locate(job_id, timeout)
+        self.remember(job_id, found)
+        return found
+
+    def _ask(self, member: EngineAddress, job_id: str, timeout: float) -> None:
+        stub = jobs_pb2_grpc.JobsServiceStub(self.channel(member))
+        stub.GetJob(jobs_pb2.GetJobRequest(job_id=job_id), timeout=timeout)
+
+    def _locate(self, job_id: str, timeout: float) -> EngineAddress:
+        pool = self._executor()
+        pending: dict[Future[None], EngineAddress] = {
+            pool.submit(self._ask, member, job_id, timeout): member for member in self.members
+        }
+        not_found: list[grpc.RpcError] = []
+        failed: list[tuple[EngineAddress, BaseException]] = []
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for future in done:
+                member = pending.pop(future)
+                exc = future.exception()
+                if exc is None:
+                    return member
+                if isinstance(exc, grpc.RpcError) and exc.code() == grpc.StatusCode.NOT_FOUND:
+                    not_found.append(exc)
+                else:
+                    failed.append((member, exc))
+        if failed:
+            member, exc = failed[0]
+            err = from_rpc_error(exc) if isinstance(exc, grpc.RpcError) else AppError("internal_error", str(exc))
+            if not_found and err.code in ("engine_unavailable", "internal_error"):
+                # The job is on none of the engines that answered; it may be on one that did not.
+                err = AppError(
+                    "engine_unavailable",
+                    f"Job {job_id} is not on the engines that answered, and "
+                    f"{len(failed)} of {len(self.members)} engines did not answer: {err.message}",
+                    {"job_id": job_id, "unanswered": [str(m) for m, _ in failed]},
+                )
+            raise err
+        raise from_rpc_error(not_found[0])
+
+    # --- listing
+
+    def list_jobs(
+        self, *, limit: int, cursor: str = "", status: str = "", query: str = "", timeout: float = LIST_TIMEOUT
+    ) -> jobs_pb2.ListJobsResponse:
+        """One page of jobs, newest first, across all members (the engine's own reply for one)."""
+        if not self.is_multi:
+            stub = jobs_pb2_grpc.JobsServiceStub(self.channel(self.members[0]))
+            reply: jobs_pb2.ListJobsResponse = stub.ListJobs(
+                jobs_pb2.ListJobsRequest(page_size=limit, page_token=cursor, status=status, query=query),
+                timeout=timeout,
+            )
+            return reply
+        limit = max(1, min(MAX_PAGE, int(limit)))
+        # Per member: {"c": engine token, "k": items of that page already shown} or {"t": total} once exhausted.
+        # A member missing from a token (a dns name that now resolves to a new address) counts as exhausted.
+        state: dict[str, dict[str, Any]] = (
+            _decode_token(cursor) if cursor else {str(m): {"c": "", "k": 0} for m in self.members}
+        )
+        live = [m for m in self.members if "c" in state.get(str(m), {})]
+        pool = self._executor()
+
+        def fetch(member: EngineAddress) -> jobs_pb2.ListJobsResponse:
+            entry = state[str(member)]
+            stub = jobs_pb2_grpc.JobsServiceStub(self.channel(member))
+            size = min(MAX_PAGE, int(entry.get("k") or 0) + limit)
+            result: jobs_pb2.ListJobsResponse = stub.ListJobs(
+                jobs_pb2.ListJobsRequest(
+                    page_size=size, page_token=str(entry.get("c") or ""), status=status, query=query
+                ),
+                timeout=timeout,
+            )
+            return result
+
+        futures = {m: pool.submit(fetch, m) for m in live}
+        replies: dict[str, jobs_pb2.ListJobsResponse] = {}
+        buffers: dict[str, list[Any]] = {}
+        for member, future in futures.items():
+            try:
+                replies[str(member)] = future.result()
+            except grpc.RpcError as exc:
+                raise from_rpc_error(exc) from exc
+            try:
+                page = json.loads(replies[str(member)].jobs_json or "[]")
+            except ValueError:
+                raise AppError(
+                    "internal_error", "An engine sent a malformed job list.", {"engine": str(member)}
+                ) from None
+            if not isinstance(page, list):
+                raise AppError("internal_error", "An engine sent a malformed job list.", {"engine": str(member)})
+            buffers[str(member)] = page
+        skips = {name: int(state[name].get("k") or 0) for name in replies}
+        taken = dict.fromkeys(replies, 0)
+        merged: list[Any] = []
+        while len(merged) < limit:
+            heads = {}
+            blocked = False
+            for name, reply in replies.items():
+                position = skips[name] + taken[name]
+                if position < len(buffers[name]):
+                    heads[name] = buffers[name][position]
+                elif reply.has_more:
+                    blocked = True  # this member's next job is unknown: nothing older may be shown yet
+            if blocked or not heads:
+                break
+            name = max(heads, key=lambda n: _sort_key(heads[n]))
+            merged.append(heads[name])
+            taken[name] += 1
+            job_id = heads[name].get("id") if isinstance(heads[name], dict) else None
+            if isinstance(job_id, str):
+                self.remember(job_id, self._by_name[name])
+        next_state: dict[str, Any] = {}
+        for member in self.members:
+            name = str(member)
+            if name in replies:
+                reply, position = replies[name], skips[name] + taken[name]
+                if position < len(buffers[name]):
+                    next_state[name] = {"c": state[name].get("c") or "", "k": position}
+                elif reply.has_more and reply.next_page_token:
+                    next_state[name] = {"c": reply.next_page_token, "k": 0}
+                else:
+                    next_state[name] = {"t": reply.total}
+            else:
+                next_state[name] = {"t": int(state.get(name, {}).get("t") or 0)}
+        has_more = any("c" in entry for entry in next_state.values())
+        shown = [replies[str(m)] for m in self.members if str(m) in replies]
+        return jobs_pb2.ListJobsResponse(
+            jobs_json=json.dumps(merged, ensure_ascii=False, separators=(",", ":")),
+            next_page_token=_encode_token(next_state) if has_more else "",
+            has_more=has_more,
+            total=sum(reply.total for reply in replies.values())
+            + sum(int(next_state[n].get("t") or 0) for n in next_state if n not in replies),
+            history_file=shown[0].history_file if shown else "",
+        )
