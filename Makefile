@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DISTS := protos engine cli gateway
 PROTO_SRC := $(wildcard protos/gpt_image/v1/*.proto)
 
-.PHONY: install demo test check proto clean bench browser-deps skill-bundle
+.PHONY: install demo test check proto clean bench bench-deps browser-deps skill-bundle
 
 install: $(STAMP)
 
@@ -37,7 +37,16 @@ test: $(STAMP) browser-deps
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-bench: $(STAMP)
+# ffmpeg (the transparent comparison) and wrk (gateway load) come from Debian.
+bench-deps:
+	@for tool in ffmpeg wrk; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing for the benchmarks"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+bench: $(STAMP) bench-deps
 	$(BIN)/python bench/generate_overhead.py
 	$(BIN)/python bench/transparent.py --quick
 	$(BIN)/python bench/history.py
