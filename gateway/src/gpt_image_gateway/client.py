@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -53,6 +54,7 @@ from gpt_image_protocol.routing import EngineRouter
 from gpt_image_protocol.rpc_errors import from_rpc_error
 
 UNARY_TIMEOUT = 30.0
+CONTRACT_RECHECK_S = 30.0  # GetVersion again this often even when the engine never looked down
 START_TIMEOUT = 60.0  # a work RPC answers with job.queued right after validation and uploads
 
 
@@ -95,6 +97,7 @@ class EngineClient:
         self._stubs: dict[str, _Stubs] = {}
         self._up: dict[str, bool | None] = {str(m): None for m in self.members}
         self._incompatible: dict[str, AppError] = {}
+        self._checked_at: dict[str, float] = {}
         self.up: bool | None = None
         for member in self.members:
             self._stubs[str(member)] = _Stubs(member, self.router.channel(member))
@@ -114,6 +117,7 @@ class EngineClient:
 
     def _check_contract(self, member: EngineAddress) -> None:
         """Compare the engine's contract with ours; remember an incompatible engine until it changes."""
+        self._checked_at[str(member)] = time.monotonic()
         try:
             reply = self._stubs[str(member)].system.GetVersion(system_pb2.GetVersionRequest(), timeout=5)
         except grpc.RpcError:
@@ -135,8 +139,14 @@ class EngineClient:
                 serving = is_serving(self._stubs[str(member)].channel, timeout=1.0)
                 if not serving and not self._closed.is_set():
                     self._open(member)  # a fresh channel connects at once instead of after a backoff
-                elif serving and self._up.get(str(member)) is not True:
-                    self._check_contract(member)  # (re)connected: maybe a different engine now
+                elif serving and (
+                    self._up.get(str(member)) is not True
+                    or str(member) in self._incompatible
+                    or time.monotonic() - self._checked_at.get(str(member), 0.0) > CONTRACT_RECHECK_S
+                ):
+                    # (Re)connected, still incompatible, or a while since: an engine restarted quicker than
+                    # the monitor could see may be another version now.
+                    self._check_contract(member)
                 self._up[str(member)] = serving
             ups = list(self._up.values())
             self.up = any(ups)

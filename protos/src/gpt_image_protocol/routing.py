@@ -84,6 +84,9 @@ def _decode_token(token: str) -> dict[str, dict[str, Any]]:
     for name, entry in state.items():
         if isinstance(entry, dict) and isinstance(entry.get("c"), str) and isinstance(entry.get("k"), int):
             out[name] = {"c": entry["c"], "k": max(0, entry["k"])}
+            last = entry.get("l")
+            if isinstance(last, list) and len(last) == 2 and all(isinstance(x, str) for x in last):
+                out[name]["l"] = last
         elif isinstance(entry, dict) and isinstance(entry.get("t"), int):
             out[name] = {"t": entry["t"]}
         else:
@@ -257,7 +260,8 @@ class EngineRouter:
             )
             return reply
         limit = max(1, min(MAX_PAGE, int(limit)))
-        # Per member: {"c": engine token, "k": items of that page already shown} or {"t": total} once exhausted.
+        # Per member: {"c": engine token, "k": items of that page already shown, "l": [created_at, id] of the
+        # last one shown} or {"t": total} once exhausted.
         # A member missing from a token (a dns name that now resolves to a new address) counts as exhausted.
         state: dict[str, dict[str, Any]] = (
             _decode_token(cursor) if cursor else {str(m): {"c": "", "k": 0} for m in self.members}
@@ -265,62 +269,67 @@ class EngineRouter:
         live = [m for m in self.members if "c" in state.get(str(m), {})]
         pool = self._executor()
 
-        def fetch(member: EngineAddress) -> jobs_pb2.ListJobsResponse:
+        def fetch(member: EngineAddress) -> tuple[str, int, jobs_pb2.ListJobsResponse, list[Any]]:
+            """(token, skip, reply, jobs) with skip < len(jobs) unless the member has nothing more."""
             entry = state[str(member)]
+            token, skip = str(entry["c"]), int(entry["k"])
+            last = tuple(entry["l"]) if "l" in entry else None
             stub = jobs_pb2_grpc.JobsServiceStub(self.channel(member))
-            size = min(MAX_PAGE, int(entry.get("k") or 0) + limit)
-            result: jobs_pb2.ListJobsResponse = stub.ListJobs(
-                jobs_pb2.ListJobsRequest(
-                    page_size=size, page_token=str(entry.get("c") or ""), status=status, query=query
-                ),
-                timeout=timeout,
-            )
-            return result
+            while True:
+                reply: jobs_pb2.ListJobsResponse = stub.ListJobs(
+                    jobs_pb2.ListJobsRequest(
+                        page_size=min(MAX_PAGE, skip + limit), page_token=token, status=status, query=query
+                    ),
+                    timeout=timeout,
+                )
+                try:
+                    jobs = json.loads(reply.jobs_json or "[]")
+                except ValueError:
+                    jobs = None
+                if not isinstance(jobs, list):
+                    raise AppError("internal_error", "An engine sent a malformed job list.", {"engine": str(member)})
+                if last is not None:
+                    # Skip what was shown by its key, not its count: jobs deleted since shift the count.
+                    skip = sum(1 for j in jobs if _sort_key(j) >= last)
+                if skip < len(jobs) or not (reply.has_more and reply.next_page_token):
+                    return token, skip, reply, jobs
+                # Every job of this page was shown already: go on from the page's end.
+                token, skip = reply.next_page_token, 0
 
-        futures = {m: pool.submit(fetch, m) for m in live}
-        replies: dict[str, jobs_pb2.ListJobsResponse] = {}
-        buffers: dict[str, list[Any]] = {}
-        for member, future in futures.items():
+        futures = {str(m): pool.submit(fetch, m) for m in live}
+        pages: dict[str, tuple[str, int, jobs_pb2.ListJobsResponse, list[Any]]] = {}
+        for name, future in futures.items():
             try:
-                replies[str(member)] = future.result()
+                pages[name] = future.result()
             except grpc.RpcError as exc:
                 raise from_rpc_error(exc) from exc
-            try:
-                page = json.loads(replies[str(member)].jobs_json or "[]")
-            except ValueError:
-                raise AppError(
-                    "internal_error", "An engine sent a malformed job list.", {"engine": str(member)}
-                ) from None
-            if not isinstance(page, list):
-                raise AppError("internal_error", "An engine sent a malformed job list.", {"engine": str(member)})
-            buffers[str(member)] = page
-        skips = {name: int(state[name].get("k") or 0) for name in replies}
-        taken = dict.fromkeys(replies, 0)
+        position = {name: page[1] for name, page in pages.items()}
         merged: list[Any] = []
         while len(merged) < limit:
             heads = {}
             blocked = False
-            for name, reply in replies.items():
-                position = skips[name] + taken[name]
-                if position < len(buffers[name]):
-                    heads[name] = buffers[name][position]
+            for name, (_, _, reply, jobs) in pages.items():
+                if position[name] < len(jobs):
+                    heads[name] = jobs[position[name]]
                 elif reply.has_more:
                     blocked = True  # this member's next job is unknown: nothing older may be shown yet
             if blocked or not heads:
                 break
             name = max(heads, key=lambda n: _sort_key(heads[n]))
             merged.append(heads[name])
-            taken[name] += 1
+            position[name] += 1
             job_id = heads[name].get("id") if isinstance(heads[name], dict) else None
             if isinstance(job_id, str):
                 self.remember(job_id, self._by_name[name])
-        next_state: dict[str, Any] = {}
+        next_state: dict[str, dict[str, Any]] = {}
         for member in self.members:
             name = str(member)
-            if name in replies:
-                reply, position = replies[name], skips[name] + taken[name]
-                if position < len(buffers[name]):
-                    next_state[name] = {"c": state[name].get("c") or "", "k": position}
+            if name in pages:
+                token, _, reply, jobs = pages[name]
+                if position[name] < len(jobs):
+                    next_state[name] = {"c": token, "k": position[name]}
+                    if position[name]:
+                        next_state[name]["l"] = list(_sort_key(jobs[position[name] - 1]))
                 elif reply.has_more and reply.next_page_token:
                     next_state[name] = {"c": reply.next_page_token, "k": 0}
                 else:
@@ -328,12 +337,12 @@ class EngineRouter:
             else:
                 next_state[name] = {"t": int(state.get(name, {}).get("t") or 0)}
         has_more = any("c" in entry for entry in next_state.values())
-        shown = [replies[str(m)] for m in self.members if str(m) in replies]
+        shown = [pages[str(m)][2] for m in self.members if str(m) in pages]
         return jobs_pb2.ListJobsResponse(
             jobs_json=json.dumps(merged, ensure_ascii=False, separators=(",", ":")),
             next_page_token=_encode_token(next_state) if has_more else "",
             has_more=has_more,
-            total=sum(reply.total for reply in replies.values())
-            + sum(int(next_state[n].get("t") or 0) for n in next_state if n not in replies),
+            total=sum(reply.total for reply in shown)
+            + sum(int(next_state[n].get("t") or 0) for n in next_state if n not in pages),
             history_file=shown[0].history_file if shown else "",
         )
