@@ -91,16 +91,23 @@ class LiveJob:
 
     # --- JobContext surface
     def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
+        record = self._persist(kind, type_, data)
+        self._publish(record)
+        return int(record["seq"])
+
+    def _persist(self, kind: str, type_: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Redact and store one event (inside the caller's history batch, if any); not yet shown to watchers."""
         clean = redact(data)
         if type_ == "partial_image" and self._pending_partial is not None:
             # The preview is already on disk: tell watchers where to fetch it.
             clean["artifact"], self._pending_partial = self._pending_partial, None
         seq, created_at = self.manager.history.append_event(self.job_id, kind, type_, clean)
-        record = {"seq": seq, "kind": kind, "type": type_, "data": clean, "created_at": created_at}
+        return {"seq": seq, "kind": kind, "type": type_, "data": clean, "created_at": created_at}
+
+    def _publish(self, record: dict[str, Any]) -> None:
         with self.cond:
             self.events.append(record)
             self.cond.notify_all()
-        return seq
 
     def progress(
         self, provider: str, phase: str, status: str, message: str, percent: int | None = None, **extra: Any
@@ -170,7 +177,7 @@ class JobManager:
         job_id = new_job_id()
         job_dir = self.jobs_dir / job_id
         job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.history.create_job(job_id, command, provider, status="queued", metadata=metadata)
+        self.history.create_job(job_id, command, provider, status="queued", metadata=metadata, fetch=False)
         job = LiveJob(self, job_id, job_dir, command)
         lane = lane or (self.LOCAL_LANE if provider == "local" else f"provider:{provider}")
         with self._lock:
@@ -244,8 +251,10 @@ class JobManager:
             job.started = True
         job.status = "running"
         try:
-            self.history.update_job(job.job_id, status="running")
-            job.emit("local", "job.running", {"status": "running"})
+            with self.history.batch():  # the status and its event: one transaction
+                self.history.update_job(job.job_id, status="running", fetch=False)
+                record = job._persist("local", "job.running", {"status": "running"})
+            job._publish(record)
             outcome = work(job)
             job.check_cancelled()
         except AppError as err:
@@ -272,18 +281,6 @@ class JobManager:
         err = error.to_envelope() if error else None
         metadata: dict[str, Any] = dict(outcome.metadata) if outcome else {}
         metadata["artifacts"] = artifacts
-        try:
-            self.history.update_job(
-                job.job_id,
-                status=status,
-                provider=outcome.provider if outcome else None,
-                output_path=outcome.output_path if outcome else None,
-                metadata_patch=metadata,
-                error=redact(err) if err else None,
-            )
-        except AppError:
-            log.exception("could not record the end of job %s", job.job_id)
-        job.status = status
         data: dict[str, Any] = {"status": status, "job_id": job.job_id, "artifacts": artifacts}
         if outcome is not None:
             data["result"] = outcome.payload
@@ -291,8 +288,24 @@ class JobManager:
         if err is not None:
             data["error"] = redact(err)
         # The terminal event is persisted raw (payloads are already secret-free), so
-        # `result` keeps its shape for late watchers.
-        seq, created_at = self.history.append_event(job.job_id, "local", TERMINAL_TYPES[status], data)
+        # `result` keeps its shape for late watchers. The row and the event: one transaction.
+        done: tuple[int, str] | None = None
+        try:
+            with self.history.batch():
+                self.history.update_job(
+                    job.job_id,
+                    status=status,
+                    provider=outcome.provider if outcome else None,
+                    output_path=outcome.output_path if outcome else None,
+                    metadata_patch=metadata,
+                    error=redact(err) if err else None,
+                    fetch=False,
+                )
+                done = self.history.append_event(job.job_id, "local", TERMINAL_TYPES[status], data)
+        except AppError:
+            log.exception("could not record the end of job %s", job.job_id)
+        job.status = status
+        seq, created_at = done or self.history.append_event(job.job_id, "local", TERMINAL_TYPES[status], data)
         with job.cond:
             job.events.append(
                 {"seq": seq, "kind": "local", "type": TERMINAL_TYPES[status], "data": data, "created_at": created_at}

@@ -1,9 +1,10 @@
 """Spooling raw provider responses into the job folder before they are decoded.
 
 `raw_response.json` (then `raw_response-2.json`, … for batch children) is
-written as `.part`, fsynced and renamed, so after a crash a present file is
-always a whole response: `continue_save` can rebuild the outputs from it
-without calling the provider again.
+written as `.part` while the body arrives (`spool_chunks`), fsynced and
+renamed, so after a crash a present file is always a whole response:
+`continue_save` can rebuild the outputs from it without calling the provider
+again. Providers parse the spooled file, not a copy of the body in memory.
 
 Test-only: `GPT_IMAGE_2_TEST_PAUSE_AFTER_SPOOL=<seconds>` in the engine's
 environment makes the job sleep right after a response is spooled, before it
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 _lock = threading.Lock()
@@ -23,29 +25,46 @@ RAW_PREFIX = "raw_response"
 
 
 def spool_raw_response(job_dir: Path | None, raw: bytes) -> Path | None:
+    return spool_chunks(job_dir, (raw,))
+
+
+def spool_chunks(job_dir: Path | None, chunks: Iterable[bytes]) -> Path | None:
+    """Write a response into the job folder as it arrives (`chunks` is consumed here), so a big
+    body is never held whole in memory: `.part`, fsync, rename. None, with `chunks` untouched,
+    when there is no job folder. A failure (the network, the disk) removes the `.part` and
+    propagates."""
     if job_dir is None or not job_dir.is_dir():
         return None
+    final, part, fd = _reserve(job_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, final)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    _test_pause()
+    return final
+
+
+def _reserve(job_dir: Path) -> tuple[Path, Path, int]:
+    """The next free `raw_response[-<i>].json` name, its `.part` created exclusively (so two
+    concurrent spools of one job never share a name; the lock is not held while writing)."""
     with _lock:
         index = 1
         while True:
             name = f"{RAW_PREFIX}.json" if index == 1 else f"{RAW_PREFIX}-{index}.json"
             final = job_dir / name
+            part = final.with_suffix(".json.part")
             if not final.exists():
-                break
+                try:
+                    return final, part, os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:
+                    pass  # another spool of this job is writing it
             index += 1
-        part = final.with_suffix(".json.part")
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(raw)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(part, final)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-    _test_pause()
-    return final
 
 
 def _test_pause() -> None:

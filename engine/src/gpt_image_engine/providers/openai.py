@@ -11,9 +11,13 @@ is trusted). Events follow §3.2; the job runner emits `output_saved`.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
+import mmap
+import re
+import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,10 +25,10 @@ import httpx
 from gpt_image_engine import __version__
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import JobContext
-from gpt_image_engine.jobs.spool import spool_raw_response
+from gpt_image_engine.jobs.spool import spool_chunks
 from gpt_image_engine.providers.base import ImageJob, InputImage, ProviderOutput, ResolvedProvider, RetryPolicy
 from gpt_image_engine.providers.retry import http_error, network_error, with_retries
-from gpt_image_engine.providers.sources import decode_base64_image, image_from_url
+from gpt_image_engine.providers.sources import image_from_url
 from gpt_image_engine.security import urlguard
 
 USER_AGENT = f"gpt-image-2-skill/{__version__} local-cli"
@@ -252,13 +256,18 @@ class OpenAIProvider:
         try:
             if not 200 <= response.status_code < 300:
                 raise http_error(response, response.read().decode("utf-8", "replace"))
+            job_dir = getattr(ctx, "job_dir", None)
             if response.headers.get("content-type", "").startswith("text/event-stream"):
                 result = self._read_stream(response, ctx)
-                spool_raw_response(getattr(ctx, "job_dir", None), _as_response_json(result))
+                spool_chunks(job_dir, _response_json_chunks(result))
             else:
-                raw = response.read()
-                spool_raw_response(getattr(ctx, "job_dir", None), raw)
-                result = self._read_json(raw, retry)
+                # The body goes straight to the spool as it arrives and is parsed from there:
+                # a 4K image's ~16 MB of JSON is never held (let alone copied) in memory.
+                spooled = spool_chunks(job_dir, response.iter_bytes())
+                if spooled is None:
+                    result = self._read_json(response.read(), retry)
+                else:
+                    result = self._read_json_file(spooled, retry)
         except httpx.HTTPError as exc:
             raise network_error(exc, "The OpenAI response could not be read.") from None
         finally:
@@ -276,13 +285,34 @@ class OpenAIProvider:
 
     # --- response parsing
 
-    def _read_json(self, raw: bytes, retry: RetryPolicy) -> _Result:
+    def _read_json_file(self, path: Path, retry: RetryPolicy) -> _Result:
+        with open(path, "rb") as fh:
+            if not fh.seek(0, 2):
+                return self._read_json(b"", retry)
+            body = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         try:
-            payload = json.loads(raw)
+            return self._read_json(body, retry)
+        finally:
+            body.close()
+
+    def _read_json(self, raw: bytes | mmap.mmap, retry: RetryPolicy) -> _Result:
+        """Parse a JSON response. Each plain `b64_json` string is lifted out before the parse
+        (`_lift_base64`) and decoded straight from `raw` when its item is reached, so no copy of
+        it is ever made as text; the payload keeps only a summary of it."""
+        skeleton, lifted = _lift_base64(raw)
+        try:
+            payload = json.loads(skeleton)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            error = str(exc)
+            if lifted:  # report the error as the whole body would have
+                try:
+                    json.loads(bytes(raw))
+                except (json.JSONDecodeError, UnicodeDecodeError) as whole:
+                    error = str(whole)
             raise AppError(
-                "invalid_json_response", "The OpenAI response is not valid JSON.", {"error": str(exc)}
+                "invalid_json_response", "The OpenAI response is not valid JSON.", {"error": error}
             ) from None
+        del skeleton
         if not isinstance(payload, dict):
             raise AppError("invalid_json_response", "The OpenAI response is not a JSON object.")
         images: list[bytes] = []
@@ -292,8 +322,12 @@ class OpenAIProvider:
                 continue
             if isinstance(item.get("revised_prompt"), str):
                 revised.append(item["revised_prompt"])
-            if isinstance(item.get("b64_json"), str) and item["b64_json"]:
-                images.append(decode_base64_image(item["b64_json"]))
+            b64 = item.get("b64_json")
+            if isinstance(b64, str) and b64:
+                span = lifted.get(b64)
+                images.append(_decode_span(raw, *span) if span is not None else _decode_base64(b64))
+                item["b64_json"] = {"_omitted": "base64", "base64_chars": span[1] - span[0] if span else len(b64)}
+                del b64
             elif isinstance(item.get("url"), str) and item["url"]:
                 images.append(self._download(item["url"], retry))
         payload["_revised_prompts"] = revised
@@ -310,7 +344,7 @@ class OpenAIProvider:
         for event in _sse_events(response.iter_lines()):
             kind = event.get("type")
             if kind in _PARTIAL_TYPES:
-                data = decode_base64_image(str(event.get("b64_json") or ""))
+                data = _decode_base64(str(event.pop("b64_json", None) or ""))
                 index = int(event.get("partial_image_index") or 0)
                 callback = getattr(ctx, "on_partial_image", None)
                 if callable(callback):
@@ -325,8 +359,8 @@ class OpenAIProvider:
                     bytes=len(data),
                 )
             elif kind in _COMPLETED_TYPES:
-                images.append(decode_base64_image(str(event.get("b64_json") or "")))
-                final = {k: v for k, v in event.items() if k != "b64_json"}
+                images.append(_decode_base64(str(event.pop("b64_json", None) or "")))
+                final = event
             elif kind == "error" or (kind is None and "error" in event):
                 raw_error = event.get("error")
                 error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else event
@@ -391,11 +425,86 @@ class OpenAIProvider:
         }
 
 
-def _as_response_json(result: _Result) -> bytes:
-    """A streamed result in the shape of a plain JSON response, for the spool."""
+def _response_json_chunks(result: _Result) -> Iterator[bytes]:
+    """A streamed result in the shape of a plain JSON response, for the spool: the bytes of
+    `json.dumps({...payload, "data": [{"b64_json": ...}]})`, base64 encoded piecewise."""
     body = {k: v for k, v in result.payload.items() if not k.startswith("_")}
-    body["data"] = [{"b64_json": base64.b64encode(image).decode("ascii")} for image in result.images]
-    return json.dumps(body).encode()
+    head = json.dumps(body)[:-1]
+    yield (head + (", " if body else "") + '"data": [').encode()
+    step = 3 * 256 * 1024  # whole base64 quanta: the pieces join into one valid encoding
+    for i, image in enumerate(result.images):
+        yield b'{"b64_json": "' if i == 0 else b', {"b64_json": "'
+        with memoryview(image) as view:
+            for offset in range(0, len(image), step):
+                yield binascii.b2a_base64(view[offset : offset + step], newline=False)
+        yield b'"}'
+    yield b"]}"
+
+
+# A plain (no escapes, ASCII, non-empty) `"b64_json": "..."` string value, lifted before parsing.
+_B64_KEY = re.compile(rb'"b64_json"[ \t\r\n]*:[ \t\r\n]*"')
+_NOT_PLAIN = re.compile(rb"[\x00-\x1f\\\x80-\xff]")
+_WHITESPACE = b" \t\r\n\x0b\x0c"
+
+
+def _lift_base64(raw: bytes | mmap.mmap) -> tuple[bytes, dict[str, tuple[int, int]]]:
+    """The body with every plain `b64_json` string value replaced by a unique placeholder, and
+    each placeholder's span in `raw`. Only the content of a string token is ever replaced, by
+    other valid string content, so the skeleton parses exactly when the body does; a value
+    with escapes, control or non-ASCII characters stays in place (parsed as before)."""
+    token = "\\u0000b64-" + secrets.token_hex(8) + "-"
+    pieces: list[bytes] = []
+    lifted: dict[str, tuple[int, int]] = {}
+    pos = 0
+    search = 0
+    while True:
+        match = _B64_KEY.search(raw, search)
+        if match is None:
+            break
+        start = match.end()
+        end = raw.find(b'"', start)
+        if end < 0:
+            break
+        search = end + 1
+        backslashes = 0
+        while match.start() - backslashes > 0 and raw[match.start() - backslashes - 1] == 0x5C:
+            backslashes += 1
+        if backslashes % 2 or end == start or _NOT_PLAIN.search(raw, start, end):
+            continue  # an escaped quote (inside a string), empty, or not plain: parse as is
+        placeholder = f"{token}{len(lifted)}"
+        pieces.append(raw[pos:start])
+        pieces.append(placeholder.encode())
+        lifted[json.loads(f'"{placeholder}"')] = (start, end)
+        pos = end
+    if not lifted:
+        return (raw if isinstance(raw, bytes) else raw[:]), {}
+    pieces.append(raw[pos:])
+    return b"".join(pieces), lifted
+
+
+def _decode_span(raw: bytes | mmap.mmap, start: int, end: int) -> bytes:
+    """`_decode_base64` of `raw[start:end]` (plain ASCII), without copying it."""
+    while start < end and raw[start] in _WHITESPACE:
+        start += 1
+    if raw[start : start + 5] == b"data:":
+        comma = raw.find(b",", start, end)
+        start = end if comma < 0 else comma + 1
+    try:
+        with memoryview(raw) as whole, whole[start:end] as view:
+            return binascii.a2b_base64(view, strict_mode=False)
+    except (binascii.Error, ValueError) as exc:
+        raise AppError("invalid_base64", "Image base64 could not be decoded.", {"error": str(exc)}) from None
+
+
+def _decode_base64(value: str) -> bytes:
+    """`sources.decode_base64_image` without its ASCII copy: binascii reads an ASCII str in place."""
+    text = value.strip()
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    try:
+        return binascii.a2b_base64(text, strict_mode=False)
+    except (binascii.Error, ValueError) as exc:
+        raise AppError("invalid_base64", "Image base64 could not be decoded.", {"error": str(exc)}) from None
 
 
 def _sse_events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:

@@ -218,6 +218,13 @@ def _sync_search(conn: sqlite3.Connection, ids: Sequence[str] | None = None, lim
 _INLINE_CATCH_UP = 5000
 _CHUNK = 2000
 
+# The engine's own writes leave their ids in the trigger-fed queue and fold them into the index
+# together, once this many are pending (or before a search, or at close): a job is written three
+# or more times in a few seconds (queued, running, finished), and indexing each version of its
+# metadata was most of a status update's cost. A search never sees a stale index: it folds the
+# queue in first (`_catch_up`).
+_DEFER_REINDEX = 64
+
 # Searches whose index estimate is at most this many rows read their ids from the index; beyond it
 # the ordered LIKE scan finds a page sooner than sorting every hit.
 _FTS_SMALL = 2000
@@ -326,6 +333,7 @@ class History:
         self._fts = False
         self._indexer: threading.Thread | None = None
         self._closing = threading.Event()
+        self._reindex_pending: set[str] = set()
         self._validate_existing()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -426,6 +434,13 @@ class History:
         if indexer is not None:
             indexer.join(timeout=30)
         with self._lock:
+            if self._conn is not None and self._fts and self._reindex_pending:
+                try:
+                    with self._write() as conn:
+                        _sync_search(conn, sorted(self._reindex_pending))
+                except AppError:
+                    pass  # still queued in the file: the next open folds it in
+                self._reindex_pending.clear()
             if self._counter is not None:
                 self._counter.shutdown(wait=True)
                 self._counter = None
@@ -455,11 +470,18 @@ class History:
     ) -> Iterator[sqlite3.Connection]:
         with self._lock:
             conn = self._c()
+            if getattr(self._local, "batch", None) is not None:
+                # Inside `batch()`: part of the caller's transaction, which commits or rolls back.
+                try:
+                    yield conn
+                except sqlite3.Error as exc:
+                    raise AppError(failure, "A history write failed.", {"error": str(exc)}) from exc
+                self._local.batch.extend(reindex)
+                return
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 yield conn
-                if reindex and self._fts:
-                    _sync_search(conn, reindex)
+                self._queue_reindex(conn, reindex)
                 conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:
@@ -467,6 +489,32 @@ class History:
                 if isinstance(exc, sqlite3.Error):
                     raise AppError(failure, "A history write failed.", {"error": str(exc)}) from exc
                 raise
+
+    def _queue_reindex(self, conn: sqlite3.Connection, ids: Sequence[str]) -> None:
+        """The triggers already queued `ids` in `jobs_search_dirty` (in this transaction); fold the
+        engine's pending ids into the index once enough have gathered."""
+        if not ids or not self._fts:
+            return
+        self._reindex_pending.update(ids)
+        if len(self._reindex_pending) >= _DEFER_REINDEX:
+            _sync_search(conn, sorted(self._reindex_pending))
+            self._reindex_pending.clear()
+
+    @contextmanager
+    def batch(self, failure: str = "history_write_failed") -> Iterator[None]:
+        """Run several writes (`update_job`, `append_event`, ...) in one transaction: all or none."""
+        with self._lock:
+            if getattr(self._local, "batch", None) is not None:
+                yield  # already inside one
+                return
+            ids: list[str] = []
+            with self._write(failure) as conn:
+                self._local.batch = ids
+                try:
+                    yield
+                finally:
+                    self._local.batch = None
+                self._queue_reindex(conn, ids)
 
     def _reader(self) -> sqlite3.Connection:
         self._c()  # raises once closed
@@ -507,7 +555,10 @@ class History:
         status: str = "queued",
         metadata: dict[str, Any] | None = None,
         output_path: str | None = None,
-    ) -> dict[str, Any]:
+        *,
+        fetch: bool = True,
+    ) -> dict[str, Any] | None:
+        """Insert a job row; returns the job JSON (None with `fetch=False`)."""
         meta = dict(metadata or {})
         try:
             with self._write(reindex=[job_id]) as conn:
@@ -524,7 +575,7 @@ class History:
                         _dumps(meta),
                     ),
                 )
-                return self._job(conn, job_id)
+                return self._job(conn, job_id) if fetch else None
         except AppError as exc:
             if "UNIQUE" in str((exc.detail or {}).get("error", "")):
                 raise AppError(
@@ -543,7 +594,9 @@ class History:
         output_path: str | None = None,
         metadata_patch: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+        fetch: bool = True,
+    ) -> dict[str, Any] | None:
+        """Patch a job row; returns the job JSON (None with `fetch=False`)."""
         with self._write(reindex=[job_id]) as conn:
             row = conn.execute("SELECT metadata FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
@@ -560,7 +613,7 @@ class History:
                 "output_path = COALESCE(?, output_path), metadata = ? WHERE id = ?",
                 (status, provider, output_path, _dumps(meta), job_id),
             )
-            return self._job(conn, job_id)
+            return self._job(conn, job_id) if fetch else None
 
     def get_job(self, job_id: str) -> dict[str, Any]:
         with self._read() as conn:
@@ -788,6 +841,7 @@ class History:
         if pending <= _INLINE_CATCH_UP:
             with self._write() as conn:
                 _sync_search(conn, limit=_INLINE_CATCH_UP)
+                self._reindex_pending.clear()  # all of the queue, these included
             return True
         with self._lock:
             if self._indexer is None or not self._indexer.is_alive():

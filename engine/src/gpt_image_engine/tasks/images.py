@@ -43,6 +43,7 @@ def run_images(
     result = run_image_job(resolved, job, live, policy, engine.http)
     live.check_cancelled()
     artifacts = save_images(live.job_dir, result.images)
+    result.images = []  # written and hashed: the bytes are not needed while the job finishes
     output = output_object(artifacts)
     live.progress(
         resolved.name if resolved.kind != "codex" else "codex",
