@@ -207,3 +207,24 @@ def test_jobs_deleted_between_pages_neither_stall_nor_hide_others(fleet) -> None
         seen += ids
         cursor = page.next_page_token
     assert seen == everything  # nothing skipped: what was shown is skipped by key, not by count
+
+
+def test_a_dns_address_picks_up_new_engines_on_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gpt_image_protocol.address import EngineAddress
+
+    a, b = FakeJobs([job("a", 1, 1)]), FakeJobs([job("b", 1, 2)])
+    servers = [serve(f) for f in (a, b)]
+    resolved = [[f"127.0.0.1:{servers[0][1]}"]]
+    monkeypatch.setattr(EngineAddress, "engines", lambda self: [EngineAddress("tcp", m) for m in resolved[0]])
+    router = EngineRouter(parse_address("dns:///engines.test:50051"), ClientSettings())
+    try:
+        assert len(router.members) == 1 and not router.is_multi
+        assert router.refresh() is False
+        resolved[0] = [f"127.0.0.1:{servers[0][1]}", f"127.0.0.1:{servers[1][1]}"]
+        assert router.refresh() is True and router.is_multi
+        assert router.owner("job-b-001") == router.members[1]
+        assert [j["id"] for j in json.loads(router.list_jobs(limit=5).jobs_json)] == ["job-b-001", "job-a-001"]
+    finally:
+        router.close()
+        for server, _ in servers:
+            server.stop(None)

@@ -54,6 +54,7 @@ from gpt_image_protocol.routing import EngineRouter
 from gpt_image_protocol.rpc_errors import from_rpc_error
 
 UNARY_TIMEOUT = 30.0
+DNS_REFRESH_S = 30.0  # a dns:/// address is resolved again this often (engines come and go)
 CONTRACT_RECHECK_S = 30.0  # GetVersion again this often even when the engine never looked down
 START_TIMEOUT = 60.0  # a work RPC answers with job.queued right after validation and uploads
 
@@ -90,7 +91,6 @@ class EngineClient:
     ) -> None:
         self.address = address or resolve_address(None)
         self.router = EngineRouter(self.address, settings)
-        self.members = self.router.members
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._pin: EngineAddress | None = None
@@ -99,15 +99,24 @@ class EngineClient:
         self._incompatible: dict[str, AppError] = {}
         self._checked_at: dict[str, float] = {}
         self.up: bool | None = None
-        for member in self.members:
-            self._stubs[str(member)] = _Stubs(member, self.router.channel(member))
         for member in self.members:  # check the contract once before serving the first request
-            if is_serving(self._stubs[str(member)].channel, timeout=1.0):
+            if is_serving(self._on(member).channel, timeout=1.0):
                 self._up[str(member)] = True
                 self._check_contract(member)
         self._monitor_interval = monitor_interval
         self._monitor = threading.Thread(target=self._watch_health, name="engine-monitor", daemon=True)
         self._monitor.start()
+
+    @property
+    def members(self) -> list[EngineAddress]:
+        return self.router.members
+
+    def _on(self, member: EngineAddress) -> _Stubs:
+        """The stubs of one engine (made on first use: a dns name may add engines)."""
+        stubs = self._stubs.get(str(member))
+        if stubs is None:
+            stubs = self._stubs[str(member)] = _Stubs(member, self.router.channel(member))
+        return stubs
 
     # --- channel lifecycle
 
@@ -119,7 +128,7 @@ class EngineClient:
         """Compare the engine's contract with ours; remember an incompatible engine until it changes."""
         self._checked_at[str(member)] = time.monotonic()
         try:
-            reply = self._stubs[str(member)].system.GetVersion(system_pb2.GetVersionRequest(), timeout=5)
+            reply = self._on(member).system.GetVersion(system_pb2.GetVersionRequest(), timeout=5)
         except grpc.RpcError:
             return  # unreachable or refusing our token: the calls themselves will say so
         info = _json(reply.result_json)
@@ -131,12 +140,28 @@ class EngineClient:
             return
         self._incompatible.pop(str(member), None)
 
+    def _refresh_members(self) -> None:
+        """Re-resolve a dns address; forget what is known about engines that left."""
+        try:
+            changed = self.router.refresh()
+        except AppError:
+            return  # the name does not resolve right now: keep the engines we have
+        if changed:
+            names = {str(m) for m in self.members}
+            for table in (self._stubs, self._up, self._incompatible, self._checked_at):
+                for name in [n for n in table if n not in names]:
+                    table.pop(name, None)
+
     def _watch_health(self) -> None:
+        resolved_at = time.monotonic()
         while not self._closed.is_set():
+            if self.address.is_dns and time.monotonic() - resolved_at > DNS_REFRESH_S:
+                resolved_at = time.monotonic()
+                self._refresh_members()
             for member in self.members:
                 if self._closed.is_set():
                     return
-                serving = is_serving(self._stubs[str(member)].channel, timeout=1.0)
+                serving = is_serving(self._on(member).channel, timeout=1.0)
                 if not serving and not self._closed.is_set():
                     self._open(member)  # a fresh channel connects at once instead of after a backoff
                 elif serving and (
@@ -148,7 +173,7 @@ class EngineClient:
                     # the monitor could see may be another version now.
                     self._check_contract(member)
                 self._up[str(member)] = serving
-            ups = list(self._up.values())
+            ups = [self._up.get(str(m)) for m in self.members]
             self.up = any(ups)
             all_up = all(ups)
             self._closed.wait(self._monitor_interval if all_up else min(self._monitor_interval, 0.5))
@@ -159,7 +184,7 @@ class EngineClient:
 
     def healthy(self) -> bool:
         """Whether some engine answers SERVING."""
-        return any(is_serving(self._stubs[str(m)].channel, timeout=1.0) for m in self.members)
+        return any(is_serving(self._on(m).channel, timeout=1.0) for m in self.members)
 
     def incompatible(self) -> AppError | None:
         """The `engine_incompatible` error of an engine that speaks another contract, if any."""
@@ -179,7 +204,7 @@ class EngineClient:
     def _any(self) -> _Stubs:
         """The engine for a call that names no job: the pinned one, else the next serving one."""
         member = self._pin or self.router.pick(lambda m: self._up.get(str(m)))
-        return self._stubs[str(member)]
+        return self._on(member)
 
     def _owner(self, job_id: str) -> _Stubs:
         """The engine that owns `job_id`."""
@@ -187,7 +212,7 @@ class EngineClient:
             member = self.router.owner(job_id)
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from exc
-        return self._stubs[str(member)]
+        return self._on(member)
 
     def engine_of(self, job_id: str) -> str:
         return str(self._owner(job_id).member)

@@ -6,7 +6,8 @@ default socket, and tells the caller whether the default was used (only then
 may a client autostart a daemon). A list or a `dns:` name is balanced by
 gRPC's `round_robin` policy (see `channel.open_channel`); `engines()` splits
 such an address into one address per engine for clients that must pin a
-sequence of calls (upload, work, download) to the engine that owns a job.
+sequence of calls (upload, work, download) to the engine that owns a job
+(`gpt_image_protocol.routing.EngineRouter` does that routing).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ Client settings come from arguments, else the environment:
     GPT_IMAGE_2_ENGINE_TLS_NAME    the name to verify in the engine's certificate, when it differs
 
 TCP to a non-loopback host uses TLS unless told otherwise. A list of engines or
-a `dns:///` name gets gRPC's `round_robin` policy. Keepalive pings keep long
+a `dns:///` name gets gRPC's `round_robin` policy (clients that address jobs use
+`routing.EngineRouter`: one channel per engine instead). Keepalive pings keep long
 WatchJob streams alive across idle NATs and load balancers; they are spaced no
 tighter than the engine's `min_recv_ping_interval` so it never answers
 "too many pings". Large messages never rely on raised limits: artifacts stream

@@ -6,8 +6,8 @@ but everything that names an existing job (watch, show, cancel, retry, resume,
 delete, recovery, its artifacts) must reach the engine that owns it. Job ids
 do not say which engine that is, so `EngineRouter`:
 
-* keeps one channel per member (a `dns:` name is resolved once, when the
-  router is made), with the same token and TLS settings for each;
+* keeps one channel per member (a `dns:` name is resolved when the router is
+  made, and again on `refresh()`), with the same token and TLS settings for each;
 * finds a job's owner by asking every member's `JobsService.GetJob` in
   parallel: the first answer that is not NOT_FOUND wins. The answer is cached
   (job id -> member) for the life of the process, as is the member that
@@ -146,6 +146,28 @@ class EngineRouter:
 
     def serving(self, member: EngineAddress, timeout: float = 1.0) -> bool:
         return is_serving(self.channel(member), timeout=timeout)
+
+    def refresh(self) -> bool:
+        """Resolve a `dns:` address again; True when the set of engines changed. Channels of engines
+        that left are closed a while later; jobs they owned are looked up afresh."""
+        if not self.address.is_dns:
+            return False
+        members = self.address.engines()
+        with self._lock:
+            if [str(m) for m in members] == [str(m) for m in self.members]:
+                return False
+            gone = [
+                self._channels.pop(str(m))
+                for m in self.members
+                if str(m) not in {str(n) for n in members} and str(m) in self._channels
+            ]
+            self.members = members
+            self._by_name = {str(m): m for m in members}
+        for channel in gone:
+            timer = threading.Timer(600.0, channel.close)
+            timer.daemon = True
+            timer.start()
+        return True
 
     def member(self, name: str) -> EngineAddress:
         return self._by_name[name]
