@@ -127,6 +127,11 @@ class LiveJob:
                     path=path, role="partial", index=index, mime="image/png", size=len(data)
                 ).ref(self.job_id)
 
+    def wake(self) -> None:
+        """Wake this job's watchers (one whose `stop` was just set leaves at once)."""
+        with self.cond:
+            self.cond.notify_all()
+
     # --- state
     @property
     def finished(self) -> bool:
@@ -321,8 +326,14 @@ class JobManager:
         with self._lock:
             return [j for j in self._live.values() if not j.finished]
 
-    def watch(self, job_id: str, after_seq: int = 0, stop: threading.Event | None = None) -> Iterator[dict[str, Any]]:
-        """Every event after `after_seq`, in order, then live ones until the terminal event."""
+    def watch(
+        self, job_id: str, after_seq: int = 0, stop: threading.Event | None = None, poll: float = 0.5
+    ) -> Iterator[dict[str, Any]]:
+        """Every event after `after_seq`, in order, then live ones until the terminal event.
+
+        `stop` is checked at each event and every `poll` seconds; a caller that also wakes the
+        job (`LiveJob.wake`) right after setting it can poll rarely (waking 64 idle watchers
+        twice a second cost more engine CPU than running their jobs)."""
         job = self.live(job_id)
         if job is None:
             self.history.get_job(job_id)  # raises history_not_found
@@ -335,7 +346,7 @@ class JobManager:
                 while index >= len(job.events):
                     if stop is not None and stop.is_set():
                         return
-                    job.cond.wait(timeout=0.5)
+                    job.cond.wait(timeout=poll)
                 batch = job.events[index:]
                 index = len(job.events)
             for record in batch:

@@ -325,7 +325,7 @@ class OpenAIProvider:
             b64 = item.get("b64_json")
             if isinstance(b64, str) and b64:
                 span = lifted.get(b64)
-                images.append(_decode_span(raw, *span) if span is not None else _decode_base64(b64))
+                images.append(_decode_span(raw, *span) if span is not None else decode_base64_text(b64))
                 item["b64_json"] = {"_omitted": "base64", "base64_chars": span[1] - span[0] if span else len(b64)}
                 del b64
             elif isinstance(item.get("url"), str) and item["url"]:
@@ -344,7 +344,7 @@ class OpenAIProvider:
         for event in _sse_events(response.iter_lines()):
             kind = event.get("type")
             if kind in _PARTIAL_TYPES:
-                data = _decode_base64(str(event.pop("b64_json", None) or ""))
+                data = decode_base64_text(str(event.pop("b64_json", None) or ""))
                 index = int(event.get("partial_image_index") or 0)
                 callback = getattr(ctx, "on_partial_image", None)
                 if callable(callback):
@@ -359,7 +359,7 @@ class OpenAIProvider:
                     bytes=len(data),
                 )
             elif kind in _COMPLETED_TYPES:
-                images.append(_decode_base64(str(event.pop("b64_json", None) or "")))
+                images.append(decode_base64_text(str(event.pop("b64_json", None) or "")))
                 final = event
             elif kind == "error" or (kind is None and "error" in event):
                 raw_error = event.get("error")
@@ -496,7 +496,7 @@ def _decode_span(raw: bytes | mmap.mmap, start: int, end: int) -> bytes:
         raise AppError("invalid_base64", "Image base64 could not be decoded.", {"error": str(exc)}) from None
 
 
-def _decode_base64(value: str) -> bytes:
+def decode_base64_text(value: str) -> bytes:
     """`sources.decode_base64_image` without its ASCII copy: binascii reads an ASCII str in place."""
     text = value.strip()
     if text.startswith("data:"):

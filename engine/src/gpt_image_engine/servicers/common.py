@@ -112,9 +112,10 @@ def stream_job(
 
     def on_done() -> None:
         gone.set()
+        job.wake()
         if not detach and not job.finished:
             job.cancel()
 
     context.add_callback(on_done)
-    for record in engine.jobs.watch(job.job_id, 0, stop=gone):
+    for record in engine.jobs.watch(job.job_id, 0, stop=gone, poll=30.0):
         yield to_job_event(job.job_id, record)

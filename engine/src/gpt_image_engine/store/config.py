@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -107,11 +109,27 @@ def _normalize(raw: Any, path: Path) -> dict[str, Any]:
     return cfg
 
 
+# Parsed config files, by path, with the stat that identifies the version read. Every job reads
+# config.json; a file unchanged since is served from here (a deep copy: callers may mutate it).
+_cache: dict[str, tuple[tuple[int, int, int, int], dict[str, Any]]] = {}
+_cache_lock = threading.Lock()
+# A file modified this recently is never cached: a rewrite within the file system's timestamp
+# granularity could otherwise keep the same stat (the "racy git" problem).
+_RACY_NS = 2_000_000_000
+
+
 def load_config(path: Path) -> dict[str, Any]:
     """Read config.json; defaults when the file does not exist. Never modifies the file."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            with _cache_lock:
+                hit = _cache.get(str(path))
+            if hit is not None and hit[0] == key:
+                return copy.deepcopy(hit[1])
+            raw = fh.read()
     except FileNotFoundError:
         return default_config()
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
@@ -124,7 +142,11 @@ def load_config(path: Path) -> dict[str, Any]:
         parsed = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _invalid(path, "Config file must be valid JSON", str(exc)) from None
-    return _normalize(parsed, path)
+    cfg = _normalize(parsed, path)
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
+        with _cache_lock:
+            _cache[str(path)] = (key, copy.deepcopy(cfg))
+    return cfg
 
 
 def _serializable(cfg: Mapping[str, Any]) -> dict[str, Any]:
