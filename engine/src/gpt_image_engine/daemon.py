@@ -14,6 +14,7 @@ interrupted.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -185,6 +186,9 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
         engine.close()
         coded = err if isinstance(err, AppError) else AppError("engine_unavailable", f"Cannot listen: {err}")
         return _fail(coded)
+    # Start-up objects live for the whole process: keep the cyclic GC from re-scanning them per job.
+    gc.collect()
+    gc.freeze()
     server.set_serving(True)
     if socket_path is None or socket_path == paths.socket_path:
         pid_file = paths.pid_file

@@ -161,6 +161,7 @@ class JobManager:
     they never wait behind provider calls."""
 
     LOCAL_LANE = "local"
+    KEEP_FINISHED = 256
 
     def __init__(self, history: History, jobs_dir: Path, max_parallel: int = 2) -> None:
         self.history = history
@@ -171,6 +172,7 @@ class JobManager:
         self._lanes: dict[str, deque[tuple[LiveJob, Work]]] = {}
         self._turn: deque[str] = deque()
         self._running: dict[str, str] = {}  # job id -> lane
+        self._finished: deque[str] = deque()
         self._accepting = True
 
     # --- submission
@@ -316,6 +318,15 @@ class JobManager:
                 {"seq": seq, "kind": "local", "type": TERMINAL_TYPES[status], "data": data, "created_at": created_at}
             )
             job.cond.notify_all()
+        self._retire(job.job_id)
+
+    def _retire(self, job_id: str) -> None:
+        """Keep only the most recent finished jobs in memory; older ones are served from history
+        (same events, same order), so a long-running engine does not grow without bound."""
+        with self._lock:
+            self._finished.append(job_id)
+            while len(self._finished) > self.KEEP_FINISHED:
+                self._live.pop(self._finished.popleft(), None)
 
     # --- queries
     def live(self, job_id: str) -> LiveJob | None:

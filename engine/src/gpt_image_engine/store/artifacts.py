@@ -11,6 +11,7 @@ upload that crosses it mid-stream is refused at once and its folder removed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -65,6 +66,13 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=4096)
+def _sha256_cached(path: str, inode: int, size: int, mtime_ns: int) -> str:
+    """sha256 of a file, remembered per (inode, size, mtime): files are written once by rename,
+    so a repeated download does not hash the whole file again."""
+    return sha256_file(Path(path))
+
+
 @dataclass
 class StoredArtifact:
     artifact_id: str
@@ -100,13 +108,14 @@ class ArtifactStore:
 
     def describe(self, artifact_id: str) -> StoredArtifact:
         path = self.resolve(artifact_id)
+        st = path.stat()
         return StoredArtifact(
             artifact_id,
             path,
             path.name,
             MIME_BY_EXT.get(path.suffix.lower(), "application/octet-stream"),
-            path.stat().st_size,
-            sha256_file(path),
+            st.st_size,
+            _sha256_cached(str(path), st.st_ino, st.st_size, st.st_mtime_ns),
         )
 
     def iter_chunks(self, artifact_id: str, offset: int = 0) -> Iterator[tuple[int, bytes]]:
