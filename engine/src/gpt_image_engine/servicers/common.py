@@ -32,6 +32,16 @@ def _already_aborted(context: grpc.ServicerContext) -> bool:
     return code is not None and code != grpc.StatusCode.OK
 
 
+def _fail(context: grpc.ServicerContext, exc: Exception, where: str) -> None:
+    """End the call with a coded status: AppError as raised, anything else as internal_error."""
+    if isinstance(exc, AppError):
+        abort(context, exc)
+    if _already_aborted(context):
+        raise exc
+    log.exception("unexpected error in %s", where)
+    abort(context, AppError("internal_error", f"Unexpected engine error: {exc}"))
+
+
 def coded_unary(fn: F) -> F:
     """Turn AppError (and crashes) into a gRPC status with our ErrorInfo."""
 
@@ -39,30 +49,22 @@ def coded_unary(fn: F) -> F:
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             return fn(self, request, context)
-        except AppError as err:
-            abort(context, err)
         except Exception as exc:
-            if _already_aborted(context):
-                raise
-            log.exception("unexpected error in %s", fn.__name__)
-            abort(context, AppError("internal_error", f"Unexpected engine error: {exc}"))
+            _fail(context, exc, fn.__name__)
         return None
 
     return wrapper  # type: ignore[return-value]
 
 
 def coded_stream(fn: F) -> F:
+    """The same for server-streaming calls."""
+
     @functools.wraps(fn)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         try:
             yield from fn(self, request, context)
-        except AppError as err:
-            abort(context, err)
         except Exception as exc:
-            if _already_aborted(context):
-                raise
-            log.exception("unexpected error in %s", fn.__name__)
-            abort(context, AppError("internal_error", f"Unexpected engine error: {exc}"))
+            _fail(context, exc, fn.__name__)
 
     return wrapper  # type: ignore[return-value]
 
