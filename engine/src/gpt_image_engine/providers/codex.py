@@ -30,6 +30,7 @@ from gpt_image_engine.providers.base import (
 from gpt_image_engine.providers.openai import USER_AGENT, decode_base64_text
 from gpt_image_engine.providers.retry import http_error, with_retries
 from gpt_image_engine.providers.sources import to_data_url
+from gpt_image_engine.providers.transport import send_cancellable
 from gpt_image_engine.security import urlguard
 from gpt_image_engine.security.redaction import redact
 
@@ -294,7 +295,7 @@ class CodexProvider:
             "POST", endpoint, content=encoded, headers=self._headers(state), timeout=retry.request_timeout_seconds
         )
         try:
-            return self.http.send(request, stream=True)
+            return send_cancellable(self.http, request, ctx)
         except httpx.HTTPError as exc:
             raise AppError(
                 "network_error", "The Codex request failed.", {"error": f"{type(exc).__name__}: {exc}"}

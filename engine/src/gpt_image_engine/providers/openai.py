@@ -29,6 +29,7 @@ from gpt_image_engine.jobs.spool import spool_chunks
 from gpt_image_engine.providers.base import ImageJob, InputImage, ProviderOutput, ResolvedProvider, RetryPolicy
 from gpt_image_engine.providers.retry import http_error, network_error, with_retries
 from gpt_image_engine.providers.sources import image_from_url
+from gpt_image_engine.providers.transport import send_cancellable
 from gpt_image_engine.security import urlguard
 
 USER_AGENT = f"gpt-image-2-skill/{__version__} local-cli"
@@ -250,7 +251,7 @@ class OpenAIProvider:
 
     def _exchange(self, request: httpx.Request, ctx: JobContext, retry: RetryPolicy) -> _Result:
         try:
-            response = self.http.send(request, stream=True)
+            response = send_cancellable(self.http, request, ctx)
         except httpx.HTTPError as exc:
             raise network_error(exc, "The OpenAI request failed.") from None
         try:
