@@ -17,7 +17,7 @@ Speaks:
 
 Faults (`faults(Fault...)`, consumed in order, first match per request): `Fault.fail(500,
 times=2)`, `Fault.fail(429, retry_after="1")`, `Fault.unauthorized()`, `Fault.slow(2.0)`,
-`Fault.cut_stream()`, `Fault.malformed_json()`, `Fault.big_image(20_000_000)`,
+`Fault.cut_stream()`, `Fault.malformed_json()`, `Fault.malformed_event()` (SSE), `Fault.big_image(20_000_000)`,
 `Fault.no_image()`, `Fault.not_image()` (an "image" whose bytes are not an image),
 `Fault.reset()` (the connection is reset before any reply). Every request is recorded (`requests`, `requests_to(path)`).
 
@@ -187,7 +187,7 @@ class Fault:
     """One injected misbehaviour. `path` (a prefix) limits it to some endpoints; `times` is how
     many matching requests it affects."""
 
-    kind: str  # status | unauthorized | slow | cut_stream | malformed_json | big_image | no_image | not_image | reset
+    kind: str  # status | unauthorized | slow | cut_stream | malformed_json | malformed_event | big_image | no_image | not_image | reset
     times: int = 1
     path: str | None = None
     status: int = 500
@@ -243,6 +243,11 @@ class Fault:
     @classmethod
     def malformed_json(cls, times: int = 1, path: str | None = None) -> Fault:
         return cls("malformed_json", times=times, path=path)
+
+    @classmethod
+    def malformed_event(cls, times: int = 1, path: str | None = None) -> Fault:
+        """An SSE reply (OpenAI with `stream: true`, or Codex) whose first event is not JSON."""
+        return cls("malformed_event", times=times, path=path)
 
     @classmethod
     def big_image(cls, byte_size: int, times: int = 1, path: str | None = None) -> Fault:
@@ -779,6 +784,10 @@ class _Handler(BaseHTTPRequestHandler):
             record.status = 200
             prefix = "image_edit" if edit else "image_generation"
             self._sse_start()
+            if fault is not None and fault.kind == "malformed_event":
+                self._chunk(b'data: {"type": "image_generation.partial_image", broken\n\n')
+                self._sse_end()
+                return
             sent = 0
             for i in range(n):
                 for p in range(partials):
@@ -861,6 +870,10 @@ class _Handler(BaseHTTPRequestHandler):
         }
         record.status = 200
         self._sse_start()
+        if fault is not None and fault.kind == "malformed_event":
+            self._chunk(b'data: {"type": "response.created", broken\n\n')
+            self._sse_end()
+            return
         seq = 0
 
         def event(payload: dict[str, Any]) -> None:

@@ -140,20 +140,6 @@ def test_slow_once_then_fast_succeeds_after_one_retry(engine, fake_upstream, out
     assert_ok(r, out, 1)
 
 
-def test_json_body_cut_half_way_is_retried(engine, fake_upstream, out):  # type: ignore[no-untyped-def]
-    fake_upstream.faults(Fault.cut_stream(times=1))
-    r = generate(engine, fake_upstream, out)
-    assert_ok(r, out, 1)
-
-
-def test_openai_sse_cut_before_the_final_image(engine, fake_upstream, out):  # type: ignore[no-untyped-def]
-    fake_upstream.faults(Fault.cut_stream(times=10, after_events=1))
-    r = generate(engine, fake_upstream, out, "--partial-images", "1", "--retries", "1")
-    # The transport error of the broken chunked body surfaces as network_error.
-    assert_clean_failure(r, out, "network_error")
-    assert len(fake_upstream.requests_to(GENERATIONS_PATH)) == 2
-
-
 def test_malformed_json_fails_without_retry(engine, fake_upstream, out):  # type: ignore[no-untyped-def]
     fake_upstream.faults(Fault.malformed_json(times=5))
     r = generate(engine, fake_upstream, out)
@@ -179,21 +165,6 @@ def test_image_that_is_not_an_image(engine, fake_upstream, out):  # type: ignore
 
 
 # --- Codex
-
-
-def test_codex_sse_cut_before_the_image_then_success(engine, fake_upstream, tmp_path, out):  # type: ignore[no-untyped-def]
-    fake_upstream.faults(Fault.cut_stream(times=1, path=CODEX_PATH, after_events=1))
-    r = codex(engine, fake_upstream, tmp_path, out)
-    assert_ok(r, out, 1)
-    assert len(fake_upstream.requests_to(CODEX_PATH)) == 2
-
-
-def test_codex_sse_cut_every_time(engine, fake_upstream, tmp_path, out):  # type: ignore[no-untyped-def]
-    fake_upstream.faults(Fault.cut_stream(times=10, path=CODEX_PATH, after_events=1))
-    r = codex(engine, fake_upstream, tmp_path, out, "--retries", "1")
-    assert_clean_failure(r, out, "request_failed")
-    assert len(fake_upstream.requests_to(CODEX_PATH)) == 2
-    assert_no_job_temp(engine)
 
 
 def test_codex_without_an_image(engine, fake_upstream, tmp_path, out):  # type: ignore[no-untyped-def]

@@ -173,14 +173,14 @@ def test_rejected_refresh_is_not_retried(
     assert fake.token_calls == 0 and len(fake.requests_to(CODEX_PATH)) == 1
 
 
-def test_cut_stream_is_retried(
+def test_cut_stream_is_not_resent(
     fake: FakeUpstream, codex_resolved: ResolvedProvider, http: httpx.Client, ctx: RecordingContext, policy: RetryPolicy
 ) -> None:
     fake.faults(Fault.cut_stream(path=CODEX_PATH))
-    out = CodexProvider(codex_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
-    assert out.retry_count == 1 and len(out.images) == 1
-    (retry,) = progress(ctx, "retry_scheduled")
-    assert retry["retry_number"] == 1 and retry["max_retries"] == 3
+    with pytest.raises(AppError) as info:
+        CodexProvider(codex_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+    assert info.value.code == "request_failed" and info.value.detail["remote_accepted"] is True
+    assert len(fake.requests_to(CODEX_PATH)) == 1 and progress(ctx, "retry_scheduled") == []
 
 
 def test_two_500s_then_success(

@@ -168,16 +168,19 @@ def test_no_image(
     assert info.value.code == "missing_image_result"
 
 
-def test_cut_response_is_retried(
+def test_cut_response_is_not_resent(
     fake: FakeUpstream,
     openai_resolved: ResolvedProvider,
     http: httpx.Client,
     ctx: RecordingContext,
     policy: RetryPolicy,
 ) -> None:
+    # A 200 whose body is cut: the provider accepted (and may bill) the request.
     fake.faults(Fault.cut_stream())
-    out = OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
-    assert out.retry_count == 1 and progress(ctx, "retry_scheduled")[0]["status_code"] is None
+    with pytest.raises(AppError) as info:
+        OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+    assert info.value.code == "network_error" and info.value.detail["remote_accepted"] is True
+    assert len(fake.requests_to(GENERATIONS_PATH)) == 1 and progress(ctx, "retry_scheduled") == []
 
 
 def test_timeout_is_network_error(

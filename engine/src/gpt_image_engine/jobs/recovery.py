@@ -16,6 +16,9 @@ from typing import Any
 
 from gpt_image_engine.jobs.spool import spooled_responses
 
+_MAYBE_ACCEPTED = (
+    "The last request may already have been accepted by the provider; generating again calls it again."
+)
 _SENT_TYPES = {"request_started", "request.started", "multipart_prepared"}
 
 
@@ -52,6 +55,10 @@ def describe(job: dict[str, Any], job_dir: Path, events: list[dict[str, Any]] | 
         recoverability = "recoverable.local_response_cached"
         primary = _action("continue_save", "Finish from the cached response", False)
         secondary = [resubmit]
+    elif isinstance(error.get("detail"), dict) and error["detail"].get("remote_accepted"):
+        # The provider answered 2xx and the body broke (cut, malformed): it may have billed.
+        recoverability = "ambiguous.remote_maybe_accepted"
+        secondary = [_action("resubmit", "Generate again", True, _MAYBE_ACCEPTED)]
     elif status in ("cancelled", "canceled") and not sent:
         recoverability = "terminal.user_cancelled"
         secondary = [resubmit]
@@ -67,14 +74,7 @@ def describe(job: dict[str, Any], job_dir: Path, events: list[dict[str, Any]] | 
         recoverability = "terminal.provider_rejected"
     elif metadata.get("interrupted_reason"):
         recoverability = "ambiguous.remote_maybe_accepted"
-        secondary = [
-            _action(
-                "resubmit",
-                "Generate again",
-                True,
-                "The last request may already have been accepted by the provider; generating again calls it again.",
-            )
-        ]
+        secondary = [_action("resubmit", "Generate again", True, _MAYBE_ACCEPTED)]
     elif status in ("cancelled", "canceled"):
         recoverability = "terminal.user_cancelled"
         secondary = [resubmit]

@@ -28,7 +28,7 @@ from gpt_image_engine.providers.base import (
     RetryPolicy,
 )
 from gpt_image_engine.providers.openai import USER_AGENT, decode_base64_text
-from gpt_image_engine.providers.retry import http_error, with_retries
+from gpt_image_engine.providers.retry import after_acceptance, http_error, with_retries
 from gpt_image_engine.providers.sources import to_data_url
 from gpt_image_engine.providers.transport import send_cancellable
 from gpt_image_engine.security import urlguard
@@ -268,11 +268,25 @@ class CodexProvider:
                     response = self._send(encoded, state, ctx, retry)
                 if not 200 <= response.status_code < 300:
                     raise http_error(response, response.read().decode("utf-8", "replace"))
-                return self._read_stream(response, ctx)
             except httpx.HTTPError as exc:
+                response.close()
                 raise AppError(
                     "request_failed", "The Codex event stream failed.", {"error": f"{type(exc).__name__}: {exc}"}
                 ) from None
+            except BaseException:
+                response.close()
+                raise
+            # The provider accepted the request: whatever breaks from here is never resent.
+            try:
+                return self._read_stream(response, ctx)
+            except httpx.HTTPError as exc:
+                raise after_acceptance(
+                    AppError(
+                        "request_failed", "The Codex event stream failed.", {"error": f"{type(exc).__name__}: {exc}"}
+                    )
+                ) from None
+            except AppError as err:
+                raise after_acceptance(err) from None
             finally:
                 response.close()
 

@@ -27,7 +27,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import JobContext
 from gpt_image_engine.jobs.spool import spool_chunks
 from gpt_image_engine.providers.base import ImageJob, InputImage, ProviderOutput, ResolvedProvider, RetryPolicy
-from gpt_image_engine.providers.retry import http_error, network_error, with_retries
+from gpt_image_engine.providers.retry import after_acceptance, http_error, network_error, with_retries
 from gpt_image_engine.providers.sources import image_from_url
 from gpt_image_engine.providers.transport import send_cancellable
 from gpt_image_engine.security import urlguard
@@ -256,21 +256,18 @@ class OpenAIProvider:
             raise network_error(exc, "The OpenAI request failed.") from None
         try:
             if not 200 <= response.status_code < 300:
-                raise http_error(response, response.read().decode("utf-8", "replace"))
-            job_dir = getattr(ctx, "job_dir", None)
-            if response.headers.get("content-type", "").startswith("text/event-stream"):
-                result = self._read_stream(response, ctx)
-                spool_chunks(job_dir, _response_json_chunks(result))
-            else:
-                # The body goes straight to the spool as it arrives and is parsed from there:
-                # a 4K image's ~16 MB of JSON is never held (let alone copied) in memory.
-                spooled = spool_chunks(job_dir, response.iter_bytes())
-                if spooled is None:
-                    result = self._read_json(response.read(), retry)
-                else:
-                    result = self._read_json_file(spooled, retry)
-        except httpx.HTTPError as exc:
-            raise network_error(exc, "The OpenAI response could not be read.") from None
+                try:
+                    text = response.read().decode("utf-8", "replace")
+                except httpx.HTTPError as exc:
+                    raise network_error(exc, "The OpenAI response could not be read.") from None
+                raise http_error(response, text)
+            # From here the provider has accepted the request: whatever breaks is never resent.
+            try:
+                result = self._read_accepted(response, ctx, retry)
+            except httpx.HTTPError as exc:
+                raise after_acceptance(network_error(exc, "The OpenAI response could not be read.")) from None
+            except AppError as err:
+                raise after_acceptance(err) from None
         finally:
             response.close()
         ctx.progress(
@@ -283,6 +280,25 @@ class OpenAIProvider:
             image_count=len(result.images),
         )
         return result
+
+    def _read_accepted(self, response: httpx.Response, ctx: JobContext, retry: RetryPolicy) -> _Result:
+        job_dir = getattr(ctx, "job_dir", None)
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            result = self._read_stream(response, ctx)
+            spool_chunks(job_dir, _response_json_chunks(result))
+            return result
+        # The body goes straight to the spool as it arrives and is parsed from there:
+        # a 4K image's ~16 MB of JSON is never held (let alone copied) in memory.
+        spooled = spool_chunks(job_dir, response.iter_bytes())
+        if spooled is None:
+            return self._read_json(response.read(), retry)
+        try:
+            return self._read_json_file(spooled, retry)
+        except AppError as err:
+            if err.code == "invalid_json_response":
+                # Kept as evidence, but not as a cached response `continue_save` could use.
+                spooled.replace(spooled.with_suffix(".invalid"))
+            raise
 
     # --- response parsing
 

@@ -3,7 +3,8 @@
 `with_retries` runs one attempt function up to `policy.max_retries + 1` times.
 Retryable: an `AppError` with HTTP status 429 or >= 500, or without status whose code
 is `network_error` or `request_failed`. Everything else fails fast, as does an error
-marked `retryable = False` (token refresh failures). Before each sleep a progress event
+marked `retryable = False` (token refresh failures, and every failure after a 2xx: see
+`after_acceptance`). Before each sleep a progress event
 `retry_scheduled` is emitted; a `Retry-After` (seconds or HTTP date) on 429/503 replaces
 the backoff, capped at `policy.retry_after_cap_seconds`. Sleeps end early on cancel.
 """
@@ -44,6 +45,23 @@ def http_error(response: httpx.Response, body: str | None = None) -> AppError:
 def network_error(exc: Exception, what: str = "The upstream request failed.") -> AppError:
     """The coded error for a transport failure (connect, timeout, broken stream)."""
     return AppError("network_error", what, {"error": f"{type(exc).__name__}: {exc}"})
+
+
+REMOTE_ACCEPTED = "remote_accepted"
+
+
+def after_acceptance(err: AppError) -> AppError:
+    """Mark a failure that happened after the provider answered with 2xx headers: the request
+    was accepted (and may be billed), so it is never resent automatically. The detail carries
+    `remote_accepted: true`, which recovery reads as `ambiguous.remote_maybe_accepted`."""
+    err.retryable = False  # type: ignore[attr-defined]
+    if isinstance(err.detail, dict):
+        err.detail = {**err.detail, REMOTE_ACCEPTED: True}
+    elif err.detail is None:
+        err.detail = {REMOTE_ACCEPTED: True}
+    else:
+        err.detail = {"detail": err.detail, REMOTE_ACCEPTED: True}
+    return err
 
 
 def is_retryable(err: AppError) -> bool:
