@@ -1,7 +1,8 @@
 """The engine log: JSON lines in `logs/engine.log`, rotated at 5 MiB, secrets redacted.
 
-Every record passes through the redactor; messages never include request
-options (keys and tokens are not logged anywhere).
+Every record passes through the redactor (URLs in messages lose userinfo and query
+values: httpx logs each request's URL); messages never include request options (keys
+and tokens are not logged anywhere).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gpt_image_engine.security.redaction import redact
+from gpt_image_engine.security.redaction import redact, redact_urls_in_text
 
 
 class JsonLines(logging.Formatter):
@@ -22,13 +23,13 @@ class JsonLines(logging.Formatter):
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact_urls_in_text(record.getMessage()),
         }
         data = getattr(record, "data", None)
         if data is not None:
             entry["data"] = redact(data)
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact_urls_in_text(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 

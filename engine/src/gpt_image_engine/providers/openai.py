@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -148,7 +149,9 @@ class OpenAIProvider:
 
     def _endpoint(self, operation: str) -> str:
         suffix = "/images/edits" if operation == "edit" else "/images/generations"
-        return self.resolved.api_base.rstrip("/") + suffix
+        # The path grows; a query in the base (`?api-version=`, `?api-key=`) stays a query.
+        parts = urlsplit(self.resolved.api_base)
+        return urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix))
 
     @staticmethod
     def _generate_body(job: ImageJob, model: str, stream: bool) -> dict[str, Any]:

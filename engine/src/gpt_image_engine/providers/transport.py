@@ -28,8 +28,17 @@ def _close_when_done(future: Future[httpx.Response]) -> None:
         pass
 
 
+def _explicit_auth_wins(request: httpx.Request) -> None:
+    """A base URL may carry `user:password@`; httpx would turn it into Basic auth over the
+    provider's bearer key. As other HTTP clients do, the URL's userinfo is used only when the
+    request has no Authorization header of its own."""
+    if "authorization" in request.headers and request.url.userinfo:
+        request.url = request.url.copy_with(userinfo=b"")
+
+
 def send_cancellable(http: httpx.Client, request: httpx.Request, ctx: Any) -> httpx.Response:
     """`http.send(request, stream=True)`, but a cancelled job stops waiting immediately."""
+    _explicit_auth_wins(request)
     cancel: threading.Event | None = getattr(ctx, "cancel_event", None)
     if cancel is None:
         return http.send(request, stream=True)

@@ -3,6 +3,9 @@
 `redact` is the upstream event redactor (§3.4): applied to progress events, error
 details and logs. Secret-named keys become `{"_omitted": "secret"}`; data URLs,
 base64 image payloads and other omitted long strings become small summaries.
+URLs lose their userinfo and have every query value (and any fragment) replaced
+(`redact_url`, `redact_urls_in_text`): a key inside a base URL (`http://u:sk-X@host/v1`,
+`?api-key=sk-X`) never reaches an event, an error, a log line or a listing.
 `redact_secrets_in_text` scrubs known secret values out of free text (log lines);
 `redact_known_secrets` does it through a JSON-like value and `scrub_error` through an
 error's message and detail (an upstream error body that echoes the key it was sent).
@@ -10,8 +13,10 @@ error's message and detail (an upstream error body that echoes the key it was se
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from gpt_image_engine.errors import AppError
@@ -20,6 +25,37 @@ SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "authoriza
 BASE64_KEYS = frozenset({"result", "image_url", "b64_json"})
 _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n")
 REDACTED_TEXT = "[redacted]"
+# Free text a user wrote keeps its URLs as written (it is theirs, not a configured endpoint).
+_PROSE_KEYS = frozenset({"prompt", "instructions", "revised_prompt", "revised_prompts", "text"})
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>]+")
+
+
+def redact_url(url: str) -> str:
+    """`url` for display: no userinfo, every query value and any fragment "[redacted]"
+    (`?api-key=sk-X&v=1` -> `?api-key=[redacted]&v=[redacted]`). Not a URL: returned as is."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "[redacted url]"
+    if not parts.scheme or not parts.netloc:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    query = "&".join(
+        f"{piece.partition('=')[0]}={REDACTED_TEXT}" if "=" in piece else (REDACTED_TEXT if piece else piece)
+        for piece in parts.query.split("&")
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, REDACTED_TEXT if parts.fragment else ""))
+
+
+def _needs_url_redaction(text: str) -> bool:
+    return "://" in text and ("@" in text or "?" in text or "#" in text)
+
+
+def redact_urls_in_text(text: str) -> str:
+    """Every URL inside `text` passed through `redact_url` (log lines, error messages)."""
+    if not _needs_url_redaction(text):
+        return text
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
 
 
 def is_probably_base64(value: str) -> bool:
@@ -47,6 +83,8 @@ def _redact_string(key: str | None, value: str) -> Any:
         or (len(value) >= 512 and is_probably_base64(value))
     ):
         return summarize_large_string(key, value)
+    if lowered not in _PROSE_KEYS and _needs_url_redaction(value):
+        return redact_urls_in_text(value)
     return value
 
 

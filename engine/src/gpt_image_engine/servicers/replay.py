@@ -1,7 +1,8 @@
 """Keeping a job's request so it can be run again (`jobs retry`, `resubmit`).
 
 The request message is stored in the job folder with every per-call secret
-cleared (keys and forwarded environment never touch the disk). Input images
+cleared (keys and forwarded environment never touch the disk; base URLs lose
+userinfo and query values). Input images
 are copied into the job folder (`ref-<i>.<ext>`, `mask.<ext>`, `input.<ext>`…,
 the upstream's layout) and the stored request points at those copies, so a
 retry still works after the original uploads have been swept.
@@ -17,10 +18,13 @@ from google.protobuf.message import Message
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.providers.base import InputImage
 from gpt_image_engine.providers.sources import sniff_extension
+from gpt_image_engine.security.redaction import redact_url
 from gpt_image_engine.store.atomic import atomic_write_bytes
 
 REQUEST_FILE = "rpc_request.bin"
 _SECRET_FIELDS = ("api_key", "env_openai_api_key")
+# A key may hide in a base URL's userinfo or query; a replay uses the new call's options anyway.
+_URL_FIELDS = ("openai_api_base", "endpoint", "env_openai_base_url")
 
 
 def scrubbed(request: Message) -> Message:
@@ -30,6 +34,9 @@ def scrubbed(request: Message) -> Message:
     if options is not None:
         for name in _SECRET_FIELDS:
             setattr(options, name, "")
+        for name in _URL_FIELDS:
+            if getattr(options, name, ""):
+                setattr(options, name, redact_url(getattr(options, name)))
     return copy
 
 

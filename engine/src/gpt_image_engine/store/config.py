@@ -214,6 +214,13 @@ def _strip_url_credentials(url: Any) -> Any:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def _display_url(url: Any) -> Any:
+    """A configured base URL for display: a key in its userinfo or query never shows."""
+    from gpt_image_engine.security.redaction import redact_url
+
+    return redact_url(url) if isinstance(url, str) else url
+
+
 def _redact_proxy(proxy: Any) -> Any:
     if isinstance(proxy, dict) and "url" in proxy:
         proxy = dict(proxy)
@@ -249,8 +256,8 @@ def redact_provider(entry: Mapping[str, Any], env: Mapping[str, str] | None = No
     creds = entry.get("credentials") or {}
     return {
         "type": entry.get("type", DEFAULT_PROVIDER_TYPE),
-        "api_base": entry.get("api_base"),
-        "endpoint": entry.get("endpoint"),
+        "api_base": _display_url(entry.get("api_base")),
+        "endpoint": _display_url(entry.get("endpoint")),
         "model": entry.get("model"),
         "supports_n": entry.get("supports_n"),
         "credentials": {k: redact_credential(v, env) if isinstance(v, dict) else v for k, v in creds.items()},
