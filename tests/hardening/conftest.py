@@ -48,3 +48,15 @@ def rpc_code(call: Any) -> str:
         return "<no error>"
     except grpc.RpcError as exc:
         return from_rpc_error(exc).code
+
+
+def gateway_client(engine: EngineProc) -> tuple[Any, Any]:
+    """A Flask test client of a real gateway app around a real EngineClient aimed at `engine`;
+    close the second item when done."""
+    from gpt_image_gateway.app import create_app
+    from gpt_image_gateway.client import EngineClient
+    from gpt_image_gateway.settings import Settings
+    from gpt_image_protocol.address import parse_address
+
+    client = EngineClient(parse_address(engine.address))
+    return create_app(client, Settings()).test_client(), client

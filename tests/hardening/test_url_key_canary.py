@@ -9,6 +9,7 @@ import json
 import secrets
 
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
+from tests.hardening.conftest import gateway_client
 
 
 def canary(tag: str) -> str:
@@ -53,14 +54,8 @@ def test_keys_in_base_urls_never_leak(engine, fake_upstream, tmp_path):  # type:
         run("jobs", "watch", job["id"], "--json-events", expect=None)
 
     # The gateway's view of the same jobs and providers.
-    from gpt_image_gateway.app import create_app
-    from gpt_image_gateway.client import EngineClient
-    from gpt_image_gateway.settings import Settings
-    from gpt_image_protocol.address import parse_address
-
-    client = EngineClient(parse_address(engine.address))
+    http, client = gateway_client(engine)
     try:
-        http = create_app(client, Settings()).test_client()
         pages = [http.get("/api/providers"), http.get("/api/jobs")]
         for job_id in (ok.json["history"]["job_id"], json.loads(pages[1].get_data())["jobs"][0]["id"]):
             pages += [http.get(f"/api/jobs/{job_id}"), http.get(f"/api/jobs/{job_id}/events")]
@@ -84,5 +79,7 @@ def test_keys_in_base_urls_never_leak(engine, fake_upstream, tmp_path):  # type:
         blobs[str(path.relative_to(engine.shared_dir))] = path.read_bytes()
     assert b"HTTP Request" in b"".join(v for k, v in blobs.items() if k.startswith("engine.log"))
     assert bad.json["error"]["code"] == "http_error"
-    leaks = [f"{name} in {where}" for where, blob in blobs.items() for name, v in canaries.items() if v.encode() in blob]
+    leaks = [
+        f"{name} in {where}" for where, blob in blobs.items() for name, v in canaries.items() if v.encode() in blob
+    ]
     assert leaks == []

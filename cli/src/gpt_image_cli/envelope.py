@@ -9,13 +9,13 @@ on stdout, success ``{"ok": true, "command", ...payload}`` or failure
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
 
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.validation import dumps_finite
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -48,7 +48,7 @@ def error_body(err: AppError) -> dict[str, Any]:
 
 
 def dumps(body: dict[str, Any]) -> str:
-    return json.dumps(body, indent=2, ensure_ascii=False, default=str) + "\n"
+    return dumps_finite(body, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 def print_success(command: str, payload: dict[str, Any], *, as_json: bool) -> None:
@@ -65,7 +65,7 @@ def print_error(err: AppError, *, as_json: bool) -> None:
     else:
         text = f"error [{err.code}]: {err.message}"
         if err.detail is not None:
-            text += "\n" + json.dumps(err.detail, indent=2, ensure_ascii=False, default=str)
+            text += "\n" + dumps_finite(err.detail, indent=2, ensure_ascii=False, default=str)
         click.echo(text, err=True)
 
 

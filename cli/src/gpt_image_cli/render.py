@@ -3,12 +3,12 @@ progress bar on a terminal. Both consume the same `{seq, kind, type, data}` reco
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, TextIO
 
 from gpt_image.v1 import common_pb2
 from gpt_image_protocol.events import event_record
+from gpt_image_protocol.validation import dumps_finite
 
 _BAR_WIDTH = 28
 
@@ -28,7 +28,7 @@ class EventRenderer:
         self.count += 1
         record = event_record(event)
         if self.json_events:
-            self.stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n")
+            self.stream.write(dumps_finite(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n")
             self.stream.flush()
         elif self.progress:
             self._draw(record)

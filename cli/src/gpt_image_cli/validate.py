@@ -16,6 +16,20 @@ from urllib.parse import unquote, urlparse
 import click
 
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.validation import check_finite
+
+
+class FiniteFloat(click.FloatRange):
+    """A float flag (optionally bounded) that refuses NaN and +/-Infinity with
+    `invalid_argument`: Click's FloatRange lets NaN through every bound."""
+
+    name = "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = click.FLOAT.convert(value, param, ctx)
+        check_finite(param.opts[0] if param is not None and param.opts else "value", number)
+        return super().convert(number, param, ctx)
+
 
 MAX_EDGE = 3840
 MIN_PIXELS = 655_360

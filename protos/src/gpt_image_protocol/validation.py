@@ -7,6 +7,10 @@ or the engine catches it first.
 
 from __future__ import annotations
 
+import json
+import math
+from typing import Any
+
 from gpt_image_protocol.errors import AppError
 
 MAX_EDGE = 3840
@@ -14,6 +18,7 @@ MIN_PIXELS = 655_360
 MAX_PIXELS = 8_294_400
 MAX_ASPECT = 3.0
 MAX_REF_IMAGES = 16
+MAX_PROMPT_CHARS = 32_000  # the provider's own limit for gpt-image prompts
 
 QUALITIES = ("auto", "low", "medium", "high")
 FORMATS = ("png", "jpeg", "webp")
@@ -76,3 +81,81 @@ def check_ref_count(count: int) -> None:
             f"At most {MAX_REF_IMAGES} reference images are supported.",
             {"max": MAX_REF_IMAGES, "actual": count},
         )
+
+
+def check_prompt(flag: str, text: str | None) -> None:
+    """Prompts (and instructions) are capped at the provider's 32,000 characters."""
+    if text is not None and len(text) > MAX_PROMPT_CHARS:
+        raise AppError(
+            "invalid_argument",
+            f"{flag} is {len(text)} characters long; the limit is {MAX_PROMPT_CHARS}.",
+            {"flag": flag, "chars": len(text), "max_chars": MAX_PROMPT_CHARS},
+        )
+
+
+def check_finite(flag: str, value: float | None) -> float | None:
+    """NaN and +/-Infinity are refused: they compare false with every bound and break JSON."""
+    if value is not None and not math.isfinite(value):
+        raise AppError(
+            "invalid_argument", f"{flag} must be a finite number, got {value!r}.", {"flag": flag, "value": str(value)}
+        )
+    return value
+
+
+def refuse_non_finite(message: Any, path: str = "") -> None:
+    """Walk a protobuf message: any float/double field (repeated and nested too) holding NaN
+    or Infinity is `invalid_argument`, named by its field path."""
+    list_fields = getattr(message, "ListFields", None)
+    if list_fields is None:
+        return
+    for field, value in list_fields():
+        name = f"{path}.{field.name}" if path else field.name
+        if field.type in (field.TYPE_FLOAT, field.TYPE_DOUBLE):
+            for item in value if _is_repeated(field) else (value,):
+                check_finite(name, item)
+        elif field.type == field.TYPE_MESSAGE:
+            if getattr(field, "message_type", None) is not None and field.message_type.GetOptions().map_entry:
+                for item in value.values():
+                    if isinstance(item, float):
+                        check_finite(name, item)
+                    else:
+                        refuse_non_finite(item, name)
+            else:
+                for item in value if _is_repeated(field) else (value,):
+                    refuse_non_finite(item, name)
+
+
+def _is_repeated(field: Any) -> bool:
+    repeated = getattr(field, "is_repeated", None)
+    if repeated is not None:
+        return bool(repeated)
+    return bool(field.label == field.LABEL_REPEATED)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed: numbers must be finite")
+
+
+def loads_finite(text: str | bytes) -> Any:
+    """`json.loads` that refuses NaN, Infinity and -Infinity (ValueError, like any bad JSON)."""
+    return json.loads(text, parse_constant=_no_constant)
+
+
+def finite_only(value: Any) -> Any:
+    """A copy of a JSON-like value with every NaN/Infinity replaced by None (for printing a
+    row stored before non-finite numbers were refused: JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_only(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_only(v) for v in value]
+    return value
+
+
+def dumps_finite(value: Any, **kwargs: Any) -> str:
+    """`json.dumps` whose output is always valid JSON (non-finite numbers become null)."""
+    try:
+        return json.dumps(value, allow_nan=False, **kwargs)
+    except ValueError:
+        return json.dumps(finite_only(value), **kwargs)

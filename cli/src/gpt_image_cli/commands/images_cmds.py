@@ -12,7 +12,7 @@ from gpt_image.v1 import common_pb2, images_pb2
 from gpt_image_cli.context import CliState, state
 from gpt_image_cli.jobstream import Finished, follow
 from gpt_image_cli.transfer import image_source, save_outputs, save_partials
-from gpt_image_cli.validate import SIZE, check_ref_images, classify_image
+from gpt_image_cli.validate import SIZE, FiniteFloat, check_ref_images, classify_image
 
 F = Callable[..., Any]
 
@@ -51,13 +51,13 @@ def image_flags(func: F) -> F:
         ),
         click.option(
             "--retry-delay-seconds",
-            type=click.FloatRange(min=0),
+            type=FiniteFloat(min=0),
             default=None,
             help="Base retry delay, doubling (default 1).",
         ),
         click.option(
             "--request-timeout-seconds",
-            type=click.FloatRange(min=0, min_open=True),
+            type=FiniteFloat(min=0, min_open=True),
             default=None,
             help="Per-request timeout (default 300).",
         ),

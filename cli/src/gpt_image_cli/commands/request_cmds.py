@@ -13,6 +13,7 @@ from gpt_image_cli.commands.images_cmds import retry_options
 from gpt_image_cli.context import state
 from gpt_image_cli.jobstream import follow
 from gpt_image_cli.transfer import save_outputs
+from gpt_image_cli.validate import FiniteFloat
 from gpt_image_protocol.errors import AppError
 
 
@@ -50,8 +51,8 @@ def request() -> None:
 )
 @click.option("--expect-image", is_flag=True, help="Fail with missing_image_result when no image comes back.")
 @click.option("--retries", type=click.IntRange(min=0), default=None)
-@click.option("--retry-delay-seconds", type=click.FloatRange(min=0), default=None)
-@click.option("--request-timeout-seconds", type=click.FloatRange(min=0, min_open=True), default=None)
+@click.option("--retry-delay-seconds", type=FiniteFloat(min=0), default=None)
+@click.option("--request-timeout-seconds", type=FiniteFloat(min=0, min_open=True), default=None)
 @click.option("--detach", is_flag=True, help="Print the job id once queued and leave the job running.")
 def request_create(
     body_file: str,

@@ -12,6 +12,7 @@ from gpt_image.v1 import system_pb2
 from gpt_image_cli.commands._common import payload_of
 from gpt_image_cli.connect import Engine, probe, remote_settings, start_engine
 from gpt_image_cli.context import state
+from gpt_image_cli.validate import FiniteFloat
 from gpt_image_protocol.address import EngineAddress, resolve_address
 from gpt_image_protocol.channel import ClientSettings, check_contract, open_channel
 from gpt_image_protocol.errors import AppError
@@ -158,7 +159,7 @@ def engine_start() -> None:
 @engine.command("stop")
 @click.option(
     "--grace-seconds",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(min=0),
     default=0.0,
     show_default=True,
     help="Time running jobs get to finish (0 = engine default).",

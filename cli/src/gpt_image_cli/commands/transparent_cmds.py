@@ -20,7 +20,7 @@ from gpt_image_cli.connect import Engine
 from gpt_image_cli.context import state
 from gpt_image_cli.jobstream import follow
 from gpt_image_cli.transfer import by_role, image_source, output_object, output_paths, save_artifacts, save_outputs
-from gpt_image_cli.validate import SIZE, classify_image
+from gpt_image_cli.validate import SIZE, FiniteFloat, classify_image
 from gpt_image_protocol.errors import AppError
 
 PROFILES = ["generic", "icon", "product", "sticker", "seal", "translucent", "glow", "shadow", "effect"]
@@ -58,9 +58,9 @@ def _tuning_flags(func: Any) -> Any:
         [
             click.option("--profile", type=click.Choice(PROFILES), default="generic", show_default=True),
             click.option("--material", type=click.Choice(MATERIALS), default=None),
-            click.option("--threshold", type=float, default=None),
-            click.option("--softness", type=float, default=None),
-            click.option("--spill-suppression", type=click.FloatRange(0, 1), default=None),
+            click.option("--threshold", type=FiniteFloat(), default=None),
+            click.option("--softness", type=FiniteFloat(), default=None),
+            click.option("--spill-suppression", type=FiniteFloat(0, 1), default=None),
         ]
     ):
         func = decorator(func)
@@ -118,8 +118,8 @@ def _save_reports(engine: Engine, refs: list[Any], report_dir: Path | None) -> l
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--keep-sources", is_flag=True)
 @click.option("--retries", type=click.IntRange(min=0), default=None)
-@click.option("--retry-delay-seconds", type=click.FloatRange(min=0), default=None)
-@click.option("--request-timeout-seconds", type=click.FloatRange(min=0, min_open=True), default=None)
+@click.option("--retry-delay-seconds", type=FiniteFloat(min=0), default=None)
+@click.option("--request-timeout-seconds", type=FiniteFloat(min=0, min_open=True), default=None)
 @click.option("--detach", is_flag=True)
 def transparent_generate(
     prompt: str,

@@ -16,9 +16,7 @@ from typing import Any
 
 from gpt_image_engine.jobs.spool import spooled_responses
 
-_MAYBE_ACCEPTED = (
-    "The last request may already have been accepted by the provider; generating again calls it again."
-)
+_MAYBE_ACCEPTED = "The last request may already have been accepted by the provider; generating again calls it again."
 _SENT_TYPES = {"request_started", "request.started", "multipart_prepared"}
 
 

@@ -1,10 +1,12 @@
 """What every servicer shares: coded-error handling for unary and streaming
-calls, and the conversion of event records into `JobEvent` messages."""
+calls (every request message is first checked for NaN/Infinity in its float
+fields: `invalid_argument`), and the conversion of event records into
+`JobEvent` messages. JSON sent to clients never holds NaN/Infinity (`dumps`
+turns a non-finite number a legacy row may hold into null)."""
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -17,6 +19,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import TERMINAL_TYPES, LiveJob
 from gpt_image_engine.state import Engine
 from gpt_image_protocol.rpc_errors import abort
+from gpt_image_protocol.validation import dumps_finite, refuse_non_finite
 
 log = logging.getLogger("gpt_image_engine.rpc")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,6 +51,7 @@ def coded_unary(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
+            refuse_non_finite(request)
             return fn(self, request, context)
         except Exception as exc:
             _fail(context, exc, fn.__name__)
@@ -62,6 +66,7 @@ def coded_stream(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         try:
+            refuse_non_finite(request)
             yield from fn(self, request, context)
         except Exception as exc:
             _fail(context, exc, fn.__name__)
@@ -70,7 +75,7 @@ def coded_stream(fn: F) -> F:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return dumps_finite(value, ensure_ascii=False, default=str)
 
 
 def to_job_event(job_id: str, record: dict[str, Any]) -> common_pb2.JobEvent:

@@ -36,6 +36,8 @@ def image_job(operation: str, opts: images_pb2.ImageOptions) -> ImageJob:
     prompt = opts.prompt.strip()
     if not prompt:
         raise AppError("invalid_command", "--prompt is required and must not be empty.")
+    validation.check_prompt("--prompt", opts.prompt)
+    validation.check_prompt("--instructions", opts.instructions)
     size = validation.parse_size(opts.size) if opts.size else None
     job = ImageJob(
         operation=operation,

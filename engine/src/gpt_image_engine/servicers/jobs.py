@@ -15,6 +15,10 @@ from gpt_image_engine.servicers.replay import load_request
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.artifacts import MIME_BY_EXT
 from gpt_image_engine.store.config import load_config, queue_max_parallel, save_queue_max_parallel
+from gpt_image_engine.store.history import summarise_job
+
+# One job in a GetJob reply: its JSON stays well under gRPC's 4 MiB message limit.
+_JOB_REPLY_BYTES = 3 * 1024 * 1024
 
 _INPUT_ROLES = (
     ("ref-", "ref"),
@@ -59,7 +63,10 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
     @coded_unary
     def GetJob(self, request: jobs_pb2.GetJobRequest, context: grpc.ServicerContext) -> jobs_pb2.GetJobResponse:
         job = self.engine.history.get_job(request.job_id)
-        reply = jobs_pb2.GetJobResponse(job_json=dumps(job), history_file=str(self.engine.paths.history_file))
+        job_json = dumps(job)
+        if len(job_json.encode()) > _JOB_REPLY_BYTES:  # a legacy row too big for one gRPC message
+            job_json = dumps(summarise_job(job, len(job_json)))
+        reply = jobs_pb2.GetJobResponse(job_json=job_json, history_file=str(self.engine.paths.history_file))
         if request.include_events:
             for record in self.engine.history.events(request.job_id):
                 reply.events.append(to_job_event(request.job_id, record))

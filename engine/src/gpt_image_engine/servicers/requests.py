@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import grpc
@@ -15,6 +14,7 @@ from gpt_image_engine.servicers.common import coded_stream, stream_job
 from gpt_image_engine.servicers.inputs import retry_policy
 from gpt_image_engine.state import Engine
 from gpt_image_engine.tasks.requests import run_request
+from gpt_image_protocol import validation
 
 OPERATIONS = ("responses", "generate", "edit")
 
@@ -28,11 +28,14 @@ class RequestsServicer(requests_pb2_grpc.RequestsServiceServicer):
         self, request: requests_pb2.CreateRequestRequest, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.JobEvent]:
         try:
-            body = json.loads(request.body_json)
+            body = validation.loads_finite(request.body_json)
         except ValueError as exc:
             raise AppError("invalid_body_json", f"The request body is not valid JSON: {exc}") from exc
         if not isinstance(body, dict):
             raise AppError("invalid_body_json", "The request body must be a JSON object.")
+        for key in ("prompt", "instructions"):
+            if isinstance(body.get(key), str):
+                validation.check_prompt(key, body[key])
         operation = request.request_operation or "responses"
         if operation not in OPERATIONS:
             raise AppError("invalid_command", f"--request-operation must be one of {', '.join(OPERATIONS)}.")

@@ -15,6 +15,7 @@ from gpt_image_engine.servicers.common import coded_stream, stream_job
 from gpt_image_engine.servicers.inputs import check_provider_options, image_job, retry_policy
 from gpt_image_engine.state import Engine
 from gpt_image_engine.tasks.transparent import run_extract, run_generate, run_generate_dual, run_verify
+from gpt_image_protocol import validation
 
 PROFILES = ("generic", "icon", "product", "sticker", "seal", "translucent", "glow", "shadow", "effect")
 MATERIALS = ("standard", "soft-3d", "soft3d", "flat-icon", "sticker", "glow")
@@ -106,6 +107,7 @@ class TransparentServicer(transparent_pb2_grpc.TransparentServiceServicer):
         job = image_job("generate", request.image)
         matte = options.pop("matte_color") or choose_matte_color(user_prompt)
         matte_hex = to_hex(parse_matte_color(matte))
+        validation.check_prompt("--source-prompt", request.source_prompt)
         job.prompt = request.source_prompt or matte_prompt(user_prompt, matte_hex)
         job.background = "opaque"
         job.output_format = "png"

@@ -39,6 +39,12 @@ __all__ = ["ACTIVE_STATUSES", "History", "new_job_id", "now_ts"]
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 200
+# A listing page stays well under gRPC's 4 MiB message limit whatever the rows hold: it ends
+# early (has_more, next_cursor) at PAGE_BYTES, and a row bigger than ROW_BYTES (a legacy row
+# with a huge prompt) is listed summarised, its long strings cut to SUMMARY_CHARS.
+PAGE_BYTES = 2 * 1024 * 1024
+ROW_BYTES = 256 * 1024
+SUMMARY_CHARS = 2000
 ACTIVE_STATUSES: tuple[str, ...] = ("queued", "running", "uploading")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _JOB_COLUMNS = "id, command, provider, status, output_path, created_at, metadata, deleted_at"
@@ -250,6 +256,30 @@ def now_ts() -> str:
 
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}  # table is a constant
+
+
+def _estimated_json_bytes(text: str | None) -> int:
+    """An upper bound of a row's JSON size in a reply, without encoding it."""
+    if not text:
+        return 1024
+    return len(text) * (1 if text.isascii() else 3) + 1024
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > SUMMARY_CHARS:
+        return value[:SUMMARY_CHARS] + f"... [{len(value) - SUMMARY_CHARS} more characters]"
+    if isinstance(value, dict):
+        return {k: _shorten(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shorten(v) for v in value]
+    return value
+
+
+def summarise_job(job: dict[str, Any], size: int) -> dict[str, Any]:
+    """A job too big for a reply, with every long string cut and `truncated` saying so."""
+    short = _shorten(job)
+    short["truncated"] = {"reason": "row_too_large", "approx_bytes": size, "chars_kept": SUMMARY_CHARS}
+    return short
 
 
 def _json_loads(text: str | None, default: Any) -> Any:
@@ -822,7 +852,20 @@ class History:
             has_more = len(rows) > limit
             rows = rows[:limit]
             uploads = self._uploads(conn, [r[0] for r in rows])
-        jobs = [self._row_to_job(r, uploads.get(r[0], [])) for r in rows]
+        jobs: list[dict[str, Any]] = []
+        used = 0
+        for r in rows:
+            job = self._row_to_job(r, uploads.get(r[0], []))
+            size = _estimated_json_bytes(r[6])
+            if size > ROW_BYTES:
+                job = summarise_job(job, size)
+                size = len(json.dumps(job, default=str))
+            if jobs and used + size > PAGE_BYTES:
+                has_more = True  # the page is full by size: the rest follows the cursor
+                break
+            jobs.append(job)
+            used += size
+        rows = rows[: len(jobs)]
         next_cursor = encode_cursor(rows[-1][5], rows[-1][0]) if has_more and rows else None
         return {
             "jobs": jobs,
