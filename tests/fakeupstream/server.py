@@ -364,6 +364,7 @@ class FakeUpstream:
         self.account_id = account_id
         self.default_size = default_size
         self.result_mode = result_mode  # "b64_json" | "url" for OpenAI results
+        self.file_host: str | None = None  # a host name for `url` results instead of the address
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
@@ -538,7 +539,8 @@ class FakeUpstream:
         """Serve `data` at `GET /files/<name>`; returns its URL."""
         with self._lock:
             self._files[name] = (data, content_type)
-        return f"{self.base_url}/files/{name}"
+        base = f"http://{self.file_host}:{self.port}" if self.file_host else self.base_url
+        return f"{base}/files/{name}"
 
     def _file(self, name: str) -> tuple[bytes, str] | None:
         with self._lock:

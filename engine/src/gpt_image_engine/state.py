@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from gpt_image_engine.jobs.manager import JobManager
+from gpt_image_engine.security.urlguard import pinned_client
 from gpt_image_engine.store.artifacts import ArtifactStore
 from gpt_image_engine.store.history import History
 from gpt_image_engine.store.paths import EnginePaths
@@ -42,7 +43,9 @@ class Engine:
             history=history,
             jobs=JobManager(history, paths.jobs_dir, max_parallel=max_parallel),
             artifacts=ArtifactStore(paths.uploads_dir, paths.jobs_dir),
-            http=httpx.Client(trust_env=True, follow_redirects=False),
+            # Every provider, token-refresh and result-download connection is pinned to the
+            # address the URL guard checked (DNS rebinding).
+            http=pinned_client(trust_env=True, follow_redirects=False),
         )
 
     def close(self) -> None:

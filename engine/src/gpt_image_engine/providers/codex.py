@@ -253,7 +253,7 @@ class CodexProvider:
     def _run(
         self, body: dict[str, Any], state: codex_auth.AuthState, ctx: JobContext, retry: RetryPolicy
     ) -> tuple[_Stream, int]:
-        urlguard.check_base_url(self.resolved.endpoint, "Codex endpoint")
+        urlguard.check_url_shape(self.resolved.endpoint, "Codex endpoint")
         encoded = json.dumps(body).encode("utf-8")
         refreshed = [False]  # at most one refresh per job, across retries
 

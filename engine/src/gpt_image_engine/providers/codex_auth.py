@@ -30,6 +30,7 @@ from gpt_image_engine.providers.base import (
     DEFAULT_TOKEN_URL,
     ResolvedProvider,
 )
+from gpt_image_engine.security import urlguard
 from gpt_image_engine.store.atomic import atomic_write_json
 
 TOKEN_URL_ENV = "GPT_IMAGE_2_CODEX_TOKEN_URL"
@@ -478,7 +479,7 @@ def _post_refresh(
     }
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     owned = http_client is None
-    client = http_client or httpx.Client(timeout=timeout)
+    client = http_client or urlguard.pinned_client(timeout=timeout)
     try:
         try:
             response = client.post(token_url, json=body, headers=headers, timeout=timeout)

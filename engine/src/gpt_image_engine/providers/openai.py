@@ -65,7 +65,7 @@ class OpenAIProvider:
 
     def run_image(self, job: ImageJob, ctx: JobContext, retry: RetryPolicy) -> ProviderOutput:
         key = self._api_key()
-        urlguard.check_base_url(self.resolved.api_base, "OpenAI base URL")
+        urlguard.check_url_shape(self.resolved.api_base, "OpenAI base URL")
         model = job.model or self.resolved.model
         stream = job.partial_images > 0
         if job.operation == "edit":
@@ -101,7 +101,7 @@ class OpenAIProvider:
     ) -> ProviderOutput:
         """`request create`: send a caller-built generate body verbatim, or an edit body as multipart."""
         key = self._api_key()
-        urlguard.check_base_url(self.resolved.api_base, "OpenAI base URL")
+        urlguard.check_url_shape(self.resolved.api_base, "OpenAI base URL")
         if operation == "generate":
             result, retries = with_retries(
                 lambda: self._attempt_generate(body, key, ctx, retry), retry, ctx, PROVIDER, self._secrets

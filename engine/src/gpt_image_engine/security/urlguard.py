@@ -8,6 +8,17 @@ broadcast, 0.0.0.0/8, IPv6 ULA and link-local; IPv4-mapped IPv6 is unmapped firs
 each connection to the address it validated (so DNS rebinding cannot swap it),
 follows at most `max_redirects` hops by hand re-validating each, and caps the size.
 
+Pinning (DNS rebinding): `PinnedTransport` is the one place outgoing connections are
+made. For each request it resolves the host **once**, applies the guard's rules to those
+addresses (`policy`: "base" for configured endpoints, "public" for URLs from a request),
+and connects to the checked address while the Host header and TLS SNI/certificate
+check keep the name; a host that does not resolve is refused
+(`storage_remote_resolve_failed`), never left to a second lookup. The engine's shared
+client (providers, Codex token refresh, result downloads) and `fetch_image_url` use it;
+`pinned_client()` builds one for any new outgoing code (storage targets, webhooks).
+A request can pick its policy with `extensions={POLICY_EXTENSION: POLICY_PUBLIC}`.
+Requests sent through an operator-configured HTTP proxy are connected by the proxy.
+
 Cloud metadata is refused always (`ip_is_metadata`, `host_is_metadata`): link-local
 169.254.0.0/16 and fe80::/10, 100.100.100.200, fd00:ec2::254, and the metadata host
 names, in every spelling the resolver accepts (decimal, hex, octal, IPv4-mapped,
@@ -27,6 +38,7 @@ import ipaddress
 import os
 import socket
 from collections.abc import Collection
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -215,18 +227,78 @@ def check_public_url(url: str, label: str = "Image download") -> list[str]:
 
 def check_base_url(url: str, label: str = "Provider base URL") -> None:
     """A base URL the user configured: http(s) with a host; private and loopback hosts are fine
-    (local OpenAI-compatible servers), link-local and cloud metadata never are. A host that
-    does not resolve is left to the request itself (it fails as network_error).
+    (local OpenAI-compatible servers), link-local and cloud metadata never are; a host that
+    does not resolve is refused. (Requests themselves are checked again, and pinned, by
+    `PinnedTransport`; providers call `check_url_shape` before sending.)
 
-    Errors: storage_remote_url_invalid, storage_remote_blocked.
+    Errors: storage_remote_url_invalid, storage_remote_resolve_failed, storage_remote_blocked.
     """
     _, host, port = _parts(url, label)
+    checked_address(host, port, POLICY_BASE, label)
+
+
+def check_url_shape(url: str, label: str = "Provider base URL") -> None:
+    """http(s) with a host that is not a metadata name; no lookup (the transport does it once)."""
+    _, host, _port = _parts(url, label)
     _refuse_metadata(host, (), label)
+
+
+POLICY_EXTENSION = "gpt_image_url_policy"
+POLICY_BASE = "base"  # configured endpoints: private and loopback allowed, metadata never
+POLICY_PUBLIC = "public"  # URLs from a request: every address public (test opt-out aside)
+
+
+def checked_address(host: str, port: int, policy: str = POLICY_BASE, label: str = "Outgoing request") -> str:
+    """Resolve `host` once, apply the guard's rules for `policy` to every address, and return
+    the one to connect to. An IP literal is checked as is.
+
+    Errors: storage_remote_resolve_failed, storage_remote_blocked.
+    """
+    _refuse_metadata(host, (), label)
+    literal = host.strip("[]")
     try:
+        ips = [str(ipaddress.ip_address(literal.split("%", 1)[0]))]
+    except ValueError:
         ips = _resolve(host, port, label)
-    except AppError:
-        return
     _refuse_metadata(host, ips, label)
+    if policy == POLICY_PUBLIC and not private_urls_allowed():
+        blocked = [ip for ip in ips if ip_is_internal(ip)]
+        if blocked:
+            raise AppError(
+                "storage_remote_blocked",
+                f"{label} URL points at an internal address.",
+                {"host": host, "addresses": blocked},
+            )
+    return ips[0]
+
+
+class PinnedTransport(httpx.HTTPTransport):
+    """An httpx transport that connects only to addresses the guard checked (see the module
+    docstring). `policy` is the default for requests that do not name one."""
+
+    def __init__(self, policy: str = POLICY_BASE, label: str = "Outgoing request", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.policy = policy
+        self.label = label
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        host = url.host
+        port = url.port or (443 if url.scheme == "https" else 80)
+        policy = str(request.extensions.get(POLICY_EXTENSION) or self.policy)
+        address = checked_address(host, port, policy, self.label)
+        if address != host:
+            # Connect to the checked address; Host (already set) and TLS keep the name.
+            request.url = url.copy_with(host=address)
+            if url.scheme == "https":
+                request.extensions = {**request.extensions, "sni_hostname": host}
+        return super().handle_request(request)
+
+
+def pinned_client(policy: str = POLICY_BASE, label: str = "Outgoing request", **kwargs: Any) -> httpx.Client:
+    """An `httpx.Client` whose direct connections are pinned (`PinnedTransport`). Keyword
+    arguments go to the client (timeout, trust_env, follow_redirects...)."""
+    return httpx.Client(transport=PinnedTransport(policy, label, trust_env=kwargs.get("trust_env", True)), **kwargs)
 
 
 def _host_key(url: str) -> str:
@@ -252,22 +324,18 @@ def fetch_image_url(
 ) -> tuple[bytes, str]:
     """Download `url` safely and return (bytes, mime).
 
-    Each hop is validated with `check_public_url` (hosts in `trusted_hosts`, as
-    `host:port` keys from `trusted_host_key`, skip the public-address rule: an operator
-    configured them) and the connection is pinned to the first validated address.
+    Each hop is checked and pinned by `PinnedTransport` with the public policy (hosts in
+    `trusted_hosts`, as `host:port` keys from `trusted_host_key`, get the base policy: an
+    operator configured them).
     Errors: the guard's codes, network_error (transport, > max_redirects hops, body
     over max_bytes), http_error (non-2xx, body as detail).
     """
     current = url
-    with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout) as client:
+    with pinned_client(POLICY_PUBLIC, label, trust_env=False, follow_redirects=False, timeout=timeout) as client:
         for _hop in range(max_redirects + 1):
-            scheme, host, port = _parts(current, label)
-            if _host_key(current) in trusted_hosts:
-                check_base_url(current, label)
-                pinned = None
-            else:
-                pinned = check_public_url(current, label)[0]
-            request = _pinned_request(client, current, scheme, host, port, pinned)
+            _parts(current, label)
+            policy = POLICY_BASE if _host_key(current) in trusted_hosts else POLICY_PUBLIC
+            request = client.build_request("GET", current, extensions={POLICY_EXTENSION: policy})
             try:
                 response = client.send(request, stream=True)
             except httpx.HTTPError as exc:
@@ -304,29 +372,6 @@ def fetch_image_url(
         f"{label} followed too many redirects.",
         {"max_redirects": max_redirects},
     )
-
-
-def _pinned_request(
-    client: httpx.Client,
-    url: str,
-    scheme: str,
-    host: str,
-    port: int,
-    pinned: str | None,
-) -> httpx.Request:
-    if pinned is None:
-        return client.build_request("GET", url)
-    # Connect to the validated address, keep Host and TLS SNI/verification on the name.
-    literal = f"[{pinned}]" if ":" in pinned else pinned
-    target = httpx.URL(url).copy_with(host=literal.strip("[]"), port=port)
-    default_port = 443 if scheme == "https" else 80
-    host_header = host if port == default_port else f"{host}:{port}"
-    if ":" in host:
-        host_header = f"[{host}]" if port == default_port else f"[{host}]:{port}"
-    request = client.build_request("GET", target, headers={"Host": host_header})
-    if scheme == "https":
-        request.extensions["sni_hostname"] = host
-    return request
 
 
 def _read_capped(response: httpx.Response, max_bytes: int, label: str) -> bytes:

@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from gpt_image_engine.errors import AppError
+from gpt_image_engine.security.urlguard import pinned_client
+
 PROBE_TIMEOUT_SECONDS = 5.0
 RESOLVE_TIMEOUT_SECONDS = 2.0
 _PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
@@ -60,8 +63,10 @@ def probe_endpoint(
         if error is not None:
             return {**base, "reachable": False, "proxy": "system", "error": error}
     try:
-        with httpx.Client(timeout=timeout, trust_env=True, follow_redirects=False) as client:
+        with pinned_client(timeout=timeout, trust_env=True, follow_redirects=False) as client:
             response = client.head(endpoint)
+    except AppError as exc:
+        return {**base, "reachable": False, "proxy": "system", "error": exc.message}
     except httpx.HTTPError as exc:
         return {**base, "reachable": False, "proxy": "system", "error": str(exc) or type(exc).__name__}
     return {
