@@ -126,6 +126,8 @@ REGISTRY: dict[str, Code] = {
         _C("job_cancelled", "CANCELLED", "The job was cancelled."),
         _C("job_interrupted", "FAILED_PRECONDITION", "The engine stopped before the job finished."),
         _C("internal_error", "INTERNAL", "An unexpected engine error."),
+        _C("storage_full", "RESOURCE_EXHAUSTED", "The engine's jobs or uploads folder is out of space."),
+        _C("jobs_dir_unwritable", "FAILED_PRECONDITION", "The engine's jobs folder is read-only or not writable."),
         # --- web gateway (HTTP-only conditions)
         _C("payload_too_large", "RESOURCE_EXHAUSTED", "A request body is over the route's size cap."),
         _C("route_not_found", "NOT_FOUND", "No such HTTP route."),

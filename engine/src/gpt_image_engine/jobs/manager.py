@@ -18,11 +18,12 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import progress_data
 from gpt_image_engine.security.redaction import redact
+from gpt_image_engine.store.diskspace import ensure_room, storage_error
 from gpt_image_engine.store.history import History, new_job_id
 
 log = logging.getLogger("gpt_image_engine.jobs")
@@ -183,7 +184,13 @@ class JobManager:
             raise AppError("engine_unavailable", "The engine is shutting down.")
         job_id = new_job_id()
         job_dir = self.jobs_dir / job_id
-        job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            ensure_room(self.jobs_dir)  # before dispatch: storage_full / jobs_dir_unwritable
+            job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            self._record_refused(job_id, command, provider, metadata, storage_error(exc, job_dir))
+        except AppError as err:
+            self._record_refused(job_id, command, provider, metadata, err)
         self.history.create_job(job_id, command, provider, status="queued", metadata=metadata, fetch=False)
         job = LiveJob(self, job_id, job_dir, command)
         lane = lane or (self.LOCAL_LANE if provider == "local" else f"provider:{provider}")
@@ -196,6 +203,23 @@ class JobManager:
         job.emit("local", "job.queued", {"status": "queued", "position": position})
         self._dispatch()
         return job
+
+    def _record_refused(
+        self, job_id: str, command: str, provider: str, metadata: dict[str, Any], err: AppError
+    ) -> NoReturn:
+        """A job the engine cannot take (no room for its files) still gets a failed history row."""
+        envelope = redact(err.to_envelope())
+        try:
+            self.history.create_job(
+                job_id, command, provider, status="failed", metadata={**metadata, "error": envelope}, fetch=False
+            )
+            self.history.update_job(job_id, error=envelope, fetch=False)
+            self.history.append_event(job_id, "local", "job.failed", {"status": "failed", "error": envelope})
+        except AppError:
+            log.exception("could not record refused job %s", job_id)
+        if isinstance(err.detail, dict):
+            err.detail = {**err.detail, "job_id": job_id}
+        raise err
 
     def set_parallel(self, value: int) -> None:
         if not 1 <= value <= 32:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gpt_image_engine.jobs import reserve
 from gpt_image_engine.jobs.spool import spooled_responses
 
 _MAYBE_ACCEPTED = "The last request may already have been accepted by the provider; generating again calls it again."
@@ -31,11 +32,13 @@ def describe(job: dict[str, Any], job_dir: Path, events: list[dict[str, Any]] | 
     status = job.get("status")
     metadata = job.get("metadata") or {}
     raw_files = spooled_responses(job_dir) if job_dir.is_dir() else []
+    in_memory = reserve.has(str(job.get("id")))
     outputs = [f for f in (metadata.get("output") or {}).get("files") or [] if Path(str(f.get("path"))).is_file()]
     sent = any(e.get("type") in _SENT_TYPES for e in (events or []))
     error = job.get("error") or metadata.get("error") or {}
     evidence = {
-        "raw_response_present": bool(raw_files),
+        "raw_response_present": bool(raw_files) or in_memory,
+        "response_in_memory": in_memory,
         "raw_response_bytes": sum(p.stat().st_size for p in raw_files),
         "outputs_present": len(outputs),
         "outputs_expected": int(metadata.get("n") or (metadata.get("request") or {}).get("n") or 1),
@@ -49,7 +52,7 @@ def describe(job: dict[str, Any], job_dir: Path, events: list[dict[str, Any]] | 
         recoverability = "completed"
     elif status in ("queued", "running"):
         recoverability = "in_progress"
-    elif raw_files and not outputs:
+    elif (raw_files or in_memory) and not outputs:
         recoverability = "recoverable.local_response_cached"
         primary = _action("continue_save", "Finish from the cached response", False)
         secondary = [resubmit]

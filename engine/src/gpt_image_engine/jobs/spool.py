@@ -14,40 +14,71 @@ in production.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from gpt_image_engine.store.diskspace import is_out_of_space
+
+log = logging.getLogger("gpt_image_engine.jobs")
 _lock = threading.Lock()
 RAW_PREFIX = "raw_response"
 
 
-def spool_raw_response(job_dir: Path | None, raw: bytes) -> Path | None:
+def spool_raw_response(job_dir: Path | None, raw: bytes) -> Path | bytes | None:
     return spool_chunks(job_dir, (raw,))
 
 
-def spool_chunks(job_dir: Path | None, chunks: Iterable[bytes]) -> Path | None:
+def spool_chunks(job_dir: Path | None, chunks: Iterable[bytes]) -> Path | bytes | None:
     """Write a response into the job folder as it arrives (`chunks` is consumed here), so a big
     body is never held whole in memory: `.part`, fsync, rename. None, with `chunks` untouched,
     when there is no job folder. A failure (the network, the disk) removes the `.part` and
-    propagates."""
+    propagates, except a full disk: then the body is not lost but returned as bytes (what was
+    written, read back, plus the rest as it arrives), for the caller to parse from memory."""
     if job_dir is None or not job_dir.is_dir():
         return None
     final, part, fd = _reserve(job_dir)
+    stream = iter(chunks)
+    written = 0
+    unwritten = memoryview(b"")  # what of the current chunk is not on disk yet
     try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            for chunk in stream:
+                unwritten = memoryview(chunk)
+                while unwritten:
+                    count = os.write(fd, unwritten)
+                    written += count
+                    unwritten = unwritten[count:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(part, final)
+    except OSError as exc:
+        if not is_out_of_space(exc):
+            part.unlink(missing_ok=True)
+            raise
+        body = _in_memory(part, written, bytes(unwritten), stream)
+        log.warning("disk full while spooling a response in %s: kept %d bytes in memory", job_dir, len(body))
+        return body
     except BaseException:
         part.unlink(missing_ok=True)
         raise
     _test_pause()
     return final
+
+
+def _in_memory(part: Path, written: int, unwritten: bytes, rest: Iterator[bytes]) -> bytes:
+    """The whole body after a full disk cut its spool: the bytes on disk, the part of the
+    chunk that was not written, and every chunk still to come."""
+    try:
+        with open(part, "rb") as fh:
+            head = fh.read(written)
+    finally:
+        part.unlink(missing_ok=True)
+    return b"".join([head, unwritten, *rest])
 
 
 def _reserve(job_dir: Path) -> tuple[Path, Path, int]:

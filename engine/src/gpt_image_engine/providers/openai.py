@@ -295,6 +295,8 @@ class OpenAIProvider:
         spooled = spool_chunks(job_dir, response.iter_bytes())
         if spooled is None:
             return self._read_json(response.read(), retry)
+        if isinstance(spooled, bytes):  # the disk filled up: the body was kept in memory
+            return self._read_json(spooled, retry)
         try:
             return self._read_json_file(spooled, retry)
         except AppError as err:

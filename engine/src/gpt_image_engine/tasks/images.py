@@ -12,11 +12,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from gpt_image_engine.errors import AppError
+from gpt_image_engine.jobs import reserve
 from gpt_image_engine.jobs.manager import LiveJob, Outcome
 from gpt_image_engine.providers.base import ImageJob, ResolvedProvider, RetryPolicy
 from gpt_image_engine.providers.registry import run_image_job
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.atomic import atomic_write_json
+from gpt_image_engine.store.diskspace import ensure_room, storage_error
 from gpt_image_engine.tasks.outputs import output_object, save_file, save_images
 
 
@@ -36,13 +39,23 @@ def run_images(
         partials.append(save_file(live.job_dir, f"partial-{index + 1}.png", data, "partial", index))
 
     live.partial_hook = keep_partial
-    atomic_write_json(
-        live.job_dir / "request_meta.json",
-        {"operation": job.operation, "provider": resolved.name, "request": request_summary(job)},
-    )
+    ensure_room(live.job_dir)  # just before dispatch too: the job may have waited in the queue
+    meta_path = live.job_dir / "request_meta.json"
+    try:
+        atomic_write_json(
+            meta_path, {"operation": job.operation, "provider": resolved.name, "request": request_summary(job)}
+        )
+    except OSError as exc:
+        raise storage_error(exc, meta_path) from exc
     result = run_image_job(resolved, job, live, policy, engine.http)
     live.check_cancelled()
-    artifacts = save_images(live.job_dir, result.images)
+    try:
+        artifacts = save_images(live.job_dir, result.images)
+    except AppError as err:
+        if err.code in ("storage_full", "jobs_dir_unwritable") and reserve.keep(live.job_id, result.images):
+            # Paid for and received: kept until `continue_save` can write it.
+            err.detail = {**(err.detail if isinstance(err.detail, dict) else {}), "response_kept": True}
+        raise
     result.images = []  # written and hashed: the bytes are not needed while the job finishes
     output = output_object(artifacts)
     live.progress(

@@ -11,6 +11,7 @@ from gpt_image_engine.jobs.manager import Artifact
 from gpt_image_engine.providers.sources import sniff_extension, sniff_mime
 from gpt_image_engine.store.artifacts import MIME_BY_EXT
 from gpt_image_engine.store.atomic import atomic_write_bytes
+from gpt_image_engine.store.diskspace import storage_error
 
 
 def save_file(job_dir: Path, name: str, data: bytes, role: str, index: int) -> Artifact:
@@ -18,7 +19,7 @@ def save_file(job_dir: Path, name: str, data: bytes, role: str, index: int) -> A
     try:
         atomic_write_bytes(path, data, mode=0o600)
     except OSError as exc:
-        raise AppError("output_write_failed", f"Could not write {path}: {exc.strerror}", {"path": str(path)}) from exc
+        raise storage_error(exc, path) from exc
     return Artifact(
         path=path,
         role=role,

@@ -1,4 +1,7 @@
-"""Recovery actions that need no provider call: `continue_save` and `discard`."""
+"""Recovery actions that need no provider call: `continue_save` and `discard`.
+
+`continue_save` takes the images from the in-memory reserve (a response received while
+the disk was full) or else from the spooled raw response(s) in the job folder."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import json
 from typing import Any
 
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.jobs import reserve
 from gpt_image_engine.jobs.manager import LiveJob, Outcome
 from gpt_image_engine.jobs.spool import spooled_responses
 from gpt_image_engine.providers.sources import decode_base64_image
@@ -35,10 +39,11 @@ def continue_save(engine: Engine, job: dict[str, Any]) -> LiveJob:
         live.progress(
             "local", "recovery_started", "running", "Decoding the cached provider response.", 10, resumed_from=source_id
         )
-        images = _images_from_spool(engine, source_id)
+        images = reserve.peek(source_id) or _images_from_spool(engine, source_id)
         if not images:
             raise AppError("missing_image_result", "The cached response holds no image.", {"job_id": source_id})
         artifacts = save_images(live.job_dir, images)
+        reserve.drop(source_id)
         output = output_object(artifacts)
         live.progress(
             "local", "output_saved", "completed", "Output saved.", 100, file_count=len(artifacts), output=output
