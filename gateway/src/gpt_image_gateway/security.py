@@ -9,8 +9,8 @@ refusal for state-changing requests, body caps, event-stream caps and trusted pr
   cookie, which holds a random server-side session id (never the token) that expires and
   that `DELETE /api/session` revokes.
 * Failed sign-ins (a wrong token to `POST /api/session` or as a Bearer header) are counted
-  per client; after `FREE_FAILURES` every further one doubles the wait (429
-  `too_many_attempts` with `Retry-After`), up to `MAX_BACKOFF_S`.
+  per client; after `FREE_FAILURES` of them the client waits 1 s, and each further failure
+  doubles the wait (429 `too_many_attempts` with `Retry-After`), up to `MAX_BACKOFF_S`.
 * A POST/PUT/PATCH/DELETE whose `Sec-Fetch-Site` says cross-site/same-site, or whose
   `Origin` is `null` or another origin than the Host, is refused (403).
 * Body caps per route (image routes 64 MiB, `/api/session` 4 KiB, everything else 2 MiB);
@@ -169,8 +169,8 @@ class LoginThrottle:
         with self._lock:
             failures, _, _ = self._state.pop(client, (0, 0.0, now))
             failures += 1
-            over = failures - self.free
-            until = now + min(self.ceiling_s, 2.0 ** (over - 1)) if over > 0 else 0.0
+            over = failures - self.free  # the `free`-th failure starts a 1 s wait, each further one doubles it
+            until = now + min(self.ceiling_s, 2.0**over) if over >= 0 else 0.0
             self._state[client] = (failures, until, now)
             while len(self._state) > MAX_TRACKED:
                 self._state.popitem(last=False)
