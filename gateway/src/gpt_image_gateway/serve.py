@@ -69,7 +69,7 @@ def capped_channel(settings: Settings) -> Any:
     """A waitress channel whose parser refuses a body over its route's cap once the headers are in."""
     from waitress.channel import HTTPChannel
     from waitress.parser import HTTPRequestParser
-    from waitress.utilities import Error
+    from waitress.utilities import Error, RequestEntityTooLarge
 
     class TooLarge(Error):  # type: ignore[misc]
         code = 413
@@ -96,7 +96,7 @@ def capped_channel(settings: Settings) -> Any:
     class Parser(HTTPRequestParser):  # type: ignore[misc]
         def received(self, data: bytes) -> int:
             consumed: int = super().received(data)
-            if self.headers_finished and not self.error:
+            if self.headers_finished and (not self.error or isinstance(self.error, RequestEntityTooLarge)):
                 cap = body_cap_for(self.path or "", settings)
                 if self.content_length > cap or self.body_bytes_received > cap:
                     self.error = TooLarge(cap)
