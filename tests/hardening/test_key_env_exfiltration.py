@@ -188,5 +188,16 @@ def test_tcp_cli_cannot_name_or_redirect_engine_keys(rig: Rig) -> None:
                              "images", "generate", "--prompt", "x", "--out", str(rig.home / "r.png"))
     assert redirected.returncode != 0
     _refused(redirected, caller="tcp")
+    # Nor re-point an existing entry's credential at an engine variable, nor read one back.
+    made = rig.local_cli("config", "add-provider", "--name", "operator-openai", "--type", "openai-compatible",
+                         "--api-base", rig.listener.openai_base, "--api-key-env", "OPENAI_API_KEY")
+    assert made.returncode == 0, made.stdout + made.stderr
+    repointed = rig.tcp_cli("secret", "set", "operator-openai", "api_key", "--source", "env", "--env", "HOME")
+    assert repointed.returncode != 0
+    _refused(repointed, caller="tcp")
+    read_back = rig.tcp_cli("secret", "get", "operator-openai", "api_key")
+    assert read_back.returncode != 0 and CANARY not in read_back.stdout + read_back.stderr
+    _refused(read_back, caller="tcp")
+    assert rig.tcp_cli("secret", "get", "operator-openai", "api_key", "--status").json["ready"] is True
     assert rig.listener.requests == []
     assert CANARY not in (rig.home / "engine.log").read_text()

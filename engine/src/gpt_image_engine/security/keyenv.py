@@ -17,8 +17,8 @@ variable sent anywhere, so the caller matters:
     (the writer also chooses where the key is sent, so `OPENAI_API_KEY` is not
     implied);
   - it may not point the built-in OpenAI provider, whose key comes from the
-    engine's `OPENAI_API_KEY`, at a base URL of its choosing unless
-    `OPENAI_API_KEY` is listed.
+    engine's `OPENAI_API_KEY`, at a base URL of its choosing, nor read an
+    engine variable's value back (`secret get`), unless the variable is listed.
 
 `GPT_IMAGE_2_KEY_ENV_ALLOWLIST` is read from the engine's environment at each
 check (comma-separated names). The restriction travels with the call in a
@@ -83,6 +83,13 @@ def check_write(name: str) -> None:
     kind = _restricted.get()
     if kind is not None and name not in listed():
         raise _refuse(name, "named as a key source", kind)
+
+
+def check_reveal(name: str) -> None:
+    """Refuse handing the value of engine variable `name` itself to a restricted caller (`secret get`)."""
+    kind = _restricted.get()
+    if kind is not None and name not in listed():
+        raise _refuse(name, "read back", kind)
 
 
 def check_redirect(name: str) -> None:

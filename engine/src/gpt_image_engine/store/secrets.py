@@ -308,6 +308,8 @@ def secret_get(
             "status": redact_credential(ref, env),
             "ready": ready,
         }
+    if ref.get("source") == "env":
+        keyenv.check_reveal(str(ref.get("env") or ""))
     value, label = resolve_credential(ref, env)
     return {"provider": provider, "name": name, "source": label, "value": value}
 
