@@ -96,7 +96,8 @@ def capped_channel(settings: Settings) -> Any:
     class Parser(HTTPRequestParser):  # type: ignore[misc]
         def received(self, data: bytes) -> int:
             consumed: int = super().received(data)
-            if self.headers_finished and (not self.error or isinstance(self.error, RequestEntityTooLarge)):
+            error: Any = getattr(self, "error", None)
+            if self.headers_finished and (not error or isinstance(error, RequestEntityTooLarge)):
                 cap = body_cap_for(self.path or "", settings)
                 if self.content_length > cap or self.body_bytes_received > cap:
                     self.error = TooLarge(cap)
