@@ -188,7 +188,8 @@ def main() -> None:
         client = EngineClient(parse_address(engine.address))
         client.config_call("AddProvider", name="fake", type="openai-compatible", api_base=upstream.openai_base, api_key="sk-test", set_default=True)
         client.close()
-        gateway = start_gateway(engine.address, env, root / "gateway.log")
+        # One load tool stands for many browsers: lift the per-client event-stream cap for it.
+        gateway = start_gateway(engine.address, env, root / "gateway.log", extra={"GPT_IMAGE_2_WEB_SSE_PER_CLIENT": str(ns.watchers)})
         results: dict[str, Any] = {"jobs_in_history": ns.jobs}
         with urllib.request.urlopen(gateway.url + "/api/jobs?limit=1", timeout=30) as reply:
             results["total_reported"] = json.loads(reply.read())["total"]

@@ -170,7 +170,7 @@ def test_settings_add_provider(page: Any, gateway: GatewayProc, bstack: Stack, s
 
 
 def test_login_with_token(page: Any, bstack: Stack, screenshots: Path, tmp_path: Path) -> None:
-    gw = start_gateway(bstack.address, bstack.engine.env, tmp_path / "gw.log", token="browser-token")
+    gw = start_gateway(bstack.address, bstack.engine.env, tmp_path / "gw.log", token="browser-token-0123456789abcdef0123456789")
     try:
         page.goto(gw.url + "/")
         page.wait_for_selector("#login:not(.hidden)")
@@ -178,7 +178,7 @@ def test_login_with_token(page: Any, bstack: Stack, screenshots: Path, tmp_path:
         page.fill("#login-token", "wrong")
         page.click("#login-form button[type=submit]")
         page.wait_for_function("document.querySelector('#login-error').textContent.includes('Invalid')")
-        page.fill("#login-token", "browser-token")
+        page.fill("#login-token", "browser-token-0123456789abcdef0123456789")
         page.click("#login-form button[type=submit]")
         page.wait_for_selector("body[data-ready='1']")
         assert page.locator("#main").is_visible() and page.locator("#login").is_hidden()

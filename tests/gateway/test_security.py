@@ -13,7 +13,7 @@ from gpt_image_gateway.client import EngineClient
 from gpt_image_gateway.settings import Settings, bind_refusal, is_loopback
 from tests.gateway.support import png_bytes
 
-TOKEN = "s3cret-token"
+TOKEN = "s3cret-token-0123456789abcdef-0123456789"
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +81,14 @@ def test_allowed_hosts_from_env(engine_client: EngineClient) -> None:
     assert app.test_client().get("/api/session", headers={"Host": "localhost"}).status_code == 403
 
 
-def test_host_not_checked_with_token(token_app: Flask) -> None:
-    reply = token_app.test_client().get("/api/jobs", headers={"Host": "images.example", "Authorization": f"Bearer {TOKEN}"})
-    assert reply.status_code == 200
+def test_host_checked_with_token_too(token_app: Flask) -> None:
+    """A rebinding page must not even get to guess the token (issue 12, item 3)."""
+    http = token_app.test_client()
+    reply = http.get("/api/jobs", headers={"Host": "images.example", "Authorization": f"Bearer {TOKEN}"})
+    assert reply.status_code == 403 and reply.json["error"]["code"] == "host_not_allowed"
+    guess = http.post("/api/session", json={"token": "guess"}, headers={"Host": "rebind.example"})
+    assert guess.status_code == 403 and guess.json["error"]["code"] == "host_not_allowed"
+    assert http.get("/api/health", headers={"Host": "10.1.2.3:8787"}).status_code == 200  # probes by pod IP
 
 
 @pytest.mark.parametrize(
@@ -137,7 +142,7 @@ def test_bind_policy() -> None:
     for host in ("0.0.0.0", "::", "192.168.1.5", "example.com"):
         assert not is_loopback(host)
         assert bind_refusal(host, Settings(), {}) is not None
-        assert bind_refusal(host, Settings(token="t"), {}) is None
+        assert bind_refusal(host, Settings(token=TOKEN), {}) is None
         assert bind_refusal(host, Settings(), {"GPT_IMAGE_2_WEB_ALLOW_UNAUTHENTICATED": "yes"}) is None
         assert bind_refusal(host, Settings(), {"GPT_IMAGE_2_WEB_ALLOW_UNAUTHENTICATED": "0"}) is not None
 

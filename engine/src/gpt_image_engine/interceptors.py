@@ -7,6 +7,10 @@ ErrorInfo whose reason is `engine_unauthenticated`, so clients map it to the
 same envelope as any other coded error. Health stays open so load balancers
 and Kubernetes `grpc:` probes need no secret. The wrapped handler keeps the
 method's streaming shape, so streaming methods are rejected the same way.
+
+`CallerInterceptor` (always installed) tells handlers who is calling: the
+engine's own user on the Unix socket, a TCP client, or the web gateway (which
+marks its calls with `x-gpt-image-2-via: gateway`); see `security.keyenv`.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from typing import Any
 
 import grpc
 
+from gpt_image_engine.security import keyenv
 from gpt_image_engine.security.auth import TokenCheck
+from gpt_image_protocol.channel import VIA_METADATA_KEY
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.rpc_errors import abort
 
@@ -96,19 +102,61 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         handler = continuation(details)
         if handler is None or details.method.startswith(OPEN_PREFIXES):
             return handler
-        rq, rs = handler.request_streaming, handler.response_streaming
-        if rq and rs:
-            return grpc.stream_stream_rpc_method_handler(
-                self._guard(handler.stream_stream, True), handler.request_deserializer, handler.response_serializer
-            )
-        if rq:
-            return grpc.stream_unary_rpc_method_handler(
-                self._guard(handler.stream_unary, False), handler.request_deserializer, handler.response_serializer
-            )
-        if rs:
-            return grpc.unary_stream_rpc_method_handler(
-                self._guard(handler.unary_stream, True), handler.request_deserializer, handler.response_serializer
-            )
-        return grpc.unary_unary_rpc_method_handler(
-            self._guard(handler.unary_unary, False), handler.request_deserializer, handler.response_serializer
+        return rewrap(handler, self._guard)
+
+
+def caller_kind(context: grpc.ServicerContext) -> str | None:
+    """None for the engine's own user (Unix socket, not via the gateway), else "gateway" or "tcp"."""
+    if (_metadata_value(context, VIA_METADATA_KEY) or "").strip().lower() == "gateway":
+        return "gateway"
+    return None if context.peer().startswith("unix:") else "tcp"
+
+
+class CallerInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+    """Runs every handler with its caller's kind set, for the key-source rules of `security.keyenv`."""
+
+    @staticmethod
+    def _wrap(behaviour: Callable[..., Any], streaming_response: bool) -> Callable[..., Any]:
+        if streaming_response:
+
+            def stream(request: Any, context: grpc.ServicerContext) -> Any:
+                with keyenv.caller(caller_kind(context)):
+                    yield from behaviour(request, context)
+
+            return stream
+
+        def unary(request: Any, context: grpc.ServicerContext) -> Any:
+            with keyenv.caller(caller_kind(context)):
+                return behaviour(request, context)
+
+        return unary
+
+    def intercept_service(
+        self, continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler], details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(details)
+        if handler is None or details.method.startswith(OPEN_PREFIXES):
+            return handler
+        return rewrap(handler, self._wrap)
+
+
+def rewrap(
+    handler: grpc.RpcMethodHandler, wrap: Callable[[Callable[..., Any], bool], Callable[..., Any]]
+) -> grpc.RpcMethodHandler:
+    """The same method handler with its behaviour wrapped, keeping the streaming shape."""
+    rq, rs = handler.request_streaming, handler.response_streaming
+    if rq and rs:
+        return grpc.stream_stream_rpc_method_handler(
+            wrap(handler.stream_stream, True), handler.request_deserializer, handler.response_serializer
         )
+    if rq:
+        return grpc.stream_unary_rpc_method_handler(
+            wrap(handler.stream_unary, False), handler.request_deserializer, handler.response_serializer
+        )
+    if rs:
+        return grpc.unary_stream_rpc_method_handler(
+            wrap(handler.unary_stream, True), handler.request_deserializer, handler.response_serializer
+        )
+    return grpc.unary_unary_rpc_method_handler(
+        wrap(handler.unary_unary, False), handler.request_deserializer, handler.response_serializer
+    )

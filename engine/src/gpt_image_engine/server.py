@@ -37,7 +37,7 @@ from gpt_image.v1 import (
     transparent_pb2,
     transparent_pb2_grpc,
 )
-from gpt_image_engine.interceptors import TokenAuthInterceptor
+from gpt_image_engine.interceptors import CallerInterceptor, TokenAuthInterceptor
 from gpt_image_engine.security.auth import TokenCheck
 from gpt_image_engine.state import Engine
 
@@ -107,7 +107,8 @@ class EngineServer:
         policy: ConnectionPolicy | None = None,
     ) -> None:
         self.engine = engine
-        interceptors = [TokenAuthInterceptor(TokenCheck(token))] if token else []
+        interceptors: list[grpc.ServerInterceptor] = [TokenAuthInterceptor(TokenCheck(token))] if token else []
+        interceptors.append(CallerInterceptor())
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="rpc"),
             interceptors=interceptors,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 
 from gpt_image_gateway import errors, security
 from gpt_image_gateway.api import blueprints
@@ -23,11 +24,12 @@ def create_app(
     engine_client: EngineClient, settings: Settings | None = None, test_config: dict[str, Any] | None = None
 ) -> Flask:
     settings = settings or Settings.from_env()
+    settings.check()
     app = Flask(__name__, static_folder=None)
+    app.json = _JSONProvider(app)
     app.config.update(JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=settings.image_body_cap)
     if test_config:
         app.config.update(test_config)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["engine"] = engine_client
     app.extensions["gateway_settings"] = settings
     app.extensions["watch_hub"] = WatchHub(engine_client, heartbeat_s=settings.sse_heartbeat_s)
@@ -38,6 +40,18 @@ def create_app(
         app.register_blueprint(bp)
     _static(app, settings.static_dir)
     return app
+
+
+class _JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with a body nested past the parser's depth being bad JSON (400), not a crash."""
+
+    sort_keys = False
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON body is nested too deeply.") from None
 
 
 def _static(app: Flask, root: Path) -> None:

@@ -26,6 +26,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import IO, Any
 
 import grpc
@@ -50,7 +51,7 @@ from gpt_image_protocol.channel import CHUNK_SIZE, ClientSettings, check_contrac
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.events import loads_or_empty
 from gpt_image_protocol.health import is_serving
-from gpt_image_protocol.routing import EngineRouter
+from gpt_image_protocol.routing import EngineRouter, router_settings
 from gpt_image_protocol.rpc_errors import from_rpc_error
 
 UNARY_TIMEOUT = 30.0
@@ -90,7 +91,8 @@ class EngineClient:
         settings: ClientSettings | None = None,
     ) -> None:
         self.address = address or resolve_address(None)
-        self.router = EngineRouter(self.address, settings)
+        # Every call is marked as the gateway's: the engine then applies its rules for remote callers.
+        self.router = EngineRouter(self.address, replace(router_settings(self.address, settings), via="gateway"))
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._pin: EngineAddress | None = None

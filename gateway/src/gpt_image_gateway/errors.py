@@ -41,6 +41,9 @@ _BY_CODE = {
     "job_cancelled": 409,
     "job_interrupted": 409,
     "payload_too_large": 413,
+    "too_many_attempts": 429,
+    "too_many_followers": 429,
+    "gateway_busy": 503,
     "route_not_found": 404,
     "method_not_allowed": 405,
 }
@@ -64,6 +67,9 @@ def error_response(err: AppError) -> Any:
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="gpt-image-2"'
+    retry = err.detail.get("retry_after_s") if isinstance(err.detail, dict) else None
+    if isinstance(retry, int) and status in (429, 503):
+        response.headers["Retry-After"] = str(retry)
     return response
 
 

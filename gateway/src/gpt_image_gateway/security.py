@@ -1,35 +1,72 @@
-"""Request guards: the access token, the token-less Host allow-list, cross-site
-refusal for state-changing requests, and per-route body caps.
+"""Request guards: the access token and sign-in sessions, the Host allow-list, cross-site
+refusal for state-changing requests, body caps, event-stream caps and trusted proxies.
 
-* With a token, every `/api` request except `/api/session` (and the health probe)
-  presents it as `Authorization: Bearer <t>` or the `gpt2_session` cookie; compared
-  in constant time.
-* Without a token, the Host header (port and brackets stripped, lower-cased) must be
-  allowed: a DNS-rebinding page cannot reach a loopback gateway by a foreign name.
+* The Host header (port and brackets stripped, lower-cased) must be on the allow-list for
+  every request but the health probe, token or not: a DNS-rebinding page cannot reach the
+  gateway by a foreign name, not even to guess the token.
+* With a token, every `/api` request except `/api/session` (and the health probe) presents
+  it as `Authorization: Bearer <t>` (compared in constant time) or the `gpt2_session`
+  cookie, which holds a random server-side session id (never the token) that expires and
+  that `DELETE /api/session` revokes.
+* Failed sign-ins (a wrong token to `POST /api/session` or as a Bearer header) are counted
+  per client; after `FREE_FAILURES` of them the client waits 1 s, and each further failure
+  doubles the wait (429 `too_many_attempts` with `Retry-After`), up to `MAX_BACKOFF_S`.
 * A POST/PUT/PATCH/DELETE whose `Sec-Fetch-Site` says cross-site/same-site, or whose
   `Origin` is `null` or another origin than the Host, is refused (403).
-* Image routes accept 64 MiB bodies, everything else 2 MiB (413 beyond).
+* Body caps per route (image routes 64 MiB, `/api/session` 4 KiB, everything else 2 MiB);
+  `serve` enforces the same caps in waitress before a byte of the body is buffered.
+* Event streams are capped per client (429 `too_many_followers`) and in total (503
+  `gateway_busy`), below the thread count so `/api/health` always finds a thread.
+* `X-Forwarded-For` / `X-Forwarded-Proto` count only from `trusted_proxies`
+  (`GPT_IMAGE_2_WEB_TRUSTED_PROXIES`); the session cookie is `Secure` when the request
+  came over TLS directly or through such a proxy.
+* A body naming an engine environment variable as a key source (`api_key_env`, or a
+  credential `{"source": "env", "env": NAME}`) is refused unless the name is in
+  `GPT_IMAGE_2_KEY_ENV_ALLOWLIST`; the engine applies the same rule to the gateway's calls.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import math
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 
-from gpt_image_gateway.settings import Settings
+from gpt_image_gateway.settings import Network, Settings
 from gpt_image_protocol.errors import AppError
 
 COOKIE = "gpt2_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 OPEN_PATHS = {"/api/session", "/api/health"}
+HOST_FREE_PATHS = {"/api/health"}  # probes (Kubernetes sends the pod IP as Host)
 IMAGE_ROUTES = ("/api/images/", "/api/transparent/")
+SESSION_PATH = "/api/session"
+FREE_FAILURES = 5
+MAX_BACKOFF_S = 900.0
+FORGET_FAILURES_S = 3600.0
+MAX_TRACKED = 10_000
+MAX_SESSIONS = 10_000
 
 
 def settings() -> Settings:
     s: Settings = current_app.extensions["gateway_settings"]
     return s
+
+
+def body_cap_for(path: str, s: Settings) -> int:
+    if path.startswith(IMAGE_ROUTES):
+        return s.image_body_cap
+    if path == SESSION_PATH:
+        return s.session_body_cap
+    return s.body_cap
 
 
 def token_matches(candidate: str | None, token: str) -> bool:
@@ -38,16 +75,277 @@ def token_matches(candidate: str | None, token: str) -> bool:
     return hmac.compare_digest(candidate.encode("utf-8"), token.encode("utf-8"))
 
 
-def presented_token() -> str | None:
+def bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip()
-    return request.cookies.get(COOKIE)
+    return None
+
+
+def client_id() -> str:
+    """The client's address (a trusted proxy's X-Forwarded-For already applied)."""
+    return request.remote_addr or "unknown"
+
+
+# --- sessions
+
+
+class SessionStore:
+    """Random session ids the sign-in hands out; each expires, sign-out revokes it."""
+
+    def __init__(self, ttl_s: float, limit: int = MAX_SESSIONS) -> None:
+        self.ttl_s = ttl_s
+        self.limit = limit
+        self._ids: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def start(self) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self._lock:
+            self._ids[sid] = time.monotonic() + self.ttl_s
+            while len(self._ids) > self.limit:
+                self._ids.popitem(last=False)
+        return sid
+
+    def valid(self, sid: str | None) -> bool:
+        if not sid:
+            return False
+        with self._lock:
+            expires = self._ids.get(sid)
+            if expires is None:
+                return False
+            if expires <= time.monotonic():
+                del self._ids[sid]
+                return False
+            return True
+
+    def revoke(self, sid: str | None) -> bool:
+        with self._lock:
+            return self._ids.pop(sid or "", None) is not None
+
+
+def sessions() -> SessionStore:
+    store: SessionStore = current_app.extensions["gateway_sessions"]
+    return store
 
 
 def authorized() -> bool:
     token = settings().token
-    return not token or token_matches(presented_token(), token)
+    if not token:
+        return True
+    presented = bearer()
+    if presented is not None:
+        return token_matches(presented, token)
+    return sessions().valid(request.cookies.get(COOKIE))
+
+
+# --- sign-in throttle
+
+
+class LoginThrottle:
+    """Failed sign-ins per client with exponential backoff after the first few."""
+
+    def __init__(self, free: int = FREE_FAILURES, ceiling_s: float = MAX_BACKOFF_S) -> None:
+        self.free = free
+        self.ceiling_s = ceiling_s
+        self._state: OrderedDict[str, tuple[int, float, float]] = OrderedDict()  # failures, blocked until, last
+        self._lock = threading.Lock()
+
+    def wait_s(self, client: str) -> float:
+        """Seconds this client must still wait before its next attempt (0: go ahead)."""
+        now = time.monotonic()
+        with self._lock:
+            state = self._state.get(client)
+            if state is None:
+                return 0.0
+            failures, until, last = state
+            if now - last > FORGET_FAILURES_S:
+                del self._state[client]
+                return 0.0
+            return max(0.0, until - now)
+
+    def failed(self, client: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            failures, _, _ = self._state.pop(client, (0, 0.0, now))
+            failures += 1
+            over = failures - self.free  # the `free`-th failure starts a 1 s wait, each further one doubles it
+            until = now + min(self.ceiling_s, 2.0**over) if over >= 0 else 0.0
+            self._state[client] = (failures, until, now)
+            while len(self._state) > MAX_TRACKED:
+                self._state.popitem(last=False)
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._state.pop(client, None)
+
+
+def throttle() -> LoginThrottle:
+    t: LoginThrottle = current_app.extensions["login_throttle"]
+    return t
+
+
+def check_throttle() -> None:
+    wait = throttle().wait_s(client_id())
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise AppError(
+            "too_many_attempts",
+            f"Too many failed sign-ins from this client; try again in {seconds} s.",
+            {"retry_after_s": seconds},
+        )
+
+
+def start_session(response: Response) -> None:
+    """Sign-in succeeded: a fresh session id in an HttpOnly cookie (Secure over TLS)."""
+    throttle().succeeded(client_id())
+    s = settings()
+    response.set_cookie(
+        COOKIE,
+        sessions().start(),
+        max_age=s.session_ttl_s,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure,
+    )
+
+
+def end_session(response: Response) -> None:
+    sessions().revoke(request.cookies.get(COOKIE))
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict", secure=request.is_secure)
+
+
+# --- event-stream slots
+
+
+class StreamSlots:
+    """Open event streams per client and in total."""
+
+    def __init__(self, total: int, per_client: int) -> None:
+        self.total = total
+        self.per_client = per_client
+        self._open: dict[str, int] = {}
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def acquire(self, client: str) -> Callable[[], None]:
+        with self._lock:
+            mine = self._open.get(client, 0)
+            if mine >= self.per_client:
+                raise AppError(
+                    "too_many_followers",
+                    f"This client already follows {mine} event streams (the limit); close some first.",
+                    {"limit": self.per_client, "retry_after_s": 5},
+                )
+            if self._count >= self.total:
+                raise AppError(
+                    "gateway_busy",
+                    "The gateway is at its limit of open event streams; retry shortly.",
+                    {"limit": self.total, "retry_after_s": 5},
+                )
+            self._open[client] = mine + 1
+            self._count += 1
+        released = threading.Event()
+
+        def release() -> None:
+            if released.is_set():
+                return
+            released.set()
+            with self._lock:
+                self._count -= 1
+                left = self._open.get(client, 1) - 1
+                if left > 0:
+                    self._open[client] = left
+                else:
+                    self._open.pop(client, None)
+
+        return release
+
+    def open_count(self) -> int:
+        with self._lock:
+            return self._count
+
+
+# --- engine variables named as key sources
+
+
+def env_names(value: Any, depth: int = 0) -> Iterable[str]:
+    """Environment-variable names a body asks the engine to read as a key (any nesting)."""
+    if depth > 32:
+        return
+    if isinstance(value, dict):
+        if isinstance(value.get("api_key_env"), str) and value["api_key_env"].strip():
+            yield value["api_key_env"].strip()
+        if value.get("source") == "env" and isinstance(value.get("env"), str) and value["env"].strip():
+            yield value["env"].strip()
+        for item in value.values():
+            if isinstance(item, (dict, list)):
+                yield from env_names(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from env_names(item, depth + 1)
+
+
+def _check_key_env(s: Settings) -> None:
+    if request.method in SAFE_METHODS or request.path.startswith(IMAGE_ROUTES):
+        return
+    if request.is_json:
+        body: Any = request.get_json(silent=True)
+    elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        body = request.form.to_dict()
+    else:
+        return
+    for name in env_names(body):
+        if name not in s.key_env_allowlist:
+            raise AppError(
+                "provider_key_env_not_allowed",
+                f"Environment variable {name} may not be named as a key source through the web gateway; "
+                "the operator may allow it in GPT_IMAGE_2_KEY_ENV_ALLOWLIST (on the gateway and the engine).",
+                {"env": name, "caller": "gateway", "setting": "GPT_IMAGE_2_KEY_ENV_ALLOWLIST"},
+            )
+
+
+# --- trusted proxies (WSGI)
+
+
+def _in(addr: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(addr.strip().strip("[]"))
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+FORWARDED_KEYS = ("HTTP_FORWARDED", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
+
+
+def proxy_middleware(app: Callable[..., Any], trusted: tuple[Network, ...]) -> Callable[..., Any]:
+    """Believe X-Forwarded-For/-Proto only from trusted proxies; drop them from anyone else.
+
+    The client is the right-most X-Forwarded-For hop that is not itself a trusted proxy; the
+    scheme is the last X-Forwarded-Proto value (the one the nearest proxy set).
+    """
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        peer = environ.get("REMOTE_ADDR") or ""
+        if trusted and _in(peer, trusted):
+            hops = [h.strip() for h in (environ.get("HTTP_X_FORWARDED_FOR") or "").split(",") if h.strip()]
+            for hop in reversed(hops):
+                environ["REMOTE_ADDR"] = hop
+                if not _in(hop, trusted):
+                    break
+            protos = [p.strip().lower() for p in (environ.get("HTTP_X_FORWARDED_PROTO") or "").split(",")]
+            if protos and protos[-1] in ("http", "https"):
+                environ["wsgi.url_scheme"] = protos[-1]
+        for key in FORWARDED_KEYS:
+            environ.pop(key, None)
+        return app(environ, start_response)
+
+    return wsgi
+
+
+# --- the guards
 
 
 def host_name(value: str) -> str:
@@ -59,12 +357,21 @@ def host_name(value: str) -> str:
     return value
 
 
+def _check_path() -> None:
+    if any(ord(c) < 0x20 or c == "\x7f" for c in request.path):
+        raise AppError("invalid_path", "The request path holds a control character.")
+
+
 def _check_host(s: Settings) -> None:
-    host = request.headers.get("Host")
-    if s.token or not host:
+    if request.path in HOST_FREE_PATHS:
         return
+    host = request.headers.get("Host") or ""
     if host_name(host) not in s.allowed_hosts:
-        raise AppError("host_not_allowed", "Host not allowed for token-less access.", {"host": host_name(host)})
+        raise AppError(
+            "host_not_allowed",
+            "Host not allowed; add it to GPT_IMAGE_2_WEB_ALLOWED_HOSTS (or --allowed-host).",
+            {"host": host_name(host)[:200]},
+        )
 
 
 def _check_origin() -> None:
@@ -85,29 +392,51 @@ def _check_origin() -> None:
 
 
 def _apply_body_cap(s: Settings) -> None:
-    cap = s.image_body_cap if request.path.startswith(IMAGE_ROUTES) else s.body_cap
+    cap = body_cap_for(request.path, s)
     request.max_content_length = cap
     length = request.content_length
     if length is not None and length > cap:
-        raise AppError(
-            "payload_too_large", f"The request body is over the {cap // (1024 * 1024)} MiB cap.", {"limit_bytes": cap}
-        )
+        size = f"{cap // (1024 * 1024)} MiB" if cap >= 1024 * 1024 else f"{cap // 1024} KiB"
+        raise AppError("payload_too_large", f"The request body is over the {size} cap.", {"limit_bytes": cap})
+
+
+def _check_token(s: Settings) -> None:
+    if not s.token:
+        return
+    signing_in = request.path == SESSION_PATH and request.method == "POST"
+    if signing_in or bearer() is not None:
+        check_throttle()
+    if request.path in OPEN_PATHS:
+        return
+    if not authorized():
+        if bearer() is not None:
+            throttle().failed(client_id())
+        raise AppError("unauthenticated", "Missing or invalid access token.")
 
 
 def install(app: Flask) -> None:
+    s: Settings = app.extensions["gateway_settings"]
+    app.extensions["gateway_sessions"] = SessionStore(s.session_ttl_s)
+    app.extensions["login_throttle"] = LoginThrottle()
+    app.extensions["stream_slots"] = StreamSlots(s.sse_limit, s.sse_per_client)
+    app.wsgi_app = proxy_middleware(app.wsgi_app, s.trusted_proxies)  # type: ignore[method-assign]
+
     @app.before_request
     def guard() -> None:
         s = settings()
+        _check_path()
         _check_host(s)
         if not request.path.startswith("/api/") and request.path != "/api":
             return
         _check_origin()
-        if request.path not in OPEN_PATHS and not authorized():
-            raise AppError("unauthenticated", "Missing or invalid access token.")
         _apply_body_cap(s)
+        _check_token(s)
+        _check_key_env(s)
 
     @app.after_request
-    def headers(response):  # type: ignore[no-untyped-def]
+    def headers(response: Response) -> Response:
+        if response.mimetype == "text/event-stream" and response.status_code == 200:
+            response = _claim_stream_slot(app, response)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -120,3 +449,18 @@ def install(app: Flask) -> None:
                 "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
             )
         return response
+
+
+def _claim_stream_slot(app: Flask, response: Response) -> Response:
+    """An event stream holds a worker thread until it ends: count it, or answer 429/503 instead."""
+    from gpt_image_gateway.errors import error_response
+
+    slots: StreamSlots = app.extensions["stream_slots"]
+    try:
+        release = slots.acquire(client_id())
+    except AppError as err:
+        response.close()  # the stream's generator never started: nothing is watched
+        refused: Response = error_response(err)
+        return refused
+    response.call_on_close(release)
+    return response

@@ -33,6 +33,9 @@ from gpt_image_protocol.errors import AppError
 
 CHUNK_SIZE = 1024 * 1024  # artifact chunk size; well under gRPC's 4 MiB default
 TOKEN_METADATA_KEY = "authorization"
+# Set by the web gateway on every engine call: the engine then applies the rules for remote
+# callers (e.g. which environment variables may be named as key sources) even on the Unix socket.
+VIA_METADATA_KEY = "x-gpt-image-2-via"
 ROUND_ROBIN_CONFIG = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
 
 # Client keepalive: ping every 30 s while a call is open, give up after 10 s without an ack.
@@ -58,6 +61,7 @@ class ClientSettings:
     client_cert: str | None = None
     client_key: str | None = None
     tls_name: str | None = None
+    via: str | None = None  # "gateway": sent as x-gpt-image-2-via on every call
 
     def describe(self, address: EngineAddress) -> dict[str, Any]:
         """What `engine status` shows: transport, TLS and auth, without secrets."""
@@ -150,20 +154,20 @@ class _TokenAuth(grpc.AuthMetadataPlugin):
         callback(((TOKEN_METADATA_KEY, f"Bearer {self._token}"),), None)
 
 
-class _TokenInterceptor(
+class _MetadataInterceptor(
     grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
     grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
     grpc.StreamUnaryClientInterceptor,  # type: ignore[misc]
     grpc.StreamStreamClientInterceptor,  # type: ignore[misc]
 ):
-    """Adds the bearer token on plaintext channels (loopback TCP without TLS only)."""
+    """Adds fixed metadata to every call: the bearer token on plaintext channels (loopback TCP
+    without TLS only) and the gateway's via mark."""
 
-    def __init__(self, token: str) -> None:
-        self._token = token
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._pairs = pairs
 
     def _details(self, details):  # type: ignore[no-untyped-def]
-        metadata = list(details.metadata or [])
-        metadata.append((TOKEN_METADATA_KEY, f"Bearer {self._token}"))
+        metadata = [*(details.metadata or []), *self._pairs]
         return details._replace(metadata=metadata) if hasattr(details, "_replace") else _Details(details, metadata)
 
     def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
@@ -225,9 +229,10 @@ def open_channel(
     if settings is None:
         settings = client_settings(address, token=token, token_file=token_file, ca_file=ca_file, tls=tls)
     options = channel_options(address, settings)
+    pairs = [(VIA_METADATA_KEY, settings.via)] if settings.via else []
     if address.kind == "unix":
-        return grpc.insecure_channel(address.grpc_target, options=options)
-    if settings.tls:
+        channel = grpc.insecure_channel(address.grpc_target, options=options)
+    elif settings.tls:
         roots = _read_pem(settings.ca_file, "engine CA file") if settings.ca_file else None
         cert = _read_pem(settings.client_cert, "client certificate") if settings.client_cert else None
         key = _read_pem(settings.client_key, "client key") if settings.client_key else None
@@ -236,11 +241,12 @@ def open_channel(
             creds = grpc.composite_channel_credentials(
                 creds, grpc.metadata_call_credentials(_TokenAuth(settings.token))
             )
-        return grpc.secure_channel(address.grpc_target, creds, options=options)
-    channel = grpc.insecure_channel(address.grpc_target, options=options)
-    if settings.token:
-        channel = grpc.intercept_channel(channel, _TokenInterceptor(settings.token))
-    return channel
+        channel = grpc.secure_channel(address.grpc_target, creds, options=options)
+    else:
+        channel = grpc.insecure_channel(address.grpc_target, options=options)
+        if settings.token:
+            pairs.append((TOKEN_METADATA_KEY, f"Bearer {settings.token}"))
+    return grpc.intercept_channel(channel, _MetadataInterceptor(pairs)) if pairs else channel
 
 
 def _major_minor(text: str) -> tuple[int, int] | None:

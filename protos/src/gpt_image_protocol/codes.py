@@ -140,6 +140,18 @@ REGISTRY: dict[str, Code] = {
         _C("engine_incompatible", "FAILED_PRECONDITION", "The engine speaks an incompatible contract version."),
         _C("engine_listen_refused", "FAILED_PRECONDITION", "A TCP listener lacks a token, or TLS off loopback."),
         _C("engine_credentials_invalid", "INVALID_ARGUMENT", "A token, certificate or key file is unusable."),
+        # --- security round 2 (gateway and key sources)
+        _C(
+            "provider_key_env_not_allowed",
+            "PERMISSION_DENIED",
+            "A client over TCP or the web gateway named an engine environment variable that is not allow-listed.",
+        ),
+        _C("web_token_too_short", "INVALID_ARGUMENT", "The web gateway's access token is under 32 characters."),
+        _C("too_many_attempts", "RESOURCE_EXHAUSTED", "Too many failed sign-ins from this client; wait and retry."),
+        _C("too_many_followers", "RESOURCE_EXHAUSTED", "This client follows too many event streams at once."),
+        _C("gateway_busy", "UNAVAILABLE", "The web gateway is at its limit of open event streams."),
+        _C("gateway_bind_failed", "UNAVAILABLE", "The web gateway could not listen on its host and port."),
+        _C("invalid_path", "INVALID_ARGUMENT", "A request path holds a character no file name may hold."),
     ]
 }
 

@@ -51,7 +51,7 @@ MERGED_TOKEN_PREFIX = "m1."
 def router_settings(address: EngineAddress, settings: ClientSettings | None = None) -> ClientSettings:
     """Token and TLS for every member; a dns name is the name each member's certificate must carry."""
     if address.kind != "tcp":
-        return ClientSettings()
+        return ClientSettings(via=settings.via if settings else None)
     settings = settings or client_settings(address)
     if address.is_dns and settings.tls and not settings.tls_name:
         settings = replace(settings, tls_name=address.host)

@@ -31,6 +31,7 @@ from gpt_image_engine.providers.codex_auth import (
     token_container,
     token_url_for,
 )
+from gpt_image_engine.security import keyenv
 from gpt_image_engine.store import config as config_store
 from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_engine.store.secrets import provider_credential, resolve_credential
@@ -109,6 +110,9 @@ def codex_inspect(call: Call, env: Mapping[str, str]) -> dict[str, Any]:
 
 def _builtin_openai(call: Call, env: Mapping[str, str], requested: str, reason: str) -> ResolvedProvider:
     key, source = openai_api_key(call, env)
+    engine_key = key is not None and not _nonblank(call.api_key) and not _nonblank(call.env_openai_api_key)
+    if engine_key and (_nonblank(call.openai_api_base) or _nonblank(call.env_openai_base_url)):
+        keyenv.check_redirect(OPENAI_API_KEY_ENV)  # the engine's key to a base URL the caller chose
     return ResolvedProvider(
         name="openai",
         kind="openai",

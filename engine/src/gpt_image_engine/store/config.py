@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.security import keyenv
 from gpt_image_engine.store.atomic import atomic_write_json
 from gpt_image_engine.store.paths import EnginePaths
 
@@ -388,6 +389,7 @@ def add_provider(
     if api_key is not None:
         creds["api_key"] = {"source": "file", "value": api_key}
     if api_key_env is not None and api_key_env.strip():
+        keyenv.check_write(api_key_env.strip())
         creds["api_key"] = {"source": "env", "env": api_key_env.strip()}
     for key, value in (
         ("account_id", account_id),

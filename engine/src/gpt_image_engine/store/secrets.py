@@ -21,6 +21,7 @@ import keyring.errors
 
 from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.security import keyenv
 from gpt_image_engine.store import config as config_store
 from gpt_image_engine.store.paths import EnginePaths
 
@@ -151,6 +152,8 @@ def resolve_credential(ref: Mapping[str, Any], env: Mapping[str, str] | None = N
         return value, "file"
     if source == "env":
         var = ref.get("env") or ""
+        if var:
+            keyenv.check_use(str(var))
         value = env.get(var) if var else None
         if not value or not value.strip():
             raise AppError(
@@ -254,6 +257,7 @@ def secret_set(
     if source == "env":
         if not env_var or not env_var.strip():
             raise AppError("secret_env_missing", "--env is required when --source env is used.")
+        keyenv.check_write(env_var.strip())
         ref: dict[str, Any] = {"source": "env", "env": env_var.strip()}
     else:
         if value is None:
@@ -304,6 +308,8 @@ def secret_get(
             "status": redact_credential(ref, env),
             "ready": ready,
         }
+    if ref.get("source") == "env":
+        keyenv.check_reveal(str(ref.get("env") or ""))
     value, label = resolve_credential(ref, env)
     return {"provider": provider, "name": name, "source": label, "value": value}
 

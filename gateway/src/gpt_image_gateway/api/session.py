@@ -1,17 +1,27 @@
-"""`/api/session`: whether a token is needed, and trading the token for an HttpOnly cookie."""
+"""`/api/session`: whether a token is needed, and trading the token for a session cookie.
+
+The cookie holds a random server-side session id (never the token); signing out revokes it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
 from gpt_image_gateway.forms import fields
-from gpt_image_gateway.security import COOKIE, authorized, settings, token_matches
+from gpt_image_gateway.security import (
+    authorized,
+    client_id,
+    end_session,
+    settings,
+    start_session,
+    throttle,
+    token_matches,
+)
 from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("session", __name__, url_prefix="/api")
-MAX_AGE = 14 * 24 * 3600
 
 
 @bp.get("/session")
@@ -27,15 +37,14 @@ def login() -> Any:
         return response
     candidate = str(fields().get("token") or "").strip()
     if not token_matches(candidate, token):
+        throttle().failed(client_id())
         raise AppError("unauthenticated", "Invalid access token.")
-    response.set_cookie(
-        COOKIE, candidate, max_age=MAX_AGE, path="/", httponly=True, samesite="Strict", secure=request.is_secure
-    )
+    start_session(response)
     return response
 
 
 @bp.delete("/session")
 def logout() -> Any:
     response = Response(status=204)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict")
+    end_session(response)
     return response
