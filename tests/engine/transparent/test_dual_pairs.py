@@ -44,7 +44,7 @@ def test_smooth_glow_quantisation_contours_are_not_a_shift():
         pair.append(img)
     out, report, _ = extract_dual(*pair)
     assert report["dual_alignment"]["shift_px"] == {"x": 0, "y": 0} and report["dual_alignment"]["scale"] == 1.0
-    assert np.abs(out[..., 3] / 255.0 - a).mean() * 255 <= 0.75
+    assert np.abs(out[..., 3] / 255.0 - a).mean() * 255 <= 1.0  # the alpha <= 5 tail is zeroed
 
 
 @pytest.mark.parametrize(
