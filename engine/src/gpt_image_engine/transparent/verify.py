@@ -104,8 +104,8 @@ def detect_checkerboard(rgb: np.ndarray) -> bool:
             continue
         hh, ww = h - c, w - 2 * c
         g0 = grey[:hh, :ww]
-        flip_x = np.abs(g0 - grey[:hh, c : c + ww]) >= 20
-        flip_y = np.abs(g0 - grey[c : c + hh, :ww]) >= 20
+        flip_x = np.abs(g0 - grey[:hh, c : c + ww]) >= 14
+        flip_y = np.abs(g0 - grey[c : c + hh, :ww]) >= 14
         diag = np.abs(g0 - grey[c : c + hh, c : c + ww]) <= 8
         period = np.abs(g0 - grey[:hh, 2 * c : 2 * c + ww]) <= 8
         grey_tone = chroma[:hh, :ww] <= 26
