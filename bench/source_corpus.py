@@ -28,7 +28,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "protos", "src"
 from gpt_image_engine.errors import AppError  # noqa: E402
 from gpt_image_engine.transparent.sourcecheck import check_source  # noqa: E402
 
-KEYS = {"green": (0, 255, 0), "magenta": (255, 0, 255), "blue": (0, 0, 255), "cyan": (0, 255, 255), "white": (255, 255, 255), "black": (0, 0, 0)}
+KEYS = {
+    "green": (0, 255, 0),
+    "magenta": (255, 0, 255),
+    "blue": (0, 0, 255),
+    "cyan": (0, 255, 255),
+    "white": (255, 255, 255),
+    "black": (0, 0, 0),
+}
 
 
 def _lowfreq(rng: np.random.Generator, h: int, w: int, cells: int = 4) -> np.ndarray:
@@ -126,8 +133,10 @@ def sources(size: int = 256) -> Iterator[tuple[str, str, np.ndarray]]:
                 bg = plate(key, h, w, rng)
                 fg, a = _subject(h, w, where, rng)
                 img = a[..., None] * fg + (1 - a[..., None]) * bg
-                yield f"{kname} plate, subject {where}, noise {sigma}{', ' + jpeg if jpeg else ''}", "ok", finish(
-                    img, rng, sigma, jpeg
+                yield (
+                    f"{kname} plate, subject {where}, noise {sigma}{', ' + jpeg if jpeg else ''}",
+                    "ok",
+                    finish(img, rng, sigma, jpeg),
                 )
     for cell, phase, tones in (
         (8, (0, 0), (255, 204)),
@@ -145,13 +154,17 @@ def sources(size: int = 256) -> Iterator[tuple[str, str, np.ndarray]]:
                 img = a[..., None] * fg + (1 - a[..., None]) * img
             for jpeg in (None, "q75"):
                 name = f"checker cell {cell} phase {phase} tones {tones}{' + subject' if with_subject else ''}"
-                yield name + (f", {jpeg}" if jpeg else ""), "transparent_source_checkerboard", finish(
-                    img, rng, 1.0, jpeg
+                yield (
+                    name + (f", {jpeg}" if jpeg else ""),
+                    "transparent_source_checkerboard",
+                    finish(img, rng, 1.0, jpeg),
                 )
     for style in ("texture", "scene", "closeup"):
         for jpeg in (None, "q94"):
-            yield f"frame-filling {style}{', ' + jpeg if jpeg else ''}", "transparent_no_key_border", finish(
-                frame_filling(h, w, rng, style), rng, 1.5, jpeg
+            yield (
+                f"frame-filling {style}{', ' + jpeg if jpeg else ''}",
+                "transparent_no_key_border",
+                finish(frame_filling(h, w, rng, style), rng, 1.5, jpeg),
             )
 
 
