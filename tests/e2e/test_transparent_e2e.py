@@ -89,6 +89,20 @@ def test_bad_inputs(engine, tmp_path):  # type: ignore[no-untyped-def]
         "transparent", "extract", "--input", str(src), "--matte-color", "not-a-colour", "--out", str(tmp_path / "y.png")
     )
     assert r.returncode in (1, 2) and r.json["error"]["code"] in ("invalid_argument", "invalid_command")
+    # Fake transparency (a painted checker) and a frame-filling subject are refused, not guessed.
+    yy, xx = np.mgrid[0:128, 0:192]
+    checker = np.where(((xx // 12 + yy // 12) % 2 == 0)[..., None], 255, 204).astype(np.uint8).repeat(3, axis=2)
+    checker[40:90, 60:130] = (200, 40, 60)
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(png_bytes(checker))
+    r = engine.cli("transparent", "extract", "--input", str(fake), "--out", str(tmp_path / "f.png"))
+    assert r.returncode == 1 and r.json["error"]["code"] == "transparent_source_checkerboard", r.stdout
+    assert "key colour" in r.json["error"]["message"] and not (tmp_path / "f.png").exists()
+    rng = np.random.default_rng(3)
+    full = tmp_path / "full.png"
+    full.write_bytes(png_bytes(rng.integers(0, 255, (8, 8, 3), dtype=np.uint8).repeat(16, 0).repeat(24, 1)))
+    r = engine.cli("transparent", "extract", "--input", str(full), "--out", str(tmp_path / "z.png"))
+    assert r.returncode == 1 and r.json["error"]["code"] == "transparent_no_key_border", r.stdout
 
 
 def test_generate_chroma_and_dual_through_the_provider(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]

@@ -111,6 +111,16 @@ REGISTRY: dict[str, Code] = {
         # --- transparent
         _C("transparent_verification_failed", "FAILED_PRECONDITION", "The transparent output failed its quality gate."),
         _C("transparent_input_mismatch", "INVALID_ARGUMENT", "Dual-extraction inputs do not match."),
+        _C(
+            "transparent_source_checkerboard",
+            "INVALID_ARGUMENT",
+            "A chroma source shows a painted checkerboard (fake transparency) instead of a key colour.",
+        ),
+        _C(
+            "transparent_no_key_border",
+            "INVALID_ARGUMENT",
+            "A chroma source has no border of key colour: the subject fills the frame.",
+        ),
         _C("image_read_failed", "INVALID_ARGUMENT", "An image file could not be read."),
         _C("image_decode_failed", "INVALID_ARGUMENT", "An image could not be decoded, or exceeds the pixel cap."),
         # --- engine and transport (ours)

@@ -17,6 +17,7 @@ from gpt_image_engine.transparent.chroma import extract_chroma, resolve_settings
 from gpt_image_engine.transparent.color import parse_matte_color, parse_matte_color_or_auto, to_hex
 from gpt_image_engine.transparent.dual import extract_dual
 from gpt_image_engine.transparent.imageio import decode_image_info, encode_png
+from gpt_image_engine.transparent.sourcecheck import check_source
 from gpt_image_engine.transparent.verify import PROFILES, verify_rgba
 
 Progress = Callable[[str, int, str], None]
@@ -94,6 +95,7 @@ def extract(
         report_progress("decode", 5, "decoding source")
         assert input_png is not None
         rgba, _ = decode_image_info(input_png)
+        check_source(rgba)  # a painted checkerboard or a frame-filling subject is refused, not guessed
         out, extraction = extract_chroma(rgba, matte, settings, progress)
         del rgba
         expected = parse_matte_color(extraction["matte_color"])

@@ -7,7 +7,20 @@ so the upstream acceptance cases hold. Two deliberate improvements:
   phase, any cell size from 3 to 96 px, anywhere in the frame (the upstream only catches
   full-frame, origin-anchored 8/16/32 px checkers);
 * component statistics also report small blobs (`small_blob_count`, `small_blob_pixels`), so
-  speckle can be told from an intentional multi-part asset (extra fields; gates unchanged).
+  speckle can be told from an intentional multi-part asset;
+* three defect detectors the upstream lacks, gated in the profiles where the upstream gates
+  stray pixels and matte residue (icon, product, sticker, seal):
+  - `matte_halo_detected`: a ring of key colour around the subject;
+  - `edge_fringe_detected`: a thin fringe of un-keyed colour (subject mixed with the key);
+  - `stray_specks_detected`: small visible blobs left in the transparent area.
+  Both ring defects are measured per boundary pixel: walk inward along the alpha gradient to a
+  solid reference colour a few pixels deep and ask whether the outer pixels moved from it toward
+  the key (projection t on the reference->key segment, nearly collinear). The key is the
+  expected matte, or else each common key colour (green, magenta, blue, cyan) in turn. Soft
+  matter (glow, smoke, glass, shadows) has no solid reference within reach, or keeps its own
+  colour outward, so it is not mistaken for a halo. Specks are small components (relative to
+  the frame and the subject) that are clearly visible and either of key colour or away from
+  every larger part.
 
 `transparent_rgb_scrubbed` checks that alpha-0 pixels carry no colour; pixels with alpha 1-5
 still count as transparent everywhere else (the extractor keeps faint tails, colourless).
@@ -19,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from gpt_image_engine.transparent.color import is_saturated
-from gpt_image_engine.transparent.components import component_sizes
+from gpt_image_engine.transparent.color import is_saturated, to_hex
+from gpt_image_engine.transparent.components import Runs, label_runs
 from gpt_image_engine.transparent.imageio import ImageInfo
 
 TRANSPARENT_ALPHA_MAX = 5
@@ -38,6 +51,18 @@ _SOLID = {
     "seal": (None, 0.60, 0.24),
 }
 _EFFECT = ("effect", "translucent", "glow", "shadow")
+# Edge and speck defects (issue 18): keys tried when no matte is given, and the thresholds.
+CANDIDATE_KEYS = ((0, 255, 0), (255, 0, 255), (0, 0, 255), (0, 255, 255))
+EDGE_REF_DEPTHS = (6, 5, 4, 3)  # inward steps tried for the solid reference colour, deepest first
+EDGE_REF_MIN_ALPHA = 160
+EDGE_MIN_SHIFT = 24.0  # levels: an outer pixel must differ this much from its reference
+EDGE_MIN_TOWARD = 0.2  # projection on reference->key: at least a fifth of the way to the key
+EDGE_MIN_COS = 0.8  # ... and nearly along that segment
+EDGE_MIN_ALPHA = 16
+EDGE_CONTAMINATION_MAX = 0.25  # share of measurable boundary pixels that may look contaminated
+HALO_MIN_TOWARD = 0.6  # mean projection of flagged pixels: key-coloured halo vs mixed fringe
+SPECK_MIN_ALPHA = 24
+_EDGE_SAMPLE_CAP = 250_000
 
 
 def _dominant_sets(matte: tuple[int, int, int]) -> tuple[list[int], list[int]]:
@@ -76,6 +101,170 @@ def _halo(rgb: np.ndarray, alpha: np.ndarray) -> float:
     return float(bad.sum()) / n
 
 
+def _boundary(nontrans: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of non-transparent pixels with a transparent 4-neighbour (the frame counts as
+    transparent), searched inside box = (y0, y1, x0, x1)."""
+    y0, y1, x0, x1 = box
+    solid = nontrans[y0:y1, x0:x1]
+    clear = np.pad(~solid, 1, constant_values=True)
+    edge = solid & (clear[:-2, 1:-1] | clear[2:, 1:-1] | clear[1:-1, :-2] | clear[1:-1, 2:])
+    ys, xs = np.nonzero(edge)
+    return ys + y0, xs + x0
+
+
+def _key_sets(key: np.ndarray) -> tuple[list[int], list[int]]:
+    hi = float(key.max())
+    dom = [c for c in range(3) if key[c] >= hi - 8]
+    return dom, [c for c in range(3) if c not in dom]
+
+
+def _keylike(colours: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """Per colour: is it (a shade of) one of `keys`? Saturated keys by key strength, others by distance."""
+    out = np.zeros(len(colours), bool)
+    for key in keys:
+        dom, oth = _key_sets(key)
+        if is_saturated(tuple(float(c) for c in key)) and oth:
+            strength = colours[:, dom].min(axis=1) - colours[:, oth].max(axis=1)
+            out |= strength >= 0.5 * (float(key[dom].min()) - float(key[oth].max()))
+        else:
+            out |= np.sqrt(((colours - key) ** 2).sum(axis=1)) <= 60.0
+    return out
+
+
+def _edge_contamination(
+    rgb: np.ndarray, alpha: np.ndarray, ys: np.ndarray, xs: np.ndarray, keys: list[np.ndarray]
+) -> dict[str, Any]:
+    """How much of the subject's outline moved toward a key colour (see the module doc)."""
+    none = {"ratio": 0.0, "measured": 0, "flagged": 0, "toward": 0.0, "key": None}
+    if len(ys) > _EDGE_SAMPLE_CAP:
+        step = len(ys) // _EDGE_SAMPLE_CAP + 1
+        ys, xs = ys[::step], xs[::step]
+    if len(ys) == 0:
+        return none
+    h, w = alpha.shape
+
+    def at(dy: np.ndarray | int, dx: np.ndarray | int) -> np.ndarray:
+        return alpha[np.clip(ys + dy, 0, h - 1), np.clip(xs + dx, 0, w - 1)].astype(np.float32)
+
+    gx = at(-1, 1) + 2 * at(0, 1) + at(1, 1) - at(-1, -1) - 2 * at(0, -1) - at(1, -1)
+    gy = at(1, -1) + 2 * at(1, 0) + at(1, 1) - at(-1, -1) - 2 * at(-1, 0) - at(-1, 1)
+    norm = np.hypot(gx, gy)
+    ok = norm > 0
+    ys, xs, nx, ny = ys[ok], xs[ok], gx[ok] / norm[ok], gy[ok] / norm[ok]
+    if len(ys) == 0:
+        return none
+
+    def probe(k: int) -> tuple[np.ndarray, np.ndarray]:
+        qy = np.clip(np.floor(ys + k * ny + 0.5).astype(np.intp), 0, h - 1)
+        qx = np.clip(np.floor(xs + k * nx + 0.5).astype(np.intp), 0, w - 1)
+        return alpha[qy, qx], rgb[qy, qx].astype(np.float32)
+
+    ref_depth = np.zeros(len(ys), np.int8)
+    ref = np.zeros((len(ys), 3), np.float32)
+    for k in EDGE_REF_DEPTHS[::-1]:  # shallow first, deeper ones overwrite
+        a_k, c_k = probe(k)
+        good = a_k >= EDGE_REF_MIN_ALPHA
+        ref_depth[good] = k
+        ref[good] = c_k[good]
+    measurable = ref_depth > 0
+    n_meas = int(measurable.sum())
+    if n_meas == 0:
+        return none
+    outer = [probe(k) if k else (alpha[ys, xs], rgb[ys, xs].astype(np.float32)) for k in (0, 1, 2)]
+    best: dict[str, Any] = dict(none, measured=n_meas)
+    for key in keys:
+        v = key[None] - ref
+        vv = (v * v).sum(axis=1)
+        flagged = np.zeros(len(ys), bool)
+        toward = np.zeros(len(ys), np.float32)
+        for k, (a_k, c_k) in enumerate(outer):
+            d = c_k - ref
+            dv = (d * v).sum(axis=1)
+            dd = (d * d).sum(axis=1)
+            t = dv / np.maximum(vv, 1.0)
+            hit = (
+                measurable
+                & (ref_depth > k + 1)
+                & (a_k >= EDGE_MIN_ALPHA)
+                & (vv >= 3600.0)
+                & (dd >= EDGE_MIN_SHIFT**2)
+                & (dv >= EDGE_MIN_COS * np.sqrt(dd * vv))
+                & (t >= EDGE_MIN_TOWARD)
+            )
+            flagged |= hit
+            toward = np.where(hit, np.maximum(toward, t), toward)
+        n_flag = int(flagged.sum())
+        ratio = n_flag / n_meas
+        if ratio > best["ratio"]:
+            best = {
+                "ratio": ratio,
+                "measured": n_meas,
+                "flagged": n_flag,
+                "toward": float(np.clip(toward[flagged], 0, 1).mean()) if n_flag else 0.0,
+                "key": key,
+            }
+    return best
+
+
+def _specks(
+    runs: Runs,
+    rgb: np.ndarray,
+    alpha: np.ndarray,
+    boundary: tuple[np.ndarray, np.ndarray],
+    keys: list[np.ndarray],
+) -> dict[str, Any]:
+    """Small visible components left in the transparent area (see the module doc)."""
+    h, w = alpha.shape
+    out = {"count": 0, "pixels": 0, "max_size": 0}
+    sizes = runs.sizes
+    if len(sizes) < 2 or min(h, w) < 32:
+        return out
+    largest = int(sizes.max())
+    limit = int(max(4, min(max(24.0, h * w * 1.5e-5), 0.02 * largest)))
+    small = sizes <= limit
+    if not small.any():
+        return out
+    sel = small[runs.labels]
+    rows, starts, lens, labs = runs.rows[sel], runs.starts[sel], runs.ends[sel] - runs.starts[sel] + 1, runs.labels[sel]
+    total = int(lens.sum())
+    py = np.repeat(rows, lens)
+    px = np.repeat(starts, lens) + (np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens))
+    comp = np.repeat(labs, lens)
+    ids, inv = np.unique(comp, return_inverse=True)
+    a = alpha[py, px]
+    peak = np.zeros(len(ids), np.int64)
+    np.maximum.at(peak, inv, a)
+    visible = peak >= SPECK_MIN_ALPHA
+    if not visible.any():
+        return out
+    wgt = a.astype(np.float64) + 1.0
+    cnt = np.bincount(inv, weights=wgt)
+    colour = np.stack([np.bincount(inv, weights=wgt * rgb[py, px, c]) for c in range(3)], axis=1) / cnt[:, None]
+    cy = np.bincount(inv, weights=py.astype(np.float64)) / np.bincount(inv)
+    cx = np.bincount(inv, weights=px.astype(np.float64)) / np.bincount(inv)
+    stray = visible & _keylike(colour, keys)
+    # Away from every larger part: distance from the speck's centre to the nearest boundary
+    # pixel of a component bigger than the speck limit.
+    by, bx = boundary
+    if len(by):
+        big = ~small[runs.component_at(by, bx)]
+        by, bx = by[big], bx[big]
+    far = max(4.0, 0.012 * max(h, w))
+    check = np.flatnonzero(visible & ~stray)
+    if len(by) and len(check):
+        step = max(1, len(by) // 4000)
+        by, bx = by[::step].astype(np.float32), bx[::step].astype(np.float32)
+        for chunk in np.array_split(check, max(1, len(check) // 256)):
+            d2 = (cy[chunk, None] - by[None]) ** 2 + (cx[chunk, None] - bx[None]) ** 2
+            stray[chunk] |= np.sqrt(d2.min(axis=1)) >= far
+    elif len(check):
+        stray[check] = True
+    if stray.any():
+        px_count = np.bincount(inv)[stray]
+        out = {"count": int(stray.sum()), "pixels": int(px_count.sum()), "max_size": int(px_count.max())}
+    return out
+
+
 def detect_checkerboard(rgb: np.ndarray) -> bool:
     """A painted two-tone, low-chroma checker at any phase and cell size (3-96 px), covering a
     meaningful part of the frame (>= 3 % and at least 4x4 cells)."""
@@ -104,8 +293,8 @@ def detect_checkerboard(rgb: np.ndarray) -> bool:
             continue
         hh, ww = h - c, w - 2 * c
         g0 = grey[:hh, :ww]
-        flip_x = np.abs(g0 - grey[:hh, c : c + ww]) >= 20
-        flip_y = np.abs(g0 - grey[c : c + hh, :ww]) >= 20
+        flip_x = np.abs(g0 - grey[:hh, c : c + ww]) >= 14
+        flip_y = np.abs(g0 - grey[c : c + hh, :ww]) >= 14
         diag = np.abs(g0 - grey[c : c + hh, c : c + ww]) <= 8
         period = np.abs(g0 - grey[:hh, 2 * c : 2 * c + ww]) <= 8
         grey_tone = chroma[:hh, :ww] <= 26
@@ -136,45 +325,68 @@ def verify_rgba(
     if info is None:
         info = ImageInfo(True, "Rgba8", True, w, h)
     n = h * w
+    rgba = np.ascontiguousarray(rgba)
     alpha = rgba[..., 3]
     rgb = rgba[..., :3]
-    transparent = alpha <= TRANSPARENT_ALPHA_MAX
-    opaque = alpha >= MIN_OPAQUE_ALPHA
-    t_px = int(transparent.sum())
-    o_px = int(opaque.sum())
-    nt_px = n - t_px
+    nontrans = alpha > TRANSPARENT_ALPHA_MAX
+    nt_px = int(np.count_nonzero(nontrans))
+    t_px = n - nt_px
+    o_px = int(np.count_nonzero(alpha >= MIN_OPAQUE_ALPHA))
     p_px = nt_px - o_px
     alpha_min = int(alpha.min()) if n else 255
     alpha_max = int(alpha.max()) if n else 0
     ratio = lambda k: k / n if n else 0.0  # noqa: E731
-    nontrans = ~transparent
     if w == 1 or h == 1:
         edge_total = n
-        edge_nt = int(nontrans.sum())
+        edge_nt = nt_px
     else:
         edge_total = 2 * w + 2 * (h - 2)
-        edge_nt = int(nontrans[0].sum() + nontrans[-1].sum() + nontrans[1:-1, 0].sum() + nontrans[1:-1, -1].sum())
+        edge_nt = int(
+            np.count_nonzero(nontrans[0])
+            + np.count_nonzero(nontrans[-1])
+            + np.count_nonzero(nontrans[1:-1, 0])
+            + np.count_nonzero(nontrans[1:-1, -1])
+        )
+    runs = label_runs(nontrans)
+    sizes = runs.sizes
     bbox = None
     margin = None
+    box = (0, 0, 0, 0)
     if nt_px:
-        rows = np.flatnonzero(nontrans.any(axis=1))
-        cols = np.flatnonzero(nontrans.any(axis=0))
-        x0, y0 = int(cols[0]), int(rows[0])
-        bw, bh = int(cols[-1]) - x0 + 1, int(rows[-1]) - y0 + 1
+        x0, y0 = int(runs.starts.min()), int(runs.rows[0])
+        bw, bh = int(runs.ends.max()) - x0 + 1, int(runs.rows[-1]) - y0 + 1
         bbox = {"x": x0, "y": y0, "width": bw, "height": bh}
         margin = min(x0, y0, w - (x0 + bw), h - (y0 + bh))
+        box = (y0, y0 + bh, x0, x0 + bw)
     touches = margin == 0
+    # Scrubbed: every alpha-0 pixel has R, G and B <= 2 (checked on 32-bit words, exact on the few left).
+    # Fast path: words that are non-zero are exactly the alpha>0 pixels plus coloured alpha-0 ones.
+    words = rgba.view(np.uint32).reshape(h, w)
     zero = alpha == 0
-    scrubbed = not bool((zero & (rgb.max(axis=2) > 2)).any())
-    sizes = component_sizes(nontrans)
+    scrubbed = True
+    if np.count_nonzero(words) > n - int(np.count_nonzero(zero)):
+        coloured = np.flatnonzero(zero.reshape(-1) & (words.reshape(-1) != 0))
+        scrubbed = not bool((rgb.reshape(-1, 3)[coloured] > 2).any())
     largest = int(sizes.max()) if len(sizes) else 0
     lcr = largest / nt_px if nt_px else 0.0
     stray = nt_px - largest
     noise = stray / nt_px if nt_px else 0.0
     small_blobs = int((sizes < SMALL_BLOB_PX).sum())
     small_blob_px = int(sizes[sizes < SMALL_BLOB_PX].sum()) if len(sizes) else 0
-    residue = _residue(rgb, alpha, expected_matte) if expected_matte is not None else None
-    halo = _halo(rgb, alpha)
+    keys = (
+        [np.asarray(expected_matte, np.float32)]
+        if expected_matte is not None
+        else [np.asarray(k, np.float32) for k in CANDIDATE_KEYS]
+    )
+    boundary = _boundary(nontrans, box) if nt_px else (np.zeros(0, np.intp), np.zeros(0, np.intp))
+    edge = _edge_contamination(rgb, alpha, boundary[0], boundary[1], keys)
+    specks = _specks(runs, rgb, alpha, boundary, keys)
+    ring_defect = edge["ratio"] > EDGE_CONTAMINATION_MAX and edge["flagged"] >= 8
+    halo_ring = ring_defect and edge["toward"] >= HALO_MIN_TOWARD
+    # Partial pixels lie inside the bounding box: measure residue and halo there only.
+    crop_rgb, crop_alpha = rgb[box[0] : box[1], box[2] : box[3]], alpha[box[0] : box[1], box[2] : box[3]]
+    residue = _residue(crop_rgb, crop_alpha, expected_matte) if expected_matte is not None else None
+    halo = _halo(crop_rgb, crop_alpha)
     t_ratio = ratio(t_px)
     check_board = (not info.has_alpha or t_ratio < MIN_TRANSPARENT_RATIO) and w >= 32 and h >= 32
     checker = detect_checkerboard(rgb) if check_board else False
@@ -208,6 +420,12 @@ def verify_rgba(
             reasons.append("too_many_stray_pixels")
         if residue is not None and residue > max_residue:
             reasons.append("matte_residue_too_high")
+        if halo_ring:
+            reasons.append("matte_halo_detected")
+        elif ring_defect:
+            reasons.append("edge_fringe_detected")
+        if specks["count"]:
+            reasons.append("stray_specks_detected")
     elif profile in _EFFECT:
         if profile != "effect" and p_px == 0:
             reasons.append("profile_requires_partial_alpha")
@@ -233,6 +451,13 @@ def verify_rgba(
         warnings.append("possible matte-color residue on semi-transparent edge pixels")
     if residue is None and profile in _SOLID and p_px > 0:
         warnings.append("matte residue was not checked; pass --expected-matte-color when verifying chroma outputs")
+    if ring_defect:
+        warnings.append(
+            f"{'a key-coloured halo' if halo_ring else 'a fringe of un-keyed colour'} runs along "
+            f"{100 * edge['ratio']:.0f} % of the subject's edge (toward {to_hex(edge['key'])})"
+        )
+    if specks["count"]:
+        warnings.append(f"{specks['count']} stray speck(s) left in the transparent area")
 
     health = 1.0
     for cond, pen in (
@@ -292,6 +517,12 @@ def verify_rgba(
         "alpha_noise_score": noise,
         "small_blob_count": small_blobs,
         "small_blob_pixels": small_blob_px,
+        "edge_contamination_ratio": edge["ratio"],
+        "edge_contamination_key": to_hex(edge["key"]) if edge["key"] is not None else None,
+        "halo_ring_detected": halo_ring,
+        "edge_fringe_detected": ring_defect and not halo_ring,
+        "stray_speck_count": specks["count"],
+        "stray_speck_pixels": specks["pixels"],
         "matte_residue_score": residue,
         "matte_residue_checked": residue is not None,
         "halo_score": halo,
