@@ -17,6 +17,7 @@ from pathlib import Path
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1")
 IMAGE_BODY_CAP = 64 * 1024 * 1024
 DEFAULT_BODY_CAP = 2 * 1024 * 1024
+UPLOAD_FILE_CAP = 50 * 1024 * 1024  # one image sent as a JSON byte array (the upstream app's edit)
 TRUTHY = {"1", "true", "yes"}
 
 
@@ -35,6 +36,7 @@ class Settings:
     static_dir: Path = field(default_factory=default_static_dir)
     image_body_cap: int = IMAGE_BODY_CAP
     body_cap: int = DEFAULT_BODY_CAP
+    upload_cap: int = UPLOAD_FILE_CAP
     sse_heartbeat_s: float = 15.0
 
     @classmethod

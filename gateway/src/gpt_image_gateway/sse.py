@@ -18,6 +18,7 @@ import grpc
 
 from gpt_image.v1 import common_pb2
 from gpt_image_gateway.client import EngineClient
+from gpt_image_gateway.webpaths import web_event
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.events import error_of, loads_or_empty
 from gpt_image_protocol.rpc_errors import from_rpc_error
@@ -55,7 +56,7 @@ def event_json(event: common_pb2.JobEvent) -> dict[str, Any]:
         if err:
             record["error"] = err
         record["artifacts"] = [ref_record(a) for a in event.artifacts]
-    return record
+    return web_event(record)
 
 
 def sse_message(event: common_pb2.JobEvent) -> str:

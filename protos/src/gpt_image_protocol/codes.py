@@ -138,6 +138,13 @@ REGISTRY: dict[str, Code] = {
         _C("engine_incompatible", "FAILED_PRECONDITION", "The engine speaks an incompatible contract version."),
         _C("engine_listen_refused", "FAILED_PRECONDITION", "A TCP listener lacks a token, or TLS off loopback."),
         _C("engine_credentials_invalid", "INVALID_ARGUMENT", "A token, certificate or key file is unusable."),
+        # --- the upstream web app's routes (issue 14)
+        _C("provider_exists", "FAILED_PRECONDITION", "A provider of that name exists and allow_overwrite is false."),
+        _C("upload_bytes_invalid", "INVALID_ARGUMENT", "A JSON byte array holds a value that is not an integer 0-255."),
+        _C("upload_too_large", "INVALID_ARGUMENT", "An uploaded file is over the upload cap."),
+        _C("config_section_invalid", "INVALID_ARGUMENT", "A settings section has the wrong shape or a refused value."),
+        _C("recovery_nothing_missing", "FAILED_PRECONDITION", "fill_missing: the job has no missing outputs."),
+        _C("recovery_nothing_to_reupload", "FAILED_PRECONDITION", "reupload: the job has no local outputs."),
     ]
 }
 
