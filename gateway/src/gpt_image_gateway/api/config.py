@@ -90,9 +90,10 @@ def delete_provider(name: str) -> Any:
 @bp.post("/providers/<name>/test")
 def test_provider(name: str) -> Any:
     """`{ok, latency_ms, message, detail}` as upstream: a failing probe is a 200 with ok false."""
+    name = _name(name)  # a malformed name is the request's fault: 400, not a verdict
     started = time.monotonic()
     try:
-        detail = engine().config_call("TestProvider", name=_name(name))
+        detail = engine().config_call("TestProvider", name=name)
     except AppError as err:
         if err.code.startswith("engine_"):
             raise  # the gateway's own hop failed: not a verdict on the provider
