@@ -103,6 +103,21 @@ def _send(client: EngineClient, item: tuple[str, str, bytes]) -> common_pb2.Imag
     return common_pb2.ImageSource(artifact_id=ref.artifact_id)
 
 
+def _region_mode(body: dict[str, Any]) -> str:
+    """The edit region mode of the provider this edit will use (the upstream's config-aware lookup)."""
+    from gpt_image_gateway.api.config import web_config
+
+    config = web_config()
+    name = str(body.get("provider") or config.get("default_provider") or "")
+    entry = (config.get("providers") or {}).get(name) if name and name != "auto" else None
+    if not isinstance(entry, dict):
+        return "reference-hint"
+    mode = entry.get("edit_region_mode")
+    if mode in EDIT_REGION_MODES:
+        return str(mode)
+    return "native-mask" if entry.get("type") == "openai" else "reference-hint"
+
+
 def _edit_json(body: dict[str, Any], image: images_pb2.ImageOptions, fidelity: str) -> Any:
     refs_in = body.get("refs")
     if not isinstance(refs_in, list) or not refs_in:
@@ -112,9 +127,10 @@ def _edit_json(body: dict[str, Any], image: images_pb2.ImageOptions, fidelity: s
     refs = [_decoded(item, f"refs[{i}]") for i, item in enumerate(refs_in)]
     mask = _decoded(body["mask"], "mask") if body.get("mask") is not None else None
     hint = _decoded(body["selection_hint"], "selection_hint") if body.get("selection_hint") is not None else None
-    mode = choice(body, "edit_region_mode", EDIT_REGION_MODES)
-    # The upstream's region rule: reference-hint sends the hint as one more reference (no mask);
-    # native-mask sends the mask (no hint); none refuses either.
+    mode = _region_mode(body) if (mask or hint) else "none"
+    # The upstream's region rule, by the provider's configured mode (the body's edit_region_mode is
+    # the app's echo of it): reference-hint sends the hint as one more reference and no mask;
+    # native-mask sends the mask and no hint; none refuses either.
     if mode == "none" and (mask or hint):
         raise AppError(
             "unsupported_option",
