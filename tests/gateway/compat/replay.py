@@ -71,7 +71,7 @@ class App:
             **headers,
         }
         if method not in ("GET", "HEAD"):
-            hdrs["Origin"] = self.origin  # Chromium sends Origin on same-origin fetches that are not GET/HEAD
+            hdrs.setdefault("Origin", self.origin)  # Chromium sends Origin on same-origin fetches that are not GET/HEAD
         if self.cookies:
             hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         self.sent.append((method, path, hdrs, body or b""))
