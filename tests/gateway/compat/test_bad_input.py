@@ -15,7 +15,7 @@ from gpt_image_gateway.app import create_app
 from gpt_image_gateway.client import EngineClient
 from gpt_image_gateway.settings import Settings
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
-from tests.gateway.compat.replay import App, ApiRequestError
+from tests.gateway.compat.replay import ApiRequestError, App
 from tests.gateway.compat.screens import PNG, poll_job
 from tests.gateway.support import Stack, png_bytes
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.fakeupstream.server import EDITS_PATH, GENERATIONS_PATH, Fault
 from tests.gateway.compat.conftest import TOKEN
-from tests.gateway.compat.replay import App, ApiRequestError, file_url
+from tests.gateway.compat.replay import ApiRequestError, App, file_url
 from tests.gateway.compat.screens import PNG, TERMINAL, merged_jobs, poll_job
 from tests.gateway.support import GatewayProc, Stack, png_bytes
 
