@@ -11,10 +11,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from gpt_image.v1 import common_pb2, jobs_pb2
 from gpt_image_gateway.api import check_id, engine
-from gpt_image_gateway.client import job_json
+from gpt_image_gateway.client import dumps, job_json
 from gpt_image_gateway.forms import call_options, choice, optional_fields
 from gpt_image_gateway.sse import HEARTBEAT, event_json, ref_record, sse_error, sse_message
-from gpt_image_gateway.webpaths import web_job
+from gpt_image_gateway.webpaths import rewrite, with_refs
 from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("jobs", __name__, url_prefix="/api")
@@ -27,7 +27,7 @@ def started(first: common_pb2.JobEvent, **extra: Any) -> Any:
     """The answer of every work-starting route: the job id at once, the page then follows SSE."""
     job: Any = None
     try:
-        job = web_job(job_json(engine().get_job(first.job_id).job_json))
+        job = web_job(engine().get_job(first.job_id).job_json)
     except AppError:
         job = None
     body = {"job_id": first.job_id, "job": job, "events": [event_json(first)], "queued": True, **extra}
@@ -51,29 +51,37 @@ def list_jobs() -> Any:
         raise AppError("invalid_argument", f"status must be one of {', '.join(STATUSES)}.", {"field": "status"})
     query = (args.get("q") or args.get("query") or "").strip()
     page = engine().list_jobs(limit=limit, cursor=args.get("cursor") or "", status=status, query=query)
-    return jsonify(
+    head = dumps(
         {
             "history_file": page.history_file,
-            "jobs": _web_jobs(page.jobs_json),
             "next_cursor": page.next_page_token or None,
             "has_more": page.has_more,
             "total": page.total,
         }
     )
+    # The engine's jobs array is already JSON: splice it in (paths rewritten on the text) rather than
+    # parse and re-encode it.
+    return Response(f'{head[:-1]},"jobs":{_jobs_text(page.jobs_json)}}}', mimetype="application/json")
 
 
-def _web_jobs(text: str) -> list[Any]:
-    jobs = job_json(text.strip() or "[]")
-    if not isinstance(jobs, list):
+def _jobs_text(text: str) -> str:
+    text = text.strip() or "[]"
+    if not text.startswith("["):
         raise AppError("internal_error", "The engine sent a malformed job list.")
-    return [web_job(job) for job in jobs]
+    return rewrite(text)
+
+
+def web_job(text: str) -> Any:
+    """One engine job JSON as the browser sees it: file URLs instead of server paths."""
+    return job_json(rewrite(text))
 
 
 @bp.get("/jobs/active")
 def active_jobs() -> Any:
     """Queued, running and uploading jobs (the app merges them into every list it polls)."""
     page = engine().list_jobs(limit=200, cursor="", status="active", query="")
-    return jsonify({"history_file": page.history_file, "jobs": _web_jobs(page.jobs_json)})
+    head = dumps({"history_file": page.history_file})
+    return Response(f'{head[:-1]},"jobs":{_jobs_text(page.jobs_json)}}}', mimetype="application/json")
 
 
 @bp.get("/jobs/interrupted")
@@ -81,7 +89,7 @@ def interrupted_jobs() -> Any:
     """Recovery descriptors of the jobs a stopped engine left failed (first page, as upstream)."""
     client = engine()
     page = client.list_jobs(limit=100, cursor="", status="interrupted", query="")
-    jobs = [job for job in _web_jobs(page.jobs_json) if isinstance(job, dict) and job.get("id")]
+    jobs = [job for job in job_json(_jobs_text(page.jobs_json)) if isinstance(job, dict) and job.get("id")]
     return jsonify({"jobs": [client.get_recovery(str(job["id"])) for job in jobs]})
 
 
@@ -92,7 +100,7 @@ def get_job(job_id: str) -> Any:
     return jsonify(
         {
             "history_file": reply.history_file,
-            "job": web_job(job_json(reply.job_json), refs or None),
+            "job": with_refs(web_job(reply.job_json), refs),
             "events": [event_json(e) for e in reply.events],
             "artifacts": [ref_record(a) for a in reply.artifacts],
         }
@@ -223,7 +231,7 @@ def cancel_job(job_id: str) -> Any:
     return jsonify(
         {
             "job_id": job_id,
-            "job": web_job(job_json(reply.job_json)),
+            "job": web_job(reply.job_json),
             "cancelled": reply.cancelled,
             "canceled": reply.cancelled,
         }
@@ -271,7 +279,7 @@ def resume_job(job_id: str) -> Any:
     body = {
         "job_id": job_id,
         "action": action,
-        "job": web_job(job_json(reply.job_json)),
+        "job": web_job(reply.job_json),
         "events": [event_json(first)] if first is not None else [],
     }
     if action == "reupload":
