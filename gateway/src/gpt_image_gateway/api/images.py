@@ -47,15 +47,23 @@ def edit() -> Any:
         raise AppError("ref_image_too_many", f"At most {validation.MAX_REF_IMAGES} reference images.")
     masks = files("mask")
     client = engine().pinned()  # uploads and the job on one engine
+    sources = [upload(client, ref, "image") for ref in refs]
+    return _start_edit(client, body, image, fidelity, sources, upload(client, masks[0], "mask") if masks else None)
+
+
+def _start_edit(
+    client: EngineClient,
+    body: dict[str, Any],
+    image: images_pb2.ImageOptions,
+    fidelity: str,
+    refs: list[common_pb2.ImageSource],
+    mask: common_pb2.ImageSource | None,
+) -> Any:
     edit_request = images_pb2.EditImageRequest(
-        options=call_options(body),
-        image=image,
-        detach=True,
-        input_fidelity=fidelity,
-        refs=[upload(client, ref, "image") for ref in refs],
+        options=call_options(body), image=image, detach=True, input_fidelity=fidelity, refs=refs
     )
-    if masks:
-        edit_request.mask.CopyFrom(upload(client, masks[0], "mask"))
+    if mask is not None:
+        edit_request.mask.CopyFrom(mask)
     return started(client.edit(edit_request))
 
 
@@ -144,13 +152,5 @@ def _edit_json(body: dict[str, Any], image: images_pb2.ImageOptions, fidelity: s
     if len(refs) > validation.MAX_REF_IMAGES:
         raise AppError("ref_image_too_many", f"At most {validation.MAX_REF_IMAGES} reference images.")
     client = engine().pinned()  # uploads and the job on one engine
-    edit_request = images_pb2.EditImageRequest(
-        options=call_options(body),
-        image=image,
-        detach=True,
-        input_fidelity=fidelity,
-        refs=[_send(client, ref) for ref in refs],
-    )
-    if mask is not None:
-        edit_request.mask.CopyFrom(_send(client, mask))
-    return started(client.edit(edit_request))
+    sources = [_send(client, ref) for ref in refs]
+    return _start_edit(client, body, image, fidelity, sources, _send(client, mask) if mask is not None else None)
