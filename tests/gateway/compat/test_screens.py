@@ -249,11 +249,14 @@ def test_settings_screen_saves_and_reloads(app: App, stack: Stack, tmp_path: Pat
     assert refused.value.status == 400 and refused.value.code == "config_section_invalid"
     assert app.json("config.get")["paths"] == paths
 
+    poll_job(app, app.json("images.generate", prompt="a line for the log viewer", provider="fake")["job_id"])
     assert app.json("logging.update", debug=True)["logging"] == {"debug": True}
     assert app.json("config.get")["logging"] == {"debug": True}
     logs = app.json("logs.get", limit=50)
     assert isinstance(logs["logs_dir"], str) and 1 <= len(logs["entries"]) <= 50
     assert all({"ts", "level", "type"} <= set(e) for e in logs["entries"])
+    finished = [e for e in logs["entries"] if e["type"] == "job.completed"]
+    assert finished and finished[-1]["level"] == "info" and finished[-1]["data"]["job_id"].startswith("job-")
     assert "sk-test" not in json.dumps(logs) and "hook-secret-9" not in json.dumps(logs)
     assert app.json("logging.update", debug=False)["logging"] == {"debug": False}
 
