@@ -174,7 +174,7 @@ def test_transparent_generate(http: FlaskClient) -> None:
 
 def test_config_and_providers(http: FlaskClient, stack: Stack) -> None:
     config = http.get("/api/config").json
-    assert config["config"]["default_provider"] == "fake"
+    assert config["default_provider"] == "fake"  # the upstream web app's shape: the config at top level
     assert "sk-test" not in json.dumps(config)
     assert "providers" in http.get("/api/providers").json
     assert http.get("/api/config-paths").status_code == 200

@@ -117,6 +117,17 @@ def _tcp_plan(tcp: TcpOptions) -> tuple[str | None, list[tuple[str, int]], Any]:
     return token, listeners, tls
 
 
+def _apply_logging_setting(paths: EnginePaths) -> None:
+    """config.json `logging.debug` (the web settings' toggle) turns debug records on at start-up."""
+    from gpt_image_engine.store.config import load_config
+    from gpt_image_engine.store.webconfig import apply_logging
+
+    try:
+        apply_logging(load_config(paths.config_file).get("logging"))
+    except AppError:
+        pass  # a broken config.json is reported by the config calls
+
+
 def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOptions | None = None) -> int:
     from gpt_image_engine.logsetup import setup_logging
     from gpt_image_engine.server import ConnectionPolicy, EngineServer
@@ -128,6 +139,7 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
     paths = EnginePaths.from_env()
     paths.shared_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     setup_logging(paths.log_file)
+    _apply_logging_setting(paths)
     try:
         token, listeners, tls = _tcp_plan(tcp)
         health_target = _split_listen(tcp.health_listen) if tcp.health_listen else None

@@ -44,3 +44,69 @@ def setup_logging(log_file: Path, debug: bool = False) -> None:
         log_file.chmod(0o600)
     except OSError:
         pass
+
+
+# --- reading back (the web app's logs screen)
+
+LEVELS = {"debug": 10, "info": 20, "warn": 30, "warning": 30, "error": 40, "critical": 50}
+MAX_READ = 5000
+_BLOCK = 64 * 1024
+
+
+def _tail_lines(path: Path, want: int) -> list[bytes]:
+    """The last `want` complete lines of a file, reading backwards in blocks."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            end = fh.tell()
+            buf = b""
+            while end > 0 and buf.count(b"\n") <= want:
+                start = max(0, end - _BLOCK)
+                fh.seek(start)
+                buf = fh.read(end - start) + buf
+                end = start
+    except OSError:
+        return []
+    lines = [line for line in buf.split(b"\n") if line.strip()]
+    if end > 0 and lines:
+        lines = lines[1:]  # the first may be cut
+    return lines[-want:]
+
+
+def _entry(line: bytes) -> dict[str, Any] | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    level = str(record.get("level") or "info").lower()
+    level = {"warning": "warn", "critical": "error"}.get(level, level)
+    entry: dict[str, Any] = {
+        "ts": record.get("ts"),
+        "level": level,
+        "kind": record.get("logger") or "engine",
+        "type": record.get("message") or "",
+        "message": record.get("message") or "",
+        "data": redact(record.get("data")) if record.get("data") is not None else None,
+    }
+    if record.get("exception"):
+        entry["exception"] = record["exception"]
+    return entry
+
+
+def read_recent_logs(log_file: Path, limit: int = 500, level: str = "") -> dict[str, Any]:
+    """The newest `limit` records at or above `level`, oldest first, from the log and its rotations."""
+    limit = max(1, min(MAX_READ, int(limit or 500)))
+    floor = LEVELS.get(level.strip().lower(), 10) if level else 10
+    kept: list[dict[str, Any]] = []
+    for path in [log_file] + [log_file.with_name(f"{log_file.name}.{i}") for i in range(1, 6)]:
+        if len(kept) >= limit or not path.is_file():
+            break
+        older = []
+        for line in _tail_lines(path, limit * 2 if floor > 10 else limit):
+            entry = _entry(line)
+            if entry is not None and LEVELS.get(entry["level"], 20) >= floor:
+                older.append(entry)
+        kept = older[-(limit - len(kept)) :] + kept
+    return {"entries": kept[-limit:], "logs_dir": str(log_file.parent)}

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, abort, send_from_directory
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import PathConverter
 
 from gpt_image_gateway import errors, security
 from gpt_image_gateway.api import blueprints
@@ -54,17 +55,23 @@ class _JSONProvider(DefaultJSONProvider):
             raise ValueError("The JSON body is nested too deeply.") from None
 
 
+class PagePath(PathConverter):
+    """A page path: anything but `api` and `api/...`, so an unknown API route under any method
+    matches no rule and answers 404 JSON (not 405 from this GET-only catch-all)."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
+
+
 def _static(app: Flask, root: Path) -> None:
     """The page: files under web/, with index.html for the root and unknown non-API paths."""
+    app.url_map.converters["page"] = PagePath
 
     @app.get("/")
     def index() -> Any:
         return send_from_directory(root, "index.html", max_age=0)
 
-    @app.get("/<path:name>")
+    @app.get("/<page:name>")
     def page_file(name: str) -> Any:
-        if name.startswith("api/") or name == "api":
-            abort(404)
         target = (root / name).resolve()
         if root.resolve() not in target.parents or not target.is_file():
             if "." in name.rsplit("/", 1)[-1]:

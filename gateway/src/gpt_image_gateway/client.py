@@ -235,6 +235,10 @@ class EngineClient:
         result: dict[str, Any] = _json(reply.result_json)
         return result
 
+    def read_logs(self, limit: int, level: str) -> Any:
+        reply = self._call(self._any().system.ReadLogs, system_pb2.ReadLogsRequest(limit=limit, level=level))
+        return _json(reply.result_json)
+
     # --- config and secrets
 
     def config_call(self, method: str, **fields: Any) -> Any:

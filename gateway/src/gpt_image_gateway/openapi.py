@@ -59,10 +59,17 @@ TRANSPARENT_FIELDS = {
     "strict": {"type": "boolean"},
 }
 BINARY = {"type": "string", "format": "binary"}
+UPLOAD_JSON = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "bytes": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 255}},
+    },
+}
 ACTION = {
     "type": "object",
     "properties": {
-        "id": {"type": "string", "enum": ["continue_save", "resubmit", "discard"]},
+        "id": {"type": "string", "enum": ["continue_save", "resubmit", "fill_missing", "reupload", "discard"]},
         "label": {"type": "string"},
         "billable": {"type": "boolean", "description": "true when the action calls the provider (may be charged)"},
         "warning": {"type": "string"},
@@ -129,16 +136,22 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "tags": ["session"],
         "responses": {"204": {"description": "Cleared"}},
     },
-    ("get", "/api/config"): {"summary": "The redacted configuration.", "tags": ["config"]},
+    ("get", "/api/config"): {
+        "summary": "The redacted configuration at top level (the upstream web app's shape): providers with"
+        " edit_region_mode and the built-in openai/codex entries, notifications, storage, paths, proxy, logging.",
+        "tags": ["config"],
+    },
     ("get", "/api/config-paths"): {"summary": "Where the engine keeps config, history and jobs.", "tags": ["config"]},
     ("get", "/api/providers"): {"summary": "Configured providers (redacted) and the default.", "tags": ["providers"]},
     ("post", "/api/providers/default"): {
-        "summary": "Set the default provider.",
+        "summary": "Set the default provider; answers the whole config.",
         "tags": ["providers"],
         "requestBody": _json_body({"name": {"type": "string"}}),
     },
     ("put", "/api/providers/{name}"): {
-        "summary": "Add or replace a provider.",
+        "summary": "Add or replace a provider; answers the whole config. With the upstream's `credentials`"
+        " map an empty secret keeps the stored one and an existing name needs allow_overwrite (else 400"
+        " provider_exists); the flat fields (api_key, ...) create or replace.",
         "tags": ["providers"],
         "requestBody": _json_body(
             {
@@ -153,12 +166,17 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
                 "edit_region_mode": {"type": "string", "enum": ["native-mask", "reference-hint", "none"]},
                 "set_default": {"type": "boolean"},
                 "credentials": {"type": "object"},
+                "proxy": {"type": "object"},
+                "allow_overwrite": {"type": "boolean"},
             }
         ),
     },
-    ("delete", "/api/providers/{name}"): {"summary": "Remove a provider.", "tags": ["providers"]},
+    ("delete", "/api/providers/{name}"): {
+        "summary": "Remove a provider; answers the whole config.",
+        "tags": ["providers"],
+    },
     ("post", "/api/providers/{name}/test"): {
-        "summary": "Check a provider's connection (doctor).",
+        "summary": "Check a provider's connection: {ok, latency_ms, message, detail} (a failed probe is ok: false).",
         "tags": ["providers"],
     },
     ("get", "/api/providers/{name}/credentials/{credential}"): {
@@ -202,6 +220,39 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
                 },
             }
         ),
+    },
+    ("get", "/api/jobs/active"): {
+        "summary": "Queued, running and uploading jobs: {history_file, jobs}.",
+        "tags": ["jobs"],
+    },
+    ("get", "/api/jobs/interrupted"): {
+        "summary": "Recovery descriptors of jobs a stopped engine left failed: {jobs: [descriptor]}.",
+        "tags": ["jobs"],
+    },
+    ("get", "/api/files"): {
+        "summary": "A job image named by its server path; only <jobs_dir>/<job id>/<image> is served (else 404).",
+        "tags": ["files"],
+        "parameters": [{"name": "path", "in": "query", "required": True, "schema": {"type": "string"}}],
+        "responses": _ok(BINARY, media="image/*"),
+    },
+    ("get", "/api/logs"): {
+        "summary": "The newest engine log records (redacted), oldest first: {entries, logs_dir}.",
+        "tags": ["settings"],
+        "parameters": [
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}},
+            {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["debug", "info", "warn", "error"]}},
+        ],
+    },
+    ("put", "/api/paths"): {
+        "summary": "Save the paths settings (app_data_dir, result_library_dir, default_export_dir,"
+        " legacy_shared_codex_dir); answers the whole config.",
+        "tags": ["settings"],
+        "requestBody": _json_body({"app_data_dir": {"type": "object"}, "result_library_dir": {"type": "object"}}),
+    },
+    ("put", "/api/logging"): {
+        "summary": "Save the logging settings ({debug}); takes effect at once; answers the whole config.",
+        "tags": ["settings"],
+        "requestBody": _json_body({"debug": {"type": "boolean"}}),
     },
     ("get", "/api/jobs/{job_id}"): {"summary": "A job with its events and file list.", "tags": ["jobs"]},
     ("delete", "/api/jobs/{job_id}"): {
@@ -252,11 +303,15 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "responses": _ok(RECOVERY),
     },
     ("post", "/api/jobs/{job_id}/resume"): {
-        "summary": "Carry out a recovery action: continue_save or resubmit start a new job (202); discard marks the job discarded (200).",
+        "summary": "Carry out a recovery action: continue_save, resubmit or fill_missing start a new job (202);"
+        " discard marks the job discarded and reupload records its storage status (200).",
         "tags": ["jobs"],
         "requestBody": _json_body(
             {
-                "action": {"type": "string", "enum": ["continue_save", "resubmit", "discard"]},
+                "action": {
+                    "type": "string",
+                    "enum": ["continue_save", "resubmit", "fill_missing", "reupload", "discard"],
+                },
                 "provider": {"type": "string"},
             }
         ),
@@ -298,16 +353,34 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
         "responses": _ok(STARTED, status="202"),
     },
     ("post", "/api/images/edit"): {
-        "summary": "Start an edit job from uploads (image[] repeated, mask); 64 MiB cap.",
+        "summary": "Start an edit job from uploads (multipart: image[] repeated, mask; or the upstream app's JSON:"
+        " refs/mask/selection_hint as {name, bytes: [0-255...]}); 64 MiB cap.",
         "tags": ["images"],
-        "requestBody": _multipart(
-            {
-                **IMAGE_FIELDS,
-                "image[]": {"type": "array", "items": BINARY},
-                "mask": BINARY,
-                "input_fidelity": {"type": "string", "enum": ["high", "low"]},
+        "requestBody": {
+            "content": {
+                "multipart/form-data": _multipart(
+                    {
+                        **IMAGE_FIELDS,
+                        "image[]": {"type": "array", "items": BINARY},
+                        "mask": BINARY,
+                        "input_fidelity": {"type": "string", "enum": ["high", "low"]},
+                    }
+                )["content"]["multipart/form-data"],
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            **IMAGE_FIELDS,
+                            "refs": {"type": "array", "items": UPLOAD_JSON},
+                            "mask": UPLOAD_JSON,
+                            "selection_hint": UPLOAD_JSON,
+                            "edit_region_mode": {"type": "string", "enum": ["native-mask", "reference-hint", "none"]},
+                            "input_fidelity": {"type": "string", "enum": ["high", "low"]},
+                        },
+                    }
+                },
             }
-        ),
+        },
         "responses": _ok(STARTED, status="202"),
     },
     ("post", "/api/transparent/extract"): {

@@ -30,6 +30,7 @@ DEFAULT_THREADS = 256
 DEFAULT_SSE_PER_CLIENT = 64
 DEFAULT_CHANNEL_TIMEOUT = 30
 SESSION_TTL_S = 14 * 24 * 3600
+UPLOAD_FILE_CAP = 50 * 1024 * 1024  # one image sent as a JSON byte array (the upstream app's edit)
 TRUTHY = {"1", "true", "yes"}
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -78,6 +79,7 @@ class Settings:
     image_body_cap: int = IMAGE_BODY_CAP
     body_cap: int = DEFAULT_BODY_CAP
     session_body_cap: int = SESSION_BODY_CAP
+    upload_cap: int = UPLOAD_FILE_CAP
     sse_heartbeat_s: float = 15.0
     threads: int = DEFAULT_THREADS
     sse_max: int = 0  # 0: the thread count less a reserve for every other request

@@ -18,6 +18,7 @@ import grpc
 
 from gpt_image.v1 import common_pb2
 from gpt_image_gateway.client import EngineClient
+from gpt_image_gateway.webpaths import rewrite
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.events import error_of, loads_or_empty
 from gpt_image_protocol.rpc_errors import from_rpc_error
@@ -43,14 +44,14 @@ def event_json(event: common_pb2.JobEvent) -> dict[str, Any]:
         "seq": event.seq,
         "kind": event.kind,
         "type": event.type,
-        "data": loads_or_empty(event.data_json),
+        "data": loads_or_empty(rewrite(event.data_json)),
         "created_at": event.created_at,
     }
     if event.terminal:
         record["terminal"] = True
         record["status"] = event.status
         if event.result_json:
-            record["result"] = loads_or_empty(event.result_json)
+            record["result"] = loads_or_empty(rewrite(event.result_json))
         err = error_of(event)
         if err:
             record["error"] = err

@@ -162,6 +162,13 @@ REGISTRY: dict[str, Code] = {
         _C("gateway_busy", "UNAVAILABLE", "The web gateway is at its limit of open event streams."),
         _C("gateway_bind_failed", "UNAVAILABLE", "The web gateway could not listen on its host and port."),
         _C("invalid_path", "INVALID_ARGUMENT", "A request path holds a character no file name may hold."),
+        # --- the upstream web app's routes (issue 14)
+        _C("provider_exists", "FAILED_PRECONDITION", "A provider of that name exists and allow_overwrite is false."),
+        _C("upload_bytes_invalid", "INVALID_ARGUMENT", "A JSON byte array holds a value that is not an integer 0-255."),
+        _C("upload_too_large", "INVALID_ARGUMENT", "An uploaded file is over the upload cap."),
+        _C("config_section_invalid", "INVALID_ARGUMENT", "A settings section has the wrong shape or a refused value."),
+        _C("recovery_nothing_missing", "FAILED_PRECONDITION", "fill_missing: the job has no missing outputs."),
+        _C("recovery_nothing_to_reupload", "FAILED_PRECONDITION", "reupload: the job has no local outputs."),
     ]
 }
 

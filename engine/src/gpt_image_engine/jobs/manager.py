@@ -281,6 +281,7 @@ class JobManager:
                 return
             job.started = True
         job.status = "running"
+        log.info("job.started", extra={"data": {"job_id": job.job_id, "command": job.command}})
         try:
             with self.history.batch():  # the status and its event: one transaction
                 self.history.update_job(job.job_id, status="running", fetch=False)
@@ -343,6 +344,12 @@ class JobManager:
             )
             job.cond.notify_all()
         self._retire(job.job_id)
+        # One line per finished job for the log viewer (the upstream logs the same types and levels).
+        level = {"failed": logging.ERROR, "partial_failed": logging.WARNING}.get(status, logging.INFO)
+        summary: dict[str, Any] = {"job_id": job.job_id, "command": job.command, "status": status}
+        if err is not None:
+            summary["error"] = {"code": err.get("code"), "message": err.get("message")}
+        log.log(level, TERMINAL_TYPES[status], extra={"data": summary})
 
     def _retire(self, job_id: str) -> None:
         """Keep only the most recent finished jobs in memory; older ones are served from history

@@ -6,10 +6,12 @@ import grpc
 
 from gpt_image.v1 import config_pb2, config_pb2_grpc
 from gpt_image_engine.call import call_from_proto
+from gpt_image_engine.errors import AppError
 from gpt_image_engine.servicers.common import coded_unary, dumps
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store import config as cfg
 from gpt_image_engine.store import secrets as sec
+from gpt_image_engine.store import webconfig
 
 
 def _result(payload: object) -> config_pb2.ConfigResult:
@@ -30,7 +32,10 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
     def InspectConfig(
         self, request: config_pb2.InspectConfigRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
-        return _result(cfg.inspect_config(self.engine.paths, call_from_proto(request.options), self.engine.env))
+        call = call_from_proto(request.options)
+        if request.web_view:
+            return _result(webconfig.inspect_web(self.engine.paths, call, self.engine.env))
+        return _result(cfg.inspect_config(self.engine.paths, call, self.engine.env))
 
     @coded_unary
     def ListProviders(
@@ -85,6 +90,37 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
         return _result(
             test_provider(self.engine.paths, call_from_proto(request.options), request.name, self.engine.env)
         )
+
+    @coded_unary
+    def UpsertProvider(
+        self, request: config_pb2.UpsertProviderRequest, context: grpc.ServicerContext
+    ) -> config_pb2.ConfigResult:
+        body = _json_body(request.provider_json, "provider_json")
+        return _result(
+            webconfig.upsert_provider(
+                self.engine.paths, call_from_proto(request.options), request.name, body, self.engine.env
+            )
+        )
+
+    @coded_unary
+    def UpdateConfigSection(
+        self, request: config_pb2.UpdateConfigSectionRequest, context: grpc.ServicerContext
+    ) -> config_pb2.ConfigResult:
+        value = _json_body(request.value_json, "value_json")
+        return _result(
+            webconfig.update_section(
+                self.engine.paths, call_from_proto(request.options), request.section, value, self.engine.env
+            )
+        )
+
+
+def _json_body(text: str, field: str) -> object:
+    import json
+
+    try:
+        return json.loads(text or "null")
+    except ValueError:
+        raise AppError("invalid_body_json", f"{field} is not valid JSON.", {"field": field}) from None
 
 
 class SecretsServicer(config_pb2_grpc.SecretsServiceServicer):

@@ -136,7 +136,12 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         yield from self._rerun(request.job_id, request.options, request.detach, context)
 
     def _rerun(
-        self, job_id: str, options: common_pb2.CallOptions, detach: bool, context: grpc.ServicerContext
+        self,
+        job_id: str,
+        options: common_pb2.CallOptions,
+        detach: bool,
+        context: grpc.ServicerContext,
+        n: int | None = None,
     ) -> Iterator[common_pb2.JobEvent]:
         live = self.engine.jobs.live(job_id)
         if live is not None and not live.finished:
@@ -147,6 +152,10 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         if message_type is None:
             raise AppError("invalid_argument", f"Jobs started by {method} cannot be retried.")
         replay = message_type.FromString(body)
+        if n is not None:
+            if not hasattr(replay, "image"):
+                raise AppError("invalid_argument", f"fill_missing works on image jobs, not on {method}.")
+            replay.image.n = n
         if hasattr(replay, "options"):
             replay.options.CopyFrom(options)
         if hasattr(replay, "detach"):
@@ -176,6 +185,9 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         descriptor = describe(
             job, self.engine.paths.jobs_dir / request.job_id, self.engine.history.events(request.job_id)
         )
+        if request.action in ("fill_missing", "reupload"):
+            yield from self._fill_or_reupload(request, job, descriptor, context)
+            return
         primary = descriptor.get("primary_action")
         allowed = [str(primary["id"])] if isinstance(primary, dict) else []
         allowed += [a["id"] for a in descriptor.get("secondary_actions") or []]
@@ -196,6 +208,42 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
             return
         live = continue_save(self.engine, job)
         yield from stream_job(self.engine, live, context, request.detach)
+
+    def _fill_or_reupload(
+        self,
+        request: jobs_pb2.ResumeJobRequest,
+        job: dict[str, Any],
+        descriptor: dict[str, Any],
+        context: grpc.ServicerContext,
+    ) -> Iterator[common_pb2.JobEvent]:
+        """The upstream's two batch/storage actions, offered whatever the descriptor says (as upstream).
+
+        fill_missing: a new job that generates only the outputs the old one lacks (billable).
+        reupload: storage is not wired to this engine yet, so it records `job.storage` with the
+        job's current storage status (`not_configured`), as the upstream does with no targets.
+        """
+        job_id = request.job_id
+        if job.get("status") in ("queued", "running", "uploading"):
+            raise AppError("job_running", "The job is still running.", {"job_id": job_id})
+        if request.action == "fill_missing":
+            evidence = descriptor.get("evidence") or {}
+            missing = int(evidence.get("outputs_expected") or 1) - int(evidence.get("outputs_present") or 0)
+            if missing <= 0:
+                raise AppError(
+                    "recovery_nothing_missing",
+                    "This job has no missing images to fill in.",
+                    {"job_id": job_id, "outputs_present": evidence.get("outputs_present")},
+                )
+            yield from self._rerun(job_id, request.options, request.detach, context, n=missing)
+            return
+        if not job.get("outputs"):
+            raise AppError(
+                "recovery_nothing_to_reupload", "This job has no local outputs to upload again.", {"job_id": job_id}
+            )
+        status = str(job.get("storage_status") or "not_configured")
+        self.engine.history.append_event(job_id, "local", "job.storage", {"status": status, "job_id": job_id})
+        for record in self.engine.history.events(job_id)[-1:]:
+            yield to_job_event(job_id, record)
 
 
 class QueueServicer(jobs_pb2_grpc.QueueServiceServicer):

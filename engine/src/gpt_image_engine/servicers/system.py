@@ -73,6 +73,12 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
         self.engine.stop_requested.set()
         return _result({"stopping": True, "pid": os.getpid()})
 
+    @coded_unary
+    def ReadLogs(self, request: system_pb2.ReadLogsRequest, context: grpc.ServicerContext) -> system_pb2.SystemResult:
+        from gpt_image_engine.logsetup import read_recent_logs
+
+        return _result(read_recent_logs(self.engine.paths.log_file, request.limit or 500, request.level))
+
     def _engine_info(self) -> dict[str, object]:
         return {
             "version": __version__,

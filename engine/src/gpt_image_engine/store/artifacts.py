@@ -99,7 +99,10 @@ class ArtifactStore:
             path = self.jobs_dir / head / name
         else:
             raise AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
-        if not path.is_file() or path.is_symlink():
+        if not path.is_file() or path.is_symlink() or path.parent.is_symlink():
+            raise AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
+        root = (self.uploads_dir if head.startswith("u-") else self.jobs_dir).resolve()
+        if root not in path.resolve().parents:  # a linked folder above the job's own: never serve it
             raise AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
         return path
 

@@ -797,10 +797,16 @@ class History:
         after = decode_cursor(cursor) if cursor else None
         clauses: list[str] = []
         params: list[Any] = []
-        statuses = _STATUS_GROUPS.get((status or "").strip().lower(), ())
+        group = (status or "").strip().lower()
+        statuses = _STATUS_GROUPS.get(group, ())
         if statuses:
             clauses.append(f"status IN ({','.join('?' * len(statuses))})")
             params.extend(statuses)
+        if group == "interrupted":  # failed rows a stopped engine left behind (the upstream's /jobs/interrupted)
+            clauses.append(
+                "status = 'failed' AND "
+                "(CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.interrupted_reason') END) IS NOT NULL"
+            )
         if not include_deleted:
             clauses.append("deleted_at IS NULL")
         needle = (query or "").strip().lower()

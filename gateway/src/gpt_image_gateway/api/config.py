@@ -1,15 +1,20 @@
 """Configuration, providers and credentials: ConfigService and SecretsService over HTTP.
 
-Credential routes report status only; the gateway never sends a stored secret back.
+`GET /api/config` and every provider write answer the web app's view of the config
+(the upstream's shape: the redacted config at top level, built-ins included).
+Credential routes report status only; the gateway never sends a stored secret back
+(the upstream's reveal route returns it in plaintext; the app copes with status).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, jsonify
 
 from gpt_image_gateway.api import engine
+from gpt_image_gateway.client import dumps
 from gpt_image_gateway.forms import fields, flag, text
 from gpt_image_protocol.errors import AppError
 
@@ -22,9 +27,13 @@ def _name(value: str) -> str:
     return value
 
 
+def web_config() -> Any:
+    return engine().config_call("InspectConfig", web_view=True)
+
+
 @bp.get("/config")
 def show_config() -> Any:
-    return jsonify(engine().config_call("InspectConfig"))
+    return jsonify(web_config())
 
 
 @bp.get("/config-paths")
@@ -42,12 +51,18 @@ def set_default() -> Any:
     name = text(fields(), "name")
     if not name:
         raise AppError("invalid_argument", "name is required.", {"field": "name"})
-    return jsonify(engine().config_call("SetDefaultProvider", name=_name(name)))
+    engine().config_call("SetDefaultProvider", name=_name(name))
+    return jsonify(web_config())
 
 
 @bp.put("/providers/<name>")
 def put_provider(name: str) -> Any:
+    """The upstream app's ProviderInput (`credentials` map, `allow_overwrite`) goes to UpsertProvider:
+    an empty secret keeps the stored one, an existing name needs allow_overwrite. Our page's flat
+    form (`api_key`, `api_key_env`, ...) still creates or replaces through AddProvider."""
     body = fields()
+    if isinstance(body.get("credentials"), dict) or "allow_overwrite" in body:
+        return jsonify(engine().config_call("UpsertProvider", name=_name(name), provider_json=dumps(body)))
     request: dict[str, Any] = {
         "name": _name(name),
         "type": text(body, "type"),
@@ -60,27 +75,45 @@ def put_provider(name: str) -> Any:
         "edit_region_mode": text(body, "edit_region_mode"),
         "set_default": flag(body, "set_default"),
     }
-    # The upstream's shape: credentials {api_key: {source: file, value} | {source: env, env}}.
-    creds = body.get("credentials")
-    if isinstance(creds, dict) and isinstance(creds.get("api_key"), dict):
-        cred = creds["api_key"]
-        if cred.get("source") == "env" and cred.get("env"):
-            request["api_key_env"] = str(cred["env"])
-        elif cred.get("value"):
-            request["api_key"] = str(cred["value"])
     if "supports_n" in body and body["supports_n"] not in (None, ""):
         request["supports_n"] = flag(body, "supports_n")
-    return jsonify(engine().config_call("AddProvider", **request))
+    engine().config_call("AddProvider", **request)
+    return jsonify(web_config())
 
 
 @bp.delete("/providers/<name>")
 def delete_provider(name: str) -> Any:
-    return jsonify(engine().config_call("RemoveProvider", name=_name(name)))
+    engine().config_call("RemoveProvider", name=_name(name))
+    return jsonify(web_config())
 
 
 @bp.post("/providers/<name>/test")
 def test_provider(name: str) -> Any:
-    return jsonify(engine().config_call("TestProvider", name=_name(name)))
+    """`{ok, latency_ms, message, detail}` as upstream: a failing probe is a 200 with ok false."""
+    name = _name(name)  # a malformed name is the request's fault: 400, not a verdict
+    started = time.monotonic()
+    try:
+        detail = engine().config_call("TestProvider", name=name)
+    except AppError as err:
+        if err.code.startswith("engine_"):
+            raise  # the gateway's own hop failed: not a verdict on the provider
+        detail = {"ok": False, "error": err.to_envelope()}
+    latency_ms = round((time.monotonic() - started) * 1000)
+    ok = bool(isinstance(detail, dict) and detail.get("ok"))
+    return jsonify({"ok": ok, "latency_ms": latency_ms, "message": _test_message(detail, ok), "detail": detail})
+
+
+def _test_message(detail: Any, ok: bool) -> str:
+    if ok:
+        return "Connection OK"
+    if isinstance(detail, dict):
+        for source in (detail.get("error"), (detail.get("provider_selection") or {}).get("error")):
+            if isinstance(source, dict) and source.get("message"):
+                return str(source["message"])
+        endpoint = detail.get("endpoint")
+        if isinstance(endpoint, dict) and endpoint.get("error"):
+            return str(endpoint["error"])
+    return "Connection failed"
 
 
 @bp.get("/providers/<name>/credentials/<credential>")

@@ -1,4 +1,7 @@
-"""Jobs and history: list, read, follow (SSE), files, cancel, delete, retry, recovery, resume."""
+"""Jobs and history: list, read, follow (SSE), files, cancel, delete, retry, recovery, resume.
+
+Every job JSON served here names its files by gateway URL (`webpaths`), never by server path.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from gpt_image_gateway.api import check_id, engine
 from gpt_image_gateway.client import dumps, job_json
 from gpt_image_gateway.forms import call_options, choice, optional_fields
 from gpt_image_gateway.sse import HEARTBEAT, event_json, ref_record, sse_error, sse_message
+from gpt_image_gateway.webpaths import rewrite, with_refs
 from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("jobs", __name__, url_prefix="/api")
-RESUME_ACTIONS = ("continue_save", "resubmit", "discard")
+RESUME_ACTIONS = ("continue_save", "resubmit", "discard", "fill_missing", "reupload")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
 STATUSES = ("all", "active", "queued", "running", "completed", "failed", "cancelled", "partial_failed", "interrupted")
 
 
@@ -22,7 +27,7 @@ def started(first: common_pb2.JobEvent, **extra: Any) -> Any:
     """The answer of every work-starting route: the job id at once, the page then follows SSE."""
     job: Any = None
     try:
-        job = job_json(engine().get_job(first.job_id).job_json)
+        job = web_job(engine().get_job(first.job_id).job_json)
     except AppError:
         job = None
     body = {"job_id": first.job_id, "job": job, "events": [event_json(first)], "queued": True, **extra}
@@ -46,10 +51,6 @@ def list_jobs() -> Any:
         raise AppError("invalid_argument", f"status must be one of {', '.join(STATUSES)}.", {"field": "status"})
     query = (args.get("q") or args.get("query") or "").strip()
     page = engine().list_jobs(limit=limit, cursor=args.get("cursor") or "", status=status, query=query)
-    # The engine's jobs array is already JSON: splice it in rather than parse and re-encode it.
-    jobs = page.jobs_json.strip() or "[]"
-    if not jobs.startswith("["):
-        raise AppError("internal_error", "The engine sent a malformed job list.")
     head = dumps(
         {
             "history_file": page.history_file,
@@ -58,16 +59,48 @@ def list_jobs() -> Any:
             "total": page.total,
         }
     )
-    return Response(f'{head[:-1]},"jobs":{jobs}}}', mimetype="application/json")
+    # The engine's jobs array is already JSON: splice it in (paths rewritten on the text) rather than
+    # parse and re-encode it.
+    return Response(f'{head[:-1]},"jobs":{_jobs_text(page.jobs_json)}}}', mimetype="application/json")
+
+
+def _jobs_text(text: str) -> str:
+    text = text.strip() or "[]"
+    if not text.startswith("["):
+        raise AppError("internal_error", "The engine sent a malformed job list.")
+    return rewrite(text)
+
+
+def web_job(text: str) -> Any:
+    """One engine job JSON as the browser sees it: file URLs instead of server paths."""
+    return job_json(rewrite(text))
+
+
+@bp.get("/jobs/active")
+def active_jobs() -> Any:
+    """Queued, running and uploading jobs (the app merges them into every list it polls)."""
+    page = engine().list_jobs(limit=200, cursor="", status="active", query="")
+    head = dumps({"history_file": page.history_file})
+    return Response(f'{head[:-1]},"jobs":{_jobs_text(page.jobs_json)}}}', mimetype="application/json")
+
+
+@bp.get("/jobs/interrupted")
+def interrupted_jobs() -> Any:
+    """Recovery descriptors of the jobs a stopped engine left failed (first page, as upstream)."""
+    client = engine()
+    page = client.list_jobs(limit=100, cursor="", status="interrupted", query="")
+    jobs = [job for job in job_json(_jobs_text(page.jobs_json)) if isinstance(job, dict) and job.get("id")]
+    return jsonify({"jobs": [client.get_recovery(str(job["id"])) for job in jobs]})
 
 
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str) -> Any:
     reply = engine().get_job(check_id(job_id), include_events=True)
+    refs = [a.index for a in reply.artifacts if a.role == "ref"]
     return jsonify(
         {
             "history_file": reply.history_file,
-            "job": job_json(reply.job_json),
+            "job": with_refs(web_job(reply.job_json), refs),
             "events": [event_json(e) for e in reply.events],
             "artifacts": [ref_record(a) for a in reply.artifacts],
         }
@@ -121,10 +154,14 @@ def _artifact(job_id: str, roles: tuple[str, ...], index: int) -> common_pb2.Art
 
 def _send(job_id: str, roles: tuple[str, ...], index: int) -> Any:
     ref = _artifact(job_id, roles, index)
-    meta, chunks = engine().download(ref.artifact_id, job_id)
-    name = (meta.name or ref.name or f"{roles[0]}-{index}").replace('"', "")
+    return _stream(ref.artifact_id, job_id, ref.name or f"{roles[0]}-{index}", ref.mime_type)
+
+
+def _stream(artifact_id: str, job_id: str, fallback_name: str, fallback_mime: str = "") -> Any:
+    meta, chunks = engine().download(artifact_id, job_id)
+    name = (meta.name or fallback_name).replace('"', "")
     response = Response(
-        chunks, mimetype=meta.mime_type or ref.mime_type or "application/octet-stream", direct_passthrough=True
+        chunks, mimetype=meta.mime_type or fallback_mime or "application/octet-stream", direct_passthrough=True
     )
     disposition = "attachment" if request.args.get("download") else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
@@ -134,6 +171,38 @@ def _send(job_id: str, roles: tuple[str, ...], index: int) -> Any:
     if meta.sha256:
         response.headers["ETag"] = f'"{meta.sha256}"'
     return response
+
+
+def _no_file(raw: str) -> AppError:
+    return AppError("artifact_not_found", "No such file among this server's job files.", {"path": raw[:300]})
+
+
+@bp.get("/files")
+def file_by_path() -> Any:
+    """A job file named by its server path (the app's fallback for paths it cannot show directly).
+
+    Only `<jobs_dir>/<job id>/<file name>` is served, and through the engine's artifact stream,
+    so `..`, other folders, links out of the job folders and NUL all end as 404."""
+    raw = request.args.get("path") or ""
+    if not raw or "\x00" in raw or len(raw) > 4096 or not raw.startswith("/"):
+        raise _no_file(raw)
+    jobs_dir = str(engine().config_call("GetConfigPaths").get("jobs_dir") or "").rstrip("/")
+    if not jobs_dir or not raw.startswith(jobs_dir + "/"):
+        raise _no_file(raw)
+    parts = raw[len(jobs_dir) + 1 :].split("/")
+    if len(parts) != 2 or any(p in ("", ".", "..") for p in parts):
+        raise _no_file(raw)
+    job_id, name = parts
+    if not name.lower().endswith(IMAGE_SUFFIXES):  # images only: not the spooled responses or request notes
+        raise _no_file(raw)
+    try:
+        check_id(job_id)
+        check_id(name, "file name")
+        return _stream(f"{job_id}/{name}", job_id, name)
+    except AppError as err:
+        if err.code in ("invalid_argument", "history_not_found", "artifact_not_found"):
+            raise _no_file(raw) from None
+        raise
 
 
 @bp.get("/jobs/<job_id>/outputs/<int:index>")
@@ -160,7 +229,12 @@ def job_ref(job_id: str, index: int) -> Any:
 def cancel_job(job_id: str) -> Any:
     reply = engine().cancel_job(check_id(job_id))
     return jsonify(
-        {"job_id": job_id, "job": job_json(reply.job_json), "cancelled": reply.cancelled, "canceled": reply.cancelled}
+        {
+            "job_id": job_id,
+            "job": web_job(reply.job_json),
+            "cancelled": reply.cancelled,
+            "canceled": reply.cancelled,
+        }
     )
 
 
@@ -186,7 +260,8 @@ def job_recovery(job_id: str) -> Any:
 
 @bp.post("/jobs/<job_id>/resume")
 def resume_job(job_id: str) -> Any:
-    """A recovery action: continue_save / resubmit start a new job (202), discard answers 200."""
+    """A recovery action: continue_save / resubmit / fill_missing start a new job (202);
+    discard and reupload answer 200 with the job and the event they recorded."""
     check_id(job_id)
     body = optional_fields()
     action = choice(body, "action", RESUME_ACTIONS)
@@ -198,14 +273,15 @@ def resume_job(job_id: str) -> Any:
     first = client.resume_job(
         jobs_pb2.ResumeJobRequest(job_id=job_id, action=action, options=call_options(body), detach=True)
     )
-    if action != "discard" and first is not None and first.job_id != job_id:
+    if action not in ("discard", "reupload") and first is not None and first.job_id != job_id:
         return started(first, resumed_from=job_id, action=action)
     reply = client.get_job(job_id)
-    return jsonify(
-        {
-            "job_id": job_id,
-            "action": action,
-            "job": job_json(reply.job_json),
-            "events": [event_json(first)] if first is not None else [],
-        }
-    )
+    body = {
+        "job_id": job_id,
+        "action": action,
+        "job": web_job(reply.job_json),
+        "events": [event_json(first)] if first is not None else [],
+    }
+    if action == "reupload":
+        body["recovered"] = True
+    return jsonify(body)

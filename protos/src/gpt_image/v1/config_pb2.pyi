@@ -25,10 +25,12 @@ class GetConfigPathsRequest(_message.Message):
     def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ...) -> None: ...
 
 class InspectConfigRequest(_message.Message):
-    __slots__ = ("options",)
+    __slots__ = ("options", "web_view")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    WEB_VIEW_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ...) -> None: ...
+    web_view: bool
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., web_view: _Optional[bool] = ...) -> None: ...
 
 class ListProvidersRequest(_message.Message):
     __slots__ = ("options",)
@@ -75,6 +77,26 @@ class AddProviderRequest(_message.Message):
     edit_region_mode: str
     set_default: bool
     def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., type: _Optional[str] = ..., api_base: _Optional[str] = ..., endpoint: _Optional[str] = ..., model: _Optional[str] = ..., api_key: _Optional[str] = ..., api_key_env: _Optional[str] = ..., account_id: _Optional[str] = ..., access_token: _Optional[str] = ..., refresh_token: _Optional[str] = ..., supports_n: _Optional[bool] = ..., edit_region_mode: _Optional[str] = ..., set_default: _Optional[bool] = ...) -> None: ...
+
+class UpsertProviderRequest(_message.Message):
+    __slots__ = ("options", "name", "provider_json")
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_JSON_FIELD_NUMBER: _ClassVar[int]
+    options: _common_pb2.CallOptions
+    name: str
+    provider_json: str
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., provider_json: _Optional[str] = ...) -> None: ...
+
+class UpdateConfigSectionRequest(_message.Message):
+    __slots__ = ("options", "section", "value_json")
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    SECTION_FIELD_NUMBER: _ClassVar[int]
+    VALUE_JSON_FIELD_NUMBER: _ClassVar[int]
+    options: _common_pb2.CallOptions
+    section: str
+    value_json: str
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., section: _Optional[str] = ..., value_json: _Optional[str] = ...) -> None: ...
 
 class RemoveProviderRequest(_message.Message):
     __slots__ = ("options", "name")

@@ -69,6 +69,16 @@ class ConfigServiceStub:
                 request_serializer=gpt__image_dot_v1_dot_config__pb2.TestProviderRequest.SerializeToString,
                 response_deserializer=gpt__image_dot_v1_dot_config__pb2.ConfigResult.FromString,
                 _registered_method=True)
+        self.UpsertProvider = channel.unary_unary(
+                '/gpt_image.v1.ConfigService/UpsertProvider',
+                request_serializer=gpt__image_dot_v1_dot_config__pb2.UpsertProviderRequest.SerializeToString,
+                response_deserializer=gpt__image_dot_v1_dot_config__pb2.ConfigResult.FromString,
+                _registered_method=True)
+        self.UpdateConfigSection = channel.unary_unary(
+                '/gpt_image.v1.ConfigService/UpdateConfigSection',
+                request_serializer=gpt__image_dot_v1_dot_config__pb2.UpdateConfigSectionRequest.SerializeToString,
+                response_deserializer=gpt__image_dot_v1_dot_config__pb2.ConfigResult.FromString,
+                _registered_method=True)
 
 
 class ConfigServiceServicer:
@@ -116,6 +126,21 @@ class ConfigServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpsertProvider(self, request, context):
+        """The web app's provider save: the upstream's ProviderInput as JSON (credentials map, an
+        empty file value keeps the stored secret, allow_overwrite). Answers the web view.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateConfigSection(self, request, context):
+        """Replace one settings section (paths, logging) of config.json. Answers the web view.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConfigServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -152,6 +177,16 @@ def add_ConfigServiceServicer_to_server(servicer, server):
             'TestProvider': grpc.unary_unary_rpc_method_handler(
                     servicer.TestProvider,
                     request_deserializer=gpt__image_dot_v1_dot_config__pb2.TestProviderRequest.FromString,
+                    response_serializer=gpt__image_dot_v1_dot_config__pb2.ConfigResult.SerializeToString,
+            ),
+            'UpsertProvider': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpsertProvider,
+                    request_deserializer=gpt__image_dot_v1_dot_config__pb2.UpsertProviderRequest.FromString,
+                    response_serializer=gpt__image_dot_v1_dot_config__pb2.ConfigResult.SerializeToString,
+            ),
+            'UpdateConfigSection': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateConfigSection,
+                    request_deserializer=gpt__image_dot_v1_dot_config__pb2.UpdateConfigSectionRequest.FromString,
                     response_serializer=gpt__image_dot_v1_dot_config__pb2.ConfigResult.SerializeToString,
             ),
     }
@@ -343,6 +378,60 @@ class ConfigService:
             target,
             '/gpt_image.v1.ConfigService/TestProvider',
             gpt__image_dot_v1_dot_config__pb2.TestProviderRequest.SerializeToString,
+            gpt__image_dot_v1_dot_config__pb2.ConfigResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpsertProvider(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gpt_image.v1.ConfigService/UpsertProvider',
+            gpt__image_dot_v1_dot_config__pb2.UpsertProviderRequest.SerializeToString,
+            gpt__image_dot_v1_dot_config__pb2.ConfigResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateConfigSection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gpt_image.v1.ConfigService/UpdateConfigSection',
+            gpt__image_dot_v1_dot_config__pb2.UpdateConfigSectionRequest.SerializeToString,
             gpt__image_dot_v1_dot_config__pb2.ConfigResult.FromString,
             options,
             channel_credentials,

@@ -39,3 +39,11 @@ class ShutdownRequest(_message.Message):
     GRACE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     grace_seconds: float
     def __init__(self, grace_seconds: _Optional[float] = ...) -> None: ...
+
+class ReadLogsRequest(_message.Message):
+    __slots__ = ("limit", "level")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    level: str
+    def __init__(self, limit: _Optional[int] = ..., level: _Optional[str] = ...) -> None: ...

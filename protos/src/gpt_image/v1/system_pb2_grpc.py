@@ -59,6 +59,11 @@ class SystemServiceStub:
                 request_serializer=gpt__image_dot_v1_dot_system__pb2.ShutdownRequest.SerializeToString,
                 response_deserializer=gpt__image_dot_v1_dot_system__pb2.SystemResult.FromString,
                 _registered_method=True)
+        self.ReadLogs = channel.unary_unary(
+                '/gpt_image.v1.SystemService/ReadLogs',
+                request_serializer=gpt__image_dot_v1_dot_system__pb2.ReadLogsRequest.SerializeToString,
+                response_deserializer=gpt__image_dot_v1_dot_system__pb2.SystemResult.FromString,
+                _registered_method=True)
 
 
 class SystemServiceServicer:
@@ -95,6 +100,13 @@ class SystemServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReadLogs(self, request, context):
+        """The newest engine log records (JSON lines, already redacted), oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SystemServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -121,6 +133,11 @@ def add_SystemServiceServicer_to_server(servicer, server):
             'Shutdown': grpc.unary_unary_rpc_method_handler(
                     servicer.Shutdown,
                     request_deserializer=gpt__image_dot_v1_dot_system__pb2.ShutdownRequest.FromString,
+                    response_serializer=gpt__image_dot_v1_dot_system__pb2.SystemResult.SerializeToString,
+            ),
+            'ReadLogs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReadLogs,
+                    request_deserializer=gpt__image_dot_v1_dot_system__pb2.ReadLogsRequest.FromString,
                     response_serializer=gpt__image_dot_v1_dot_system__pb2.SystemResult.SerializeToString,
             ),
     }
@@ -258,6 +275,33 @@ class SystemService:
             target,
             '/gpt_image.v1.SystemService/Shutdown',
             gpt__image_dot_v1_dot_system__pb2.ShutdownRequest.SerializeToString,
+            gpt__image_dot_v1_dot_system__pb2.SystemResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReadLogs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gpt_image.v1.SystemService/ReadLogs',
+            gpt__image_dot_v1_dot_system__pb2.ReadLogsRequest.SerializeToString,
             gpt__image_dot_v1_dot_system__pb2.SystemResult.FromString,
             options,
             channel_credentials,

@@ -1,0 +1,49 @@
+"""The web app's settings screens that this gateway serves: paths, logging, and the log viewer.
+
+`PUT /api/paths` and `PUT /api/logging` replace one section of config.json and answer
+the whole config (as the upstream); `GET /api/logs` reads the engine's JSON-lines log,
+which the engine redacts as it writes. (Notifications, storage and proxy have their
+own blueprint.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from gpt_image_gateway.api import engine
+from gpt_image_gateway.client import dumps
+from gpt_image_gateway.forms import fields
+from gpt_image_protocol.errors import AppError
+
+bp = Blueprint("app_settings", __name__, url_prefix="/api")
+LOG_LEVELS = ("debug", "info", "warn", "warning", "error")
+MAX_LOGS = 5000
+
+
+def _section(name: str) -> Any:
+    return jsonify(engine().config_call("UpdateConfigSection", section=name, value_json=dumps(fields())))
+
+
+@bp.put("/paths")
+def put_paths() -> Any:
+    return _section("paths")
+
+
+@bp.put("/logging")
+def put_logging() -> Any:
+    return _section("logging")
+
+
+@bp.get("/logs")
+def get_logs() -> Any:
+    raw = (request.args.get("limit") or "500").strip()
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise AppError("invalid_argument", "limit must be an integer.", {"field": "limit"}) from None
+    level = (request.args.get("level") or "").strip().lower()
+    if level and level not in LOG_LEVELS:
+        raise AppError("invalid_argument", f"level must be one of {', '.join(LOG_LEVELS)}.", {"field": "level"})
+    return jsonify(engine().read_logs(max(1, min(MAX_LOGS, limit)), level))

@@ -1,0 +1,87 @@
+"""Server paths out, gateway URLs in: the job JSON and events the gateway serves name no file.
+
+The engine's records carry the absolute paths of a job's files (`outputs[].path`,
+`output_path`, `metadata.output.files[].path`, event `output` objects). A browser
+cannot use them and should not see them, so each becomes the route that serves
+the file: `/api/jobs/{id}/outputs/{i}` (and `refs/`, `partials/`, `sources/`).
+The upstream app shows any path that starts with `/api/` directly, so it never
+needs `/api/files` for these.
+
+The rewrite works on the JSON text as the engine sends it (one scan for `/job-`; a
+job list is never parsed and re-encoded for it) and relies on the engine's file names
+in a job folder: `out.<ext>` / `out-<n>.<ext>` (outputs, n 1-based), `ref-<i>`
+(references, 0-based), `partial-<n>` (previews, 1-based), `source`, `source-dark`,
+`source-light` (matte sources). Other names are left as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+from urllib.parse import quote
+
+# The end of a JSON string whose last two path parts are <job id>/<file name>.
+_TAIL = re.compile(r'/(job-[A-Za-z0-9_-]{1,80})/([A-Za-z0-9][A-Za-z0-9._-]{0,127})"')
+_NAME = re.compile(r"(out|ref|partial|source)(?:-([a-z0-9]+))?\.[A-Za-z0-9]+")
+
+
+def file_url(job_id: str, index: int, kind: str = "outputs") -> str:
+    return f"/api/jobs/{quote(job_id, safe='')}/{kind}/{index}"
+
+
+def _route(name: str) -> tuple[str, int] | None:
+    """(route, index) serving the job file `name`, None for a name no route serves."""
+    m = _NAME.fullmatch(name)
+    if m is None:
+        return None
+    stem, tail = m.group(1), m.group(2)
+    if stem == "source":
+        return {None: ("sources", 0), "dark": ("sources", 0), "light": ("sources", 1)}.get(tail)
+    if tail is None:
+        return ("outputs", 0) if stem == "out" else None
+    if not tail.isdigit():
+        return None
+    n = int(tail)
+    if stem == "ref":
+        return "refs", n
+    return ("outputs" if stem == "out" else "partials"), max(0, n - 1)
+
+
+@functools.lru_cache(maxsize=8192)
+def _url(job_id: str, name: str) -> str | None:
+    """The quoted JSON string of the URL serving `name` of `job_id` (polled lists repeat: cached)."""
+    route = _route(name)
+    return None if route is None else f'"{file_url(job_id, route[1], route[0])}"'
+
+
+def rewrite(text: str) -> str:
+    """JSON text with every job-file path replaced by its gateway URL.
+
+    Finds each `/<job id>/<name>"` string end, then its opening quote; only a whole string that
+    is an absolute path is replaced (a prompt that mentions such a path is not)."""
+    if "/job-" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    for m in _TAIL.finditer(text):
+        start = text.rfind('"', pos, m.start())
+        if start < 0 or text[start + 1] != "/" or (start and text[start - 1] == "\\"):
+            continue
+        url = _url(m.group(1), m.group(2))
+        if url is None:
+            continue
+        out.append(text[pos:start])
+        out.append(url)
+        pos = m.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def with_refs(job: Any, indexes: list[int]) -> Any:
+    """Fill `reference_images` (in place) from the job's kept reference files."""
+    if isinstance(job, dict) and isinstance(job.get("id"), str) and indexes:
+        job["reference_images"] = [{"index": i, "path": file_url(job["id"], i, "refs")} for i in sorted(indexes)]
+    return job
