@@ -27,6 +27,7 @@ def _abs_path(value: str | None) -> str:
 class CliState:
     flags: GlobalFlags
     _engine: Engine | None = field(default=None, repr=False)
+    exit_code: int = 0  # what the printed result asks for (a human `doctor` that is not ready: 1)
 
     @property
     def as_json(self) -> bool:
@@ -84,7 +85,7 @@ class CliState:
 
     def done(self, command: str, payload: dict[str, Any]) -> None:
         """Print the success envelope for `command`."""
-        print_success(command, payload, as_json=self.as_json)
+        self.exit_code = max(self.exit_code, print_success(command, payload, as_json=self.as_json))
 
 
 def state() -> CliState:
