@@ -49,6 +49,12 @@ class GlobalFlags:
 CommandT = TypeVar("CommandT", bound=click.Command)
 
 
+def _url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from gpt_image_cli.validate import url_option
+
+    return url_option(ctx, param, value)
+
+
 def add_global_options(command: CommandT) -> CommandT:
     """Declare the global flags on the root command."""
     options = [
@@ -61,10 +67,10 @@ def add_global_options(command: CommandT) -> CommandT:
         click.Option(["--verbose"], is_flag=True, help="On a terminal, show an error's full detail."),
         click.Option(["--provider"], metavar="NAME", help="auto, openai, codex, or a configured provider name."),
         click.Option(["--api-key"], metavar="KEY", help="OpenAI API key for this call only."),
-        click.Option(["--openai-api-base"], metavar="URL", help="OpenAI API base URL for this call."),
+        click.Option(["--openai-api-base"], metavar="URL", callback=_url, help="OpenAI API base URL for this call."),
         click.Option(["--config"], metavar="PATH", help="config.json path (on the engine host)."),
         click.Option(["--auth-file"], metavar="PATH", help="Codex auth.json path (on the engine host)."),
-        click.Option(["--endpoint"], metavar="URL", help="Codex responses endpoint."),
+        click.Option(["--endpoint"], metavar="URL", callback=_url, help="Codex responses endpoint."),
         click.Option(
             ["--engine"], metavar="ADDRESS", help="Engine address: unix:///path or host:port (env GPT_IMAGE_2_ENGINE)."
         ),

@@ -36,7 +36,11 @@ def show_job(body: dict[str, Any]) -> None:
     if job_prompt(job):
         grid.add_row("Prompt", job_prompt(job))
     grid.add_row("Provider", str(job.get("provider") or "-"))
-    settings = [f"{k} {request.get(k) or meta.get(k)}" for k in ("size", "quality", "format", "n") if request.get(k) or meta.get(k)]
+    settings = [
+        f"{k} {request.get(k) or meta.get(k)}"
+        for k in ("size", "quality", "format", "n")
+        if request.get(k) or meta.get(k)
+    ]
     if settings:
         grid.add_row("Settings", ", ".join(settings))
     grid.add_row("Created", f"{age(job.get('created_at'))} ago")

@@ -59,7 +59,9 @@ def _codex_check(auth: Any) -> Check:
         return Check(True, "Codex login", path)
     if not auth.get("exists"):
         return Check(False, "No Codex login", f"{path} does not exist", "run `codex login` (or pass --auth-file PATH)")
-    return Check(False, "Codex login unusable", f"{path}: {auth.get('message') or 'no access token'}", "run `codex login` again")
+    return Check(
+        False, "Codex login unusable", f"{path}: {auth.get('message') or 'no access token'}", "run `codex login` again"
+    )
 
 
 def _configured(configured: Any) -> list[Check]:
@@ -120,7 +122,13 @@ def show_doctor(body: dict[str, Any]) -> int:
     openai = providers.get("openai") if isinstance(providers.get("openai"), dict) else {}
     codex = providers.get("codex") if isinstance(providers.get("codex"), dict) else {}
     engine = body.get("engine") if isinstance(body.get("engine"), dict) else {}
-    checks = [Check(True, "Engine running", f"version {engine.get('version', body.get('version', '?'))}, pid {engine.get('pid', '?')}")]
+    checks = [
+        Check(
+            True,
+            "Engine running",
+            f"version {engine.get('version', body.get('version', '?'))}, pid {engine.get('pid', '?')}",
+        )
+    ]
     selection = _selection_check(body.get("provider_selection"))
     resolved = str((body.get("provider_selection") or {}).get("resolved") or "")
     for name, pair in (
