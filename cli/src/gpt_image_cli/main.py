@@ -21,7 +21,6 @@ from gpt_image_cli.context import CliState
 from gpt_image_cli.envelope import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, json_mode, print_error
 from gpt_image_cli.globalflags import GlobalFlags, add_global_options, hoist, wants_flag
 from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.rpc_errors import from_rpc_error
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -71,6 +70,8 @@ class RootGroup(click.Group):
         except AppError as exc:
             return fail(exc)
         except grpc.RpcError as exc:
+            from gpt_image_protocol.rpc_errors import from_rpc_error
+
             return fail(from_rpc_error(exc))
         except click.ClickException as exc:
             return fail(AppError("invalid_command", exc.format_message()))
@@ -149,33 +150,47 @@ def cli(
     ctx.obj = state
 
 
-def _register() -> None:
-    from gpt_image_cli.commands import (
-        config_cmds,
-        history_cmds,
-        images_cmds,
-        queue_cmds,
-        request_cmds,
-        secret_cmds,
-        system_cmds,
-        transparent_cmds,
-    )
+# Subcommand name -> the module that defines it. Modules are imported only when their
+# command runs (or for --help), so `doctor` never pays for image, transfer or history code.
+LAZY_COMMANDS: dict[str, str] = {
+    "doctor": "system_cmds",
+    "auth": "system_cmds",
+    "models": "system_cmds",
+    "engine": "system_cmds",
+    "config": "config_cmds",
+    "secret": "secret_cmds",
+    "images": "images_cmds",
+    "request": "request_cmds",
+    "transparent": "transparent_cmds",
+    "history": "history_cmds",
+    "jobs": "history_cmds",
+    "queue": "queue_cmds",
+}
 
-    for module in (
-        system_cmds,
-        config_cmds,
-        secret_cmds,
-        images_cmds,
-        request_cmds,
-        transparent_cmds,
-        history_cmds,
-        queue_cmds,
-    ):
-        for command in module.COMMANDS:
+
+def _load(module_name: str) -> None:
+    import importlib
+
+    module = importlib.import_module(f"gpt_image_cli.commands.{module_name}")
+    for command in module.COMMANDS:
+        if command.name not in cli.commands:
             cli.add_command(command)
 
 
-_register()
+def _lazy_get_command(ctx: click.Context, name: str) -> click.Command | None:
+    if name not in cli.commands and name in LAZY_COMMANDS:
+        _load(LAZY_COMMANDS[name])
+    return cli.commands.get(name)
+
+
+def _lazy_list_commands(ctx: click.Context) -> list[str]:
+    for module_name in dict.fromkeys(LAZY_COMMANDS.values()):
+        _load(module_name)
+    return sorted(cli.commands)
+
+
+cli.get_command = _lazy_get_command  # type: ignore[method-assign]
+cli.list_commands = _lazy_list_commands  # type: ignore[method-assign]
 
 
 def main() -> NoReturn:

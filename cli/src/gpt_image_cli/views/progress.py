@@ -30,7 +30,7 @@ class EtaColumn(ProgressColumn):
         if not isinstance(eta, (int, float)) or not isinstance(since, (int, float)) or task.finished:
             return Text("")
         left = eta - ((task.elapsed or 0.0) - since)
-        if left >= 1:
+        if left > 0.5:
             return Text(f"about {duration(left)} left", style="dim")
         return Text(f"longer than usual (~{duration(eta)})", style="dim")
 

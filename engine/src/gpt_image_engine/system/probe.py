@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -21,6 +22,18 @@ PROBE_TIMEOUT_SECONDS = 5.0
 RESOLVE_TIMEOUT_SECONDS = 2.0
 _PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 _RESOLVER = ThreadPoolExecutor(max_workers=8, thread_name_prefix="probe-dns")
+_CLIENT: httpx.Client | None = None
+_CLIENT_LOCK = threading.Lock()
+
+
+def _client() -> httpx.Client:
+    """One probe client for the process: building one loads the CA bundle (~50-100 ms), which
+    used to be paid per probe and made `doctor` the slowest thing a CLI start-up waited on."""
+    global _CLIENT
+    with _CLIENT_LOCK:
+        if _CLIENT is None:
+            _CLIENT = httpx.Client(timeout=PROBE_TIMEOUT_SECONDS, trust_env=True, follow_redirects=False)
+        return _CLIENT
 
 
 def _system_proxy_set(env: Mapping[str, str]) -> bool:
@@ -60,8 +73,7 @@ def probe_endpoint(
         if error is not None:
             return {**base, "reachable": False, "proxy": "system", "error": error}
     try:
-        with httpx.Client(timeout=timeout, trust_env=True, follow_redirects=False) as client:
-            response = client.head(endpoint)
+        response = _client().head(endpoint, timeout=timeout)
     except httpx.HTTPError as exc:
         return {**base, "reachable": False, "proxy": "system", "error": str(exc) or type(exc).__name__}
     return {
