@@ -57,7 +57,7 @@ bench: $(STAMP) bench-deps
 
 # Wheels for the four distributions in dist/, all carrying the version in VERSION.
 dist: $(STAMP)
-	$(BIN)/python scripts/build_dists.py --outdir dist
+	$(BIN)/python scripts/build_dists.py dist
 
 skill-bundle: $(STAMP)
 	$(BIN)/python skill/scripts/bundle.py

@@ -7,7 +7,7 @@ of the packages that report one; `--check` only verifies they agree (the test su
 runs that). The gateway's wheel carries the web page: web/ is copied into the
 package for the build and removed afterwards.
 
-    python scripts/build_dists.py [--outdir dist] [--check]
+    python scripts/build_dists.py [OUTDIR (dist/)] [--check]
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def build(outdir: Path) -> list[Path]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--outdir", type=Path, default=ROOT / "dist")
+    parser.add_argument("outdir", type=Path, nargs="?", default=ROOT / "dist", help="where the wheels go (dist/)")
     parser.add_argument("--check", action="store_true", help="only verify every file carries VERSION")
     ns = parser.parse_args()
     ver = version()

@@ -39,7 +39,7 @@ def test_wheels_install_and_run_without_the_checkout(tmp_path: Path) -> None:
     check = subprocess.run([sys.executable, "scripts/build_dists.py", "--check"], cwd=ROOT, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr  # one version everywhere, so the build changes no file
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "scripts/build_dists.py", "--outdir", str(dist)], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "scripts/build_dists.py", str(dist)], cwd=ROOT, check=True, capture_output=True)
     version = _version()
     wheels = sorted(p.name for p in dist.glob("*.whl"))
     assert [w.split("-")[0] for w in wheels] == [
