@@ -93,12 +93,12 @@ def test_messages_name_the_next_step(shared_engine: EngineProc, env: dict[str, s
 
 
 def test_engine_validates_base_urls_for_every_client(shared_engine: EngineProc) -> None:
+    import grpc
+
     from gpt_image.v1 import config_pb2, config_pb2_grpc
     from gpt_image_protocol.address import parse_address
     from gpt_image_protocol.channel import open_channel
     from gpt_image_protocol.rpc_errors import from_rpc_error
-
-    import grpc
 
     channel = open_channel(parse_address(shared_engine.address))
     try:

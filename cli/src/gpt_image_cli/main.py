@@ -31,6 +31,16 @@ class RootGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist(self, ctx, args))
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            _load(LAZY_COMMANDS[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module_name in dict.fromkeys(LAZY_COMMANDS.values()):
+            _load(module_name)
+        return sorted(self.commands)
+
     def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,
@@ -175,22 +185,6 @@ def _load(module_name: str) -> None:
     for command in module.COMMANDS:
         if command.name not in cli.commands:
             cli.add_command(command)
-
-
-def _lazy_get_command(ctx: click.Context, name: str) -> click.Command | None:
-    if name not in cli.commands and name in LAZY_COMMANDS:
-        _load(LAZY_COMMANDS[name])
-    return cli.commands.get(name)
-
-
-def _lazy_list_commands(ctx: click.Context) -> list[str]:
-    for module_name in dict.fromkeys(LAZY_COMMANDS.values()):
-        _load(module_name)
-    return sorted(cli.commands)
-
-
-cli.get_command = _lazy_get_command  # type: ignore[method-assign]
-cli.list_commands = _lazy_list_commands  # type: ignore[method-assign]
 
 
 def main() -> NoReturn:

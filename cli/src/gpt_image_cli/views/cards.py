@@ -3,19 +3,14 @@ result view every other command gets (files written, job id, then the plain fiel
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
-from gpt_image_cli.views.console import age, clip, out, size_text
+from gpt_image_cli.views.console import age, as_dict, clip, out, size_text
 from gpt_image_cli.views.phases import phase_words
 from gpt_image_cli.views.tables import job_output, job_prompt, status_text
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _grid() -> Table:
@@ -26,9 +21,9 @@ def _grid() -> Table:
 
 
 def show_job(body: dict[str, Any]) -> None:
-    job = _dict(body.get("job"))
-    meta = _dict(job.get("metadata"))
-    request = _dict(meta.get("request"))
+    job = as_dict(body.get("job"))
+    meta = as_dict(job.get("metadata"))
+    request = as_dict(meta.get("request"))
     grid = _grid()
     grid.add_row("Job", str(job.get("id", "")))
     grid.add_row("Status", status_text(job.get("status")))
@@ -86,7 +81,7 @@ def show_engine(body: dict[str, Any]) -> None:
 def _files(body: dict[str, Any]) -> list[dict[str, Any]]:
     files: list[dict[str, Any]] = []
     for key in ("output", "image_output"):
-        output = _dict(body.get(key))
+        output = as_dict(body.get(key))
         files += [f for f in output.get("files") or [] if isinstance(f, dict)]
     return files
 
@@ -105,13 +100,13 @@ def show_result(body: dict[str, Any]) -> None:
     for item in body.get("partials") or []:
         if isinstance(item, dict):
             grid.add_row("Preview", f"{item.get('path')} ({size_text(item.get('bytes'))})")
-    history = _dict(body.get("history"))
+    history = as_dict(body.get("history"))
     job_id = body.get("job_id") or history.get("job_id")
     if job_id:
         grid.add_row("Job", str(job_id))
     if body.get("provider"):
         grid.add_row("Provider", str(body["provider"]))
-    verification = _dict(body.get("verification"))
+    verification = as_dict(body.get("verification"))
     if "passed" in verification or "passed" in body:
         passed = verification.get("passed", body.get("passed"))
         grid.add_row("Verification", Text("passed" if passed else "failed", style="green" if passed else "red"))
@@ -130,7 +125,3 @@ def show_result(body: dict[str, Any]) -> None:
     console.print(grid)
     if not _files(body) and command.startswith(("images", "transparent generate", "transparent extract")):
         console.print(Text("(no file written; --json shows the full result)", style="dim"))
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)

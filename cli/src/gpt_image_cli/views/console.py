@@ -59,3 +59,8 @@ def size_text(n: Any) -> str:
 def clip(text: Any, width: int) -> str:
     value = " ".join(str(text or "").split())
     return value if len(value) <= width else value[: max(1, width - 1)] + "…"
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one (envelopes are read defensively)."""
+    return value if isinstance(value, dict) else {}

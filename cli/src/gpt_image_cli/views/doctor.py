@@ -9,7 +9,7 @@ from typing import Any
 from rich.markup import escape
 from rich.text import Text
 
-from gpt_image_cli.views.console import out
+from gpt_image_cli.views.console import as_dict, out
 from gpt_image_cli.views.errors import CLI, hint_for
 
 _MARK = {True: ("✓", "green"), False: ("✗", "red"), None: ("•", "cyan")}
@@ -23,9 +23,10 @@ class Check:
     fix: str = ""
 
 
-def _endpoint_check(name: str, probe: Any) -> Check:
-    if not isinstance(probe, dict):
+def _endpoint_check(name: str, value: Any) -> Check:
+    if not isinstance(value, dict):
         return Check(None, f"{name} endpoint", "not probed")
+    probe = as_dict(value)
     url = str(probe.get("endpoint", ""))
     if probe.get("reachable"):
         status = probe.get("status")
@@ -39,7 +40,7 @@ def _endpoint_check(name: str, probe: Any) -> Check:
 
 
 def _openai_check(auth: Any) -> Check:
-    auth = auth if isinstance(auth, dict) else {}
+    auth = as_dict(auth)
     if auth.get("ready"):
         source = auth.get("auth_source") or "set"
         where = f"env {auth.get('env_var')}" if source == "env" else str(source)
@@ -53,7 +54,7 @@ def _openai_check(auth: Any) -> Check:
 
 
 def _codex_check(auth: Any) -> Check:
-    auth = auth if isinstance(auth, dict) else {}
+    auth = as_dict(auth)
     path = str(auth.get("auth_file") or "auth.json")
     if auth.get("ready"):
         return Check(True, "Codex login", path)
@@ -66,30 +67,24 @@ def _codex_check(auth: Any) -> Check:
 
 def _configured(configured: Any) -> list[Check]:
     checks = []
-    if isinstance(configured, dict):
-        for name, entry in configured.items():
-            entry = entry if isinstance(entry, dict) else {}
-            creds = entry.get("credentials") if isinstance(entry.get("credentials"), dict) else {}
-            missing = [k for k, v in creds.items() if isinstance(v, dict) and v.get("present") is False]
-            target = entry.get("api_base") or entry.get("endpoint") or ""
-            if missing:
-                checks.append(
-                    Check(
-                        False,
-                        f"Provider {name}",
-                        f"{entry.get('type', '')} {target}; missing {', '.join(missing)}",
-                        f"{CLI} secret set {name} {missing[0]}",
-                    )
-                )
-            else:
-                checks.append(Check(None, f"Provider {name}", f"{entry.get('type', '')} {target}".strip()))
+    for name, value in as_dict(configured).items():
+        entry = as_dict(value)
+        creds = as_dict(entry.get("credentials"))
+        missing = [k for k, v in creds.items() if isinstance(v, dict) and v.get("present") is False]
+        target = entry.get("api_base") or entry.get("endpoint") or ""
+        kind = f"{entry.get('type', '')} {target}".strip()
+        if missing:
+            fix = f"{CLI} secret set {name} {missing[0]}"
+            checks.append(Check(False, f"Provider {name}", f"{kind}; missing {', '.join(missing)}", fix))
+        else:
+            checks.append(Check(None, f"Provider {name}", kind))
     return checks
 
 
 def _selection_check(selection: Any) -> Check:
-    selection = selection if isinstance(selection, dict) else {}
-    error = selection.get("error")
-    if isinstance(error, dict) and error:
+    selection = as_dict(selection)
+    error = as_dict(selection.get("error"))
+    if error:
         code = str(error.get("code", ""))
         message = str(error.get("message", ""))
         return Check(False, f"No usable provider ({code})", message, hint_for(code, message, error.get("detail")))
@@ -118,10 +113,10 @@ def draw(title: Text, checks: list[Check], verdict: bool, verdict_text: str) -> 
 
 
 def show_doctor(body: dict[str, Any]) -> int:
-    providers = body.get("providers") if isinstance(body.get("providers"), dict) else {}
-    openai = providers.get("openai") if isinstance(providers.get("openai"), dict) else {}
-    codex = providers.get("codex") if isinstance(providers.get("codex"), dict) else {}
-    engine = body.get("engine") if isinstance(body.get("engine"), dict) else {}
+    providers = as_dict(body.get("providers"))
+    openai = as_dict(providers.get("openai"))
+    codex = as_dict(providers.get("codex"))
+    engine = as_dict(body.get("engine"))
     checks = [
         Check(
             True,
@@ -130,7 +125,7 @@ def show_doctor(body: dict[str, Any]) -> int:
         )
     ]
     selection = _selection_check(body.get("provider_selection"))
-    resolved = str((body.get("provider_selection") or {}).get("resolved") or "")
+    resolved = str(as_dict(body.get("provider_selection")).get("resolved") or "")
     for name, pair in (
         ("openai", [_openai_check(openai.get("auth")), _endpoint_check("OpenAI", openai.get("endpoint"))]),
         ("codex", [_codex_check(codex.get("auth")), _endpoint_check("Codex", codex.get("endpoint"))]),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gpt_image_cli.views.console import as_dict
+
 _PROVIDER_NAMES = {"openai": "OpenAI", "codex": "Codex", "local": "the engine"}
 
 
@@ -18,7 +20,7 @@ def provider_name(provider: Any) -> str:
 def phase_words(record: dict[str, Any]) -> str:
     """One short sentence for an event record."""
     type_ = str(record.get("type", ""))
-    data = record.get("data") if isinstance(record.get("data"), dict) else {}
+    data = as_dict(record.get("data"))
     who = provider_name(data.get("provider"))
     if type_ == "job.queued":
         position = data.get("position")
@@ -33,7 +35,7 @@ def phase_words(record: dict[str, Any]) -> str:
         return f"{who} is drawing…"
     if type_ == "partial_image":
         index = data.get("partial_image_index")
-        number = index + 1 if isinstance(index, int) else "?"
+        number: Any = index + 1 if isinstance(index, int) else "?"
         return f"Partial preview {number} received"
     if type_ == "retry_scheduled":
         delay = data.get("delay_seconds")
@@ -61,7 +63,7 @@ def phase_words(record: dict[str, Any]) -> str:
     if type_ == "job.completed":
         return "Done"
     if type_ == "job.failed":
-        error = data.get("error") if isinstance(data.get("error"), dict) else {}
+        error = as_dict(data.get("error"))
         return f"Failed: {error.get('message') or error.get('code') or ''}".rstrip(": ")
     if type_ in ("job.cancelled", "job.canceled"):
         return "Cancelled"

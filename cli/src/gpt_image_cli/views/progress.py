@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from gpt_image_cli.views.console import duration, size_text
+from gpt_image_cli.views.console import as_dict, duration, size_text
 from gpt_image_cli.views.phases import phase_words
 
 _TERMINAL = {"job.completed", "job.failed", "job.cancelled", "job.canceled", "job.partial_failed", "job.discarded"}
@@ -52,7 +52,7 @@ class LiveProgress:
 
     def __call__(self, record: dict[str, Any]) -> None:
         type_ = str(record.get("type", ""))
-        data = record.get("data") if isinstance(record.get("data"), dict) else {}
+        data = as_dict(record.get("data"))
         words = phase_words(record)
         if self.task is None:
             self.progress.start()

@@ -7,7 +7,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from gpt_image_cli.views.console import age, clip, out
+from gpt_image_cli.views.console import age, as_dict, clip, out
 
 _STATUS_STYLE = {
     "completed": "green",
@@ -20,18 +20,14 @@ _STATUS_STYLE = {
 }
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def job_prompt(job: dict[str, Any]) -> str:
-    meta = _dict(job.get("metadata"))
-    return str(meta.get("prompt") or _dict(meta.get("request")).get("prompt") or "")
+    meta = as_dict(job.get("metadata"))
+    return str(meta.get("prompt") or as_dict(meta.get("request")).get("prompt") or "")
 
 
 def job_output(job: dict[str, Any]) -> str:
     """The user's own --out when the job was given one, else the engine's copy."""
-    meta = _dict(job.get("metadata"))
+    meta = as_dict(job.get("metadata"))
     return str(meta.get("client_out") or job.get("output_path") or "")
 
 
@@ -101,12 +97,12 @@ def show_models(body: dict[str, Any]) -> None:
     table.add_column("Default", justify="center")
     table.add_column("Operations")
     table.add_column("Notes", overflow="fold")
-    for provider, info in _dict(body.get("providers")).items():
-        info = _dict(info)
-        ops = info.get("operations") or _dict(info.get("image_generation_tool")).get("operations") or []
-        op_text = ", ".join(str(_dict(o).get("id", o)) for o in ops)
+    for provider, info in as_dict(body.get("providers")).items():
+        info = as_dict(info)
+        ops = info.get("operations") or as_dict(info.get("image_generation_tool")).get("operations") or []
+        op_text = ", ".join(str(as_dict(o).get("id", o)) for o in ops)
         for preset in info.get("model_presets") or []:
-            preset = _dict(preset)
+            preset = as_dict(preset)
             table.add_row(
                 provider,
                 str(preset.get("id", "")),
@@ -123,8 +119,8 @@ def _ready(value: Any) -> Text:
 
 def _credentials(entry: dict[str, Any]) -> str:
     parts = []
-    for name, cred in _dict(entry.get("credentials")).items():
-        cred = _dict(cred)
+    for name, cred in as_dict(entry.get("credentials")).items():
+        cred = as_dict(cred)
         source = cred.get("source") or "?"
         state = "present" if cred.get("present") else "missing"
         parts.append(f"{name}: {source} ({state})")
@@ -132,35 +128,35 @@ def _credentials(entry: dict[str, Any]) -> str:
 
 
 def show_auth(body: dict[str, Any]) -> None:
-    providers = _dict(body.get("providers"))
+    providers = as_dict(body.get("providers"))
     table = Table(header_style="bold")
     table.add_column("Provider", no_wrap=True)
     table.add_column("State", no_wrap=True)
     table.add_column("Credential source", overflow="fold")
     table.add_column("Next step", overflow="fold")
-    openai = _dict(providers.get("openai"))
+    openai = as_dict(providers.get("openai"))
     table.add_row(
         "openai",
         _ready(openai.get("ready")),
         f"env {openai.get('env_var')}" if openai.get("auth_source") == "env" else str(openai.get("auth_source") or "-"),
         "" if openai.get("ready") else "export OPENAI_API_KEY=sk-... (or --api-key KEY)",
     )
-    codex = _dict(providers.get("codex"))
+    codex = as_dict(providers.get("codex"))
     table.add_row(
         "codex",
         _ready(codex.get("ready")),
         str(codex.get("auth_file") or "-"),
         "" if codex.get("ready") else "run `codex login`",
     )
-    for name, entry in _dict(providers.get("configured")).items():
-        entry = _dict(entry)
+    for name, entry in as_dict(providers.get("configured")).items():
+        entry = as_dict(entry)
         creds = _credentials(entry)
         table.add_row(name, Text(str(entry.get("type", "")), style="cyan"), creds, "")
     out().print(table)
 
 
 def show_providers(body: dict[str, Any]) -> None:
-    providers = _dict(body.get("providers"))
+    providers = as_dict(body.get("providers"))
     default = body.get("default_provider")
     console = out()
     if not providers:
@@ -174,7 +170,7 @@ def show_providers(body: dict[str, Any]) -> None:
         table.add_column("Credentials", overflow="fold")
         table.add_column("Default", justify="center")
         for name, entry in providers.items():
-            entry = _dict(entry)
+            entry = as_dict(entry)
             table.add_row(
                 name,
                 str(entry.get("type", "")),
