@@ -8,91 +8,72 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gpt_image_engine.jobs.eta import RunTimes, eta_key
 from tests.cli.conftest import Invoke, envelope
-from tests.conftest import EngineProc, base_env
+from tests.conftest import EngineProc
 from tests.fakeupstream.server import GENERATIONS_PATH, FakeUpstream, Fault, draw_mask, draw_png
 
 GEN = ["images", "generate", "--prompt", "x"]
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    server = FakeUpstream().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProc]:
-    home = tmp_path_factory.mktemp("next-home")
-    proc = EngineProc(home=home, env=base_env(home), socket=Path(tempfile.mkdtemp(prefix="gi2-")) / "e.sock")
-    proc.start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
-
-
 @pytest.fixture
-def env(shared_engine: EngineProc, fake: FakeUpstream) -> dict[str, str]:
-    fake.clear_faults()
-    return shared_engine.client_env(OPENAI_API_KEY="sk-next", OPENAI_BASE_URL=fake.openai_base)
+def env(module_engine: EngineProc, module_upstream: FakeUpstream) -> dict[str, str]:
+    module_upstream.clear_faults()
+    return module_engine.client_env(OPENAI_API_KEY="sk-next", OPENAI_BASE_URL=module_upstream.openai_base)
 
 
 def test_detached_job_keeps_its_out_for_jobs_watch(
-    shared_engine: EngineProc, env: dict[str, str], fake: FakeUpstream, tmp_path: Path
+    module_engine: EngineProc, env: dict[str, str], module_upstream: FakeUpstream, tmp_path: Path
 ) -> None:
-    fake.faults(Fault.slow(1.0))
+    module_upstream.faults(Fault.slow(1.0))
     out = tmp_path / "later" / "det.png"
-    started = shared_engine.cli(*GEN, "--out", str(out), "--detach", env=env)
+    started = module_engine.cli(*GEN, "--out", str(out), "--detach", env=env)
     assert started.returncode == 0, started.stdout
     assert not out.exists()
-    watched = shared_engine.cli("jobs", "watch", started.json["job_id"], env=env)
+    watched = module_engine.cli("jobs", "watch", started.json["job_id"], env=env)
     assert watched.returncode == 0, watched.stdout
     assert out.read_bytes().startswith(b"\x89PNG")
     assert watched.json["output"]["path"] == str(out)
 
 
 def test_out_under_a_file_fails_before_any_provider_call(
-    shared_engine: EngineProc, env: dict[str, str], fake: FakeUpstream, tmp_path: Path
+    module_engine: EngineProc, env: dict[str, str], module_upstream: FakeUpstream, tmp_path: Path
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    before = len(fake.requests_to(GENERATIONS_PATH))
-    result = shared_engine.cli(*GEN, "--out", str(blocker / "sub" / "x.png"), env=env)
+    before = len(module_upstream.requests_to(GENERATIONS_PATH))
+    result = module_engine.cli(*GEN, "--out", str(blocker / "sub" / "x.png"), env=env)
     assert result.returncode == 1
     assert result.json["error"]["code"] == "output_write_failed"
     assert result.json["error"]["detail"]["path"] == str(blocker / "sub")
-    assert len(fake.requests_to(GENERATIONS_PATH)) == before  # nothing was paid for
+    assert len(module_upstream.requests_to(GENERATIONS_PATH)) == before  # nothing was paid for
 
 
-def test_messages_name_the_next_step(shared_engine: EngineProc, env: dict[str, str], tmp_path: Path) -> None:
-    unknown = shared_engine.cli("--provider", "nosuch", *GEN, "--out", str(tmp_path / "x.png"), env=env)
+def test_messages_name_the_next_step(module_engine: EngineProc, env: dict[str, str], tmp_path: Path) -> None:
+    unknown = module_engine.cli("--provider", "nosuch", *GEN, "--out", str(tmp_path / "x.png"), env=env)
     error = unknown.json["error"]
     assert error["code"] == "provider_unknown"
-    assert error["detail"]["valid"] == ["auto", "openai", "codex"] and "Valid names: auto, openai, codex" in error["message"]
+    assert (
+        error["detail"]["valid"] == ["auto", "openai", "codex"]
+        and "Valid names: auto, openai, codex" in error["message"]
+    )
 
-    codex = shared_engine.cli("--provider", "codex", *GEN, "--out", str(tmp_path / "x.png"), env=env)
+    codex = module_engine.cli("--provider", "codex", *GEN, "--out", str(tmp_path / "x.png"), env=env)
     error = codex.json["error"]
     assert error["code"] == "access_token_missing"
     assert error["message"].startswith("No Codex login") and "codex login" in error["message"]
 
-    missing = shared_engine.cli("transparent", "verify", "--input", str(tmp_path / "missing.png"), env=env)
+    missing = module_engine.cli("transparent", "verify", "--input", str(tmp_path / "missing.png"), env=env)
     assert missing.returncode == 1
     assert missing.json["error"]["code"] == "image_read_failed"
     assert missing.json["error"]["detail"]["path"] == str(tmp_path / "missing.png")
 
 
-def test_engine_validates_base_urls_for_every_client(shared_engine: EngineProc) -> None:
+def test_engine_validates_base_urls_for_every_client(module_engine: EngineProc) -> None:
     import grpc
 
     from gpt_image.v1 import config_pb2, config_pb2_grpc
@@ -100,7 +81,7 @@ def test_engine_validates_base_urls_for_every_client(shared_engine: EngineProc) 
     from gpt_image_protocol.channel import open_channel
     from gpt_image_protocol.rpc_errors import from_rpc_error
 
-    channel = open_channel(parse_address(shared_engine.address))
+    channel = open_channel(parse_address(module_engine.address))
     try:
         stub = config_pb2_grpc.ConfigServiceStub(channel)
         with pytest.raises(grpc.RpcError) as caught:
@@ -111,12 +92,12 @@ def test_engine_validates_base_urls_for_every_client(shared_engine: EngineProc) 
     assert err.code == "invalid_provider_config" and "http(s) URL" in err.message
 
 
-def test_pid_file_holds_the_bare_pid(shared_engine: EngineProc) -> None:
-    pid_file = shared_engine.socket.with_suffix(".pid")
-    assert shared_engine.proc is not None
-    assert pid_file.read_text() == f"{shared_engine.proc.pid}\n"
+def test_pid_file_holds_the_bare_pid(module_engine: EngineProc) -> None:
+    pid_file = module_engine.socket.with_suffix(".pid")
+    assert module_engine.proc is not None
+    assert pid_file.read_text() == f"{module_engine.proc.pid}\n"
     info = json.loads(pid_file.with_suffix(".json").read_text())
-    assert info["pid"] == shared_engine.proc.pid and info["socket"] == str(shared_engine.socket)
+    assert info["pid"] == module_engine.proc.pid and info["socket"] == str(module_engine.socket)
 
 
 @pytest.mark.parametrize(

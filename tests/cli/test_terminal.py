@@ -5,44 +5,22 @@ slow (fake) provider works. One engine and one fake upstream serve the whole mod
 from __future__ import annotations
 
 import re
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from tests.conftest import CLI, EngineProc, base_env
+from tests.conftest import CLI, EngineProc
 from tests.fakeupstream.server import FakeUpstream, Fault
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 ELAPSED = re.compile(r"0:00:(\d\d)")
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    server = FakeUpstream().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def tty_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProc]:
-    home = tmp_path_factory.mktemp("tty-home")
-    proc = EngineProc(home=home, env=base_env(home), socket=Path(tempfile.mkdtemp(prefix="gi2-")) / "e.sock")
-    proc.start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
-
-
 @pytest.fixture
-def env(tty_engine: EngineProc, fake: FakeUpstream) -> dict[str, str]:
-    fake.clear_faults()
-    return tty_engine.client_env(OPENAI_API_KEY="sk-tty-secret", OPENAI_BASE_URL=fake.openai_base)
+def env(module_engine: EngineProc, module_upstream: FakeUpstream) -> dict[str, str]:
+    module_upstream.clear_faults()
+    return module_engine.client_env(OPENAI_API_KEY="sk-tty-secret", OPENAI_BASE_URL=module_upstream.openai_base)
 
 
 def run_tty(args: list[str], env: dict[str, str], timeout: float = 60) -> tuple[int, str]:
@@ -54,9 +32,9 @@ def run_tty(args: list[str], env: dict[str, str], timeout: float = 60) -> tuple[
 
 
 def test_generate_progress_moves_during_a_slow_provider(
-    env: dict[str, str], fake: FakeUpstream, tmp_path: Path
+    env: dict[str, str], module_upstream: FakeUpstream, tmp_path: Path
 ) -> None:
-    fake.faults(Fault.slow(3.0))
+    module_upstream.faults(Fault.slow(3.0))
     out = tmp_path / "apple.png"
     child = pexpect.spawn(
         CLI,
@@ -82,13 +60,13 @@ def test_generate_progress_moves_during_a_slow_provider(
 
 
 def test_second_alike_job_shows_an_eta_and_partial_notices(
-    env: dict[str, str], fake: FakeUpstream, tmp_path: Path
+    env: dict[str, str], module_upstream: FakeUpstream, tmp_path: Path
 ) -> None:
     args = ["images", "generate", "--prompt", "a pear", "--size", "1024x1024", "--quality", "low"]
-    fake.faults(Fault.slow(1.0))
+    module_upstream.faults(Fault.slow(1.0))
     code, _ = run_tty([*args, "--out", str(tmp_path / "one.png")], env)
     assert code == 0
-    fake.faults(Fault.slow(2.0))
+    module_upstream.faults(Fault.slow(2.0))
     code, text = run_tty([*args, "--out", str(tmp_path / "two.png"), "--partial-images", "1"], env)
     assert code == 0, text
     assert re.search(r"about \d+s left|longer than usual", text), text
@@ -96,16 +74,18 @@ def test_second_alike_job_shows_an_eta_and_partial_notices(
     assert "Preview" in text and "partial-1.png" in text
 
 
-def test_doctor_checklist_names_what_is_missing_and_how_to_fix_it(tty_engine: EngineProc, fake: FakeUpstream) -> None:
-    bare = tty_engine.client_env()  # no OPENAI_API_KEY and no Codex login
-    code, text = run_tty(["--endpoint", fake.codex_endpoint, "doctor"], bare)
+def test_doctor_checklist_names_what_is_missing_and_how_to_fix_it(
+    module_engine: EngineProc, module_upstream: FakeUpstream
+) -> None:
+    bare = module_engine.client_env()  # no OPENAI_API_KEY and no Codex login
+    code, text = run_tty(["--endpoint", module_upstream.codex_endpoint, "doctor"], bare)
     assert code == 1, text
     assert "OpenAI API key missing" in text and "export OPENAI_API_KEY" in text
     assert "No Codex login" in text and "codex login" in text
     assert "Not ready" in text and "{" not in text
 
-    ready = tty_engine.client_env(OPENAI_API_KEY="sk-tty-secret", OPENAI_BASE_URL=fake.openai_base)
-    code, text = run_tty(["--endpoint", fake.codex_endpoint, "doctor"], ready)
+    ready = module_engine.client_env(OPENAI_API_KEY="sk-tty-secret", OPENAI_BASE_URL=module_upstream.openai_base)
+    code, text = run_tty(["--endpoint", module_upstream.codex_endpoint, "doctor"], ready)
     assert code == 0, text
     assert "✓ OpenAI API key" in text and "Selected provider: openai" in text and "Ready" in text
     assert "sk-tty-secret" not in text
@@ -132,23 +112,34 @@ def test_history_tables_show_prompt_age_and_the_users_output(env: dict[str, str]
     assert "opened: False" not in card
 
 
-def test_models_auth_providers_and_queue_views(env: dict[str, str], fake: FakeUpstream) -> None:
+def test_models_auth_providers_and_queue_views(env: dict[str, str], module_upstream: FakeUpstream) -> None:
     code, text = run_tty(["models", "list"], env)
     assert code == 0 and "gpt-image-2" in text and "gpt-5.4" in text and "Model" in text
 
     code, text = run_tty(
-        ["config", "add-provider", "--name", "ttyrelay", "--api-base", fake.openai_base, "--api-key", "sk-relay-tty"],
+        [
+            "config",
+            "add-provider",
+            "--name",
+            "ttyrelay",
+            "--api-base",
+            module_upstream.openai_base,
+            "--api-key",
+            "sk-relay-tty",
+        ],
         env,
     )
     assert code == 0, text
     code, text = run_tty(["config", "list-providers"], env)
-    assert code == 0 and "ttyrelay" in text and fake.openai_base in text and "api_key: file (present)" in text
+    assert (
+        code == 0 and "ttyrelay" in text and module_upstream.openai_base in text and "api_key: file (present)" in text
+    )
     assert "sk-relay-tty" not in text
 
     code, text = run_tty(["auth", "inspect"], env)
     assert code == 0 and "ready" in text and "env OPENAI_API_KEY" in text and "codex login" in text
 
-    fake.faults(Fault.slow(4.0))
+    module_upstream.faults(Fault.slow(4.0))
     code, text = run_tty(
         ["images", "generate", "--prompt", "a queued plum", "--out", "/tmp/never-written-plum.png", "--detach"], env
     )
