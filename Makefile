@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DISTS := protos engine cli gateway
 PROTO_SRC := $(wildcard protos/gpt_image/v1/*.proto)
 
-.PHONY: install demo test check proto clean bench bench-deps browser-deps skill-bundle
+.PHONY: install demo test check proto clean bench bench-deps browser-deps skill-bundle dist
 
 install: $(STAMP)
 
@@ -47,6 +47,7 @@ bench-deps:
 	fi
 
 bench: $(STAMP) bench-deps
+	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/generate_overhead.py
 	$(BIN)/python bench/transparent.py --quick
 	$(BIN)/python bench/history.py
@@ -54,8 +55,12 @@ bench: $(STAMP) bench-deps
 		if [ -f bench/$$b.py ]; then $(BIN)/python bench/$$b.py || exit 1; fi; \
 	done
 
+# Wheels for the four distributions in dist/, all carrying the version in VERSION.
+dist: $(STAMP)
+	$(BIN)/python scripts/build_dists.py dist
+
 skill-bundle: $(STAMP)
 	$(BIN)/python skill/scripts/bundle.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist

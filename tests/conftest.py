@@ -182,6 +182,32 @@ def fake_upstream() -> Iterator[Any]:
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def module_upstream() -> Iterator[Any]:
+    """One fake upstream for a whole test module (tests clear its faults as they need)."""
+    from tests.fakeupstream.server import FakeUpstream
+
+    server = FakeUpstream().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def module_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProc]:
+    """One real engine for a whole test module (its own CODEX_HOME and short socket path)."""
+    import tempfile
+
+    home = tmp_path_factory.mktemp("module-home")
+    proc = EngineProc(home=home, env=base_env(home), socket=Path(tempfile.mkdtemp(prefix="gi2-")) / "e.sock")
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_stray_engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Stop any engine a test autostarted under this session's temp folders (the CLI starts

@@ -192,7 +192,7 @@ def _stop_leftover(env: dict[str, str], codex_home: Path) -> None:
         return
     pid_file = socket.with_name("engine.pid")
     with contextlib.suppress(OSError, ValueError, KeyError):
-        os.kill(int(json.loads(pid_file.read_text())["pid"]), signal.SIGKILL)
+        os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
 
 
 def test_autostart_starts_the_daemon_and_engine_stop_stops_it(short_home: dict[str, str]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import CliResult, EngineProc
-from tests.fakeupstream.server import EDITS_PATH, GENERATIONS_PATH, Fault
+from tests.fakeupstream.server import EDITS_PATH, GENERATIONS_PATH, Fault, draw_mask
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -64,6 +64,8 @@ def test_edit_uploads_refs_and_mask_in_order(engine: EngineProc, fake_upstream: 
     _ok(engine.cli("images", "generate", "--prompt", "x", "--out", str(src), env=env))
     second = tmp_path / "second.png"
     second.write_bytes(src.read_bytes() + b"")
+    mask = tmp_path / "mask.png"
+    mask.write_bytes(draw_mask(64, 64))
     out = tmp_path / "edited.png"
     body = _ok(
         engine.cli(
@@ -78,7 +80,7 @@ def test_edit_uploads_refs_and_mask_in_order(engine: EngineProc, fake_upstream: 
             "--ref-image",
             f"file://{second}",
             "--mask",
-            str(src),
+            str(mask),
             env=env,
         )
     )

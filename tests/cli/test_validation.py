@@ -33,7 +33,9 @@ def test_sizes_accepted(text: str, normalized: str) -> None:
     ("text", "message"),
     [
         ("4096x4096", "Image size supports a maximum edge of 3840px."),
-        ("512x512", "Image size supports at least 655360 total pixels."),
+        ("512x512", "Image size supports at least 655360 total pixels. The smallest valid size of that shape is 816x816."),
+        ("16x16", "Image size supports at least 655360 total pixels. The smallest valid size of that shape is 816x816."),
+        ("1024x512", "Image size supports at least 655360 total pixels. The smallest valid size of that shape is 1152x576."),
         ("5000x5000", "Image size must use width and height values that are multiples of 16."),
         ("4000x4000", "Image size supports a maximum edge of 3840px."),
         ("3840x3840", "Image size supports up to 8294400 total pixels."),

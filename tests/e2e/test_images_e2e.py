@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakeupstream.server import Fault, draw_png
+from tests.fakeupstream.server import Fault, draw_mask, draw_png
 
 
 def openai_env(engine, fake) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -61,7 +61,7 @@ def test_generate_openai_with_forwarded_key(engine, fake_upstream, tmp_path):  #
 def test_edit_openai_two_refs_and_mask(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
     a, b = refs(tmp_path)
     mask = tmp_path / "mask.png"
-    mask.write_bytes(draw_png(64, 64, 3))
+    mask.write_bytes(draw_mask(64, 64))
     r = engine.cli(
         "images",
         "edit",
@@ -125,7 +125,7 @@ def test_named_openai_compatible_provider(engine, fake_upstream, tmp_path):  # t
     assert gen.json["provider_selection"]["reason"] == "config_default_provider"
     a, b = refs(tmp_path)
     mask = tmp_path / "m.png"
-    mask.write_bytes(draw_png(64, 64, 2))
+    mask.write_bytes(draw_mask(64, 64))
     edit = engine.cli(
         "images",
         "edit",
@@ -173,8 +173,10 @@ def test_codex_generate_edit_and_mask_rejected(engine, fake_upstream, tmp_path):
     content = body["input"][0]["content"]
     assert [c["type"] for c in content] == ["input_image", "input_image", "input_text"]
     assert body["tools"][0]["action"] == "edit"
+    mask = tmp_path / "cm-mask.png"
+    mask.write_bytes(draw_mask(64, 64))
     masked = engine.cli(
-        "images", "edit", "--prompt", "m", "--ref-image", a, "--mask", b, "--out", str(tmp_path / "cm.png"), *common
+        "images", "edit", "--prompt", "m", "--ref-image", a, "--mask", str(mask), "--out", str(tmp_path / "cm.png"), *common
     )
     assert masked.returncode == 1
     assert masked.json["error"]["code"] == "unsupported_option"

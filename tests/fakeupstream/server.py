@@ -131,6 +131,11 @@ def draw_png(width: int = 64, height: int = 64, index: int = 0) -> bytes:
     return draw_image(width, height, "png", index)
 
 
+def draw_mask(width: int = 64, height: int = 64) -> bytes:
+    """An edit mask: an RGBA PNG whose transparent middle marks the area to edit."""
+    return draw_image(width, height, "png", 0, transparent=True)
+
+
 def noise_png(byte_size: int) -> bytes:
     """An incompressible PNG of random noise, roughly `byte_size` bytes."""
     side = max(8, int(math.sqrt(max(byte_size, 192) / 3)))

@@ -21,33 +21,31 @@ engine's GetJob in parallel (`gpt_image_protocol.routing.EngineRouter`).
 from __future__ import annotations
 
 import os
-import random
-import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 
-from gpt_image.v1 import (
-    artifacts_pb2_grpc,
-    config_pb2_grpc,
-    images_pb2_grpc,
-    jobs_pb2_grpc,
-    requests_pb2_grpc,
-    system_pb2,
-    system_pb2_grpc,
-    transparent_pb2_grpc,
-)
 from gpt_image_protocol.address import EngineAddress, resolve_address
 from gpt_image_protocol.channel import ClientSettings, check_contract, client_settings, open_channel
 from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.health import is_serving
-from gpt_image_protocol.routing import EngineRouter
+
+if TYPE_CHECKING:
+    from gpt_image.v1 import (
+        artifacts_pb2_grpc,
+        config_pb2_grpc,
+        images_pb2_grpc,
+        jobs_pb2_grpc,
+        requests_pb2_grpc,
+        system_pb2_grpc,
+        transparent_pb2_grpc,
+    )
+    from gpt_image_protocol.routing import EngineRouter
 
 AUTOSTART_TIMEOUT_S = 5.0
 # Never handed to an autostarted daemon: they are per-call credentials.
@@ -70,46 +68,52 @@ class Engine:
         """The engine's GetVersion payload (raises grpc.RpcError, e.g. unauthenticated)."""
         import json
 
+        from gpt_image.v1 import system_pb2
+
         reply = self.system.GetVersion(system_pb2.GetVersionRequest(), timeout=timeout)
         value = json.loads(reply.result_json or "{}")
         return value if isinstance(value, dict) else {}
 
-    def _stub(self, name: str, factory: Any) -> Any:
+    def _stub(self, name: str, stub: str, module: str | None = None) -> Any:
+        """The stub `stub` of `gpt_image.v1.<module or name>_pb2_grpc`, imported on first use (start-up)."""
         if name not in self._stubs:
-            self._stubs[name] = factory(self.channel)
+            import importlib
+
+            grpc_module = importlib.import_module(f"gpt_image.v1.{module or name}_pb2_grpc")
+            self._stubs[name] = getattr(grpc_module, stub)(self.channel)
         return self._stubs[name]
 
     @property
     def system(self) -> system_pb2_grpc.SystemServiceStub:
-        return self._stub("system", system_pb2_grpc.SystemServiceStub)
+        return self._stub("system", "SystemServiceStub")
 
     @property
     def config(self) -> config_pb2_grpc.ConfigServiceStub:
-        return self._stub("config", config_pb2_grpc.ConfigServiceStub)
+        return self._stub("config", "ConfigServiceStub")
 
     @property
     def secrets(self) -> config_pb2_grpc.SecretsServiceStub:
-        return self._stub("secrets", config_pb2_grpc.SecretsServiceStub)
+        return self._stub("secrets", "SecretsServiceStub", "config")
 
     @property
     def images(self) -> images_pb2_grpc.ImagesServiceStub:
-        return self._stub("images", images_pb2_grpc.ImagesServiceStub)
+        return self._stub("images", "ImagesServiceStub")
 
     @property
     def transparent(self) -> transparent_pb2_grpc.TransparentServiceStub:
-        return self._stub("transparent", transparent_pb2_grpc.TransparentServiceStub)
+        return self._stub("transparent", "TransparentServiceStub")
 
     @property
     def requests(self) -> requests_pb2_grpc.RequestsServiceStub:
-        return self._stub("requests", requests_pb2_grpc.RequestsServiceStub)
+        return self._stub("requests", "RequestsServiceStub")
 
     @property
     def jobs(self) -> jobs_pb2_grpc.JobsServiceStub:
-        return self._stub("jobs", jobs_pb2_grpc.JobsServiceStub)
+        return self._stub("jobs", "JobsServiceStub")
 
     @property
     def artifacts(self) -> artifacts_pb2_grpc.ArtifactsServiceStub:
-        return self._stub("artifacts", artifacts_pb2_grpc.ArtifactsServiceStub)
+        return self._stub("artifacts", "ArtifactsServiceStub")
 
     def close(self) -> None:
         if self.router is not None:
@@ -127,6 +131,8 @@ def probe(address: EngineAddress, timeout: float = 1.0, settings: ClientSettings
     """Whether an engine answers SERVING at `address` (fresh channel, no backoff; health needs no token)."""
     if address.kind == "unix" and not Path(address.target).exists():
         return False
+    from gpt_image_protocol.health import is_serving
+
     channel = open_channel(address, settings=settings)
     try:
         return is_serving(channel, timeout=timeout)
@@ -154,6 +160,8 @@ def _checked(engine: Engine, check: bool) -> Engine:
 
 def pick_engine(address: EngineAddress, settings: ClientSettings) -> EngineAddress:
     """One serving engine of a list or dns address, chosen at random (the others are the fallback)."""
+    import random
+
     members = address.engines()
     random.shuffle(members)
     for member in members:
@@ -173,6 +181,8 @@ def connect_remote(address: EngineAddress, *, token_file: str | None = None, che
         engine = Engine(address=address, channel=open_channel(address, settings=settings), settings=settings)
         return _checked(engine, check)
     target = pick_engine(address, settings)
+    from gpt_image_protocol.routing import EngineRouter
+
     router = EngineRouter(address, settings)
     engine = Engine(address=target, channel=router.channel(target), requested=address, settings=settings, router=router)
     return _checked(engine, check)
@@ -186,6 +196,8 @@ def connect_job(
     if address.kind != "tcp" or not address.is_multi:
         return connect(engine_flag, autostart=autostart, token_file=token_file)
     settings = remote_settings(address, token_file)
+    from gpt_image_protocol.routing import EngineRouter
+
     router = EngineRouter(address, settings)
     try:
         owner = router.owner(job_id)
@@ -228,6 +240,8 @@ def engine_binary() -> str:
     beside = Path(sys.executable).parent / "gpt-image-2-engine"
     if os.access(beside, os.X_OK):
         return str(beside)
+    import shutil
+
     found = shutil.which("gpt-image-2-engine")
     if found:
         return found

@@ -4,17 +4,18 @@ the lazily opened engine connection, and the CallOptions each request carries.""
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from gpt_image.v1 import common_pb2, jobs_pb2
+from gpt_image.v1 import common_pb2
 from gpt_image_cli.connect import Engine, connect, connect_job
 from gpt_image_cli.envelope import json_mode, print_success
 from gpt_image_cli.globalflags import GlobalFlags
-from gpt_image_protocol.channel import check_contract
+
+if TYPE_CHECKING:
+    from gpt_image.v1 import jobs_pb2
 
 
 def _abs_path(value: str | None) -> str:
@@ -27,6 +28,7 @@ def _abs_path(value: str | None) -> str:
 class CliState:
     flags: GlobalFlags
     _engine: Engine | None = field(default=None, repr=False)
+    exit_code: int = 0  # what the printed result asks for (a human `doctor` that is not ready: 1)
 
     @property
     def as_json(self) -> bool:
@@ -47,6 +49,8 @@ class CliState:
         if router is not None and router.is_multi:
             owner = router.owner(job_id)
             if owner != self._engine.address:
+                from gpt_image_protocol.channel import check_contract
+
                 engine = replace(self._engine, address=owner, channel=router.channel(owner), _stubs={})
                 check_contract(engine.version())
                 self._engine = engine
@@ -54,6 +58,8 @@ class CliState:
 
     def list_jobs(self, *, limit: int, cursor: str, status: str, query: str) -> jobs_pb2.ListJobsResponse:
         """One page of jobs, newest first; of several engines, their pages merged."""
+        from gpt_image.v1 import jobs_pb2
+
         engine = self.engine()
         if engine.router is not None and engine.router.is_multi:
             return engine.router.list_jobs(limit=limit, cursor=cursor, status=status, query=query)
@@ -79,12 +85,12 @@ class CliState:
             endpoint=f.endpoint or "",
             env_openai_api_key=os.environ.get("OPENAI_API_KEY", ""),
             env_openai_base_url=os.environ.get("OPENAI_BASE_URL", ""),
-            request_id=uuid.uuid4().hex,
+            request_id=os.urandom(16).hex(),
         )
 
     def done(self, command: str, payload: dict[str, Any]) -> None:
         """Print the success envelope for `command`."""
-        print_success(command, payload, as_json=self.as_json)
+        self.exit_code = max(self.exit_code, print_success(command, payload, as_json=self.as_json))
 
 
 def state() -> CliState:

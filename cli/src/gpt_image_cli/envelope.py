@@ -3,16 +3,14 @@
 JSON mode (``--json`` or stdout not a terminal): exactly one pretty JSON object
 on stdout, success ``{"ok": true, "command", ...payload}`` or failure
 ``{"ok": false, "error": {code, message, detail?}}``. On a terminal without
-``--json`` a few readable lines instead. Exit codes: 0 ok, 1 runtime failure,
-2 usage error.
+``--json`` the human views of `gpt_image_cli.views` instead (rich, imported only
+then). Exit codes: 0 ok, 1 runtime failure, 2 usage error.
 """
 
 from __future__ import annotations
 
 import sys
 from typing import Any
-
-import click
 
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.validation import dumps_finite
@@ -51,74 +49,27 @@ def dumps(body: dict[str, Any]) -> str:
     return dumps_finite(body, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def print_success(command: str, payload: dict[str, Any], *, as_json: bool) -> None:
+def print_success(command: str, payload: dict[str, Any], *, as_json: bool) -> int:
+    """Print the result; the exit status (a human view may ask for 1, e.g. `doctor` not ready)."""
     body = success_body(command, payload)
     if as_json:
         _write_stdout(dumps(body))
-    else:
-        _write_stdout(human_summary(body))
+        return EXIT_OK
+    from gpt_image_cli.views import show_success
+
+    return show_success(body)
 
 
-def print_error(err: AppError, *, as_json: bool) -> None:
+def print_error(err: AppError, *, as_json: bool, verbose: bool = False) -> None:
+    """The failure envelope on stdout, or on a terminal one line with a hint on stderr."""
     if as_json:
         _write_stdout(dumps(error_body(err)))
-    else:
-        text = f"error [{err.code}]: {err.message}"
-        if err.detail is not None:
-            text += "\n" + dumps_finite(err.detail, indent=2, ensure_ascii=False, default=str)
-        click.echo(text, err=True)
+        return
+    from gpt_image_cli.views import show_error
+
+    show_error(err, verbose=verbose)
 
 
 def _write_stdout(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
-
-
-_SUMMARY_KEYS = (
-    "job_id",
-    "provider",
-    "default_provider",
-    "config_file",
-    "address",
-    "running",
-    "stopped",
-    "removed",
-    "deleted",
-    "opened",
-    "value",
-    "status",
-    "ready",
-    "passed",
-    "next_cursor",
-    "total",
-)
-
-
-def human_summary(body: dict[str, Any]) -> str:
-    """A few readable lines for a person at a terminal."""
-    mark = "ok" if body.get("ok") else "not ok"
-    lines = [f"{body.get('command', '')}: {mark}"]
-    output = body.get("output") or body.get("image_output")
-    if isinstance(output, dict) and output.get("files"):
-        for item in output["files"]:
-            lines.append(f"  wrote {item.get('path')} ({item.get('bytes')} bytes)")
-    for key in _SUMMARY_KEYS:
-        if key in body and not isinstance(body[key], (dict, list)):
-            lines.append(f"  {key}: {body[key]}")
-    history = body.get("history")
-    if isinstance(history, dict) and history.get("job_id"):
-        lines.append(f"  job: {history['job_id']}")
-    jobs = body.get("jobs")
-    if isinstance(jobs, list):
-        for job in jobs:
-            if isinstance(job, dict):
-                lines.append(
-                    f"  {job.get('id', '')}  {job.get('status', '')}  {job.get('command', '')}  {job.get('output_path') or ''}"
-                )
-    providers = body.get("providers")
-    if isinstance(providers, dict) and body.get("command") == "config list-providers":
-        for name in providers:
-            lines.append(f"  provider: {name}")
-    if len(lines) == 1:
-        lines.append("  (use --json for the full result)")
-    return "\n".join(lines) + "\n"

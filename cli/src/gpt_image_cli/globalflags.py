@@ -17,6 +17,7 @@ import click
 GLOBAL_FLAGS: dict[str, bool] = {
     "--json": False,
     "--json-events": False,
+    "--verbose": False,
     "--provider": True,
     "--api-key": True,
     "--openai-api-base": True,
@@ -34,6 +35,7 @@ class GlobalFlags:
 
     json: bool = False
     json_events: bool = False
+    verbose: bool = False
     provider: str | None = None
     api_key: str | None = None
     openai_api_base: str | None = None
@@ -47,6 +49,12 @@ class GlobalFlags:
 CommandT = TypeVar("CommandT", bound=click.Command)
 
 
+def _url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from gpt_image_cli.validate import url_option
+
+    return url_option(ctx, param, value)
+
+
 def add_global_options(command: CommandT) -> CommandT:
     """Declare the global flags on the root command."""
     options = [
@@ -56,12 +64,13 @@ def add_global_options(command: CommandT) -> CommandT:
             help="Print one JSON envelope on stdout (default when stdout is not a terminal).",
         ),
         click.Option(["--json-events"], is_flag=True, help="Write job events as JSON lines on stderr."),
+        click.Option(["--verbose"], is_flag=True, help="On a terminal, show an error's full detail."),
         click.Option(["--provider"], metavar="NAME", help="auto, openai, codex, or a configured provider name."),
         click.Option(["--api-key"], metavar="KEY", help="OpenAI API key for this call only."),
-        click.Option(["--openai-api-base"], metavar="URL", help="OpenAI API base URL for this call."),
+        click.Option(["--openai-api-base"], metavar="URL", callback=_url, help="OpenAI API base URL for this call."),
         click.Option(["--config"], metavar="PATH", help="config.json path (on the engine host)."),
         click.Option(["--auth-file"], metavar="PATH", help="Codex auth.json path (on the engine host)."),
-        click.Option(["--endpoint"], metavar="URL", help="Codex responses endpoint."),
+        click.Option(["--endpoint"], metavar="URL", callback=_url, help="Codex responses endpoint."),
         click.Option(
             ["--engine"], metavar="ADDRESS", help="Engine address: unix:///path or host:port (env GPT_IMAGE_2_ENGINE)."
         ),
@@ -132,7 +141,7 @@ def hoist(root: click.Group, ctx: click.Context, args: list[str]) -> list[str]:
     return front + rest
 
 
-def wants_json(args: list[str]) -> bool:
-    """Whether --json appears anywhere (used before parsing succeeds)."""
+def wants_flag(args: list[str], flag: str) -> bool:
+    """Whether a switch like --json appears anywhere (used before parsing succeeds)."""
     head = args[: args.index("--")] if "--" in args else args
-    return "--json" in head
+    return flag in head

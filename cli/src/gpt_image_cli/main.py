@@ -19,9 +19,8 @@ import grpc
 
 from gpt_image_cli.context import CliState
 from gpt_image_cli.envelope import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, json_mode, print_error
-from gpt_image_cli.globalflags import GlobalFlags, add_global_options, hoist, wants_json
+from gpt_image_cli.globalflags import GlobalFlags, add_global_options, hoist, wants_flag
 from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.rpc_errors import from_rpc_error
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -31,6 +30,16 @@ class RootGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist(self, ctx, args))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            _load(LAZY_COMMANDS[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module_name in dict.fromkeys(LAZY_COMMANDS.values()):
+            _load(module_name)
+        return sorted(self.commands)
 
     def main(  # type: ignore[override]
         self,
@@ -48,39 +57,43 @@ class RootGroup(click.Group):
 
     def run(self, argv: list[str], prog_name: str, **extra: Any) -> int:
         """Run one invocation and return its exit code."""
-        as_json = json_mode(wants_json(argv))
+        as_json = json_mode(wants_flag(argv, "--json"))
+        verbose = wants_flag(argv, "--verbose")
         ctx_state: list[CliState] = []
+
+        def fail(err: AppError) -> int:
+            print_error(err, as_json=as_json, verbose=verbose)
+            # A usage error exits 2 wherever it was found: by Click, the CLI's checks or the engine.
+            return EXIT_USAGE if err.code == "invalid_command" else EXIT_FAILURE
+
         try:
             result = super().main(argv, prog_name=prog_name, standalone_mode=False, obj=_StateSink(ctx_state), **extra)
-            return result if isinstance(result, int) else EXIT_OK
+            if isinstance(result, int):
+                return result
+            return max((st.exit_code for st in ctx_state), default=EXIT_OK)
         except click.exceptions.Exit as exc:
             return int(exc.exit_code)
         except click.UsageError as exc:
-            print_error(AppError("invalid_command", _usage_message(exc)), as_json=as_json)
-            return EXIT_USAGE
+            return fail(AppError("invalid_command", _usage_message(exc)))
         except click.Abort:
-            print_error(AppError("job_cancelled", "Aborted."), as_json=as_json)
-            return EXIT_FAILURE
+            return fail(AppError("job_cancelled", "Aborted."))
         except AppError as exc:
-            print_error(exc, as_json=as_json)
-            return EXIT_FAILURE
+            return fail(exc)
         except grpc.RpcError as exc:
-            print_error(from_rpc_error(exc), as_json=as_json)
-            return EXIT_FAILURE
+            from gpt_image_protocol.rpc_errors import from_rpc_error
+
+            return fail(from_rpc_error(exc))
         except click.ClickException as exc:
-            print_error(AppError("invalid_command", exc.format_message()), as_json=as_json)
-            return exc.exit_code if exc.exit_code in (EXIT_FAILURE, EXIT_USAGE) else EXIT_FAILURE
+            return fail(AppError("invalid_command", exc.format_message()))
         except KeyboardInterrupt:
-            print_error(AppError("job_cancelled", "Interrupted."), as_json=as_json)
-            return EXIT_FAILURE
+            return fail(AppError("job_cancelled", "Interrupted."))
         except Exception as exc:  # noqa: BLE001 - the last line of defence: coded, no traceback
             detail: dict[str, Any] = {"type": type(exc).__name__}
             if os.environ.get("GPT_IMAGE_2_DEBUG"):
                 import traceback
 
                 detail["traceback"] = traceback.format_exc()
-            print_error(AppError("internal_error", str(exc) or type(exc).__name__, detail), as_json=as_json)
-            return EXIT_FAILURE
+            return fail(AppError("internal_error", str(exc) or type(exc).__name__, detail))
         finally:
             for st in ctx_state:
                 st.close()
@@ -111,6 +124,7 @@ def cli(
     ctx: click.Context,
     json_: bool,
     json_events: bool,
+    verbose: bool,
     provider: str | None,
     api_key: str | None,
     openai_api_base: str | None,
@@ -130,6 +144,7 @@ def cli(
         GlobalFlags(
             json=json_,
             json_events=json_events,
+            verbose=verbose,
             provider=provider,
             api_key=api_key,
             openai_api_base=openai_api_base,
@@ -145,33 +160,31 @@ def cli(
     ctx.obj = state
 
 
-def _register() -> None:
-    from gpt_image_cli.commands import (
-        config_cmds,
-        history_cmds,
-        images_cmds,
-        queue_cmds,
-        request_cmds,
-        secret_cmds,
-        system_cmds,
-        transparent_cmds,
-    )
+# Subcommand name -> the module that defines it. Modules are imported only when their
+# command runs (or for --help), so `doctor` never pays for image, transfer or history code.
+LAZY_COMMANDS: dict[str, str] = {
+    "doctor": "system_cmds",
+    "auth": "system_cmds",
+    "models": "system_cmds",
+    "engine": "system_cmds",
+    "config": "config_cmds",
+    "secret": "secret_cmds",
+    "images": "images_cmds",
+    "request": "request_cmds",
+    "transparent": "transparent_cmds",
+    "history": "history_cmds",
+    "jobs": "history_cmds",
+    "queue": "queue_cmds",
+}
 
-    for module in (
-        system_cmds,
-        config_cmds,
-        secret_cmds,
-        images_cmds,
-        request_cmds,
-        transparent_cmds,
-        history_cmds,
-        queue_cmds,
-    ):
-        for command in module.COMMANDS:
+
+def _load(module_name: str) -> None:
+    import importlib
+
+    module = importlib.import_module(f"gpt_image_cli.commands.{module_name}")
+    for command in module.COMMANDS:
+        if command.name not in cli.commands:
             cli.add_command(command)
-
-
-_register()
 
 
 def main() -> NoReturn:

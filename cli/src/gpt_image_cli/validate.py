@@ -8,6 +8,7 @@ local, for existence (`ref_image_missing`).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from urllib.parse import unquote, urlparse
 import click
 
 from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.validation import check_finite
+from gpt_image_protocol.validation import check_base_url, check_finite, too_small_message
 
 
 class FiniteFloat(click.FloatRange):
@@ -59,7 +60,7 @@ def parse_size(text: str) -> str:
         raise ValueError("Image size supports a maximum edge of 3840px.")
     pixels = width * height
     if pixels < MIN_PIXELS:
-        raise ValueError("Image size supports at least 655360 total pixels.")
+        raise ValueError(too_small_message(width, height))
     if pixels > MAX_PIXELS:
         raise ValueError("Image size supports up to 8294400 total pixels.")
     if max(width, height) / min(width, height) > MAX_ASPECT:
@@ -91,8 +92,11 @@ class ImageInput:
     url: str | None = None
 
 
-def classify_image(text: str, *, what: str = "Reference image") -> ImageInput:
-    """Local path / file:// -> path (must exist); http(s):// and data: -> url."""
+def classify_image(text: str, *, what: str = "Reference image", missing: str = "ref_image_missing") -> ImageInput:
+    """Local path / file:// -> path (must exist); http(s):// and data: -> url.
+
+    A missing local file is `ref_image_missing` for reference images and masks; the
+    transparent commands pass `image_read_failed`, the upstream's code for their inputs."""
     lowered = text.strip().lower()
     if lowered.startswith(("http://", "https://", "data:")):
         return ImageInput(text=text, url=text.strip())
@@ -104,7 +108,11 @@ def classify_image(text: str, *, what: str = "Reference image") -> ImageInput:
     else:
         path = Path(text).expanduser()
     if not path.is_file():
-        raise AppError("ref_image_missing", f"{what} not found: {path}", {"path": str(path)})
+        if missing == "image_read_failed":
+            raise AppError(
+                missing, f"Unable to open image file: {path} (not found).", {"path": str(path), "error": "not found"}
+            )
+        raise AppError(missing, f"{what} not found: {path}", {"path": str(path)})
     return ImageInput(text=text, path=path)
 
 
@@ -117,3 +125,108 @@ def check_ref_images(refs: list[str]) -> list[ImageInput]:
             {"max": MAX_REF_IMAGES, "actual": len(refs)},
         )
     return [classify_image(ref) for ref in refs]
+
+
+def check_out_dir(out: Path) -> None:
+    """Fail before any work when `--out`'s folder cannot be made.
+
+    Like the upstream, missing parent folders are created when the file is written;
+    here the nearest existing ancestor is checked up front (a folder we may write in),
+    so a paid generation never ends in `output_write_failed`.
+    """
+    parent = out.expanduser().absolute().parent
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.is_dir() and os.access(probe, os.W_OK | os.X_OK):
+        return
+    error = "not a folder" if not probe.is_dir() else f"no permission to write in {probe}"
+    raise AppError(
+        "output_write_failed",
+        f"Unable to create output directory: {parent} ({error}).",
+        {"path": str(parent), "error": error},
+    )
+
+
+def _png_has_alpha(data: bytes) -> bool:
+    if len(data) < 26:
+        return False
+    color_type = data[25]
+    if color_type in (4, 6):
+        return True
+    pos = 8  # chunks after the signature: a tRNS before IDAT gives palette/colour-key alpha
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        if kind == b"tRNS":
+            return True
+        if kind in (b"IDAT", b"IEND"):
+            return False
+        pos += 12 + length
+    return False
+
+
+def _webp_has_alpha(data: bytes) -> bool:
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        return len(data) > 20 and bool(data[20] & 0x10)
+    if chunk == b"VP8L":
+        return len(data) > 24 and bool(data[24] & 0x10)
+    return False
+
+
+def image_has_alpha(head: bytes) -> bool | None:
+    """Whether an image's header declares an alpha channel; None for a type we cannot tell."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _png_has_alpha(head)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return _webp_has_alpha(head)
+    if head.startswith(b"\xff\xd8"):
+        return False  # JPEG has no alpha
+    return None
+
+
+def check_mask(item: ImageInput) -> None:
+    """A mask marks the area to edit with transparency, so it must carry an alpha channel."""
+    head: bytes | None = None
+    if item.path is not None:
+        try:
+            with item.path.open("rb") as handle:
+                head = handle.read(1 << 16)
+        except OSError as exc:
+            raise AppError("ref_image_invalid", f"Unable to read mask image: {item.path}", {"error": str(exc)}) from exc
+    elif item.url and item.url.lower().startswith("data:"):
+        import base64
+        import binascii
+
+        meta, _, payload = item.url.partition(",")
+        if ";base64" in meta.lower():
+            try:
+                head = base64.b64decode(payload[: (1 << 16) // 3 * 4], validate=False)
+            except (binascii.Error, ValueError):
+                head = None
+    if head is None:
+        return  # an http(s) mask is fetched by the engine
+    if image_has_alpha(head) is False:
+        raise AppError(
+            "ref_image_invalid",
+            f"Mask image has no alpha channel: {item.text}. Use a PNG whose transparent pixels mark the area to edit.",
+            {"mask": item.text, "needs": "alpha channel"},
+        )
+
+
+def check_prompt(prompt: str) -> None:
+    """An empty --prompt is a usage error (exit 2), caught before the engine is reached."""
+    if not prompt.strip():
+        raise AppError("invalid_command", "--prompt is required and must not be empty.")
+
+
+def url_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Click callback: a base URL flag must be an http(s) URL (a usage error otherwise, exit 2)."""
+    if value is None or not value.strip():
+        return value
+    flag = param.opts[0] if param.opts else str(param.name)
+    try:
+        return check_base_url(flag, value)
+    except AppError as exc:
+        raise click.BadParameter(exc.message, ctx=ctx, param=param) from None

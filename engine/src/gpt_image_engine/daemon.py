@@ -4,7 +4,7 @@
 unless --socket says otherwise (or --no-socket), and with `--listen HOST:PORT`
 a TCP listener beside it: that one always needs `--token-file`, and TLS
 (`--tls-cert/--tls-key`, `--tls-client-ca` for mTLS) unless the host is
-loopback and `--insecure-no-tls` is given. It writes a pid file and a JSON-lines log, marks
+loopback and `--insecure-no-tls` is given. It writes a pid file (the bare PID; details in engine.json beside it) and a JSON-lines log, marks
 jobs a previous process left unfinished as failed (`engine_restarted`), and
 on SIGTERM/SIGINT or a Shutdown call stops gracefully: it refuses new work,
 lets running jobs finish within the grace period and records the rest as
@@ -215,7 +215,12 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
         "mtls": bool(tls and tls.client_ca),
         "version": __version__,
     }
-    pid_file.write_text(json.dumps(info) + "\n")
+    # engine.pid holds the bare PID (for `kill $(cat engine.pid)`, systemd PIDFile=, pgrep -F);
+    # what else a reader may want sits beside it in engine.json.
+    info_file = pid_file.with_suffix(".json")
+    info_file.write_text(json.dumps(info) + "\n")
+    info_file.chmod(0o600)
+    pid_file.write_text(f"{os.getpid()}\n")
     pid_file.chmod(0o600)
     log.info("engine serving", extra={"data": info})
 
@@ -239,7 +244,7 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
             log.warning("jobs interrupted by shutdown", extra={"data": {"job_ids": leftover}})
         server.stop(grace=2.0)
         engine.close()
-        for path in (pid_file, socket_path):
+        for path in (pid_file, info_file, socket_path):
             if path is None:
                 continue
             try:
@@ -251,8 +256,10 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
 
 
 def _read_pid(pid_file: Path) -> int | None:
+    """The PID in `engine.pid` (a bare number; a JSON object from an older engine is read too)."""
     try:
-        return int(json.loads(pid_file.read_text())["pid"])
+        text = pid_file.read_text().strip()
+        return int(text) if text.isdigit() else int(json.loads(text)["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

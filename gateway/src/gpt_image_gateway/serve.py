@@ -111,7 +111,10 @@ def capped_channel(settings: Settings) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from gpt_image_gateway import __version__
+
     parser = argparse.ArgumentParser(prog=PROG, description="Serve the gpt-image-2 web page and HTTP API.")
+    parser.add_argument("--version", action="version", version=f"gpt-image-2-web {__version__}")
     parser.add_argument("--host", default=os.environ.get("GPT_IMAGE_2_WEB_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GPT_IMAGE_2_WEB_PORT", "8787")))
     parser.add_argument(

@@ -27,6 +27,24 @@ MODERATIONS = ("auto", "low")
 INPUT_FIDELITIES = ("high", "low")
 
 
+def smallest_size_like(width: int, height: int) -> str:
+    """The smallest valid `WxH` with (about) the shape of `width`x`height`, for a too-small size."""
+    ratio = min(max(width / height, 1 / MAX_ASPECT), MAX_ASPECT)
+    h = 16
+    while True:
+        w = max(16, round(h * ratio / 16) * 16)
+        if w * h >= MIN_PIXELS and max(w, h) / min(w, h) <= MAX_ASPECT:
+            return f"{w}x{h}"
+        h += 16
+
+
+def too_small_message(width: int, height: int) -> str:
+    return (
+        f"Image size supports at least {MIN_PIXELS} total pixels. "
+        f"The smallest valid size of that shape is {smallest_size_like(width, height)}."
+    )
+
+
 def parse_size(value: str) -> str:
     """Normalise `--size`: auto, 2K, 4K or WIDTHxHEIGHT within the upstream limits."""
     text = value.strip().lower()
@@ -50,7 +68,7 @@ def parse_size(value: str) -> str:
         raise AppError("invalid_command", f"Image size supports a maximum edge of {MAX_EDGE}px.")
     pixels = width * height
     if pixels < MIN_PIXELS:
-        raise AppError("invalid_command", f"Image size must have at least {MIN_PIXELS} total pixels.")
+        raise AppError("invalid_command", too_small_message(width, height))
     if pixels > MAX_PIXELS:
         raise AppError("invalid_command", f"Image size supports up to {MAX_PIXELS} total pixels.")
     if max(width, height) / min(width, height) > MAX_ASPECT:
@@ -159,3 +177,22 @@ def dumps_finite(value: Any, **kwargs: Any) -> str:
         return json.dumps(value, allow_nan=False, **kwargs)
     except ValueError:
         return json.dumps(finite_only(value), **kwargs)
+
+
+def check_base_url(flag: str, value: str, code: str = "invalid_command") -> str:
+    """An API base or endpoint must be an absolute http(s) URL with a host (`notaurl` is refused)."""
+    from urllib.parse import urlsplit
+
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise AppError(
+            code,
+            f"{flag} must be an http(s) URL such as https://api.example.com/v1, not {value!r}.",
+            {"flag": flag, "value": value},
+        )
+    return text

@@ -7,6 +7,7 @@ import click
 from gpt_image.v1 import config_pb2
 from gpt_image_cli.commands._common import payload_of
 from gpt_image_cli.context import state
+from gpt_image_cli.validate import url_option
 from gpt_image_protocol.errors import AppError
 
 
@@ -55,8 +56,8 @@ def config_set_default(name: str) -> None:
 @click.option(
     "--type", "type_", default="openai-compatible", show_default=True, help="openai, openai-compatible or codex."
 )
-@click.option("--api-base", default="", help="OpenAI-compatible API base URL.")
-@click.option("--endpoint", default="", help="Codex responses endpoint.")
+@click.option("--api-base", default="", callback=url_option, help="OpenAI-compatible API base URL (http or https).")
+@click.option("--endpoint", default="", callback=url_option, help="Codex responses endpoint (http or https).")
 @click.option("--model", default="", help="Default model (gpt-5.4 for codex, else gpt-image-2).")
 @click.option("--api-key", default="", help="Store a file credential api_key.")
 @click.option("--api-key-env", default="", help="Store an env credential api_key (wins over --api-key).")

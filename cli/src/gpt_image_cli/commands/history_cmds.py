@@ -16,6 +16,7 @@ from gpt_image.v1 import jobs_pb2
 from gpt_image_cli.commands.images_cmds import finish_images
 from gpt_image_cli.context import CliState, state
 from gpt_image_cli.jobstream import Finished, follow
+from gpt_image_cli.validate import check_out_dir
 from gpt_image_protocol.events import event_record, loads_or_empty
 
 STATUSES = ["all", "active", "queued", "running", "completed", "failed", "cancelled"]
@@ -69,6 +70,7 @@ def history_list(limit: int, cursor: str, status: str, query: str) -> None:
 def history_show(job_id: str, with_events: bool) -> None:
     """One job."""
     st = state()
+    with_events = with_events or not st.as_json  # the terminal card always lists the events
     job, reply = _get_job(st, job_id, events=with_events)
     payload: dict[str, Any] = {"job": job, "opened": False}
     if with_events:
@@ -128,12 +130,20 @@ def jobs() -> None:
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Save the job's outputs here when it completes.",
+    help="Save the job's outputs here when it completes (default: the job's own --out, if it had one).",
 )
 def jobs_watch(job_id: str, after_seq: int, out: Path | None) -> None:
     """Re-attach to a job: replay its events and follow it to the end."""
     st = state()
     engine = st.engine_for_job(job_id)
+    if out is None:
+        # A job started with `--out X --detach` keeps X: the engine recorded it, the watch writes it.
+        job, _ = _get_job(st, job_id)
+        meta = job.get("metadata") if isinstance(job.get("metadata"), dict) else {}
+        recorded = meta.get("client_out") if isinstance(meta, dict) else None
+        out = Path(recorded) if isinstance(recorded, str) and recorded else None
+    if out is not None:
+        check_out_dir(out)
     request = jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq)
     done = follow(st, "jobs watch", lambda: engine.jobs.WatchJob(request))
     assert done is not None

@@ -12,7 +12,15 @@ from gpt_image.v1 import common_pb2, images_pb2
 from gpt_image_cli.context import CliState, state
 from gpt_image_cli.jobstream import Finished, follow
 from gpt_image_cli.transfer import image_source, save_outputs, save_partials
-from gpt_image_cli.validate import SIZE, FiniteFloat, check_ref_images, classify_image
+from gpt_image_cli.validate import (
+    SIZE,
+    FiniteFloat,
+    check_mask,
+    check_out_dir,
+    check_prompt,
+    check_ref_images,
+    classify_image,
+)
 
 F = Callable[..., Any]
 
@@ -66,6 +74,12 @@ def image_flags(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def check_image_flags(kw: dict[str, Any]) -> None:
+    """Checks Click's types cannot make: a non-empty prompt, an --out folder that can be made."""
+    check_prompt(kw["prompt"])
+    check_out_dir(Path(kw["out"]))
 
 
 def image_options(kw: dict[str, Any]) -> images_pb2.ImageOptions:
@@ -124,6 +138,7 @@ def images() -> None:
 @image_flags
 def images_generate(**kw: Any) -> None:
     """Generate images from a prompt."""
+    check_image_flags(kw)
     st = state()
     request = images_pb2.GenerateImageRequest(
         options=st.call_options(), image=image_options(kw), retry=retry_options(kw), detach=kw["detach"]
@@ -147,8 +162,11 @@ def images_generate(**kw: Any) -> None:
 @click.option("--input-fidelity", type=click.Choice(["high", "low"]), default=None)
 def images_edit(ref_images: tuple[str, ...], mask: str | None, input_fidelity: str | None, **kw: Any) -> None:
     """Edit reference images (optionally with a mask)."""
+    check_image_flags(kw)
     refs = check_ref_images(list(ref_images))
     mask_input = classify_image(mask, what="Mask image") if mask else None
+    if mask_input is not None:
+        check_mask(mask_input)
     st = state()
     engine = st.engine()
     request = images_pb2.EditImageRequest(

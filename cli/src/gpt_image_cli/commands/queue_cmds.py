@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -37,7 +38,12 @@ def queue() -> None:
 def queue_status() -> None:
     """Running and queued jobs and the parallelism limit."""
     st = state()
-    st.done("queue status", _status(_queue(st).GetQueue(jobs_pb2.GetQueueRequest())))
+    payload = _status(_queue(st).GetQueue(jobs_pb2.GetQueueRequest()))
+    if not st.as_json and (payload["running"] or payload["queued"]):
+        # The table names each job's prompt, provider, age and output; the envelope stays as it was.
+        reply = st.list_jobs(limit=200, cursor="", status="active", query="")
+        payload["jobs"] = json.loads(reply.jobs_json or "[]")
+    st.done("queue status", payload)
 
 
 @queue.command("set-parallel")

@@ -13,7 +13,7 @@ from gpt_image_cli.commands.images_cmds import retry_options
 from gpt_image_cli.context import state
 from gpt_image_cli.jobstream import follow
 from gpt_image_cli.transfer import save_outputs
-from gpt_image_cli.validate import FiniteFloat
+from gpt_image_cli.validate import FiniteFloat, check_out_dir
 from gpt_image_protocol.errors import AppError
 
 
@@ -66,6 +66,8 @@ def request_create(
 ) -> None:
     """Send --body-file verbatim to the selected provider."""
     body = read_body(body_file)
+    if out_image is not None:
+        check_out_dir(out_image)
     st = state()
     engine = st.engine()
     rpc = requests_pb2.CreateRequestRequest(

@@ -16,7 +16,6 @@ from gpt_image_cli.validate import FiniteFloat
 from gpt_image_protocol.address import EngineAddress, resolve_address
 from gpt_image_protocol.channel import ClientSettings, check_contract, open_channel
 from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.rpc_errors import from_rpc_error
 
 
 @click.command("doctor")
@@ -87,6 +86,8 @@ def _remote_row(member: EngineAddress, settings: ClientSettings) -> dict[str, An
     try:
         info = eng.version(timeout=5)
     except grpc.RpcError as exc:
+        from gpt_image_protocol.rpc_errors import from_rpc_error
+
         err = from_rpc_error(exc)
         if err.code == "engine_unauthenticated":
             err.detail = {"address": str(member), "health": "SERVING", "auth": settings.describe(member)["auth"]}

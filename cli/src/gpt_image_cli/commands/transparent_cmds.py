@@ -20,7 +20,7 @@ from gpt_image_cli.connect import Engine
 from gpt_image_cli.context import state
 from gpt_image_cli.jobstream import follow
 from gpt_image_cli.transfer import by_role, image_source, output_object, output_paths, save_artifacts, save_outputs
-from gpt_image_cli.validate import SIZE, FiniteFloat, classify_image
+from gpt_image_cli.validate import SIZE, FiniteFloat, check_out_dir, check_prompt, classify_image
 from gpt_image_protocol.errors import AppError
 
 PROFILES = ["generic", "icon", "product", "sticker", "seal", "translucent", "glow", "shadow", "effect"]
@@ -147,6 +147,10 @@ def transparent_generate(
     detach: bool,
 ) -> None:
     """Generate on a flat matte, extract the alpha, verify the result."""
+    check_prompt(prompt)
+    for target in (out, source_out):
+        if target is not None:
+            check_out_dir(target)
     st = state()
     engine = st.engine()
     image = images_pb2.ImageOptions(
@@ -219,10 +223,11 @@ def transparent_extract(
 ) -> None:
     """Extract a transparent PNG from a matte image or a dark/light pair."""
     inputs = {
-        name: classify_image(value, what="Input image")
+        name: classify_image(value, what="Input image", missing="image_read_failed")
         for name, value in (("input", input_), ("dark", dark_image), ("light", light_image))
         if value
     }
+    check_out_dir(out)
     st = state()
     engine = st.engine()
     request = transparent_pb2.ExtractTransparentRequest(
@@ -251,7 +256,7 @@ def transparent_extract(
 @click.option("--strict", is_flag=True, help="Exit 1 with transparent_verification_failed when it fails.")
 def transparent_verify(input_: str, profile: str, expected_matte_color: str, strict: bool) -> None:
     """Check a transparent PNG against the profile's quality gate."""
-    item = classify_image(input_, what="Input image")
+    item = classify_image(input_, what="Input image", missing="image_read_failed")
     st = state()
     engine = st.engine()
     request = transparent_pb2.VerifyTransparentRequest(

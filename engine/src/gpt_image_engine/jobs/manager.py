@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import progress_data
+from gpt_image_engine.jobs.eta import Key, RunTimes, eta_key
 from gpt_image_engine.security.redaction import redact
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
 from gpt_image_engine.store.history import History, new_job_id
@@ -89,6 +90,8 @@ class LiveJob:
         self.started = False
         self.partial_hook: Callable[[int, bytes], None] | None = None
         self._pending_partial: dict[str, Any] | None = None
+        self.eta_key: Key | None = None
+        self.run_started: float | None = None
 
     # --- JobContext surface
     def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
@@ -175,6 +178,7 @@ class JobManager:
         self._running: dict[str, str] = {}  # job id -> lane
         self._finished: deque[str] = deque()
         self._accepting = True
+        self.run_times = RunTimes(lambda: history.list_jobs(limit=200, status="completed").get("jobs") or [])
 
     # --- submission
     def submit(
@@ -193,6 +197,7 @@ class JobManager:
             self._record_refused(job_id, command, provider, metadata, err)
         self.history.create_job(job_id, command, provider, status="queued", metadata=metadata, fetch=False)
         job = LiveJob(self, job_id, job_dir, command)
+        job.eta_key = eta_key(command, provider, metadata)
         lane = lane or (self.LOCAL_LANE if provider == "local" else f"provider:{provider}")
         with self._lock:
             self._live[job_id] = job
@@ -285,7 +290,7 @@ class JobManager:
         try:
             with self.history.batch():  # the status and its event: one transaction
                 self.history.update_job(job.job_id, status="running", fetch=False)
-                record = job._persist("local", "job.running", {"status": "running"})
+                record = job._persist("local", "job.running", self._running_data(job))
             job._publish(record)
             outcome = work(job)
             job.check_cancelled()
@@ -298,6 +303,15 @@ class JobManager:
             self._finish(job, "failed", error=AppError("internal_error", f"Unexpected engine error: {exc}"))
             return
         self._finish(job, outcome.status, outcome=outcome)
+
+    def _running_data(self, job: LiveJob) -> dict[str, Any]:
+        """`job.running`, with `eta_seconds` when alike jobs ran recently (the CLI shows time left)."""
+        job.run_started = time.monotonic()
+        data: dict[str, Any] = {"status": "running"}
+        estimate = self.run_times.estimate(job.eta_key) if job.eta_key else None
+        if estimate is not None:
+            data["eta_seconds"] = round(estimate, 1)
+        return data
 
     def _dequeue(self, job: LiveJob) -> None:
         with self._lock:
@@ -313,6 +327,10 @@ class JobManager:
         err = error.to_envelope() if error else None
         metadata: dict[str, Any] = dict(outcome.metadata) if outcome else {}
         metadata["artifacts"] = artifacts
+        if status == "completed" and job.run_started is not None and job.eta_key is not None:
+            seconds = time.monotonic() - job.run_started
+            metadata["run_seconds"] = round(seconds, 3)
+            self.run_times.record(job.eta_key, seconds)
         data: dict[str, Any] = {"status": status, "job_id": job.job_id, "artifacts": artifacts}
         if outcome is not None:
             data["result"] = outcome.payload

@@ -105,6 +105,18 @@ def codex_inspect(call: Call, env: Mapping[str, str]) -> dict[str, Any]:
     return inspect_codex_auth(codex_auth_file(call, env))
 
 
+BUILTIN_NAMES = ("auto", "openai", "codex")
+
+
+def codex_not_ready(auth_file: Path, inspected: Mapping[str, Any]) -> AppError:
+    """`access_token_missing` with the next step: no auth.json at all means no Codex login."""
+    if not inspected.get("exists"):
+        message = f"No Codex login: {auth_file} does not exist. Run `codex login` (or pass --auth-file PATH)."
+    else:
+        message = f"Missing access_token in {auth_file}. Run `codex login` to sign in again."
+    return AppError("access_token_missing", message, {"auth_file": str(auth_file), "hint": "codex login"})
+
+
 # --- resolution
 
 
@@ -276,13 +288,9 @@ def select_provider(call: Call, paths: EnginePaths, env: Mapping[str, str]) -> R
             )
         return _builtin_openai(call, env, requested, "explicit")
     if requested == "codex":
-        if not codex_inspect(call, env).get("ready"):
-            auth_file = codex_auth_file(call, env)
-            raise AppError(
-                "access_token_missing",
-                f"Missing access_token in {auth_file}",
-                {"auth_file": str(auth_file)},
-            )
+        inspected = codex_inspect(call, env)
+        if not inspected.get("ready"):
+            raise codex_not_ready(codex_auth_file(call, env), inspected)
         return _builtin_codex(call, env, requested, "explicit", config_file)
     if requested == "auto":
         default = cfg.get("default_provider")
@@ -309,10 +317,11 @@ def select_provider(call: Call, paths: EnginePaths, env: Mapping[str, str]) -> R
             env,
             config_file,
         )
+    valid = [*BUILTIN_NAMES, *sorted(providers)]
     raise AppError(
         "provider_unknown",
-        f"Unknown provider: {requested}",
-        {"config_file": str(config_file)},
+        f"Unknown provider: {requested}. Valid names: {', '.join(valid)}.",
+        {"config_file": str(config_file), "valid": valid},
     )
 
 

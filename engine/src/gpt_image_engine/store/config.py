@@ -24,6 +24,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.security import keyenv
 from gpt_image_engine.store.atomic import atomic_write_json
 from gpt_image_engine.store.paths import EnginePaths
+from gpt_image_protocol.validation import check_base_url
 
 BUILTIN_PROVIDERS = ("auto", "openai", "codex")
 KNOWN_TOP_LEVEL = (
@@ -383,6 +384,9 @@ def add_provider(
             "--supports-n and --no-supports-n cannot be used together.",
         )
     mode = normalize_edit_region_mode(edit_region_mode) if edit_region_mode is not None else None
+    for flag, url in (("--api-base", api_base), ("--endpoint", endpoint)):
+        if url:
+            check_base_url(flag, url, "invalid_provider_config")
     provider_type = (type or "").strip() or DEFAULT_PROVIDER_TYPE
     cfg = load_config(config_file)
     creds: dict[str, Any] = {}

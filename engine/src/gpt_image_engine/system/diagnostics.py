@@ -20,6 +20,7 @@ from gpt_image_engine.providers.selection import (
     codex_auth_file,
     codex_endpoint,
     codex_inspect,
+    codex_not_ready,
     openai_api_base,
     openai_inspect,
     resolve_config_entry,
@@ -101,8 +102,7 @@ def auth_inspect(paths: EnginePaths, call: Call, env: Mapping[str, str]) -> dict
             {"provider": "openai", "env_var": OPENAI_API_KEY_ENV},
         )
     if requested == "codex" and not codex["ready"]:
-        auth_file = codex_auth_file(call, env)
-        raise AppError("access_token_missing", f"Missing access_token in {auth_file}", {"auth_file": str(auth_file)})
+        raise codex_not_ready(codex_auth_file(call, env), codex)
     cfg = config_store.load_config(paths.config_for(call.config_file))
     return {
         "requested_provider": requested,
