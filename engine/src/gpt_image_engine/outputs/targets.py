@@ -221,16 +221,21 @@ def upload_webdav(
     key = object_key(job_id, output)
     base = str(target["url"]).strip().rstrip("/")
     password = _secret(target, "password", env)
-    auth = None
+    auth: dict[str, str] = {}
     if target.get("username"):
-        auth = httpx.BasicAuth(str(target["username"]), password or "")
+        token = base64.b64encode(f"{target['username']}:{password or ''}".encode()).decode()
+        auth["Authorization"] = f"Basic {token}"
     label = f"WebDAV target {name!r}"
     timeout = timeout_seconds(env)
-    parts = key.split("/")
     url = f"{base}/{quote(key, safe='/-_.~')}"
+    split = urlsplit(url)
+    origin = f"{split.scheme}://{split.netloc}"
+    segments = [p for p in split.path.split("/") if p]
     try:
-        for depth in range(1, len(parts)):
-            folder = f"{base}/{quote('/'.join(parts[:depth]), safe='/-_.~')}/"
+        # MKCOL every folder on the way (the base's own too: it may not exist yet); an existing
+        # one answers 405, one the server will not make here 409, and both are fine.
+        for depth in range(1, len(segments)):
+            folder = origin + "/" + "/".join(segments[:depth]) + "/"
             made = _send(
                 "MKCOL",
                 folder,
@@ -238,7 +243,7 @@ def upload_webdav(
                 code="storage_webdav_upload_failed",
                 label=label,
                 timeout=timeout,
-                auth=auth,
+                headers=auth,
             )
             if made.status_code not in (200, 201, 204, 301, 405, 409):
                 raise _status_error("storage_webdav_upload_failed", label, folder, made)
@@ -250,9 +255,8 @@ def upload_webdav(
             code="storage_webdav_upload_failed",
             label=label,
             timeout=timeout,
-            auth=auth,
             content=data,
-            headers={"Content-Type": output.mime},
+            headers={**auth, "Content-Type": output.mime},
         )
     except httpx.HTTPError as exc:
         raise _transport_error("storage_webdav_upload_failed", label, url, exc, [password]) from None
