@@ -296,8 +296,8 @@ class _Inbox:
                 "from": envelope.mail_from,
                 "to": list(envelope.rcpt_tos),
                 "data": envelope.content.decode("utf-8", "replace"),
-                "tls": session.ssl is not None,
-                "auth": getattr(session, "authenticated", False),
+                "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
+                "auth": bool(getattr(session, "authenticated", False)),
             }
         )
         return "250 OK"

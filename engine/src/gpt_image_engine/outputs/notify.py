@@ -202,6 +202,7 @@ def send_email(email: Mapping[str, Any], job: Mapping[str, Any], env: Mapping[st
         else:
             client = _PinnedSMTP(timeout=timeout)
         client.pinned = checked
+        client._host = host  # TLS verifies the name (smtplib sets it only when __init__ connects)
         client.connect(host, port)
         with client:
             if email["tls"] == "start-tls":
@@ -209,7 +210,7 @@ def send_email(email: Mapping[str, Any], job: Mapping[str, Any], env: Mapping[st
             if email.get("username") and password:
                 client.login(str(email["username"]), password)
             client.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, ValueError, smtplib.SMTPException) as exc:
         text = str(exc)
         if password:
             text = text.replace(password, "[redacted]")
