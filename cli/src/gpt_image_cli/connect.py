@@ -38,6 +38,7 @@ from gpt_image.v1 import (
     config_pb2_grpc,
     images_pb2_grpc,
     jobs_pb2_grpc,
+    outputs_pb2_grpc,
     requests_pb2_grpc,
     system_pb2,
     system_pb2_grpc,
@@ -90,6 +91,10 @@ class Engine:
     @property
     def secrets(self) -> config_pb2_grpc.SecretsServiceStub:
         return self._stub("secrets", config_pb2_grpc.SecretsServiceStub)
+
+    @property
+    def outputs(self) -> outputs_pb2_grpc.OutputsServiceStub:
+        return self._stub("outputs", outputs_pb2_grpc.OutputsServiceStub)
 
     @property
     def images(self) -> images_pb2_grpc.ImagesServiceStub:

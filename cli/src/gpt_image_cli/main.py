@@ -150,6 +150,7 @@ def _register() -> None:
         config_cmds,
         history_cmds,
         images_cmds,
+        outputs_cmds,
         queue_cmds,
         request_cmds,
         secret_cmds,
@@ -166,6 +167,7 @@ def _register() -> None:
         transparent_cmds,
         history_cmds,
         queue_cmds,
+        outputs_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)
