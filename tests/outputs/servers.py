@@ -151,7 +151,7 @@ class SeaweedS3:
         if self.proc is not None:
             self.proc.terminate()
             try:
-                self.proc.wait(15)
+                self.proc.wait(3)  # weed can take long to drain; its data is thrown away anyway
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
