@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         config_pb2_grpc,
         images_pb2_grpc,
         jobs_pb2_grpc,
+        outputs_pb2_grpc,
         requests_pb2_grpc,
         system_pb2_grpc,
         transparent_pb2_grpc,
@@ -94,6 +95,10 @@ class Engine:
     @property
     def secrets(self) -> config_pb2_grpc.SecretsServiceStub:
         return self._stub("secrets", "SecretsServiceStub", "config")
+
+    @property
+    def outputs(self) -> outputs_pb2_grpc.OutputsServiceStub:
+        return self._stub("outputs", "OutputsServiceStub")
 
     @property
     def images(self) -> images_pb2_grpc.ImagesServiceStub:

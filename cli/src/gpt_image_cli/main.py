@@ -175,6 +175,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "history": "history_cmds",
     "jobs": "history_cmds",
     "queue": "queue_cmds",
+    "storage": "outputs_cmds",
+    "notify": "outputs_cmds",
+    "proxy": "outputs_cmds",
 }
 
 

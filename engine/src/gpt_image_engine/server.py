@@ -30,6 +30,8 @@ from gpt_image.v1 import (
     images_pb2_grpc,
     jobs_pb2,
     jobs_pb2_grpc,
+    outputs_pb2,
+    outputs_pb2_grpc,
     requests_pb2,
     requests_pb2_grpc,
     system_pb2,
@@ -48,6 +50,7 @@ SERVICE_NAMES = [
     images_pb2.DESCRIPTOR.services_by_name["ImagesService"].full_name,
     jobs_pb2.DESCRIPTOR.services_by_name["JobsService"].full_name,
     jobs_pb2.DESCRIPTOR.services_by_name["QueueService"].full_name,
+    outputs_pb2.DESCRIPTOR.services_by_name["OutputsService"].full_name,
     requests_pb2.DESCRIPTOR.services_by_name["RequestsService"].full_name,
     system_pb2.DESCRIPTOR.services_by_name["SystemService"].full_name,
     transparent_pb2.DESCRIPTOR.services_by_name["TransparentService"].full_name,
@@ -124,6 +127,7 @@ class EngineServer:
         from gpt_image_engine.servicers.config import ConfigServicer, SecretsServicer
         from gpt_image_engine.servicers.images import ImagesServicer
         from gpt_image_engine.servicers.jobs import JobsServicer, QueueServicer
+        from gpt_image_engine.servicers.outputs import OutputsServicer
         from gpt_image_engine.servicers.requests import RequestsServicer
         from gpt_image_engine.servicers.system import SystemServicer
         from gpt_image_engine.servicers.transparent import TransparentServicer
@@ -150,6 +154,7 @@ class EngineServer:
         artifacts_pb2_grpc.add_ArtifactsServiceServicer_to_server(ArtifactsServicer(e), self.server)
         config_pb2_grpc.add_ConfigServiceServicer_to_server(ConfigServicer(e), self.server)
         config_pb2_grpc.add_SecretsServiceServicer_to_server(SecretsServicer(e), self.server)
+        outputs_pb2_grpc.add_OutputsServiceServicer_to_server(OutputsServicer(e), self.server)
         images_pb2_grpc.add_ImagesServiceServicer_to_server(images, self.server)
         jobs_pb2_grpc.add_JobsServiceServicer_to_server(JobsServicer(e), self.server)
         requests_pb2_grpc.add_RequestsServiceServicer_to_server(requests_, self.server)

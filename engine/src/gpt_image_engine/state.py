@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from gpt_image_engine.jobs.manager import JobManager
+from gpt_image_engine.outputs.proxy import ProxyClients
 from gpt_image_engine.security.urlguard import pinned_client
 from gpt_image_engine.store.artifacts import ArtifactStore
 from gpt_image_engine.store.history import History
@@ -31,13 +32,15 @@ class Engine:
     handlers: dict[str, Any] = field(default_factory=dict)
     # Request message classes by method name.
     request_types: dict[str, Any] = field(default_factory=dict)
+    # One HTTP client per proxy setting, for provider traffic (§9.6).
+    proxies: ProxyClients = field(default_factory=ProxyClients)
 
     @classmethod
     def open(cls, paths: EnginePaths, env: dict[str, str] | None = None, max_parallel: int = 2) -> Engine:
         for folder in (paths.shared_dir, paths.jobs_dir, paths.uploads_dir):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         history = History(paths.history_file)
-        return cls(
+        engine = cls(
             paths=paths,
             env=dict(os.environ) if env is None else env,
             history=history,
@@ -47,7 +50,21 @@ class Engine:
             # address the URL guard checked (DNS rebinding).
             http=pinned_client(trust_env=True, follow_redirects=False),
         )
+        from gpt_image_engine.tasks.delivery import attach
+
+        attach(engine)
+        return engine
+
+    def http_for(self, resolved: Any) -> httpx.Client:
+        """The client for a provider's calls: its own proxy setting, else the global one."""
+        from gpt_image_engine.outputs.proxy import effective_proxy
+        from gpt_image_engine.store.config import load_config
+
+        cfg = load_config(resolved.config_file or self.paths.config_file)
+        entry = resolved.config_entry or {}
+        return self.proxies.get(effective_proxy(cfg.get("proxy"), entry.get("proxy")))
 
     def close(self) -> None:
+        self.proxies.close()
         self.http.close()
         self.history.close()

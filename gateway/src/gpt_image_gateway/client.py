@@ -41,6 +41,8 @@ from gpt_image.v1 import (
     images_pb2_grpc,
     jobs_pb2,
     jobs_pb2_grpc,
+    outputs_pb2,
+    outputs_pb2_grpc,
     system_pb2,
     system_pb2_grpc,
     transparent_pb2,
@@ -73,6 +75,7 @@ class _Stubs:
         self.system = system_pb2_grpc.SystemServiceStub(channel)
         self.config = config_pb2_grpc.ConfigServiceStub(channel)
         self.secrets = config_pb2_grpc.SecretsServiceStub(channel)
+        self.outputs = outputs_pb2_grpc.OutputsServiceStub(channel)
         self.jobs = jobs_pb2_grpc.JobsServiceStub(channel)
         self.queue = jobs_pb2_grpc.QueueServiceStub(channel)
         self.images = images_pb2_grpc.ImagesServiceStub(channel)
@@ -250,6 +253,16 @@ class EngineClient:
         request_type = getattr(config_pb2, f"{method}Request")
         reply = self._call(getattr(self._any().secrets, method), request_type(**fields))
         return _json(reply.result_json)
+
+    # --- storage, notifications, proxy
+
+    def outputs_reply(self, method: str, timeout: float = 120.0, **fields: Any) -> Any:
+        """A typed OutputsService reply (tests wait on real uploads and deliveries)."""
+        request_type = getattr(outputs_pb2, f"{method}Request")
+        return self._call(getattr(self._any().outputs, method), request_type(**fields), timeout=timeout)
+
+    def outputs_call(self, method: str, **fields: Any) -> Any:
+        return _json(self.outputs_reply(method, **fields).result_json)
 
     # --- jobs
 

@@ -417,6 +417,15 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 
+
+def _merge_blueprint_docs() -> None:
+    from gpt_image_gateway.api import outputs
+
+    ROUTES.update(outputs.OPENAPI)
+
+
+_merge_blueprint_docs()
+
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 

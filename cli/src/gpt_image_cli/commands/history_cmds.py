@@ -213,7 +213,7 @@ def jobs_retry(job_id: str, out: Path | None, detach: bool) -> None:
         _finish_job(st, "jobs retry", done, out)
 
 
-RESUME_ACTIONS = ["continue_save", "resubmit", "discard"]
+RESUME_ACTIONS = ["continue_save", "resubmit", "discard", "reupload"]
 
 
 @jobs.command("resume")
@@ -222,8 +222,8 @@ RESUME_ACTIONS = ["continue_save", "resubmit", "discard"]
 @_OUT
 @_DETACH
 def jobs_resume(job_id: str, action: str, out: Path | None, detach: bool) -> None:
-    """Carry out a recovery action: continue_save (no provider call), resubmit (a new, billable job)
-    or discard."""
+    """Carry out a recovery action: continue_save (no provider call), resubmit (a new, billable job),
+    reupload (send outputs whose storage upload failed again) or discard."""
     st = state()
     engine = st.engine_for_job(job_id)
     request = jobs_pb2.ResumeJobRequest(job_id=job_id, action=action, options=st.call_options(), detach=detach)

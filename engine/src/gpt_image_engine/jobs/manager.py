@@ -179,6 +179,10 @@ class JobManager:
         self._finished: deque[str] = deque()
         self._accepting = True
         self.run_times = RunTimes(lambda: history.list_jobs(limit=200, status="completed").get("jobs") or [])
+        # Set by the engine: uploads after a job's work succeeded (before the terminal event),
+        # and notifications after the terminal event. Both are best-effort and never fail a job.
+        self.after_work: Callable[[LiveJob, Outcome], None] | None = None
+        self.after_finish: Callable[[LiveJob, str], None] | None = None
 
     # --- submission
     def submit(
@@ -294,6 +298,11 @@ class JobManager:
             job._publish(record)
             outcome = work(job)
             job.check_cancelled()
+            if self.after_work is not None and outcome.status in ("completed", "partial_failed"):
+                try:
+                    self.after_work(job, outcome)
+                except Exception:  # uploads are recorded per target; a bug there keeps the outputs
+                    log.exception("storage for job %s failed", job.job_id)
         except AppError as err:
             status = "cancelled" if err.code == "job_cancelled" or job.cancel_event.is_set() else "failed"
             self._finish(job, status, error=err)
@@ -368,6 +377,17 @@ class JobManager:
         if err is not None:
             summary["error"] = {"code": err.get("code"), "message": err.get("message")}
         log.log(level, TERMINAL_TYPES[status], extra={"data": summary})
+        if self.after_finish is not None:
+            threading.Thread(
+                target=self._after_finish, args=(job, status), name=f"notify-{job.job_id[-8:]}", daemon=True
+            ).start()
+
+    def _after_finish(self, job: LiveJob, status: str) -> None:
+        try:
+            if self.after_finish is not None:
+                self.after_finish(job, status)
+        except Exception:
+            log.exception("notifications for job %s failed", job.job_id)
 
     def _retire(self, job_id: str) -> None:
         """Keep only the most recent finished jobs in memory; older ones are served from history

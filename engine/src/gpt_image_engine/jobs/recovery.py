@@ -6,7 +6,9 @@ Classes: `recoverable.local_response_cached` (a whole raw response is spooled:
 `recoverable.never_dispatched` (no request left the engine: `resubmit` is safe),
 `ambiguous.remote_maybe_accepted` (a request was sent, no answer kept: a
 `resubmit` may pay twice), `terminal.provider_rejected` (a 4xx),
-`terminal.user_cancelled`, `terminal.local_recovery_unavailable`.
+`terminal.user_cancelled`, `terminal.local_recovery_unavailable`, and
+`recoverable.upload_failed` (every output is on disk but a storage upload failed:
+`reupload` sends what is missing, with no provider call).
 """
 
 from __future__ import annotations
@@ -48,7 +50,14 @@ def describe(job: dict[str, Any], job_dir: Path, events: list[dict[str, Any]] | 
     resubmit = _action("resubmit", "Generate again", True, "This calls the provider again.")
     primary: dict[str, Any] | None = None
     secondary: list[dict[str, Any]] = []
-    if status == "completed":
+    if (
+        outputs
+        and job.get("storage_status") in ("failed", "partial_failed")
+        and len(outputs) >= evidence["outputs_expected"]
+    ):
+        recoverability = "recoverable.upload_failed"
+        primary = _action("reupload", "Upload again", False)
+    elif status == "completed":
         recoverability = "completed"
     elif status in ("queued", "running"):
         recoverability = "in_progress"

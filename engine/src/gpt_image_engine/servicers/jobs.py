@@ -206,6 +206,11 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
             for record in self.engine.history.events(request.job_id)[-1:]:
                 yield to_job_event(request.job_id, record)
             return
+        if request.action == "reupload":
+            from gpt_image_engine.tasks.delivery import reupload
+
+            yield from stream_job(self.engine, reupload(self.engine, job), context, request.detach)
+            return
         live = continue_save(self.engine, job)
         yield from stream_job(self.engine, live, context, request.detach)
 

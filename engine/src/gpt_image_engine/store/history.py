@@ -957,6 +957,27 @@ class History:
             )
         return int(seq), created_at
 
+    def upsert_upload(self, record: dict[str, Any]) -> None:
+        """Insert or replace one output upload row (the upstream's `output_uploads`)."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO output_uploads (job_id, output_index, target, target_type, status, url, error, bytes, "
+                "attempts, updated_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (job_id, output_index, target) DO UPDATE SET target_type = excluded.target_type, "
+                "status = excluded.status, url = excluded.url, error = excluded.error, bytes = excluded.bytes, "
+                "attempts = excluded.attempts, updated_at = excluded.updated_at, metadata = excluded.metadata",
+                (
+                    record["job_id"], record["output_index"], record["target"], record["target_type"],
+                    record["status"], record.get("url"), record.get("error"), record.get("bytes"),
+                    int(record.get("attempts") or 0), record.get("updated_at") or now_ts(),
+                    _dumps(record.get("metadata") or {}),
+                ),
+            )  # fmt: skip
+
+    def uploads(self, job_id: str) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return self._uploads(conn, [job_id]).get(job_id, [])
+
     def events(self, job_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
         with self._read() as conn:
             rows = conn.execute(

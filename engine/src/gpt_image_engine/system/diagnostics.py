@@ -50,6 +50,17 @@ def _retry_policy() -> dict[str, Any]:
     return {"max_retries": policy.max_retries, "base_delay_seconds": int(policy.base_delay_seconds)}
 
 
+def _proxy_plan(global_proxy: Any, entry: Any) -> dict[str, Any]:
+    """The proxy probes use: the provider's own, else the global one; a broken setting probes as `system`
+    (the error shows when a job runs)."""
+    from gpt_image_engine.outputs.proxy import effective_proxy
+
+    try:
+        return effective_proxy(global_proxy, entry.get("proxy") if isinstance(entry, dict) else None)
+    except AppError:
+        return {"mode": "system"}
+
+
 def doctor(paths: EnginePaths, call: Call, env: Mapping[str, str]) -> dict[str, Any]:
     """`doctor`: selection, per-provider auth and reachability, defaults, retry policy."""
     config_file = paths.config_for(call.config_file)
@@ -67,7 +78,8 @@ def doctor(paths: EnginePaths, call: Call, env: Mapping[str, str]) -> dict[str, 
         selection = _selection_error(call.requested_provider, exc)
     api_base = openai_api_base(call, env)
     endpoint = codex_endpoint(call)
-    probes = probe_many([api_base, endpoint] + ([selected] if selected else []), env=env)
+    proxy_plan = _proxy_plan(cfg.get("proxy"), resolved.config_entry if selected else None)
+    probes = probe_many([api_base, endpoint] + ([selected] if selected else []), env=env, proxy=proxy_plan)
     return {
         "ok": bool(selected and probes[selected].get("reachable")),
         "version": __version__,
@@ -131,7 +143,7 @@ def test_provider(paths: EnginePaths, call: Call, name: str, env: Mapping[str, s
             target = codex_endpoint(call, entry)
         else:
             target = entry.get("api_base") or openai_api_base(Call(), {})
-    probe = probe_many([target], env=env)[target]
+    probe = probe_many([target], env=env, proxy=_proxy_plan(cfg.get("proxy"), entry))[target]
     return {"ok": bool(probe.get("reachable")), "provider_selection": selection, "endpoint": probe}
 
 

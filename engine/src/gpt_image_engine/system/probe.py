@@ -2,7 +2,8 @@
 
 Probes run concurrently (`probe_many`) so `doctor` costs one probe's time, and the host is
 resolved first with a short deadline so an unresolvable name fails fast instead of hanging
-in the resolver (which ignores socket timeouts). The probe goes through the system proxy.
+in the resolver (which ignores socket timeouts). The probe goes through the configured proxy
+(system, none or custom, as provider calls do); `proxy` in the result names the mode.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.security.urlguard import pinned_client
+from gpt_image_engine.outputs.proxy import build_client
 
 PROBE_TIMEOUT_SECONDS = 5.0
 RESOLVE_TIMEOUT_SECONDS = 2.0
@@ -45,6 +46,7 @@ def probe_endpoint(
     endpoint: str,
     timeout: float = PROBE_TIMEOUT_SECONDS,
     env: Mapping[str, str] | None = None,
+    proxy: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The endpoint probe object of §2.2: {endpoint, host, port, scheme, reachable, proxy, status?, tls_ok?, error}."""
     env = os.environ if env is None else env
@@ -58,21 +60,23 @@ def probe_endpoint(
     host = parts.hostname
     port = port or (443 if parts.scheme == "https" else 80)
     base = {"endpoint": endpoint, "host": host, "port": port, "scheme": parts.scheme}
-    if not _system_proxy_set(env):
+    plan = dict(proxy or {"mode": "system"})
+    mode = str(plan.get("mode") or "system")
+    direct = mode == "none" or (mode == "system" and not _system_proxy_set(env))
+    if direct:
         error = _resolve_error(host, port, min(RESOLVE_TIMEOUT_SECONDS, timeout))
         if error is not None:
-            return {**base, "reachable": False, "proxy": "system", "error": error}
+            return {**base, "reachable": False, "proxy": mode, "error": error}
     try:
-        with pinned_client(timeout=timeout, trust_env=True, follow_redirects=False) as client:
+        with build_client(plan, timeout=timeout, follow_redirects=False) as client:
             response = client.head(endpoint)
-    except AppError as exc:
-        return {**base, "reachable": False, "proxy": "system", "error": exc.message}
-    except httpx.HTTPError as exc:
-        return {**base, "reachable": False, "proxy": "system", "error": str(exc) or type(exc).__name__}
+    except (httpx.HTTPError, AppError) as exc:
+        text = exc.message if isinstance(exc, AppError) else (str(exc) or type(exc).__name__)
+        return {**base, "reachable": False, "proxy": mode, "error": text}
     return {
         **base,
         "reachable": True,
-        "proxy": "system",
+        "proxy": mode,
         "status": response.status_code,
         "tls_ok": True if parts.scheme == "https" else None,
         "error": None,
@@ -80,12 +84,15 @@ def probe_endpoint(
 
 
 def probe_many(
-    endpoints: Iterable[str], timeout: float = PROBE_TIMEOUT_SECONDS, env: Mapping[str, str] | None = None
+    endpoints: Iterable[str],
+    timeout: float = PROBE_TIMEOUT_SECONDS,
+    env: Mapping[str, str] | None = None,
+    proxy: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Probe distinct endpoints concurrently; returns {endpoint: probe}."""
     unique = list(dict.fromkeys(endpoints))
     if not unique:
         return {}
     with ThreadPoolExecutor(max_workers=len(unique), thread_name_prefix="probe") as pool:
-        results = pool.map(lambda url: probe_endpoint(url, timeout, env), unique)
+        results = pool.map(lambda url: probe_endpoint(url, timeout, env, proxy), unique)
         return dict(zip(unique, results, strict=True))

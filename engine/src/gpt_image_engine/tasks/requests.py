@@ -23,7 +23,7 @@ def run_request(
     save: bool,
     body_file: str,
 ) -> Outcome:
-    provider = build_provider(resolved, engine.http)
+    provider = build_provider(resolved, engine.http_for(resolved))
     result = provider.run_raw(body, operation, live, policy, expect_image)
     artifacts = []
     image_output: Any = None

@@ -1,0 +1,168 @@
+"""Storage, notification and proxy settings over HTTP (the upstream web server's routes):
+`PUT /api/storage`, `POST /api/storage/{name}/test`, `PUT /api/notifications`,
+`POST /api/notifications/test`, `GET /api/notifications/capabilities`, `PUT /api/proxy`.
+
+Saves answer the redacted config, as the upstream does; secrets never come back. `OPENAPI`
+documents the routes (merged into the gateway's OpenAPI table).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from gpt_image_gateway.api import engine
+from gpt_image_gateway.forms import fields, optional_fields, text
+from gpt_image_protocol.errors import AppError
+
+bp = Blueprint("outputs", __name__, url_prefix="/api")
+
+
+def _target_name(name: str) -> str:
+    if not name.strip() or any(c.isspace() for c in name) or len(name) > 128:
+        raise AppError("storage_config_invalid", "Storage target names are non-empty tokens.", {"target": name[:128]})
+    return name
+
+
+def _config(answer: Any) -> Any:
+    return jsonify(answer.get("config", answer) if isinstance(answer, dict) else answer)
+
+
+@bp.put("/storage")
+def put_storage() -> Any:
+    return _config(engine().outputs_call("PutStorage", storage_json=json.dumps(fields())))
+
+
+@bp.post("/storage/<name>/test")
+def test_storage(name: str) -> Any:
+    body = optional_fields()
+    target = body.get("target")
+    if target is not None and not isinstance(target, dict):
+        raise AppError("storage_config_invalid", "target must be an object.", {"field": "target"})
+    reply = engine().outputs_reply(
+        "TestStorageTarget", name=_target_name(name), target_json=json.dumps(target) if target else ""
+    )
+    result: dict[str, Any] = {
+        "ok": reply.ok,
+        "target": reply.target,
+        "target_type": reply.target_type,
+        "message": reply.message,
+        "unsupported": reply.unsupported,
+        "local_only": reply.local_only,
+        "detail": json.loads(reply.detail_json) if reply.detail_json else None,
+    }
+    if reply.HasField("latency_ms"):
+        result["latency_ms"] = reply.latency_ms
+    if reply.code:
+        result["code"] = reply.code
+    return jsonify(result)
+
+
+@bp.put("/notifications")
+def put_notifications() -> Any:
+    return _config(engine().outputs_call("PutNotifications", notifications_json=json.dumps(fields())))
+
+
+@bp.post("/notifications/test")
+def test_notifications() -> Any:
+    body = optional_fields()
+    reply = engine().outputs_reply(
+        "TestNotifications", status=text(body, "status") or "completed", channel=text(body, "channel")
+    )
+    deliveries = [
+        {"channel": d.channel, "name": d.name, "ok": d.ok, "message": d.message, **({"code": d.code} if d.code else {})}
+        for d in reply.deliveries
+    ]
+    return jsonify({"ok": reply.ok, "reason": reply.reason or None, "deliveries": deliveries})
+
+
+@bp.get("/notifications/capabilities")
+def notification_capabilities() -> Any:
+    return jsonify(engine().outputs_call("GetNotificationCapabilities"))
+
+
+@bp.put("/proxy")
+def put_proxy() -> Any:
+    body = fields()
+    no_proxy = body.get("no_proxy") or []
+    if not isinstance(no_proxy, list) or not all(isinstance(h, str) for h in no_proxy):
+        raise AppError("proxy_url_invalid", "no_proxy must be a list of hosts.", {"field": "no_proxy"})
+    mode = text(body, "mode") or "system"
+    return _config(engine().outputs_call("SetProxy", mode=mode, url=text(body, "url"), no_proxy=no_proxy, provider=""))
+
+
+_CONFIG = {
+    "200": {"description": "The redacted config.", "content": {"application/json": {"schema": {"type": "object"}}}}
+}
+
+
+def _body(props: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": {"type": "object", "properties": props}}}}
+
+
+OPENAPI: dict[tuple[str, str], dict[str, Any]] = {
+    ("put", "/api/storage"): {
+        "summary": "Replace the storage settings (targets, pipeline); secrets left empty are kept.",
+        "tags": ["settings"],
+        "requestBody": _body(
+            {
+                "targets": {"type": "object", "additionalProperties": {"type": "object"}},
+                "pipeline": {"type": "object"},
+                "default_targets": {"type": "array", "items": {"type": "string"}},
+                "fallback_targets": {"type": "array", "items": {"type": "string"}},
+                "fallback_policy": {"type": "string", "enum": ["never", "on_failure", "always"]},
+                "upload_concurrency": {"type": "integer"},
+                "target_concurrency": {"type": "integer"},
+            }
+        ),
+        "responses": _CONFIG,
+    },
+    ("post", "/api/storage/{name}/test"): {
+        "summary": "Upload a 1x1 PNG to a storage target (saved, or the unsaved `target`).",
+        "tags": ["settings"],
+        "requestBody": _body({"target": {"type": "object"}}),
+    },
+    ("put", "/api/notifications"): {
+        "summary": "Replace the notification settings (email, webhooks); secrets left empty are kept.",
+        "tags": ["settings"],
+        "requestBody": _body(
+            {
+                "enabled": {"type": "boolean"},
+                "on_completed": {"type": "boolean"},
+                "on_failed": {"type": "boolean"},
+                "on_cancelled": {"type": "boolean"},
+                "email": {"type": "object"},
+                "webhooks": {"type": "array", "items": {"type": "object"}},
+            }
+        ),
+        "responses": _CONFIG,
+    },
+    ("post", "/api/notifications/test"): {
+        "summary": "Send a sample job's notification: {ok, reason, deliveries}.",
+        "tags": ["settings"],
+        "requestBody": _body(
+            {
+                "status": {"type": "string", "enum": ["completed", "partial_failed", "failed", "cancelled"]},
+                "channel": {"type": "string", "description": "email or webhook:<id>; default every channel."},
+            }
+        ),
+    },
+    ("get", "/api/notifications/capabilities"): {
+        "summary": "Which notification channels this server can deliver.",
+        "tags": ["settings"],
+    },
+    ("put", "/api/proxy"): {
+        "summary": "Set the provider proxy: system, none or custom (http, https, socks5, socks5h).",
+        "tags": ["settings"],
+        "requestBody": _body(
+            {
+                "mode": {"type": "string", "enum": ["system", "none", "custom"]},
+                "url": {"type": "string"},
+                "no_proxy": {"type": "array", "items": {"type": "string"}},
+            }
+        ),
+        "responses": _CONFIG,
+    },
+}
