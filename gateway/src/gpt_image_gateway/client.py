@@ -233,6 +233,12 @@ class EngineClient:
         result: dict[str, Any] = _json(reply.result_json)
         return result
 
+    def system_call(self, method: str) -> Any:
+        """A read-only SystemService call (InspectAuth, Doctor, ListModels) as plain JSON."""
+        request_type = getattr(system_pb2, f"{method}Request")
+        reply = self._call(getattr(self._any().system, method), request_type())
+        return _json(reply.result_json)
+
     # --- config and secrets
 
     def config_call(self, method: str, **fields: Any) -> Any:

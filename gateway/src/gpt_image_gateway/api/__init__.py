@@ -30,6 +30,6 @@ def check_id(value: str, what: str = "job id") -> str:
 
 
 def blueprints() -> list[Any]:
-    from gpt_image_gateway.api import config, images, jobs, meta, queue, session, transparent
+    from gpt_image_gateway.api import auth, config, images, jobs, meta, queue, session, transparent
 
-    return [meta.bp, session.bp, config.bp, jobs.bp, queue.bp, images.bp, transparent.bp]
+    return [meta.bp, session.bp, config.bp, auth.bp, jobs.bp, queue.bp, images.bp, transparent.bp]
