@@ -119,7 +119,7 @@ function button(name, label, run, extra = {}) {
 }
 
 // The action bar of one image. `only` narrows it (e.g. the recent-work hover bar).
-export function actionBar(job, index = 0, { only = null, artifacts = null } = {}) {
+export function actionBar(job, index = 0, { only = null, artifacts = null, labels = false } = {}) {
   const outs = outputsOf(job, artifacts);
   const name = (outs.find((o) => o.index === index) || outs[0] || {}).name || "image.png";
   const all = [
@@ -133,9 +133,11 @@ export function actionBar(job, index = 0, { only = null, artifacts = null } = {}
     ["remove", t("Delete"), () => actions.remove(job)],
   ];
   const canReuse = ["images generate", "images edit", "transparent generate"].includes(job.command);
-  return el("div", { class: "actions-bar", role: "toolbar", "aria-label": t("Image actions") },
+  const bar = el("div", { class: labels ? "actions-bar labelled" : "actions-bar", role: "toolbar", "aria-label": t("Image actions") },
     all.filter(([n]) => (!only || only.includes(n)) && (n !== "reuse" || canReuse) && (n !== "transparent" || !isTransparentJob(job)))
       .map(([n, label, run]) => n === "download"
         ? el("a", { class: "icon-btn", href: `${outputUrl(job.id, index)}?download=1`, download: name, title: label, "aria-label": label, "data-act": "download", onclick: (e) => e.stopPropagation() }, icon("download", 17))
         : button(n, label, run)));
+  if (labels) for (const b of bar.children) b.append(el("span", { class: "act-label", text: b.getAttribute("aria-label") }));
+  return bar;
 }

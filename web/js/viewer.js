@@ -98,7 +98,7 @@ function show(index) {
   $("#viewer-prev").classList.toggle("hidden", !many);
   $("#viewer-next").classList.toggle("hidden", !many);
   $("#viewer-count").textContent = many ? `${view.outputs.indexOf(item) + 1} / ${view.outputs.length}` : "";
-  fill($("#viewer-actions"), actionBar(view.job, item ? item.index : 0, { artifacts: view.artifacts, only: ["download", "copy", "edit", "reuse", "transparent", "retry", "remove"] }));
+  fill($("#viewer-actions"), actionBar(view.job, item ? item.index : 0, { artifacts: view.artifacts, only: ["download", "copy", "edit", "reuse", "transparent", "retry", "remove"], labels: true }));
   $("#viewer-actions").querySelectorAll("[data-act=edit], [data-act=reuse]").forEach((b) => b.addEventListener("click", () => $("#viewer").close()));
 }
 
