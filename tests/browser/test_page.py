@@ -1,6 +1,6 @@
 """The page in a real browser: generate with live progress, edit with a painted mask,
-transparent extract, history search and delete, sign-in with a token, phone width
-and the engine-down banner."""
+transparent extract, history search and delete, sign-in with a token and the
+engine-down banner (every screen at phone width: test_screens.py)."""
 
 from __future__ import annotations
 
@@ -140,21 +140,6 @@ def test_infinite_scroll(page: Any, gateway: GatewayProc) -> None:
     page.wait_for_function("document.querySelectorAll('#gallery .tile').length === 30")
     shown = page.eval_on_selector_all("#gallery .tile", "ts => ts.map(t => t.dataset.jobId)")
     assert set(shown) == set(ids)
-
-
-def test_phone_width(browser: Any, gateway: GatewayProc, screenshots: Path) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, bypass_csp=True)
-    page = context.new_page()
-    for tab in ("generate", "edit", "transparent", "history", "settings"):
-        page.goto(f"{gateway.url}/#{tab}")
-        page.wait_for_selector("body[data-ready='1']")
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, (tab, overflow)
-        assert page.locator("#tabs").bounding_box()["width"] > 200, tab  # the tabs keep a row of their own (the bottom bar)
-    page.goto(f"{gateway.url}/#generate")
-    page.wait_for_selector("body[data-ready='1']")
-    page.screenshot(path=str(screenshots / "phone-generate.png"), full_page=True)
-    context.close()
 
 
 def test_settings_add_provider(page: Any, gateway: GatewayProc, bstack: Stack, screenshots: Path) -> None:

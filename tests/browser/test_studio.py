@@ -40,7 +40,7 @@ def open_page(browser: Any, width: int = 1280, *, scheme: str = "dark", locale: 
     phone = width < 600
     context = browser.new_context(
         viewport={"width": width, "height": 844 if phone else 900}, device_scale_factor=2 if phone else 1,
-        is_mobile=phone, has_touch=phone, color_scheme=scheme, locale=locale,
+        is_mobile=phone, has_touch=phone, color_scheme=scheme, locale=locale, bypass_csp=True,  # lets wait_for_function evaluate
     )
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -93,6 +93,7 @@ async function desktopSession() {
   const match = /^#session=([^&]+)/.exec(location.hash);
   if (!match) return;
   history.replaceState(null, "", `${location.pathname}#generate`);
+  try { sessionStorage.setItem("gpt2.desktop", "1"); } catch { /* private mode */ }
   try { await api("/api/session", { method: "POST", json: { token: decodeURIComponent(match[1]) } }); } catch { /* the sign-in form will ask */ }
 }
 
@@ -426,7 +427,11 @@ function registerServiceWorker() {
 
 async function start() {
   const session = await api("/api/session");
-  $("#logout").classList.toggle("hidden", !session.auth_required);
+  let desktop = false;
+  try { desktop = sessionStorage.getItem("gpt2.desktop") === "1"; } catch { /* private mode */ }
+  // The desktop window's token is private to it: signing out there could not be undone.
+  $("#logout").classList.toggle("hidden", !session.auth_required || desktop);
+  document.body.dataset.desktop = String(desktop);
   if (session.auth_required && !session.authorized) { showLogin(); return; }
   $("#main").classList.remove("hidden");
   showTab(location.hash.slice(1));

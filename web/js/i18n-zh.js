@@ -23,6 +23,7 @@ export const ZH = {
   "Add or replace a provider": "添加或替换服务商",
   "Add the file again (at most 64 MB).": "请重新添加文件（最大 64 MB）。",
   "Add the image again.": "请重新添加图片。",
+  "Add the image, paint where it should change, then say how.": "添加图片，涂抹要修改的地方，再说明怎么改。",
   "Add the key for this provider in Settings.": "请在「设置」里为该服务商添加密钥。",
   "After": "之后",
   "All": "全部",

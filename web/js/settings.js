@@ -103,7 +103,9 @@ async function testProvider(p, out, button) {
     const r = await api(`/api/providers/${encodeURIComponent(p.name)}/test`, { method: "POST" });
     const ms = Math.round(r.latency_ms ?? performance.now() - t0);
     const endpoint = r.endpoint || {};
-    const reason = (r.message || endpoint.error || "").replace(/^\[Errno \d+\]\s*/, "");
+    const selection = (r.provider_selection && r.provider_selection.error) || null;
+    let reason = (r.message || endpoint.error || "").replace(/^\[Errno \d+\]\s*/, "");
+    if (selection && selection.code) { const d = describe(selection); reason = `${d.title} ${d.next}`; r.ok = false; }
     out.className = `test-result ${r.ok === false ? "bad" : "good"}`;
     out.dataset.ok = String(r.ok !== false);
     out.dataset.latency = String(ms);
@@ -140,7 +142,7 @@ function providerCard(p) {
     el("p", { class: `provider-status ${ok ? "good" : "bad"}`, text: line }),
     p.api_base ? el("p", { class: "muted small mono", text: p.api_base }) : null,
     el("div", { class: "row provider-actions" },
-      testBtn,
+      p.builtin ? null : testBtn,  // a built-in's status above is its test: the engine probes configured entries
       isDefault || (p.builtin && !p.ready) ? null : el("button", { type: "button", class: "btn small ghost", "data-act": "default", text: t("Make default"), onclick: async () => {
         try { await api("/api/providers/default", { method: "POST", json: { name: p.name } }); await loadProviders(); toast({ title: t("“{name}” is now the default provider.", { name: p.name }), kind: "ok", timeout: 3000 }); }
         catch (err) { fill(result, errorBlock(err)); }
