@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import EngineProc, base_env
-from tests.fakeupstream.server import Fault, FakeUpstream
+from tests.fakeupstream.server import FakeUpstream, Fault
 from tests.gateway.support import GatewayProc, Stack, chroma_png, png_bytes, start_gateway
 
 pytestmark = pytest.mark.browser
@@ -130,7 +130,7 @@ def test_first_run_without_credentials_to_a_finished_image(browser: Any, bare: B
     form.locator("input[name=api_key]").fill("sk-first-run")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#provider-saved[data-saved='mine']")
-    assert "Saved “mine”. It is now the default provider." == page.inner_text("#provider-saved")
+    assert page.inner_text("#provider-saved") == "Saved “mine”. It is now the default provider."
     page.wait_for_selector(".toast", state="attached")
     assert page.locator("#setup").is_hidden()
     assert "sk-first-run" not in page.content()
@@ -235,7 +235,7 @@ def test_mask_editor_undo_and_a_provider_without_masks_flagged_before_sending(pa
     page.screenshot(path=str(screenshots / "edit-mask-inverted.png"), full_page=True)
     count = len(bstack.upstream.requests_to(EDITS))
     page.click("#edit-form button[type=submit]")
-    page.wait_for_function(f"document.querySelectorAll('#jobs article.job[data-status=\"completed\"]').length >= 2")
+    page.wait_for_function("document.querySelectorAll('#jobs article.job[data-status=\"completed\"]').length >= 2")
     assert len(bstack.upstream.requests_to(EDITS)) == count + 1
     parts = {p.name: p for p in bstack.upstream.requests_to(EDITS)[-1].files}
     alpha = Image.open(io.BytesIO(parts["mask"].data)).getchannel("A")

@@ -291,7 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="gpt-image-2-desktop", description="Open gpt-image-2 in a window of its own (engine and gateway included)."
     )
-    parser.add_argument("--engine", default=None, help="engine address (default: GPT_IMAGE_2_ENGINE or the local socket)")
+    parser.add_argument(
+        "--engine", default=None, help="engine address (default: GPT_IMAGE_2_ENGINE or the local socket)"
+    )
     parser.add_argument(
         "--window",
         choices=("auto", "webview", "app", "browser"),

@@ -73,7 +73,11 @@ def public(err: AppError) -> AppError:
     grpc_detail = isinstance(err.detail, dict) and "grpc_status" in err.detail
     if err.code in _TRANSPORT_WORDS and err.message != _TRANSPORT_WORDS[err.code]:
         _LOG.warning("%s: %s", err.code, err.message)
-        keep = {k: v for k, v in (err.detail or {}).items() if k in ("address", "engine")} if isinstance(err.detail, dict) else {}
+        keep = (
+            {k: v for k, v in (err.detail or {}).items() if k in ("address", "engine")}
+            if isinstance(err.detail, dict)
+            else {}
+        )
         return AppError(err.code, _TRANSPORT_WORDS[err.code], keep or None, status_code=err.status_code)
     if err.code == "internal_error" and grpc_detail:
         _LOG.warning("internal_error from the engine transport: %s (%s)", err.message, err.detail)
