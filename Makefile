@@ -24,12 +24,18 @@ check: $(STAMP)
 	$(BIN)/ruff format --check protos/src/gpt_image_protocol engine/src cli/src gateway/src
 	$(BIN)/mypy
 
-# Browser tests drive Debian's Chromium (no browser download); install it when missing.
+# Browser tests drive Debian's Chromium (no browser download), the desktop window test
+# runs it under Xvfb, and the Chinese screenshots need a CJK font: installed when missing.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Debian's chromium for the browser tests"; \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v Xvfb >/dev/null 2>&1 || missing="$$missing xvfb"; \
+	[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q

@@ -242,6 +242,7 @@ def test_redaction_of_env_keychain_and_proxy(paths: EnginePaths, file_keyring) -
         "endpoint",
         "model",
         "supports_n",
+        "edit_region_mode",
         "credentials",
         "proxy",
     }

@@ -28,7 +28,7 @@ export async function api(path, { method = "GET", json, form, signal } = {}) {
     reply = await fetch(path, init);
   } catch (err) {
     if (err.name === "AbortError") throw err;
-    throw new ApiError(0, "network_error", "The gateway is not reachable.");
+    throw new ApiError(0, "network_down", "The gateway is not reachable.");
   }
   if (reply.status === 204) return null;
   const type = reply.headers.get("Content-Type") || "";
@@ -46,3 +46,5 @@ export async function api(path, { method = "GET", json, form, signal } = {}) {
 
 export const outputUrl = (jobId, i) => `/api/jobs/${encodeURIComponent(jobId)}/outputs/${i}`;
 export const partialUrl = (jobId, i) => `/api/jobs/${encodeURIComponent(jobId)}/partials/${i}`;
+export const refUrl = (jobId, i) => `/api/jobs/${encodeURIComponent(jobId)}/refs/${i}`;
+export const sourceUrl = (jobId, i) => `/api/jobs/${encodeURIComponent(jobId)}/sources/${i}`;

@@ -1,33 +1,55 @@
-// The history gallery: search, status filter, infinite scroll by cursor, and a
-// details dialog with images, metadata, events, download, cancel, delete, retry
-// and the recovery actions (resume) of a job that did not complete.
+// The history: search, status filter, infinite scroll by cursor, tiles that open the
+// large view (a verification shows its report instead of a blank image), and a details
+// dialog with images, request, events, every result action, cancel, delete, retry and
+// the recovery actions (resume) of a job that did not complete.
 
 import { api, outputUrl } from "./api.js";
+import { icon } from "./icons.js";
+import { t, when } from "./i18n.js";
 import { trackJob } from "./jobs.js";
-import { $, debounce, el, fill, when } from "./util.js";
+import { actionBar, actions, isImageJob, outputsOf } from "./results.js";
+import { $, debounce, el, errorBlock, fill, promptOf } from "./util.js";
 
 const state = { cursor: null, hasMore: true, loading: false, generation: 0 };
 const MARGIN = 400;  // px below the viewport at which the next page loads
 let observer = null;
 const TERMINAL = ["completed", "failed", "cancelled", "partial_failed", "interrupted"];
 const RECOVERABLE = ["failed", "cancelled", "interrupted", "partial_failed"];
+const STATUS = { queued: "Queued", running: "Working", completed: "Done", failed: "Failed", cancelled: "Cancelled", partial_failed: "Partly done", interrupted: "Interrupted" };
+const COMMAND = { "images generate": "Generate", "images edit": "Edit", "transparent extract": "Transparent", "transparent generate": "Transparent", "transparent verify": "Verification", "request create": "Request" };
 
-function promptOf(job) {
-  const request = (job.metadata && job.metadata.request) || {};
-  return request.prompt || job.metadata?.prompt || job.command;
+const titleOf = (job) => promptOf(job) || t(COMMAND[job.command] || "Job");
+
+function report(job) {
+  const v = (job.metadata && job.metadata.verification) || {};
+  const passed = v.passed;
+  return el("div", { class: `report ${passed ? "pass" : "fail"}` },
+    icon(passed ? "check" : "alert", 28),
+    el("strong", { text: passed ? t("Transparency check passed") : t("Transparency check failed") }),
+    el("span", { class: "small", text: [
+      v.width && v.height ? `${v.width}×${v.height}` : "",
+      typeof v.quality_score === "number" ? t("quality {n}", { n: v.quality_score.toFixed(2) }) : "",
+      typeof v.transparent_ratio === "number" ? t("{n}% transparent", { n: Math.round(v.transparent_ratio * 100) }) : "",
+    ].filter(Boolean).join(" · ") }));
 }
 
 function tile(job) {
-  const hasImage = job.status === "completed" || job.status === "partial_failed";
-  const thumb = el("div", { class: "thumb checker" },
-    hasImage && job.output_path !== null ? el("img", { src: outputUrl(job.id, 0), alt: promptOf(job), loading: "lazy" }) : el("span", { class: "muted", text: job.status }));
-  const img = thumb.querySelector("img");
-  if (img) img.addEventListener("error", () => img.replaceWith(el("span", { class: "muted", text: "no image" })));
-  return el("button", { type: "button", class: "tile", "data-job-id": job.id, "data-status": job.status, onclick: () => openDetails(job.id) },
+  let thumb;
+  if (job.command === "transparent verify") thumb = el("div", { class: "thumb" }, report(job));
+  else if (isImageJob(job) && job.output_path !== null) {
+    thumb = el("div", { class: "thumb checker" }, el("img", { src: outputUrl(job.id, 0), alt: titleOf(job), loading: "lazy" }));
+    const img = thumb.querySelector("img");
+    img.addEventListener("error", () => img.replaceWith(el("span", { class: "muted", text: t("no image") })));
+  } else {
+    thumb = el("div", { class: `thumb state ${job.status}` }, icon(job.status === "failed" || job.status === "interrupted" ? "alert" : job.status === "cancelled" ? "stop" : "history", 28), el("span", { text: t(STATUS[job.status] || job.status) }));
+  }
+  return el("button", { type: "button", class: "tile", "data-job-id": job.id, "data-status": job.status, "data-command": job.command, onclick: () => openDetails(job.id) },
     thumb,
     el("div", { class: "meta" },
-      el("div", { class: "prompt", text: promptOf(job) }),
-      el("div", { class: "muted", text: `${job.status} · ${job.provider || ""} · ${when(job.created_at)}` })));
+      el("div", { class: "prompt", text: titleOf(job) }),
+      el("div", { class: "muted small" },
+        el("span", { class: `badge ${job.status}`, text: t(STATUS[job.status] || job.status) }),
+        ` ${t(COMMAND[job.command] || job.command)} · ${job.provider || ""} · ${when(job.created_at)}`)));
 }
 
 export async function loadMore(reset = false) {
@@ -54,10 +76,10 @@ export async function loadMore(reset = false) {
     $("#gallery").dataset.query = q;  // what the tiles shown answer (tests wait on it)
     state.cursor = page.next_cursor;
     state.hasMore = page.has_more;
-    $("#history-total").textContent = `${page.total} job${page.total === 1 ? "" : "s"}`;
-    $("#gallery-end").textContent = state.hasMore ? "Loading more…" : page.total ? "End of history" : "No jobs match.";
+    $("#history-total").textContent = t("{n} jobs", { n: page.total });
+    $("#gallery-end").textContent = state.hasMore ? t("Loading more…") : page.total ? t("End of history") : t("No jobs match.");
   } catch (err) {
-    $("#gallery-end").textContent = err.message;
+    fill($("#gallery-end"), errorBlock(err));
   } finally {
     if (generation === state.generation) state.loading = false;
   }
@@ -74,49 +96,61 @@ function isNear(node) {
   return box.top < window.innerHeight + MARGIN && box.bottom > -MARGIN && node.offsetParent !== null;
 }
 
+function fieldRows(job) {
+  const request = (job.metadata && job.metadata.request) || {};
+  const fields = { [t("Job")]: job.id, [t("Kind")]: t(COMMAND[job.command] || job.command), [t("Status")]: t(STATUS[job.status] || job.status), [t("Provider")]: job.provider, [t("Created")]: when(job.created_at) };
+  for (const [k, v] of Object.entries(request)) if (k !== "prompt") fields[k] = v;
+  return Object.entries(fields).filter(([, v]) => v !== undefined && v !== null && v !== "" && typeof v !== "object")
+    .map(([k, v]) => [el("dt", { text: k }), el("dd", { text: String(v) })]);
+}
+
 async function openDetails(jobId) {
   const dialog = $("#details");
   const body = $("#details-body");
-  body.replaceChildren(el("p", { class: "muted", text: "Loading…" }));
+  body.replaceChildren(el("p", { class: "muted", text: t("Loading…") }));
   if (!dialog.open) dialog.showModal();
   let data;
   try {
     data = await api(`/api/jobs/${encodeURIComponent(jobId)}`);
   } catch (err) {
-    body.replaceChildren(el("p", { class: "error", text: err.message }));
+    fill(body, errorBlock(err));
     return;
   }
   const { job, events, artifacts } = data;
   body.dataset.jobId = job.id;
-  const outputs = artifacts.filter((a) => a.role === "output");
-  const request = (job.metadata && job.metadata.request) || {};
-  const fields = { id: job.id, command: job.command, status: job.status, provider: job.provider, created: when(job.created_at), ...request };
+  const outputs = outputsOf(job, artifacts);
   const error = job.error || (job.metadata && job.metadata.error);
+  const images = job.command === "transparent verify" ? [report(job)] : outputs.map((ref) => el("button", { type: "button", class: "details-image checker", title: t("Open large"), onclick: () => { dialog.close(); actions.open(job, ref.index, artifacts); } },
+    el("img", { src: outputUrl(job.id, ref.index), alt: t("Image {n}", { n: ref.index + 1 }) })));
   fill(body,
-    el("h2", { text: promptOf(job) }),
-    el("div", { class: "images" }, outputs.map((ref) => el("img", { class: "checker", src: outputUrl(job.id, ref.index), alt: `output ${ref.index}` }))),
+    el("h2", { class: "details-title", text: titleOf(job) }),
+    el("div", { class: "images" }, images),
+    outputs.length ? actionBar(job, outputs[0].index, { artifacts, only: ["open", "download", "copy", "edit", "reuse", "transparent"] }) : null,
     el("div", { class: "row" },
-      outputs.map((ref) => el("a", { href: `${outputUrl(job.id, ref.index)}?download=1`, download: ref.name, class: "link", text: `Download ${ref.name}` })),
-      TERMINAL.includes(job.status) ? null : el("button", { type: "button", class: "secondary", text: "Cancel", onclick: async () => { await api(`/api/jobs/${encodeURIComponent(job.id)}/cancel`, { method: "POST" }); openDetails(job.id); } }),
-      TERMINAL.includes(job.status) ? el("button", { type: "button", class: "secondary", id: "retry-job", text: "Retry", title: "Run the same request again as a new job (calls the provider again)", onclick: (e) => retry(job, e.currentTarget) }) : null,
-      el("button", { type: "button", class: "danger", id: "delete-job", text: "Delete", onclick: () => remove(job.id) })),
-    TERMINAL.includes(job.status) ? el("p", { class: "muted small", text: "Retry sends the same request to the provider again: it may be billed." }) : null,
+      TERMINAL.includes(job.status) ? null : el("button", { type: "button", class: "btn ghost", text: t("Cancel"), onclick: async () => { await api(`/api/jobs/${encodeURIComponent(job.id)}/cancel`, { method: "POST" }); openDetails(job.id); } }),
+      TERMINAL.includes(job.status) && job.command !== "transparent verify" ? el("button", { type: "button", class: "btn ghost", id: "retry-job", title: t("Run the same request again as a new job (calls the provider again)"), onclick: (e) => retry(job, e.currentTarget) }, icon("retry", 16), el("span", { text: t("Retry") })) : null,
+      el("button", { type: "button", class: "btn danger", id: "delete-job", onclick: () => remove(job.id) }, icon("trash", 16), el("span", { text: t("Delete") }))),
+    TERMINAL.includes(job.status) && job.command !== "transparent verify" ? el("p", { class: "muted small", text: t("Retry sends the same request to the provider again: it may be billed.") }) : null,
     el("p", { class: "notice", id: "details-status", role: "status" }),
-    error ? el("p", { class: "error", text: typeof error === "string" ? error : `${error.message} (${error.code})` }) : null,
-    RECOVERABLE.includes(job.status) ? el("section", { class: "recovery", id: "recovery" }, el("p", { class: "muted", text: "Checking what can be recovered…" })) : null,
-    el("dl", {}, Object.entries(fields).filter(([, v]) => v !== undefined && v !== null && v !== "" && typeof v !== "object")
-      .map(([k, v]) => [el("dt", { text: k }), el("dd", { text: String(v) })])),
-    el("details", {}, el("summary", { text: `Events (${events.length})` }),
+    error ? (typeof error === "string" ? el("p", { class: "error", text: error }) : errorBlock(error)) : null,
+    RECOVERABLE.includes(job.status) ? el("section", { class: "recovery", id: "recovery" }, el("p", { class: "muted", text: t("Checking what can be recovered…") })) : null,
+    el("dl", {}, fieldRows(job)),
+    el("details", {}, el("summary", { text: t("Events ({n})", { n: events.length }) }),
       el("ol", { class: "events" }, events.map((e) => el("li", { text: `${e.seq} ${e.type}${e.data && e.data.message ? ` — ${e.data.message}` : ""}` })))),
     el("p", { class: "error", id: "details-error" }),
   );
+  body.querySelectorAll("[data-act=edit], [data-act=reuse]").forEach((b) => b.addEventListener("click", () => dialog.close()));
   if (RECOVERABLE.includes(job.status)) showRecovery(job);
 }
 
 function started(reply, label) {
   const status = $("#details-status");
-  status.replaceChildren(`${label}: started job `, el("code", { text: reply.job_id }), " — follow it in the Jobs panel.");
+  status.replaceChildren(t("{label}: started job ", { label }), el("code", { text: reply.job_id }), t(" — follow it under Results."));
   status.dataset.newJob = reply.job_id;
+}
+
+function detailsError(err) {
+  fill($("#details-error"), errorBlock(err));
 }
 
 async function retry(job, button) {
@@ -124,10 +158,10 @@ async function retry(job, button) {
   $("#details-error").textContent = "";
   try {
     const reply = await api(`/api/jobs/${encodeURIComponent(job.id)}/retry`, { method: "POST" });
-    trackJob(reply.job_id, { title: `Retry: ${promptOf(job)}`, firstEvents: reply.events });
-    started(reply, "Retry");
+    trackJob(reply.job_id, { title: t("Retry: {prompt}", { prompt: titleOf(job) }), firstEvents: reply.events, kind: job.command });
+    started(reply, t("Retry"));
   } catch (err) {
-    $("#details-error").textContent = `${err.message} (${err.code})`;
+    detailsError(err);
   } finally {
     button.disabled = false;
   }
@@ -152,7 +186,7 @@ async function showRecovery(job) {
     recovery = await api(`/api/jobs/${encodeURIComponent(job.id)}/recovery`);
   } catch (err) {
     const box = $("#recovery");
-    if (box) box.replaceChildren(el("p", { class: "error", text: `Recovery: ${err.message}` }));
+    if (box) fill(box, errorBlock(err));
     return;
   }
   const box = $("#recovery");
@@ -161,56 +195,54 @@ async function showRecovery(job) {
   const actions = [];
   if (recovery.primary_action) actions.push({ ...recovery.primary_action, primary: true });
   for (const a of recovery.secondary_actions || []) if (!actions.some((b) => b.id === a.id)) actions.push(a);
-  if (!discarded) actions.push({ id: "discard", label: "Discard", billable: false, warning: "Marks the job as given up; its files stay until you delete it." });
+  if (!discarded) actions.push({ id: "discard", label: t("Discard"), billable: false, warning: t("Marks the job as given up; its files stay until you delete it.") });
   const ev = recovery.evidence || {};
   box.dataset.recoverability = recovery.recoverability;
   fill(box,
-    el("h3", { text: "Recovery" }),
-    el("p", {}, el("code", { text: recovery.recoverability }), " — ", EXPLAIN[recovery.recoverability] || ""),
-    discarded ? el("p", { class: "muted", text: `Discarded ${when(discarded) || discarded}` }) : null,
+    el("h3", { text: t("Recovery") }),
+    el("p", {}, t(EXPLAIN[recovery.recoverability] || "What can be done:"), " ", el("code", { class: "muted", text: recovery.recoverability })),
+    discarded ? el("p", { class: "muted", text: t("Discarded {when}", { when: when(discarded) || discarded }) }) : null,
     el("ul", { class: "evidence muted" },
-      el("li", { text: `Request sent to the provider: ${ev.request_dispatched ? "yes" : "no"}` }),
-      el("li", { text: `Saved provider answer: ${ev.raw_response_present ? `yes (${ev.raw_response_bytes} bytes)` : "none"}` }),
-      el("li", { text: `Outputs on disk: ${ev.outputs_present ?? 0} of ${ev.outputs_expected ?? "?"}` }),
-      ev.interrupted_reason ? el("li", { text: `Interrupted: ${ev.interrupted_reason}` }) : null),
+      el("li", { text: t("Request sent to the provider: {v}", { v: ev.request_dispatched ? t("yes") : t("no") }) }),
+      el("li", { text: t("Saved provider answer: {v}", { v: ev.raw_response_present ? t("yes ({n} bytes)", { n: ev.raw_response_bytes }) : t("none") }) }),
+      el("li", { text: t("Images on disk: {n} of {m}", { n: ev.outputs_present ?? 0, m: ev.outputs_expected ?? "?" }) }),
+      ev.interrupted_reason ? el("li", { text: t("Interrupted: {why}", { why: ev.interrupted_reason }) }) : null),
     el("div", { class: "actions" }, actions.map((a) => el("div", { class: "action" },
-      el("button", { type: "button", class: a.id === "discard" ? "secondary" : a.primary ? "" : "secondary", "data-action": a.id, text: a.label || a.id, onclick: (e) => resume(job, a, e.currentTarget) }),
-      a.billable ? el("span", { class: "billable", text: `Billable: ${a.warning || "calls the provider again, which may be charged."}` })
-        : el("span", { class: "muted", text: a.id === "continue_save" ? "No provider call, not billed." : a.warning || "" })))),
+      el("button", { type: "button", class: a.primary && a.id !== "discard" ? "btn primary" : "btn ghost", "data-action": a.id, text: t(a.label || a.id), onclick: (e) => resume(job, a, e.currentTarget) }),
+      a.billable ? el("span", { class: "billable", text: t("Billable: {why}", { why: t(a.warning || "calls the provider again, which may be charged.") }) })
+        : el("span", { class: "muted", text: a.id === "continue_save" ? t("No provider call, not billed.") : t(a.warning || "") })))),
   );
 }
 
 async function resume(job, action, button) {
-  if (action.billable && !window.confirm(`${action.label || action.id}: ${action.warning || "this calls the provider again and may be billed"}. Continue?`)) return;
-  if (action.id === "discard" && !window.confirm("Discard this job? It will no longer be offered for recovery.")) return;
+  if (action.billable && !window.confirm(t("{label}: {why}. Continue?", { label: t(action.label || action.id), why: t(action.warning || "this calls the provider again and may be billed") }))) return;
+  if (action.id === "discard" && !window.confirm(t("Discard this job? It will no longer be offered for recovery."))) return;
   button.disabled = true;
   $("#details-error").textContent = "";
   try {
     const reply = await api(`/api/jobs/${encodeURIComponent(job.id)}/resume`, { method: "POST", json: { action: action.id } });
     if (reply.queued) {
-      trackJob(reply.job_id, { title: `${action.label || action.id}: ${promptOf(job)}`, firstEvents: reply.events });
-      started(reply, action.label || action.id);
+      trackJob(reply.job_id, { title: `${t(action.label || action.id)}: ${titleOf(job)}`, firstEvents: reply.events, kind: job.command });
+      started(reply, t(action.label || action.id));
     } else {
       await openDetails(job.id);
-      $("#details-status").textContent = "Discarded.";
+      $("#details-status").textContent = t("Discarded.");
     }
   } catch (err) {
-    $("#details-error").textContent = `${err.message} (${err.code})`;
+    detailsError(err);
   } finally {
     button.disabled = false;
   }
 }
 
 async function remove(jobId) {
-  if (!window.confirm("Delete this job and its files?")) return;
+  if (!window.confirm(t("Delete this job and its images? This cannot be undone."))) return;
   try {
     await api(`/api/jobs/${encodeURIComponent(jobId)}`, { method: "DELETE" });
     $("#details").close();
-    const node = $(`.tile[data-job-id="${CSS.escape(jobId)}"]`);
-    if (node) node.remove();
-    loadMore(true);
+    document.dispatchEvent(new CustomEvent("job-deleted", { detail: { job_id: jobId } }));
   } catch (err) {
-    $("#details-error").textContent = err.message;
+    detailsError(err);
   }
 }
 
@@ -237,4 +269,10 @@ export function initHistory() {
   }, { rootMargin: `${MARGIN}px` });
   observer.observe($("#gallery-end"));
   document.addEventListener("job-finished", (event) => { if (!$("#view-history").classList.contains("hidden")) refreshJob(event.detail.job_id); });
+  document.addEventListener("job-deleted", (event) => {
+    const node = $(`.tile[data-job-id="${CSS.escape(event.detail.job_id)}"]`);
+    if (node) node.remove();
+    if (!$("#view-history").classList.contains("hidden")) loadMore(true);
+  });
+  document.addEventListener("langchange", () => { if (!$("#view-history").classList.contains("hidden")) loadMore(true); });
 }

@@ -1,11 +1,15 @@
-// The engine's queue: a header indicator (running / queued / max at once), kept
-// fresh by a light poll and on every job start or finish, and the max_parallel
-// control in Settings.
+// The engine's queue: the header pill (running / queued / at once) kept fresh by a
+// light poll and on every job start or finish; the queue drawer listing every active
+// job of the engine (not only this page's) with its wait or run time and a cancel
+// button; and the max_parallel control in Settings.
 
 import { api } from "./api.js";
-import { $, el, showError } from "./util.js";
+import { icon } from "./icons.js";
+import { elapsed, t } from "./i18n.js";
+import { $, el, errorBlock, fill, promptOf, showError } from "./util.js";
 
 let timer = null;
+let drawerTimer = null;
 let current = null;
 
 function render(q) {
@@ -16,13 +20,14 @@ function render(q) {
   pill.dataset.queued = String(q.queued);
   pill.dataset.maxParallel = String(q.max_parallel);
   pill.classList.toggle("busy", q.running > 0);
-  pill.replaceChildren(
+  fill(pill,
     el("span", { class: "dot", "aria-hidden": "true" }),
-    el("span", { text: `${q.running} running · ${q.queued} queued` }),
-    el("span", { class: "muted", text: ` · max ${q.max_parallel}` }));
-  pill.title = `Engine queue: ${q.running} running, ${q.queued} waiting, up to ${q.max_parallel} at once (change in Settings)`;
+    el("span", { class: "pill-text", text: t("{r} running · {q} queued", { r: q.running, q: q.queued }) }),
+    el("span", { class: "pill-short", text: `${q.running} · ${q.queued}` }),
+    el("span", { class: "muted pill-max", text: t(" · max {n}", { n: q.max_parallel }) }));
+  pill.title = t("Engine queue: {r} running, {q} waiting, up to {n} at once. Click to see the queue.", { r: q.running, q: q.queued, n: q.max_parallel });
   const status = $("#queue-status");
-  if (status) status.textContent = `${q.running} running, ${q.queued} queued, up to ${q.max_parallel} at once.`;
+  if (status) status.textContent = t("{r} running, {q} queued, up to {n} at once.", { r: q.running, q: q.queued, n: q.max_parallel });
   const input = $("#queue-form input[name=max_parallel]");
   if (input && document.activeElement !== input && !input.dataset.dirty) input.value = String(q.max_parallel);
 }
@@ -47,6 +52,36 @@ export function stopQueue() {
   timer = null;
 }
 
+async function renderDrawer() {
+  const list = $("#queue-list");
+  try {
+    const page = await api("/api/jobs?status=active&limit=50");
+    const now = Date.now() / 1000;
+    $("#queue-summary").textContent = current ? t("{r} running, {q} queued, up to {n} at once.", { r: current.running, q: current.queued, n: current.max_parallel }) : "";
+    if (!page.jobs.length) { fill(list, el("p", { class: "empty", text: t("Nothing is waiting. Jobs you start appear here until they finish.") })); return; }
+    fill(list, page.jobs.map((job) => el("div", { class: "queue-row", "data-job-id": job.id, "data-status": job.status },
+      el("span", { class: `badge ${job.status}`, text: job.status === "queued" ? t("Queued") : t("Working") }),
+      el("div", { class: "queue-text" },
+        el("strong", { text: promptOf(job) || job.command }),
+        el("span", { class: "muted small", text: `${job.command} · ${job.provider || t("auto")} · ${elapsed(now - Number(job.created_at || now))}` })),
+      el("button", { type: "button", class: "icon-btn", title: t("Cancel"), "aria-label": t("Cancel"), onclick: async (e) => {
+        e.currentTarget.disabled = true;
+        try { await api(`/api/jobs/${encodeURIComponent(job.id)}/cancel`, { method: "POST" }); renderDrawer(); refreshQueue(); }
+        catch (err) { list.prepend(errorBlock(err)); }
+      } }, icon("stop", 16)))));
+  } catch (err) {
+    fill(list, errorBlock(err));
+  }
+}
+
+export function openQueue() {
+  const drawer = $("#queue-drawer");
+  if (!drawer.open) drawer.showModal();
+  renderDrawer();
+  clearInterval(drawerTimer);
+  drawerTimer = setInterval(() => { if (drawer.open) renderDrawer(); else clearInterval(drawerTimer); }, 2000);
+}
+
 export function initQueue() {
   const form = $("#queue-form");
   const input = $("input[name=max_parallel]", form);
@@ -59,14 +94,17 @@ export function initQueue() {
       const q = await api("/api/queue/concurrency", { method: "POST", json: { max_parallel: value } });
       delete input.dataset.dirty;
       render(q);
-      $("#queue-saved").textContent = `Saved: up to ${q.max_parallel} at once.`;
+      $("#queue-saved").textContent = t("Saved: up to {n} at once.", { n: q.max_parallel });
     } catch (err) {
       showError(form, err);
     }
   });
-  $("#queue-indicator").addEventListener("click", () => { location.hash = "#settings"; });
+  $("#queue-indicator").addEventListener("click", openQueue);
+  $("#open-queue").addEventListener("click", openQueue);
+  $("#queue-close").addEventListener("click", () => $("#queue-drawer").close());
   document.addEventListener("job-started", refreshQueue);
   document.addEventListener("job-finished", refreshQueue);
+  document.addEventListener("langchange", () => { if (current) render(current); });
 }
 
 export const queueState = () => current;

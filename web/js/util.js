@@ -1,5 +1,8 @@
 // Small DOM helpers shared by the views.
 
+import { describe } from "./errors.js";
+import { t } from "./i18n.js";
+
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 
@@ -13,7 +16,7 @@ export function el(tag, attrs = {}, ...children) {
     else node.setAttribute(key, value === true ? "" : value);
   }
   for (const child of children.flat(Infinity)) {
-    if (child !== null && child !== undefined) node.append(child);
+    if (child !== null && child !== undefined && child !== false) node.append(child);
   }
   return node;
 }
@@ -24,23 +27,38 @@ export function fill(node, ...children) {
   return node;
 }
 
-export function showError(form, err) {
-  const target = $("[data-error]", form);
-  if (target) target.textContent = err ? (err.code ? `${err.message} (${err.code})` : String(err.message || err)) : "";
+// The plain-language error block: what happened, the next step, the specifics and a way forward.
+export function errorBlock(err) {
+  const d = describe(err);
+  const block = el("div", { class: "err", "data-code": d.code },
+    el("strong", { class: "err-title", text: d.title }),
+    el("span", { class: "err-next", text: d.next }),
+    d.specific ? el("span", { class: "err-specific", text: d.specific }) : null,
+    d.action === "settings" ? el("a", { class: "btn small", href: "#settings", text: t("Open Settings") }) : null,
+    el("code", { class: "err-code", title: t("Error code"), text: d.code }));
+  return block;
 }
 
-export function when(seconds) {
-  const n = Number(seconds);
-  if (!n) return "";
-  return new Date(n * 1000).toLocaleString();
+export function showError(form, err) {
+  const target = $("[data-error]", form);
+  if (!target) return;
+  if (!err) { target.replaceChildren(); delete target.dataset.code; return; }
+  const e = err.code ? err : { code: "invalid_argument", message: String(err.message || err) };
+  if (!err.code) {
+    // A page-side check: the message is already in words.
+    target.replaceChildren(el("div", { class: "err", "data-code": "form" }, el("strong", { class: "err-title", text: e.message })));
+  } else {
+    target.replaceChildren(errorBlock(e));
+  }
+  target.dataset.code = err.code || "form";
 }
 
 export function debounce(fn, ms) {
-  let t;
-  return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+  let timer;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
 }
 
-// Form fields -> plain object, leaving out empty values.
+// Form fields -> plain object, leaving out empty values and files.
 export function formObject(form) {
   const out = {};
   for (const [key, value] of new FormData(form).entries()) {
@@ -48,4 +66,9 @@ export function formObject(form) {
     if (value !== "") out[key] = value;
   }
   return out;
+}
+
+export function promptOf(job) {
+  const request = (job && job.metadata && job.metadata.request) || {};
+  return request.prompt || (job && job.metadata && job.metadata.prompt) || "";
 }

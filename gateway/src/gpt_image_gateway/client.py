@@ -242,6 +242,12 @@ class EngineClient:
         reply = self._call(self._any().system.ReadLogs, system_pb2.ReadLogsRequest(limit=limit, level=level))
         return _json(reply.result_json)
 
+    def system_call(self, method: str) -> Any:
+        """A read-only SystemService call (InspectAuth, Doctor, ListModels) as plain JSON."""
+        request_type = getattr(system_pb2, f"{method}Request")
+        reply = self._call(getattr(self._any().system, method), request_type())
+        return _json(reply.result_json)
+
     # --- config and secrets
 
     def config_call(self, method: str, **fields: Any) -> Any:

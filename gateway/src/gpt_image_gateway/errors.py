@@ -3,10 +3,16 @@
 The HTTP status comes from the code's gRPC status in the shared registry, with a
 few HTTP-specific refinements (an unreachable engine is 503, a failing upstream
 provider is 502, a still-running job is 409, an oversized body is 413).
+
+Errors that come from the gRPC transport rather than from the engine's own code
+(no engine at the address, a deadline, a bare status) carry gRPC's text, e.g.
+`failed to connect to all addresses; last error: ... unix:/...`: `public()` gives
+them plain words and moves the raw text to the log, so it never reaches a page.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, jsonify
@@ -57,11 +63,37 @@ _HTTP_CODES = {
 }
 
 
+_LOG = logging.getLogger("gpt_image_gateway.errors")
+# Plain words for the errors the transport makes up (the engine's own errors keep their message).
+_TRANSPORT_WORDS = {
+    "engine_unavailable": "The image engine is not running or cannot be reached.",
+    "engine_unauthenticated": "The gateway could not sign in to the image engine.",
+}
+
+
+def public(err: AppError) -> AppError:
+    """`err` as the page may see it: transport failures in plain words, raw gRPC text only in the log."""
+    grpc_detail = isinstance(err.detail, dict) and "grpc_status" in err.detail
+    if err.code in _TRANSPORT_WORDS and err.message != _TRANSPORT_WORDS[err.code]:
+        _LOG.warning("%s: %s", err.code, err.message)
+        keep = (
+            {k: v for k, v in (err.detail or {}).items() if k in ("address", "engine")}
+            if isinstance(err.detail, dict)
+            else {}
+        )
+        return AppError(err.code, _TRANSPORT_WORDS[err.code], keep or None, status_code=err.status_code)
+    if err.code == "internal_error" and grpc_detail:
+        _LOG.warning("internal_error from the engine transport: %s (%s)", err.message, err.detail)
+        return AppError(err.code, "The image engine failed unexpectedly.", None, status_code=err.status_code)
+    return err
+
+
 def http_status(code: str) -> int:
     return _BY_CODE.get(code) or _BY_GRPC.get(grpc_status_name(code), 500)
 
 
 def error_response(err: AppError) -> Any:
+    err = public(err)
     status = err.status_code or http_status(err.code)
     response = jsonify({"error": err.to_envelope()})
     response.status_code = status

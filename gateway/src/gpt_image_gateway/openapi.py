@@ -143,6 +143,10 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("get", "/api/config-paths"): {"summary": "Where the engine keeps config, history and jobs.", "tags": ["config"]},
     ("get", "/api/providers"): {"summary": "Configured providers (redacted) and the default.", "tags": ["providers"]},
+    ("get", "/api/auth"): {
+        "summary": "Where the built-in openai and codex providers find credentials (no secrets).",
+        "tags": ["providers"],
+    },
     ("post", "/api/providers/default"): {
         "summary": "Set the default provider; answers the whole config.",
         "tags": ["providers"],

@@ -65,7 +65,9 @@ def sse_message(event: common_pb2.JobEvent) -> str:
 
 
 def sse_error(err: AppError) -> str:
-    data = json.dumps({"error": err.to_envelope()}, ensure_ascii=False, default=str)
+    from gpt_image_gateway.errors import public
+
+    data = json.dumps({"error": public(err).to_envelope()}, ensure_ascii=False, default=str)
     return f"event: error\ndata: {data}\n\n"
 
 

@@ -262,6 +262,8 @@ def redact_provider(entry: Mapping[str, Any], env: Mapping[str, str] | None = No
         "endpoint": _display_url(entry.get("endpoint")),
         "model": entry.get("model"),
         "supports_n": entry.get("supports_n"),
+        # How the provider edits a region: clients flag a painted mask before sending it.
+        "edit_region_mode": entry.get("edit_region_mode"),
         "credentials": {k: redact_credential(v, env) if isinstance(v, dict) else v for k, v in creds.items()},
         "proxy": _redact_proxy(entry.get("proxy")),
     }

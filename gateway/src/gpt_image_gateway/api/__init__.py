@@ -30,6 +30,28 @@ def check_id(value: str, what: str = "job id") -> str:
 
 
 def blueprints() -> list[Any]:
-    from gpt_image_gateway.api import app_settings, config, images, jobs, meta, outputs, queue, session, transparent
+    from gpt_image_gateway.api import (
+        app_settings,
+        auth,
+        config,
+        images,
+        jobs,
+        meta,
+        outputs,
+        queue,
+        session,
+        transparent,
+    )
 
-    return [meta.bp, session.bp, config.bp, app_settings.bp, jobs.bp, queue.bp, images.bp, transparent.bp, outputs.bp]
+    return [
+        meta.bp,
+        session.bp,
+        config.bp,
+        app_settings.bp,
+        auth.bp,
+        jobs.bp,
+        queue.bp,
+        images.bp,
+        transparent.bp,
+        outputs.bp,
+    ]

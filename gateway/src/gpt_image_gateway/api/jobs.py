@@ -222,7 +222,7 @@ def job_source(job_id: str, index: int) -> Any:
 
 @bp.get("/jobs/<job_id>/refs/<int:index>")
 def job_ref(job_id: str, index: int) -> Any:
-    return _send(job_id, ("ref", "upload"), index)
+    return _send(job_id, ("ref", "upload", "input"), index)  # input: a transparent extract's upload
 
 
 @bp.post("/jobs/<job_id>/cancel")

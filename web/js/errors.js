@@ -1,0 +1,138 @@
+// Every coded error of the registry (protos/src/gpt_image_protocol/codes.py) in plain
+// words with the next step, in both languages (i18n-zh.js). The server's own message is
+// shown only for input problems, where it names the value at fault, and only after
+// scrubbing: CLI flag names become field names and gRPC transport text is dropped.
+
+import { t } from "./i18n.js";
+
+const SETTINGS = "settings";
+const RETRY = "retry";
+const SIGNIN = "signin";
+
+// code: [what happened, what to do next, action?]
+export const ERRORS = {
+  invalid_command: ["Some of the settings are not valid.", "Check the values you entered and try again."],
+  invalid_argument: ["A value is not valid.", "Check the value mentioned below and try again."],
+  unsupported_option: ["The chosen provider cannot use one of these options.", "Pick another provider, or clear that option."],
+  invalid_body_json: ["The page sent a request the gateway could not read.", "Reload the page and try again."],
+  invalid_operation: ["This provider cannot do that kind of request.", "Pick another provider in the form."],
+  api_key_missing: ["No OpenAI API key was found.", "Add a key in Settings, or set OPENAI_API_KEY where the engine runs.", SETTINGS],
+  access_token_missing: ["Your Codex sign-in has no access token.", "Run `codex login` again, then retry.", SETTINGS],
+  auth_missing: ["You are not signed in to Codex.", "Run `codex login` on the machine running the engine, or add an OpenAI key in Settings.", SETTINGS],
+  auth_read_failed: ["The Codex sign-in file could not be read.", "Check the file's permissions, or run `codex login` again.", SETTINGS],
+  auth_invalid_json: ["The Codex sign-in file is damaged.", "Run `codex login` again to rewrite it.", SETTINGS],
+  auth_invalid_shape: ["The Codex sign-in file is damaged.", "Run `codex login` again to rewrite it.", SETTINGS],
+  account_id_missing: ["Your Codex sign-in does not name a ChatGPT account.", "Run `codex login` again.", SETTINGS],
+  invalid_jwt: ["Your Codex sign-in token could not be read.", "Run `codex login` again.", SETTINGS],
+  refresh_token_missing: ["Your Codex sign-in has expired and cannot be renewed.", "Run `codex login` again.", SETTINGS],
+  refresh_failed: ["Renewing your Codex sign-in failed.", "Try again in a moment; if it keeps failing, run `codex login`.", RETRY],
+  auth_write_failed: ["The renewed Codex sign-in could not be saved.", "Check that the Codex folder is writable, then retry.", RETRY],
+  provider_unavailable: ["No image provider is ready.", "Open Settings to add an OpenAI API key or a provider, or sign in to Codex.", SETTINGS],
+  provider_unknown: ["That provider is not set up.", "Pick a provider from the list, or add it in Settings.", SETTINGS],
+  provider_kind_unsupported: ["That provider's type is not supported.", "Use openai, openai-compatible or codex in Settings.", SETTINGS],
+  provider_invalid_name: ["That provider name cannot be used.", "Use a name without spaces or slashes."],
+  invalid_provider_config: ["The provider settings do not fit together.", "Check the API base, model and key, then save again.", SETTINGS],
+  credential_missing: ["The provider's key is missing.", "Add the key for this provider in Settings.", SETTINGS],
+  keychain_error: ["The system keychain is not available.", "Store the key in the config file or an environment variable instead.", SETTINGS],
+  keychain_missing: ["The keychain has no entry for this key.", "Enter the key again in Settings.", SETTINGS],
+  keychain_write_failed: ["The key could not be saved in the keychain.", "Store it in the config file instead.", SETTINGS],
+  keychain_delete_failed: ["The key could not be removed from the keychain.", "Remove it with your system's keychain tool."],
+  secret_read_failed: ["The key could not be read.", "Enter the key again."],
+  secret_env_missing: ["No environment variable was named for the key.", "Enter the variable's name, or paste the key instead."],
+  secret_source_unsupported: ["Keys can come from the config file, an environment variable or the keychain.", "Pick one of those."],
+  config_read_failed: ["The settings file could not be read.", "Check that the engine can read its config.json, then reload."],
+  config_invalid_json: ["The settings file is damaged; it was left untouched.", "Fix or remove config.json, then reload."],
+  config_write_failed: ["The settings could not be saved.", "Check that the engine can write its config folder, then try again."],
+  ref_image_missing: ["A reference image is missing.", "Add the image again."],
+  ref_image_invalid: ["A reference image could not be read.", "Use a PNG, JPEG or WebP file."],
+  ref_image_too_many: ["Too many reference images.", "Use at most 16 images."],
+  invalid_base64: ["An image in the request was damaged.", "Add the image again."],
+  invalid_data_url: ["An image in the request was damaged.", "Add the image again."],
+  network_error: ["The provider could not be reached.", "Check the internet connection or proxy, then retry.", RETRY],
+  http_error: ["The provider refused or failed the request.", "Retry in a moment; if it repeats, check the prompt and the provider's status.", RETRY],
+  invalid_json_response: ["The provider sent an answer that could not be read.", "Retry; if it repeats, check the provider's API base in Settings.", RETRY],
+  request_failed: ["The provider stopped while drawing.", "Retry; the provider may be busy.", RETRY],
+  missing_image_result: ["The provider answered without an image.", "Retry, or reword the prompt (it may have been declined).", RETRY],
+  output_write_failed: ["The finished image could not be saved.", "Check free disk space where the engine keeps its files, then retry.", RETRY],
+  batch_worker_failed: ["One of the images in the batch failed.", "Retry the job to make the missing images.", RETRY],
+  history_open_failed: ["The history could not be opened.", "Check that the engine can write its data folder, then reload."],
+  history_migration_failed: ["The history could not be upgraded.", "Keep a copy of history.sqlite and restart the engine."],
+  history_write_failed: ["The job could not be recorded.", "Check free disk space, then retry.", RETRY],
+  history_query_failed: ["The history could not be searched.", "Try again, or change the search."],
+  history_not_found: ["That job no longer exists.", "It may have been deleted; reload the history."],
+  history_delete_failed: ["The job could not be deleted.", "Try again in a moment."],
+  storage_remote_url_invalid: ["That address is not a valid web address.", "Use an http:// or https:// address."],
+  storage_remote_resolve_failed: ["That address could not be found.", "Check the host name."],
+  storage_remote_blocked: ["That address points inside your network and is blocked.", "Use a public address."],
+  transparent_verification_failed: ["The transparent result did not pass its quality check.", "Try another profile or matte colour, or turn off Strict."],
+  transparent_input_mismatch: ["The dark and light images do not match.", "Use two renders of the same picture, same size."],
+  image_read_failed: ["The image could not be read.", "Use a PNG, JPEG or WebP file."],
+  image_decode_failed: ["The image could not be opened, or it is too large.", "Use a smaller PNG, JPEG or WebP file."],
+  engine_unavailable: ["The image engine is not running.", "Start it with `gpt-image-2-engine serve` (or open the desktop app); the page reconnects by itself.", RETRY],
+  engine_start_failed: ["The image engine could not be started.", "Start it by hand with `gpt-image-2-engine serve` and look at its messages."],
+  artifact_not_found: ["That file is no longer available.", "It may have been deleted with its job."],
+  artifact_invalid: ["An uploaded file was damaged or too large.", "Add the file again (at most 64 MB)."],
+  job_running: ["That job is still running.", "Wait for it to finish, or cancel it first."],
+  job_cancelled: ["The job was cancelled.", "Start it again when you are ready.", RETRY],
+  job_interrupted: ["The engine stopped before the job finished.", "Open it in History to recover or retry it.", RETRY],
+  internal_error: ["Something unexpected went wrong.", "Try again; if it repeats, check the engine's log.", RETRY],
+  payload_too_large: ["The upload is too large.", "Use smaller images (at most 64 MB in all)."],
+  route_not_found: ["The page asked for something the gateway does not have.", "Reload the page; the gateway may have been updated."],
+  method_not_allowed: ["The page asked for something the gateway does not have.", "Reload the page; the gateway may have been updated."],
+  host_not_allowed: ["This address is not allowed to open the gateway.", "Open it as 127.0.0.1 or localhost, or set an access token."],
+  cross_site_request: ["The request came from another site and was refused.", "Use the page served by the gateway itself."],
+  unauthenticated: ["You need to sign in.", "Enter the gateway's access token.", SIGNIN],
+  engine_unauthenticated: ["The gateway could not sign in to the image engine.", "Check the engine token the gateway was started with."],
+  engine_incompatible: ["The image engine is a different version.", "Update the gateway and the engine to the same release."],
+  engine_listen_refused: ["The engine refused to listen on that address.", "Give it a token (and TLS off this machine)."],
+  engine_credentials_invalid: ["A token or certificate file cannot be used.", "Check the file's path and contents."],
+  // The page's own, for failures before any code comes back.
+  network_down: ["The gateway is not reachable.", "Check that gpt-image-2-web is still running, then retry.", RETRY],
+};
+
+// Codes whose server message names the value at fault: shown (scrubbed) under the plain words.
+const SPECIFIC = new Set([
+  "invalid_command", "invalid_argument", "unsupported_option", "ref_image_invalid", "ref_image_missing",
+  "image_decode_failed", "image_read_failed", "transparent_verification_failed", "transparent_input_mismatch",
+  "invalid_provider_config", "http_error", "missing_image_result", "request_failed",
+]);
+const TRANSPORT = /failed to connect|last error|unix:|ipv4:|ipv6:|StatusCode\.|grpc|Traceback|\bat 0x/i;
+
+// A server message fit for the page: flags become field names, transport noise is dropped.
+export function scrub(message) {
+  if (!message || TRANSPORT.test(message)) return "";
+  return String(message)
+    .replace(/--([a-z][a-z0-9-]*)/g, (m, flag) => t(FIELD[flag] || flag.replace(/-/g, " ")))
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 300);
+}
+
+const FIELD = {
+  size: "Size", quality: "Quality", format: "Format", background: "Background", compression: "Compression",
+  n: "Images", moderation: "Moderation", "partial-images": "Partial previews", mask: "Mask",
+  "input-fidelity": "Input fidelity", instructions: "Instructions", provider: "Provider", model: "Model",
+  "ref-image": "Reference image", profile: "Profile", "matte-color": "Matte colour",
+};
+
+export function describe(err) {
+  const code = (err && err.code) || "internal_error";
+  const [what, next, action] = ERRORS[code] || ERRORS.internal_error;
+  const detail = (err && err.detail) || {};
+  let title = t(what);
+  let hint = t(next);
+  let specific = SPECIFIC.has(code) ? scrub(err && err.message) : "";
+  if (code === "unsupported_option" && detail.edit_region_mode) {
+    title = t("“{provider}” cannot follow a painted mask exactly.", { provider: detail.provider || "?" });
+    hint = t("Switch to a provider with mask editing, or send the mask as a hint.");
+    specific = "";
+  }
+  if (code === "http_error" && detail.status_code) specific = `${t("The provider answered HTTP {status}.", { status: detail.status_code })} ${specific}`.trim();
+  return { code, title, next: hint, specific, action: action || null };
+}
+
+// One line, for toasts and job cards.
+export function sentence(err) {
+  const d = describe(err);
+  return `${d.title} ${d.next}`;
+}
