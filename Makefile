@@ -37,8 +37,12 @@ browser-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# Tests run in parallel (most wait on real processes); a file's tests stay on one worker so
+# module-scoped engines and servers are shared. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 3
+
 test: $(STAMP) browser-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
