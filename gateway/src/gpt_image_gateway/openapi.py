@@ -102,6 +102,8 @@ QUEUE = {
     },
 }
 
+STARTED["properties"]["queue"] = QUEUE  # the queue right after enqueueing, as the upstream answers
+
 
 def _json_body(props: dict[str, Any]) -> dict[str, Any]:
     schema = {"type": "object", "properties": props}

@@ -45,7 +45,7 @@ def test_generate_screen_runs_to_completion_and_the_image_loads(app: App, stack:
     started = app.json("images.generate", prompt="a red fox, compat generate", provider="fake")
     job_id = started["job_id"]
     assert started["queued"] is True and started["job"]["id"] == job_id
-    assert started["events"][0]["type"] == "job.queued"
+    assert started["events"][0]["type"] == "job.queued" and started["queue"]["max_parallel"] >= 1
     job, events = poll_job(app, job_id)
     assert job["status"] == "completed", job
     assert [e["seq"] for e in events] == sorted({e["seq"] for e in events})
@@ -211,7 +211,8 @@ def test_providers_screen_add_edit_without_the_secret_default_test_delete(app: A
 
 def test_settings_screen_saves_and_reloads(app: App, stack: Stack, tmp_path: Path) -> None:
     paths_info = app.json("config.paths")
-    assert {"config_file", "history_file", "jobs_dir"} <= set(paths_info)
+    assert {"config_file", "history_file", "jobs_dir", "app_data_dir", "result_library_dir", "default_export_dirs"} <= set(paths_info)
+    assert paths_info["result_library_dir"] == paths_info["jobs_dir"]
 
     # Sections this engine has no feature for yet (issue 15's notifications, storage, proxy) round-trip.
     config_file = Path(paths_info["config_file"])

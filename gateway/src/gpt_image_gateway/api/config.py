@@ -38,7 +38,20 @@ def show_config() -> Any:
 
 @bp.get("/config-paths")
 def config_paths() -> Any:
-    return jsonify(engine().config_call("GetConfigPaths"))
+    """The engine's paths plus the names the upstream web app shows (one data folder holds all)."""
+    paths = engine().config_call("GetConfigPaths")
+    data_dir, jobs_dir = paths.get("config_dir"), paths.get("jobs_dir")
+    for key, value in (
+        ("app_data_dir", data_dir),
+        ("result_library_dir", jobs_dir),
+        ("default_export_dir", jobs_dir),
+        ("default_export_dirs", {"result_library": jobs_dir}),
+        ("storage_fallback_dir", f"{data_dir}/storage/fallback"),
+        ("legacy_codex_config_dir", data_dir),
+        ("legacy_jobs_dir", jobs_dir),
+    ):
+        paths.setdefault(key, value)
+    return jsonify(paths)
 
 
 @bp.get("/providers")

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from gpt_image.v1 import common_pb2, jobs_pb2
 from gpt_image_gateway.api import check_id, engine
+from gpt_image_gateway.api.queue import queue_json
 from gpt_image_gateway.client import dumps, job_json
 from gpt_image_gateway.forms import call_options, choice, optional_fields
 from gpt_image_gateway.sse import HEARTBEAT, event_json, ref_record, sse_error, sse_message
@@ -26,11 +27,13 @@ STATUSES = ("all", "active", "queued", "running", "completed", "failed", "cancel
 def started(first: common_pb2.JobEvent, **extra: Any) -> Any:
     """The answer of every work-starting route: the job id at once, the page then follows SSE."""
     job: Any = None
+    queue: Any = None
     try:
         job = web_job(engine().get_job(first.job_id).job_json)
+        queue = queue_json(engine().get_queue())  # the upstream's enqueue answer carries the queue too
     except AppError:
-        job = None
-    body = {"job_id": first.job_id, "job": job, "events": [event_json(first)], "queued": True, **extra}
+        pass
+    body = {"job_id": first.job_id, "job": job, "events": [event_json(first)], "queue": queue, "queued": True, **extra}
     response = jsonify(body)
     response.status_code = 202
     response.headers["Location"] = f"/api/jobs/{first.job_id}"
