@@ -42,3 +42,32 @@ def test_remote_callers_use_only_openai_key_or_listed(monkeypatch: pytest.Monkey
     # The restriction ends with the call.
     assert keyenv.restricted_caller() is None
     assert resolve_credential({"source": "env", "env": "HOME"}, ENV)[0] == "/home/engine"
+
+
+def _cfg(api_base: str, cred: dict[str, str], model: str = "gpt-image-2") -> dict[str, object]:
+    entry = {"type": "openai-compatible", "api_base": api_base, "model": model, "credentials": {"api_key": cred}}
+    return {"providers": {"p": entry}}
+
+
+def test_config_writes_keep_stored_secrets_where_they_were(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever operation writes config.json (AddProvider, SetSecret, an upsert that keeps secrets the
+    client did not resend), a remote caller cannot move a stored secret to a new destination."""
+    monkeypatch.delenv(keyenv.ALLOWLIST_ENV, raising=False)
+    stored_file = {"source": "file", "value": "sk-operator"}
+    stored_env = {"source": "env", "env": "OPENAI_API_KEY"}
+    old_file, old_env = _cfg("https://api.openai.com/v1", stored_file), _cfg("https://api.openai.com/v1", stored_env)
+    with keyenv.caller("gateway"):
+        code, detail = _code(keyenv.check_config_write, old_file, _cfg("http://127.0.0.1:9/v1", stored_file))
+        assert code == "provider_secret_redirect_refused" and detail["credential"] == "api_key"
+        assert _code(keyenv.check_config_write, old_env, _cfg("http://127.0.0.1:9/v1", stored_env))[0] == (
+            "provider_key_env_not_allowed"
+        )
+        assert _code(keyenv.check_config_write, {}, _cfg("https://api.openai.com/v1", stored_env))[0] == (
+            "provider_key_env_not_allowed"
+        )
+        # Same destination (a model change), or a secret sent again with the move: allowed.
+        keyenv.check_config_write(old_file, _cfg("https://api.openai.com/v1", stored_file, model="other"))
+        keyenv.check_config_write(old_env, _cfg("https://api.openai.com/v1", stored_env, model="other"))
+        keyenv.check_config_write(old_file, _cfg("http://127.0.0.1:9/v1", {"source": "file", "value": "sk-mine"}))
+    with keyenv.caller(None):  # the engine's own user
+        keyenv.check_config_write(old_file, _cfg("http://127.0.0.1:9/v1", stored_file))
