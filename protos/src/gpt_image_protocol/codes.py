@@ -156,6 +156,11 @@ REGISTRY: dict[str, Code] = {
             "PERMISSION_DENIED",
             "A client over TCP or the web gateway named an engine environment variable that is not allow-listed.",
         ),
+        _C(
+            "provider_secret_redirect_refused",
+            "PERMISSION_DENIED",
+            "A remote client pointed a provider elsewhere while keeping a stored secret it did not resend.",
+        ),
         _C("web_token_too_short", "INVALID_ARGUMENT", "The web gateway's access token is under 32 characters."),
         _C("too_many_attempts", "RESOURCE_EXHAUSTED", "Too many failed sign-ins from this client; wait and retry."),
         _C("too_many_followers", "RESOURCE_EXHAUSTED", "This client follows too many event streams at once."),

@@ -31,6 +31,7 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from gpt_image_engine.errors import AppError
 
@@ -97,3 +98,51 @@ def check_redirect(name: str) -> None:
     kind = _restricted.get()
     if kind is not None and name not in listed():
         raise _refuse(name, "sent to a base URL chosen", kind)
+
+
+DESTINATION_KEYS = ("type", "api_base", "endpoint", "token_url", "proxy")
+
+
+def _providers(cfg: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    providers = cfg.get("providers") if isinstance(cfg, Mapping) else None
+    return providers if isinstance(providers, Mapping) else {}
+
+
+def check_config_write(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
+    """Before config.json is written for a restricted caller: every provider credential that
+    names an engine variable and is new, changed, or now sent elsewhere needs `check_write`;
+    and a stored secret (file value, keychain entry) the caller did not resend may not follow
+    the provider to another destination (base URL, endpoint, token URL, proxy or type), which
+    would hand the caller a secret it never knew."""
+    kind = _restricted.get()
+    if kind is None:
+        return
+    before = _providers(old)
+    for name, entry in _providers(new).items():
+        if not isinstance(entry, Mapping):
+            continue
+        prev = before.get(name)
+        prev = prev if isinstance(prev, Mapping) else {}
+        moved = any(entry.get(k) != prev.get(k) for k in DESTINATION_KEYS)
+        creds = entry.get("credentials")
+        prev_creds = prev.get("credentials")
+        prev_creds = prev_creds if isinstance(prev_creds, Mapping) else {}
+        for cred, ref in creds.items() if isinstance(creds, Mapping) else ():
+            if not isinstance(ref, Mapping):
+                continue
+            kept = ref == prev_creds.get(cred)
+            if ref.get("source") == "env" and (moved or not kept):
+                check_write(str(ref.get("env") or ""))
+            elif (
+                moved
+                and kept
+                and ref.get("source") in ("file", "keychain")
+                and (ref.get("value") or ref.get("account"))
+            ):
+                raise AppError(
+                    "provider_secret_redirect_refused",
+                    f"Provider {name} would send its stored {cred} to a new destination; a client over "
+                    f"{'the web gateway' if kind == 'gateway' else 'a TCP connection'} must send the secret "
+                    "again when it changes where the provider points.",
+                    {"provider": name, "credential": cred, "caller": kind},
+                )

@@ -168,8 +168,17 @@ def _serializable(cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def save_config(path: Path, cfg: Mapping[str, Any]) -> None:
-    """Write config.json atomically with mode 0600 (pretty JSON + newline)."""
+    """Write config.json atomically with mode 0600 (pretty JSON + newline).
+
+    For a client over TCP or the gateway, the key-source rules of `security.keyenv` are
+    checked against what the file holds now, whichever operation is writing."""
     path = Path(path)
+    if keyenv.restricted_caller() is not None:
+        try:
+            current: Mapping[str, Any] | None = load_config(path)
+        except AppError:
+            current = None
+        keyenv.check_config_write(current, cfg)
     try:
         atomic_write_json(path, _serializable(cfg))
     except (OSError, TypeError, ValueError) as exc:

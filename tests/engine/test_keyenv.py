@@ -1,0 +1,73 @@
+"""The key-source rules of `security.keyenv` by caller (issue 12, item 1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpt_image_engine.security import keyenv
+from gpt_image_engine.store.secrets import resolve_credential
+from gpt_image_protocol.errors import AppError
+
+ENV = {"OPENAI_API_KEY": "sk-engine", "HOME": "/home/engine", "TEAM_KEY": "sk-team"}
+
+
+def _code(fn, *args):  # type: ignore[no-untyped-def]
+    with pytest.raises(AppError) as info:
+        fn(*args)
+    return info.value.code, info.value.detail
+
+
+def test_own_user_may_name_anything(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(keyenv.ALLOWLIST_ENV, raising=False)
+    with keyenv.caller(None):
+        assert resolve_credential({"source": "env", "env": "HOME"}, ENV) == ("/home/engine", "env:HOME")
+        keyenv.check_write("HOME")
+        keyenv.check_redirect("OPENAI_API_KEY")
+
+
+@pytest.mark.parametrize("kind", ["tcp", "gateway"])
+def test_remote_callers_use_only_openai_key_or_listed(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    monkeypatch.setenv(keyenv.ALLOWLIST_ENV, " TEAM_KEY , ")
+    with keyenv.caller(kind):
+        assert resolve_credential({"source": "env", "env": "OPENAI_API_KEY"}, ENV)[0] == "sk-engine"
+        assert resolve_credential({"source": "env", "env": "TEAM_KEY"}, ENV)[0] == "sk-team"
+        code, detail = _code(resolve_credential, {"source": "env", "env": "HOME"}, ENV)
+        assert code == "provider_key_env_not_allowed" and detail == {
+            "env": "HOME", "caller": kind, "setting": "GPT_IMAGE_2_KEY_ENV_ALLOWLIST"
+        }
+        # Writing (or redirecting, or reading back) needs the operator's explicit listing, OPENAI_API_KEY too.
+        keyenv.check_write("TEAM_KEY")
+        for check in (keyenv.check_write, keyenv.check_redirect, keyenv.check_reveal):
+            assert _code(check, "OPENAI_API_KEY")[0] == "provider_key_env_not_allowed"
+    # The restriction ends with the call.
+    assert keyenv.restricted_caller() is None
+    assert resolve_credential({"source": "env", "env": "HOME"}, ENV)[0] == "/home/engine"
+
+
+def _cfg(api_base: str, cred: dict[str, str], model: str = "gpt-image-2") -> dict[str, object]:
+    entry = {"type": "openai-compatible", "api_base": api_base, "model": model, "credentials": {"api_key": cred}}
+    return {"providers": {"p": entry}}
+
+
+def test_config_writes_keep_stored_secrets_where_they_were(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever operation writes config.json (AddProvider, SetSecret, an upsert that keeps secrets the
+    client did not resend), a remote caller cannot move a stored secret to a new destination."""
+    monkeypatch.delenv(keyenv.ALLOWLIST_ENV, raising=False)
+    stored_file = {"source": "file", "value": "sk-operator"}
+    stored_env = {"source": "env", "env": "OPENAI_API_KEY"}
+    old_file, old_env = _cfg("https://api.openai.com/v1", stored_file), _cfg("https://api.openai.com/v1", stored_env)
+    with keyenv.caller("gateway"):
+        code, detail = _code(keyenv.check_config_write, old_file, _cfg("http://127.0.0.1:9/v1", stored_file))
+        assert code == "provider_secret_redirect_refused" and detail["credential"] == "api_key"
+        assert _code(keyenv.check_config_write, old_env, _cfg("http://127.0.0.1:9/v1", stored_env))[0] == (
+            "provider_key_env_not_allowed"
+        )
+        assert _code(keyenv.check_config_write, {}, _cfg("https://api.openai.com/v1", stored_env))[0] == (
+            "provider_key_env_not_allowed"
+        )
+        # Same destination (a model change), or a secret sent again with the move: allowed.
+        keyenv.check_config_write(old_file, _cfg("https://api.openai.com/v1", stored_file, model="other"))
+        keyenv.check_config_write(old_env, _cfg("https://api.openai.com/v1", stored_env, model="other"))
+        keyenv.check_config_write(old_file, _cfg("http://127.0.0.1:9/v1", {"source": "file", "value": "sk-mine"}))
+    with keyenv.caller(None):  # the engine's own user
+        keyenv.check_config_write(old_file, _cfg("http://127.0.0.1:9/v1", stored_file))
