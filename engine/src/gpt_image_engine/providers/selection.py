@@ -274,6 +274,8 @@ def select_provider(call: Call, paths: EnginePaths, env: Mapping[str, str]) -> R
     if requested == "codex":
         if not codex_inspect(call, env).get("ready"):
             auth_file = codex_auth_file(call, env)
+            if auth_file.exists():
+                read_auth_json(auth_file)  # a garbled file says so (auth_invalid_json), as the upstream does
             raise AppError(
                 "access_token_missing",
                 f"Missing access_token in {auth_file}",

@@ -46,6 +46,24 @@ def _fail(context: grpc.ServicerContext, exc: Exception, where: str) -> None:
     abort(context, AppError("internal_error", f"Unexpected engine error: {exc}"))
 
 
+MAX_ID_CHARS = 200
+
+
+def _check_request(request: Any) -> None:
+    """What every request gets before its handler: no NaN/Infinity anywhere, and ids of a sane
+    size (a 5,000-character job id is bad input, not an engine error)."""
+    refuse_non_finite(request)
+    for name in ("job_id", "artifact_id"):
+        value = getattr(request, name, None)
+        if isinstance(value, str) and (len(value) > MAX_ID_CHARS or not value.isprintable()):
+            raise AppError(
+                "invalid_argument",
+                f"That {name.replace('_', ' ')} is not valid ({len(value)} characters; ids are at most "
+                f"{MAX_ID_CHARS} printable characters).",
+                {"field": name, "chars": len(value)},
+            )
+
+
 def upload_ids(message: Any) -> list[str]:
     """Every upload (`u-.../name`) a request names as an input `ImageSource`, at any depth."""
     found: list[str] = []
@@ -78,7 +96,7 @@ def coded_unary(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            refuse_non_finite(request)
+            _check_request(request)
             return fn(self, request, context)
         except Exception as exc:
             _discard_uploads(self, request)
@@ -95,7 +113,7 @@ def coded_stream(fn: F) -> F:
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         started = False
         try:
-            refuse_non_finite(request)
+            _check_request(request)
             for item in fn(self, request, context):
                 started = True
                 yield item
