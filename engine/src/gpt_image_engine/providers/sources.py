@@ -136,11 +136,12 @@ def _sendable(data: bytes, mime: str, name: str, url: str | None = None) -> Inpu
         return InputImage(data=data, mime=mime, name=name, url=url)
     try:
         with Image.open(io.BytesIO(data)) as im:
-            if getattr(im, "n_frames", 1) > 1:
+            frames = int(getattr(im, "n_frames", 1))
+            if frames > 1:
                 raise AppError(
                     "ref_image_invalid",
                     f"{name} is an animated GIF; use a single frame (PNG, JPEG or WEBP).",
-                    {"source": name, "frames": im.n_frames},
+                    {"source": name, "frames": frames},
                 )
             image = im.convert("RGBA") if im.mode not in ("1", "L", "LA", "P", "RGB", "RGBA") else im.copy()
     except AppError:
