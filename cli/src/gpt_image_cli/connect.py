@@ -20,19 +20,22 @@ engine's GetJob in parallel (`gpt_image_protocol.routing.EngineRouter`).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import grpc
 
 from gpt_image_protocol.address import EngineAddress, resolve_address
 from gpt_image_protocol.channel import ClientSettings, check_contract, client_settings, open_channel
+from gpt_image_protocol.codes import is_registered
 from gpt_image_protocol.errors import AppError
 
 if TYPE_CHECKING:
@@ -268,19 +271,58 @@ def start_engine(address: EngineAddress, timeout: float = AUTOSTART_TIMEOUT_S) -
             {"address": str(address)},
         )
     binary = engine_binary()
-    Path(address.target).parent.mkdir(parents=True, exist_ok=True)
+    _private_dirs(Path(address.target).parent)
+    # The engine reports a start-up failure as one JSON line on stderr: keep it to pass on.
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the child, closed below
     try:
         proc = subprocess.Popen(
             [binary, "serve", "--socket", address.target],
             env=daemon_env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=errors,
             start_new_session=True,
             close_fds=True,
         )
     except OSError as exc:
+        errors.close()
         raise AppError("engine_start_failed", f"Could not start the engine: {exc}", {"binary": binary}) from exc
+    with errors:
+        return _wait_started(address, proc, binary, errors, timeout)
+
+
+def _private_dirs(folder: Path) -> None:
+    """Create `folder` and any missing parents 0700: the engine's state is the user's alone."""
+    missing = []
+    current = folder
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+
+def _engine_error(errors: IO[bytes]) -> AppError | None:
+    """The coded error the engine printed before exiting, if it printed one."""
+    errors.seek(0)
+    for line in reversed(errors.read()[-65536:].decode("utf-8", "replace").splitlines()):
+        try:
+            body = json.loads(line)
+        except ValueError:
+            continue
+        err = body.get("error") if isinstance(body, dict) else None
+        if isinstance(err, dict) and is_registered(str(err.get("code"))):
+            return AppError(str(err["code"]), str(err.get("message") or ""), err.get("detail"))
+    return None
+
+
+def _wait_started(
+    address: EngineAddress, proc: subprocess.Popen[bytes], binary: str, errors: IO[bytes], timeout: float
+) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if probe(address, timeout=0.5):
@@ -289,6 +331,9 @@ def start_engine(address: EngineAddress, timeout: float = AUTOSTART_TIMEOUT_S) -
             # Another client may have won a start race; its engine counts.
             if probe(address, timeout=0.5):
                 return proc.pid
+            reported = _engine_error(errors)
+            if reported is not None:
+                raise reported
             raise AppError(
                 "engine_start_failed",
                 f"The engine exited with status {proc.returncode} while starting.",

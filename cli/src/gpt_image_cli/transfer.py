@@ -97,10 +97,18 @@ def output_paths(out: Path, refs: list[common_pb2.ArtifactRef]) -> list[Path]:
     return paths
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _download_to_temp(engine: Engine, ref: common_pb2.ArtifactRef, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     tmp = Path(tmp_name)
+    # mkstemp makes the temp file 0600; the user's image is an ordinary file: 0666 less the umask.
+    os.fchmod(fd, 0o666 & ~_umask())
     digest = hashlib.sha256()
     written = 0
     try:

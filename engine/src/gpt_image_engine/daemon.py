@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import signal
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import Any
 
 from gpt_image_engine import __version__
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.jobs.recovery import stamp_interrupted
 from gpt_image_engine.store.atomic import sweep_temp_files
 from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_protocol.address import EngineAddress
@@ -160,6 +162,15 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
         )
         return 1
     if socket_path is not None and (socket_path.exists() or socket_path.is_symlink()):
+        if not (socket_path.is_symlink() or stat.S_ISSOCK(socket_path.stat().st_mode)):
+            # A file that is not a socket is someone's data: never delete it.
+            return _fail(
+                AppError(
+                    "invalid_argument",
+                    f"--socket {socket_path} exists and is not a socket; it was left untouched. Choose another path.",
+                    {"socket": str(socket_path)},
+                )
+            )
         socket_path.unlink()  # stale socket from a killed engine
     try:
         engine = Engine.open(paths, max_parallel=max_parallel)
@@ -167,6 +178,7 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
         return _fail(err)
     interrupted = engine.history.mark_interrupted("engine_restarted")
     if interrupted:
+        stamp_interrupted(engine.history, paths.jobs_dir, interrupted)
         log.warning("marked %d unfinished jobs as failed", len(interrupted), extra={"data": {"job_ids": interrupted}})
     # Temp files are only ever mid-write; with no job running yet, any here are a killed
     # process's leftovers (the finished files beside them are whole: writes rename into place).

@@ -16,17 +16,31 @@ from grpc_status import rpc_status
 
 from gpt_image_protocol.codes import ERROR_DOMAIN, grpc_status_name
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.validation import dumps_finite
+
+# The status travels in trailing metadata, which clients cap at 8 KiB by default: a message
+# or detail echoing a huge input (a 5,000-character id) must not turn a coded error into an
+# unreadable transport failure.
+MAX_MESSAGE_CHARS = 600
+MAX_DETAIL_CHARS = 3000
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 40] + f"... [{len(text) - limit + 40} more characters]"
 
 
 def to_rpc_status(err: AppError) -> status_pb2.Status:
     info = error_details_pb2.ErrorInfo(reason=err.code, domain=ERROR_DOMAIN)
     if err.detail is not None:
-        info.metadata["detail"] = json.dumps(err.detail, ensure_ascii=False, default=str)
+        text = dumps_finite(err.detail, ensure_ascii=False, default=str)
+        if len(text) > MAX_DETAIL_CHARS:
+            text = json.dumps({"truncated": True, "chars": len(text), "preview": _clip(text, MAX_DETAIL_CHARS // 2)})
+        info.metadata["detail"] = text
     status_name = grpc_status_name(err.code)
     code_value = getattr(code_pb2, status_name, code_pb2.INTERNAL)
     detail_any = status_pb2.Status().details.add()
     detail_any.Pack(info)
-    return status_pb2.Status(code=code_value, message=err.message, details=[detail_any])
+    return status_pb2.Status(code=code_value, message=_clip(err.message, MAX_MESSAGE_CHARS), details=[detail_any])
 
 
 def abort(context: grpc.ServicerContext, err: AppError) -> None:

@@ -129,7 +129,7 @@ def refuse_non_finite(message: Any, path: str = "") -> None:
     for field, value in list_fields():
         name = f"{path}.{field.name}" if path else field.name
         if field.type in (field.TYPE_FLOAT, field.TYPE_DOUBLE):
-            for item in value if _is_repeated(field) else (value,):
+            for item in value if is_repeated_field(field) else (value,):
                 check_finite(name, item)
         elif field.type == field.TYPE_MESSAGE:
             if getattr(field, "message_type", None) is not None and field.message_type.GetOptions().map_entry:
@@ -139,11 +139,12 @@ def refuse_non_finite(message: Any, path: str = "") -> None:
                     else:
                         refuse_non_finite(item, name)
             else:
-                for item in value if _is_repeated(field) else (value,):
+                for item in value if is_repeated_field(field) else (value,):
                     refuse_non_finite(item, name)
 
 
-def _is_repeated(field: Any) -> bool:
+def is_repeated_field(field: Any) -> bool:
+    """True for a repeated protobuf field (old and new protobuf spell it differently)."""
     repeated = getattr(field, "is_repeated", None)
     if repeated is not None:
         return bool(repeated)

@@ -37,7 +37,40 @@ def encode(fmt: str) -> bytes:
 def test_magic_bytes(fmt: str, ext: str, mime: str) -> None:
     data = encode(fmt)
     assert sniff_extension(data) == ext
-    assert image_from_bytes(data, "x").mime == mime
+    sent = image_from_bytes(data, f"x{ext}")
+    if fmt in ("GIF", "BMP"):
+        # Issue 12 (10): the image APIs take PNG/JPEG/WEBP only; GIF and BMP are converted.
+        assert (sent.mime, sent.name, sent.data[:8]) == ("image/png", "x.png", b"\x89PNG\r\n\x1a\n")
+        with Image.open(io.BytesIO(sent.data)) as im:
+            assert im.size == (4, 4) and im.convert("RGB").getpixel((0, 0)) == (1, 2, 3)
+    else:
+        assert sent.mime == mime and sent.data == data
+
+
+def test_animated_gif_is_refused_up_front() -> None:
+    out = io.BytesIO()
+    frames = [Image.new("RGB", (4, 4), c) for c in ((255, 0, 0), (0, 255, 0))]
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:])
+    with pytest.raises(AppError) as info:
+        image_from_bytes(out.getvalue(), "anim.gif")
+    assert info.value.code == "ref_image_invalid" and "animated" in info.value.message
+
+
+def test_bomb_message_reads_in_pixels() -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    for width, height in ((50_000, 50_000), (100_000_000, 2)):
+        ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+        bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+        with pytest.raises(AppError) as info:
+            image_from_bytes(bomb, "bomb.png")
+        message = info.value.message
+        assert f"{width * height:,} pixels" in message and "the limit is 100,000,000 pixels" in message, message
+        assert "100000000x2" not in message
 
 
 def test_unknown_bytes_are_invalid() -> None:

@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import progress_data
 from gpt_image_engine.jobs.eta import Key, RunTimes, eta_key
+from gpt_image_engine.jobs.recovery import stamp_interrupted
 from gpt_image_engine.security.redaction import redact
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
 from gpt_image_engine.store.history import History, new_job_id
@@ -457,5 +458,5 @@ class JobManager:
             job.cancel_event.set()
             leftover.append(job.job_id)
         if leftover:
-            self.history.mark_interrupted("engine_stopped")
+            stamp_interrupted(self.history, self.jobs_dir, self.history.mark_interrupted("engine_stopped"))
         return leftover

@@ -99,3 +99,15 @@ def describe(job: dict[str, Any], job_dir: Path, events: list[dict[str, Any]] | 
         "secondary_actions": secondary,
         "evidence": evidence,
     }
+
+
+def stamp_interrupted(history: Any, jobs_dir: Path, job_ids: list[str]) -> None:
+    """Record each interrupted job's recoverability class on its row (`metadata.recoverability`),
+    as the upstream does at start-up, so listings show it without a recovery call."""
+    for job_id in job_ids:
+        try:
+            job = history.get_job(job_id)
+            klass = describe(job, jobs_dir / job_id, history.events(job_id))["recoverability"]
+            history.update_job(job_id, metadata_patch={"recoverability": klass}, fetch=False)
+        except Exception:  # noqa: BLE001 - best effort: the recovery call computes it anyway
+            continue

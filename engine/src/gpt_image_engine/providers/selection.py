@@ -290,7 +290,10 @@ def select_provider(call: Call, paths: EnginePaths, env: Mapping[str, str]) -> R
     if requested == "codex":
         inspected = codex_inspect(call, env)
         if not inspected.get("ready"):
-            raise codex_not_ready(codex_auth_file(call, env), inspected)
+            auth_file = codex_auth_file(call, env)
+            if auth_file.exists():
+                read_auth_json(auth_file)  # a garbled file says so (auth_invalid_json), as the upstream does
+            raise codex_not_ready(auth_file, inspected)
         return _builtin_codex(call, env, requested, "explicit", config_file)
     if requested == "auto":
         default = cfg.get("default_provider")

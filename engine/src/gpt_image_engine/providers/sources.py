@@ -5,6 +5,11 @@ Types are recognised by magic bytes (PNG, JPEG, WEBP, GIF, BMP); anything else i
 sanitised basename (only `[A-Za-z0-9._-]`, empty -> `image.bin`), a data URL becomes
 `image-<i>` / `mask` plus the MIME's extension, and a downloaded URL is named from its
 path stem plus the extension. http(s) downloads go through the URL guard.
+
+GIF and BMP inputs are converted to PNG before anything is sent (the image APIs take
+PNG, JPEG and WEBP only; sent as they are they fail at the provider as a bare HTTP
+400): the part is then named `<stem>.png`. An animated GIF is refused up front
+(`ref_image_invalid`): which frame was meant is not ours to guess.
 """
 
 from __future__ import annotations
@@ -90,26 +95,71 @@ def _check_header(data: bytes, what: str) -> None:
                 width, height = im.size
                 if width * height <= MAX_REF_PIXELS:
                     im.verify()  # chunk structure and checksums (PNG), no pixel decoding
-        except Image.DecompressionBombError:
-            width, height = MAX_REF_PIXELS, 2
+        except Image.DecompressionBombError as exc:
+            claimed = re.search(r"\((\d+) pixels\)", str(exc))
+            pixels = int(claimed.group(1)) if claimed else None
+            raise _too_large(what, pixels, None) from None
         except Exception as exc:  # noqa: BLE001 - Pillow raises many types for junk headers
             raise AppError(
                 "ref_image_invalid",
                 f"{what} has an unreadable image header.",
                 {"source": what, "error": f"{type(exc).__name__}: {exc}"[:200]},
             ) from None
-    if width <= 0 or height <= 0 or width * height > MAX_REF_PIXELS:
+    if width <= 0 or height <= 0:
+        raise AppError("ref_image_invalid", f"{what} has no pixels ({width}x{height}).", {"source": what})
+    if width * height > MAX_REF_PIXELS:
+        raise _too_large(what, width * height, (width, height))
+
+
+def _too_large(what: str, pixels: int | None, size: tuple[int, int] | None) -> AppError:
+    """The decompression-bomb refusal, in numbers a person can read."""
+    count = f"{pixels:,} pixels" if pixels else "more pixels than Pillow will open"
+    shape = f" ({size[0]:,} x {size[1]:,})" if size else ""
+    detail: dict[str, object] = {"source": what, "max_pixels": MAX_REF_PIXELS}
+    if pixels:
+        detail["pixels"] = pixels
+    if size:
+        detail.update(width=size[0], height=size[1])
+    return AppError(
+        "ref_image_invalid",
+        f"{what} is too large: {count}{shape}; the limit is {MAX_REF_PIXELS:,} pixels.",
+        detail,
+    )
+
+
+_CONVERT_TO_PNG = frozenset({"image/gif", "image/bmp"})
+
+
+def _sendable(data: bytes, mime: str, name: str, url: str | None = None) -> InputImage:
+    """An InputImage the providers accept: GIF and BMP become PNG (see the module docstring)."""
+    if mime not in _CONVERT_TO_PNG:
+        return InputImage(data=data, mime=mime, name=name, url=url)
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            frames = int(getattr(im, "n_frames", 1))
+            if frames > 1:
+                raise AppError(
+                    "ref_image_invalid",
+                    f"{name} is an animated GIF; use a single frame (PNG, JPEG or WEBP).",
+                    {"source": name, "frames": frames},
+                )
+            image = im.convert("RGBA") if im.mode not in ("1", "L", "LA", "P", "RGB", "RGBA") else im.copy()
+    except AppError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for junk data
         raise AppError(
-            "ref_image_invalid",
-            f"{what} is too large ({width}x{height} pixels).",
-            {"source": what, "width": width, "height": height, "max_pixels": MAX_REF_PIXELS},
-        )
+            "ref_image_invalid", f"{name} could not be converted to PNG.", {"source": name, "error": str(exc)[:200]}
+        ) from None
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return InputImage(data=out.getvalue(), mime="image/png", name=f"{stem}.png")
 
 
 def image_from_bytes(data: bytes, name: str) -> InputImage:
     """An uploaded or local image; the type must be recognisable by its magic bytes."""
     mime = _require_mime(data, sanitize_filename(name))
-    return InputImage(data=data, mime=mime, name=sanitize_filename(name))
+    return _sendable(data, mime, sanitize_filename(name))
 
 
 def image_from_path(path: str | Path) -> InputImage:
@@ -183,7 +233,7 @@ def image_from_url(url: str, *, index: int = 1, role: str = "image", allow_file:
         data, _declared = decode_data_url(url.strip())
         what = "mask" if role == "mask" else f"image-{index}"
         mime = _require_mime(data, what)
-        return InputImage(data=data, mime=mime, name=what + extension_for_mime(mime))
+        return _sendable(data, mime, what + extension_for_mime(mime))
     if lowered.startswith("file:"):
         parts = urlsplit(url.strip())
         if parts.netloc not in ("", "localhost"):
@@ -198,7 +248,7 @@ def image_from_url(url: str, *, index: int = 1, role: str = "image", allow_file:
         stem = sanitize_filename(PurePosixPath(unquote(urlsplit(url.strip()).path)).stem or "image")
         mime = _require_mime(data, stem)
         name = (stem if stem != "image.bin" else "image") + extension_for_mime(mime)
-        return InputImage(data=data, mime=mime, name=name, url=url.strip())
+        return _sendable(data, mime, name, url.strip())
     raise AppError("ref_image_invalid", "Unsupported image source.", {"source": url[:64]})
 
 

@@ -18,8 +18,9 @@ from gpt_image.v1 import common_pb2
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import TERMINAL_TYPES, LiveJob
 from gpt_image_engine.state import Engine
+from gpt_image_engine.store.artifacts import is_upload_id
 from gpt_image_protocol.rpc_errors import abort
-from gpt_image_protocol.validation import dumps_finite, refuse_non_finite
+from gpt_image_protocol.validation import dumps_finite, is_repeated_field, refuse_non_finite
 
 log = logging.getLogger("gpt_image_engine.rpc")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,15 +46,60 @@ def _fail(context: grpc.ServicerContext, exc: Exception, where: str) -> None:
     abort(context, AppError("internal_error", f"Unexpected engine error: {exc}"))
 
 
+MAX_ID_CHARS = 200
+
+
+def _check_request(request: Any) -> None:
+    """What every request gets before its handler: no NaN/Infinity anywhere, and ids of a sane
+    size (a 5,000-character job id is bad input, not an engine error)."""
+    refuse_non_finite(request)
+    for name in ("job_id", "artifact_id"):
+        value = getattr(request, name, None)
+        if isinstance(value, str) and (len(value) > MAX_ID_CHARS or not value.isprintable()):
+            raise AppError(
+                "invalid_argument",
+                f"That {name.replace('_', ' ')} is not valid ({len(value)} characters; ids are at most "
+                f"{MAX_ID_CHARS} printable characters).",
+                {"field": name, "chars": len(value)},
+            )
+
+
+def upload_ids(message: Any) -> list[str]:
+    """Every upload (`u-.../name`) a request names as an input `ImageSource`, at any depth."""
+    found: list[str] = []
+    list_fields = getattr(message, "ListFields", None)
+    if list_fields is None:
+        return found
+    if message.DESCRIPTOR.full_name == common_pb2.ImageSource.DESCRIPTOR.full_name:
+        if message.WhichOneof("source") == "artifact_id" and is_upload_id(message.artifact_id):
+            found.append(message.artifact_id)
+        return found
+    for field, value in list_fields():
+        if field.type == field.TYPE_MESSAGE:
+            for item in value if is_repeated_field(field) else (value,):
+                found += upload_ids(item)
+    return found
+
+
+def _discard_uploads(servicer: Any, request: Any) -> None:
+    """A refused request's uploads go at once (they would sit in the uploads folder for a day)."""
+    engine = getattr(servicer, "engine", None)
+    if engine is None:
+        return
+    for artifact_id in upload_ids(request):
+        engine.artifacts.discard_upload(artifact_id)
+
+
 def coded_unary(fn: F) -> F:
     """Turn AppError (and crashes) into a gRPC status with our ErrorInfo."""
 
     @functools.wraps(fn)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
-            refuse_non_finite(request)
+            _check_request(request)
             return fn(self, request, context)
         except Exception as exc:
+            _discard_uploads(self, request)
             _fail(context, exc, fn.__name__)
         return None
 
@@ -65,10 +111,15 @@ def coded_stream(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        started = False
         try:
-            refuse_non_finite(request)
-            yield from fn(self, request, context)
+            _check_request(request)
+            for item in fn(self, request, context):
+                started = True
+                yield item
         except Exception as exc:
+            if not started:  # refused before any job existed
+                _discard_uploads(self, request)
             _fail(context, exc, fn.__name__)
 
     return wrapper  # type: ignore[return-value]

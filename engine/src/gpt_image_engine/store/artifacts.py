@@ -7,6 +7,12 @@ those two folders. Uploads are written to a temp file and renamed only when the
 declared size and sha256 match. The upload cap is `MAX_UPLOAD_BYTES` unless the
 engine's environment sets `GPT_IMAGE_2_MAX_UPLOAD_BYTES` (a positive integer); an
 upload that crosses it mid-stream is refused at once and its folder removed.
+
+The uploads folder as a whole is capped too (`MAX_UPLOADS_TOTAL_BYTES`, or
+`GPT_IMAGE_2_MAX_UPLOADS_TOTAL_BYTES`): before an upload is taken, uploads older than a
+day go, then the oldest others until the new one fits; one that cannot fit even in an
+empty folder is `storage_full`. `discard_upload` removes an upload at once (the engine
+calls it for every upload a refused request named).
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ CHUNK_SIZE = 1024 * 1024
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 MAX_UPLOAD_ENV = "GPT_IMAGE_2_MAX_UPLOAD_BYTES"
 UPLOAD_TTL_SECONDS = 24 * 3600
+MAX_UPLOADS_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_UPLOADS_TOTAL_ENV = "GPT_IMAGE_2_MAX_UPLOADS_TOTAL_BYTES"
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _JOB = re.compile(r"^job-[A-Za-z0-9_-]{1,80}$")
@@ -50,6 +58,18 @@ def max_upload_bytes() -> int:
     if text.isascii() and text.isdigit() and int(text) > 0:
         return int(text)
     return MAX_UPLOAD_BYTES
+
+
+def max_uploads_total_bytes() -> int:
+    text = os.environ.get(MAX_UPLOADS_TOTAL_ENV, "").strip()
+    if text.isascii() and text.isdigit() and int(text) > 0:
+        return int(text)
+    return MAX_UPLOADS_TOTAL_BYTES
+
+
+def is_upload_id(artifact_id: str) -> bool:
+    head, _, name = artifact_id.partition("/")
+    return bool(_UPLOAD.match(head) and _NAME.match(name))
 
 
 def safe_name(name: str, default: str = "upload.bin") -> str:
@@ -137,6 +157,7 @@ class ArtifactStore:
         self, name: str, chunks: Iterable[bytes], declared_size: int = 0, declared_sha256: str = ""
     ) -> StoredArtifact:
         self._sweep()
+        room = self._make_room(declared_size)
         head = "u-" + secrets.token_hex(16)
         folder = self.uploads_dir / head
         folder.mkdir(parents=True, mode=0o700)
@@ -151,6 +172,8 @@ class ArtifactStore:
                     size += len(chunk)
                     if size > cap:
                         raise AppError("artifact_invalid", f"Upload exceeds {cap} bytes.", {"max_bytes": cap})
+                    if size > room:
+                        raise _uploads_full(size)
                     digest.update(chunk)
                     fh.write(chunk)
                 fh.flush()
@@ -176,6 +199,45 @@ class ArtifactStore:
             digest.hexdigest(),
         )
 
+    def discard_upload(self, artifact_id: str) -> bool:
+        """Remove an upload now (a refused request's input); False when it is not an upload."""
+        if not is_upload_id(artifact_id):
+            return False
+        shutil.rmtree(self.uploads_dir / artifact_id.partition("/")[0], ignore_errors=True)
+        return True
+
+    def _uploads(self) -> list[tuple[float, int, Path]]:
+        """(mtime, bytes, folder) of every upload, oldest first."""
+        found: list[tuple[float, int, Path]] = []
+        try:
+            entries = list(os.scandir(self.uploads_dir))
+        except OSError:
+            return found
+        for entry in entries:
+            try:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                size = sum(f.stat().st_size for f in os.scandir(entry.path) if f.is_file(follow_symlinks=False))
+                found.append((entry.stat().st_mtime, size, Path(entry.path)))
+            except OSError:
+                continue
+        return sorted(found)
+
+    def _make_room(self, declared_size: int) -> int:
+        """Sweep the oldest uploads until `declared_size` more bytes fit under the folder cap;
+        return the bytes the new upload may use."""
+        total_cap = max_uploads_total_bytes()
+        if declared_size > total_cap:
+            raise _uploads_full(declared_size)
+        uploads = self._uploads()
+        used = sum(size for _, size, _ in uploads)
+        for _, size, folder in uploads:
+            if used + max(declared_size, 0) <= total_cap:
+                break
+            shutil.rmtree(folder, ignore_errors=True)
+            used -= size
+        return total_cap - used
+
     def _sweep(self) -> None:
         """Drop uploads older than a day (best effort)."""
         if not self.uploads_dir.is_dir():
@@ -187,3 +249,12 @@ class ArtifactStore:
                     shutil.rmtree(entry, ignore_errors=True)
             except OSError:
                 continue
+
+
+def _uploads_full(size: int) -> AppError:
+    cap = max_uploads_total_bytes()
+    return AppError(
+        "storage_full",
+        f"The engine's uploads folder is full: an upload of {size} bytes does not fit in its {cap}-byte cap.",
+        {"folder": "uploads", "max_total_bytes": cap, "upload_bytes": size},
+    )

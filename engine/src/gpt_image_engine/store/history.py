@@ -387,7 +387,16 @@ class History:
         detail: dict[str, Any] = {"history_file": str(self.path)}
         if exc is not None:
             detail["error"] = str(exc)
-        return AppError("history_open_failed", f"History database {self.path} {what}.", detail)
+        detail["hint"] = (
+            "Move the file aside (e.g. rename it to history.sqlite.broken) and start again: the engine "
+            "creates a new, empty history; restore a backup or point GPT_IMAGE_2_HISTORY_FILE elsewhere "
+            "to keep the old one."
+        )
+        return AppError(
+            "history_open_failed",
+            f"History database {self.path} {what}. Move it aside (or restore a backup) and try again.",
+            detail,
+        )
 
     def _validate_existing(self) -> None:
         """Refuse a foreign file before anything writes to it (WAL switch, migrations)."""
