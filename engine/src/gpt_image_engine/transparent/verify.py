@@ -101,7 +101,9 @@ def _residue(rgb: np.ndarray, alpha: np.ndarray, matte: tuple[int, int, int]) ->
         ys, xs = ys[::step], xs[::step]
     wgt = 1.0 - alpha[ys, xs].astype(np.float64) / 255.0
     v = _residue_values(rgb[ys, xs].astype(np.float64), matte)
-    pr = _probe(rgb, alpha, ys, xs, EDGE_DEPTH)
+    # Only steep alpha (an anti-aliased solid edge, not a soft shadow or glow) can have an opaque
+    # neighbour a few pixels in; a Sobel magnitude of 160 is a slope of about 40 levels per pixel.
+    pr = _probe(rgb, alpha, ys, xs, EDGE_DEPTH, min_slope=160.0)
     if len(pr.ys):
         opaque = pr.alpha >= MIN_OPAQUE_ALPHA
         has = opaque.any(axis=0)
@@ -167,17 +169,29 @@ class _Probes:
     rgb: np.ndarray  # (depth, n, 3) float32
 
 
-def _probe(rgb: np.ndarray, alpha: np.ndarray, ys: np.ndarray, xs: np.ndarray, depth: int) -> _Probes:
-    """Walk from each (y, x) up the alpha gradient (Sobel), sampling depths 0..depth-1."""
+def _probe(
+    rgb: np.ndarray, alpha: np.ndarray, ys: np.ndarray, xs: np.ndarray, depth: int, min_slope: float = 0.0
+) -> _Probes:
+    """Walk from each (y, x) up the alpha gradient (Sobel), sampling depths 0..depth-1; pixels whose
+    Sobel magnitude is at most `min_slope` are left out."""
     h, w = alpha.shape
+    a32 = alpha.astype(np.float32) if alpha.size <= 4 * len(ys) else None
+    ym, yp = np.maximum(ys - 1, 0) * w, np.minimum(ys + 1, h - 1) * w
+    y0 = ys * w
+    xm, xp = np.maximum(xs - 1, 0), np.minimum(xs + 1, w - 1)
+    flat = alpha.reshape(-1) if alpha.flags.c_contiguous else None
 
-    def at(dy: int, dx: int) -> np.ndarray:
-        return alpha[np.clip(ys + dy, 0, h - 1), np.clip(xs + dx, 0, w - 1)].astype(np.float32)
+    def at(row: np.ndarray, col: np.ndarray) -> np.ndarray:
+        if a32 is not None:
+            return a32.reshape(-1)[row + col]
+        if flat is not None:
+            return flat[row + col].astype(np.float32)
+        return alpha[row // w, col].astype(np.float32)
 
-    gx = at(-1, 1) + 2 * at(0, 1) + at(1, 1) - at(-1, -1) - 2 * at(0, -1) - at(1, -1)
-    gy = at(1, -1) + 2 * at(1, 0) + at(1, 1) - at(-1, -1) - 2 * at(-1, 0) - at(-1, 1)
+    gx = at(ym, xp) + 2 * at(y0, xp) + at(yp, xp) - at(ym, xm) - 2 * at(y0, xm) - at(yp, xm)
+    gy = at(yp, xm) + 2 * at(yp, xs) + at(yp, xp) - at(ym, xm) - 2 * at(ym, xs) - at(ym, xp)
     norm = np.hypot(gx, gy)
-    ok = norm > 0
+    ok = norm > min_slope
     ys, xs = ys[ok], xs[ok]
     nx, ny = gx[ok] / norm[ok], gy[ok] / norm[ok]
     a_out = np.empty((depth, len(ys)), np.uint8)
@@ -206,7 +220,7 @@ def _edge_contamination(
 ) -> dict[str, Any]:
     """How much of the subject's outline moved toward a key colour (see the module doc).
 
-    For the outer pixels (depth 0-2) of each boundary point, references are the pixels 2-5 steps
+    For the outer pixels (depth 0-2) of each boundary point, references are the pixels 1-5 steps
     further in that are solid (alpha >= EDGE_REF_MIN_ALPHA), or, for soft subjects, any visible
     pixel the outer one is clearly more opaque than (an outline drawn on a glow's tail)."""
     none = {"ratio": 0.0, "measured": 0, "flagged": 0, "toward": 0.0, "key": None}
@@ -221,10 +235,10 @@ def _edge_contamination(
     measurable = np.zeros(n, bool)
     for k in range(3):
         a_k = pr.alpha[k].astype(np.int16)
-        for r in range(k + 2, min(k + 6, EDGE_DEPTH)):
+        for r in range(k + 1, min(k + 6, EDGE_DEPTH)):
             a_r = pr.alpha[r].astype(np.int16)
             solid = a_r >= EDGE_REF_MIN_ALPHA
-            bump = (a_r >= EDGE_MIN_ALPHA) & (a_k >= a_r + EDGE_MIN_BUMP)
+            bump = (a_r > TRANSPARENT_ALPHA_MAX) & (a_k >= a_r + EDGE_MIN_BUMP)
             usable = (a_k >= EDGE_MIN_ALPHA) & (solid | bump)
             if k == 0:
                 measurable |= solid | bump
