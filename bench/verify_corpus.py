@@ -341,28 +341,12 @@ def judge(case: Case, with_matte: bool) -> dict:
     return verify_rgba(rgba, profile, key if with_matte else None)
 
 
-def confusion(size: int) -> dict[tuple[str, str, bool], list[int]]:
-    """{(profile, defect, with_matte): [right, total]}: for clean, right = accepted; else rejected."""
-    table: dict[tuple[str, str, bool], list[int]] = {}
-    for case in cases(size):
-        for with_matte in (True, False):
-            v = judge(case, with_matte)
-            right = v["passed"] if case[2] == "clean" else not v["passed"]
-            cell = table.setdefault((case[1], case[2], with_matte), [0, 0])
-            cell[0] += int(right)
-            cell[1] += 1
-    return table
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--size", type=int, default=256)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--misses", action="store_true", help="list every wrong verdict")
-    args = ap.parse_args()
+def evaluate(size: int, seed: int = 7) -> tuple[dict[tuple[str, str, bool], list[int]], list[tuple]]:
+    """({(profile, defect, with_matte): [right, total]}, misses). Clean: right = accepted;
+    broken: right = rejected."""
     table: dict[tuple[str, str, bool], list[int]] = {}
     misses = []
-    for case in cases(args.size, args.seed):
+    for case in cases(size, seed):
         for with_matte in (True, False):
             v = judge(case, with_matte)
             right = v["passed"] if case[2] == "clean" else not v["passed"]
@@ -371,6 +355,16 @@ def main() -> int:
             cell[1] += 1
             if not right:
                 misses.append((case[:5], with_matte, v["failure_reasons"], round(v["edge_contamination_ratio"], 3)))
+    return table, misses
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--misses", action="store_true", help="list every wrong verdict")
+    args = ap.parse_args()
+    table, misses = evaluate(args.size, args.seed)
     print(f"verify corpus at {args.size}px: clean accepted / broken rejected, per profile x defect")
     print("(matte: verified with the key as --expected-matte-color, as extract does; bare: without it)")
     print(f"{'profile':<12} {'defect':<8} {'matte':>14} {'bare':>14}")
