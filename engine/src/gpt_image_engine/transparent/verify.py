@@ -28,6 +28,7 @@ still count as transparent everywhere else (the extractor keeps faint tails, col
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,16 +54,18 @@ _SOLID = {
 _EFFECT = ("effect", "translucent", "glow", "shadow")
 # Edge and speck defects (issue 18): keys tried when no matte is given, and the thresholds.
 CANDIDATE_KEYS = ((0, 255, 0), (255, 0, 255), (0, 0, 255), (0, 255, 255))
-EDGE_REF_DEPTHS = (6, 5, 4, 3)  # inward steps tried for the solid reference colour, deepest first
+EDGE_DEPTH = 8  # inward samples per boundary pixel (outer pixels 0-2, references up to 7)
 EDGE_REF_MIN_ALPHA = 160
 EDGE_MIN_SHIFT = 24.0  # levels: an outer pixel must differ this much from its reference
 EDGE_MIN_TOWARD = 0.2  # projection on reference->key: at least a fifth of the way to the key
 EDGE_MIN_COS = 0.8  # ... and nearly along that segment
 EDGE_MIN_ALPHA = 16
+EDGE_MIN_BUMP = 32  # a soft reference counts when the outer pixel is this much more opaque
 EDGE_CONTAMINATION_MAX = 0.25  # share of measurable boundary pixels that may look contaminated
 HALO_MIN_TOWARD = 0.6  # mean projection of flagged pixels: key-coloured halo vs mixed fringe
 SPECK_MIN_ALPHA = 24
 _EDGE_SAMPLE_CAP = 250_000
+_RESIDUE_SAMPLE_CAP = 300_000
 
 
 def _dominant_sets(matte: tuple[int, int, int]) -> tuple[list[int], list[int]]:
@@ -71,20 +74,45 @@ def _dominant_sets(matte: tuple[int, int, int]) -> tuple[list[int], list[int]]:
     return dom, [c for c in range(3) if c not in dom]
 
 
-def _residue(rgb: np.ndarray, alpha: np.ndarray, matte: tuple[int, int, int]) -> float:
-    partial = (alpha > TRANSPARENT_ALPHA_MAX) & (alpha < MIN_OPAQUE_ALPHA)
-    if not partial.any():
-        return 0.0
-    px = rgb[partial].astype(np.float64)
-    wgt = 1.0 - alpha[partial].astype(np.float64) / 255.0
+def _residue_values(px: np.ndarray, matte: tuple[int, int, int]) -> np.ndarray:
+    """The upstream's per-pixel residue value v (float64 RGB rows in, one value per row)."""
     dom, oth = _dominant_sets(matte)
     if is_saturated(tuple(float(c) for c in matte)) and oth:
         ref = px[:, oth].max(axis=1)
-        v = np.maximum(px[:, dom] - ref[:, None], 0.0).mean(axis=1) / 255.0
-    else:
-        diff = px.astype(np.float32) - np.asarray(matte, np.float32)
-        dist = np.sqrt((diff * diff).sum(axis=1)).astype(np.float64)
-        v = np.clip(1.0 - dist / (255.0 * float(np.sqrt(np.float32(3.0)))), 0.0, 1.0)
+        return np.maximum(px[:, dom] - ref[:, None], 0.0).mean(axis=1) / 255.0
+    diff = px.astype(np.float32) - np.asarray(matte, np.float32)
+    dist = np.sqrt((diff * diff).sum(axis=1)).astype(np.float64)
+    return np.clip(1.0 - dist / (255.0 * float(np.sqrt(np.float32(3.0)))), 0.0, 1.0)
+
+
+def _residue(rgb: np.ndarray, alpha: np.ndarray, matte: tuple[int, int, int]) -> float:
+    """The upstream's matte residue, measured as *excess* over the subject's own colour.
+
+    A partial pixel whose inward walk reaches an opaque pixel within a few steps is charged only
+    for the key excess beyond that opaque neighbour's (a red subject on a magenta key is not
+    residue; magenta mixed into its edge is). Pixels with no opaque neighbour in reach (glass,
+    glow, or the upstream's all-partial test squares) keep the upstream value."""
+    partial = (alpha > TRANSPARENT_ALPHA_MAX) & (alpha < MIN_OPAQUE_ALPHA)
+    if not partial.any():
+        return 0.0
+    ys, xs = np.nonzero(partial)
+    if len(ys) > _RESIDUE_SAMPLE_CAP:
+        step = len(ys) // _RESIDUE_SAMPLE_CAP + 1
+        ys, xs = ys[::step], xs[::step]
+    wgt = 1.0 - alpha[ys, xs].astype(np.float64) / 255.0
+    v = _residue_values(rgb[ys, xs].astype(np.float64), matte)
+    # Only steep alpha (an anti-aliased solid edge, not a soft shadow or glow) can have an opaque
+    # neighbour a few pixels in; a Sobel magnitude of 160 is a slope of about 40 levels per pixel.
+    pr = _probe(rgb, alpha, ys, xs, EDGE_DEPTH, min_slope=160.0)
+    if len(pr.ys):
+        opaque = pr.alpha >= MIN_OPAQUE_ALPHA
+        has = opaque.any(axis=0)
+        first = np.argmax(opaque, axis=0)
+        ref = pr.rgb[first, np.arange(len(pr.ys))][has].astype(np.float64)
+        # _probe drops pixels with a flat alpha; map its rows back onto (ys, xs).
+        stride = alpha.shape[1] + 1
+        pos = np.searchsorted(ys.astype(np.int64) * stride + xs, pr.ys[has].astype(np.int64) * stride + pr.xs[has])
+        v[pos] = np.maximum(v[pos] - _residue_values(ref, matte), 0.0)
     total = float(wgt.sum())
     return float((wgt * v).sum() / total) if total > 0 else 0.0
 
@@ -131,68 +159,100 @@ def _keylike(colours: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+@dataclass
+class _Probes:
+    """Samples along the inward alpha gradient of some pixels: alpha[k], rgb[k] at depth k."""
+
+    ys: np.ndarray
+    xs: np.ndarray
+    alpha: np.ndarray  # (depth, n) uint8
+    rgb: np.ndarray  # (depth, n, 3) float32
+
+
+def _probe(
+    rgb: np.ndarray, alpha: np.ndarray, ys: np.ndarray, xs: np.ndarray, depth: int, min_slope: float = 0.0
+) -> _Probes:
+    """Walk from each (y, x) up the alpha gradient (Sobel), sampling depths 0..depth-1; pixels whose
+    Sobel magnitude is at most `min_slope` are left out."""
+    h, w = alpha.shape
+    a32 = alpha.astype(np.float32) if alpha.size <= 4 * len(ys) else None
+    ym, yp = np.maximum(ys - 1, 0) * w, np.minimum(ys + 1, h - 1) * w
+    y0 = ys * w
+    xm, xp = np.maximum(xs - 1, 0), np.minimum(xs + 1, w - 1)
+    flat = alpha.reshape(-1) if alpha.flags.c_contiguous else None
+
+    def at(row: np.ndarray, col: np.ndarray) -> np.ndarray:
+        if a32 is not None:
+            return a32.reshape(-1)[row + col]
+        if flat is not None:
+            return flat[row + col].astype(np.float32)
+        return alpha[row // w, col].astype(np.float32)
+
+    gx = at(ym, xp) + 2 * at(y0, xp) + at(yp, xp) - at(ym, xm) - 2 * at(y0, xm) - at(yp, xm)
+    gy = at(yp, xm) + 2 * at(yp, xs) + at(yp, xp) - at(ym, xm) - 2 * at(ym, xs) - at(ym, xp)
+    norm = np.hypot(gx, gy)
+    ok = norm > min_slope
+    ys, xs = ys[ok], xs[ok]
+    nx, ny = gx[ok] / norm[ok], gy[ok] / norm[ok]
+    a_out = np.empty((depth, len(ys)), np.uint8)
+    c_out = np.empty((depth, len(ys), 3), np.float32)
+    for k in range(depth):
+        qy = np.clip(np.floor(ys + k * ny + 0.5).astype(np.intp), 0, h - 1)
+        qx = np.clip(np.floor(xs + k * nx + 0.5).astype(np.intp), 0, w - 1)
+        a_out[k] = alpha[qy, qx]
+        c_out[k] = rgb[qy, qx]
+    return _Probes(ys, xs, a_out, c_out)
+
+
+def _toward(e: np.ndarray, ref: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Projection t of e - ref on key - ref where e moved (>= EDGE_MIN_SHIFT) nearly along it; else 0."""
+    v = key[None] - ref
+    d = e - ref
+    vv = (v * v).sum(axis=1)
+    dv = (d * v).sum(axis=1)
+    dd = (d * d).sum(axis=1)
+    good = (vv >= 3600.0) & (dd >= EDGE_MIN_SHIFT**2) & (dv >= EDGE_MIN_COS * np.sqrt(dd * vv))
+    return np.where(good, dv / np.maximum(vv, 1.0), 0.0)
+
+
 def _edge_contamination(
     rgb: np.ndarray, alpha: np.ndarray, ys: np.ndarray, xs: np.ndarray, keys: list[np.ndarray]
 ) -> dict[str, Any]:
-    """How much of the subject's outline moved toward a key colour (see the module doc)."""
+    """How much of the subject's outline moved toward a key colour (see the module doc).
+
+    For the outer pixels (depth 0-2) of each boundary point, references are the pixels 1-5 steps
+    further in that are solid (alpha >= EDGE_REF_MIN_ALPHA), or, for soft subjects, any visible
+    pixel the outer one is clearly more opaque than (an outline drawn on a glow's tail)."""
     none = {"ratio": 0.0, "measured": 0, "flagged": 0, "toward": 0.0, "key": None}
     if len(ys) > _EDGE_SAMPLE_CAP:
         step = len(ys) // _EDGE_SAMPLE_CAP + 1
         ys, xs = ys[::step], xs[::step]
     if len(ys) == 0:
         return none
-    h, w = alpha.shape
-
-    def at(dy: np.ndarray | int, dx: np.ndarray | int) -> np.ndarray:
-        return alpha[np.clip(ys + dy, 0, h - 1), np.clip(xs + dx, 0, w - 1)].astype(np.float32)
-
-    gx = at(-1, 1) + 2 * at(0, 1) + at(1, 1) - at(-1, -1) - 2 * at(0, -1) - at(1, -1)
-    gy = at(1, -1) + 2 * at(1, 0) + at(1, 1) - at(-1, -1) - 2 * at(-1, 0) - at(-1, 1)
-    norm = np.hypot(gx, gy)
-    ok = norm > 0
-    ys, xs, nx, ny = ys[ok], xs[ok], gx[ok] / norm[ok], gy[ok] / norm[ok]
-    if len(ys) == 0:
-        return none
-
-    def probe(k: int) -> tuple[np.ndarray, np.ndarray]:
-        qy = np.clip(np.floor(ys + k * ny + 0.5).astype(np.intp), 0, h - 1)
-        qx = np.clip(np.floor(xs + k * nx + 0.5).astype(np.intp), 0, w - 1)
-        return alpha[qy, qx], rgb[qy, qx].astype(np.float32)
-
-    ref_depth = np.zeros(len(ys), np.int8)
-    ref = np.zeros((len(ys), 3), np.float32)
-    for k in EDGE_REF_DEPTHS[::-1]:  # shallow first, deeper ones overwrite
-        a_k, c_k = probe(k)
-        good = a_k >= EDGE_REF_MIN_ALPHA
-        ref_depth[good] = k
-        ref[good] = c_k[good]
-    measurable = ref_depth > 0
+    pr = _probe(rgb, alpha, ys, xs, EDGE_DEPTH)
+    n = len(pr.ys)
+    pairs = []  # (outer depth k, reference depth r, usable mask)
+    measurable = np.zeros(n, bool)
+    for k in range(3):
+        a_k = pr.alpha[k].astype(np.int16)
+        for r in range(k + 1, min(k + 6, EDGE_DEPTH)):
+            a_r = pr.alpha[r].astype(np.int16)
+            solid = a_r >= EDGE_REF_MIN_ALPHA
+            bump = (a_r > TRANSPARENT_ALPHA_MAX) & (a_k >= a_r + EDGE_MIN_BUMP)
+            usable = (a_k >= EDGE_MIN_ALPHA) & (solid | bump)
+            if k == 0:
+                measurable |= solid | bump
+            pairs.append((k, r, usable))
     n_meas = int(measurable.sum())
     if n_meas == 0:
         return none
-    outer = [probe(k) if k else (alpha[ys, xs], rgb[ys, xs].astype(np.float32)) for k in (0, 1, 2)]
     best: dict[str, Any] = dict(none, measured=n_meas)
     for key in keys:
-        v = key[None] - ref
-        vv = (v * v).sum(axis=1)
-        flagged = np.zeros(len(ys), bool)
-        toward = np.zeros(len(ys), np.float32)
-        for k, (a_k, c_k) in enumerate(outer):
-            d = c_k - ref
-            dv = (d * v).sum(axis=1)
-            dd = (d * d).sum(axis=1)
-            t = dv / np.maximum(vv, 1.0)
-            hit = (
-                measurable
-                & (ref_depth > k + 1)
-                & (a_k >= EDGE_MIN_ALPHA)
-                & (vv >= 3600.0)
-                & (dd >= EDGE_MIN_SHIFT**2)
-                & (dv >= EDGE_MIN_COS * np.sqrt(dd * vv))
-                & (t >= EDGE_MIN_TOWARD)
-            )
-            flagged |= hit
-            toward = np.where(hit, np.maximum(toward, t), toward)
+        toward = np.zeros(n, np.float32)
+        for k, r, usable in pairs:
+            t = _toward(pr.rgb[k], pr.rgb[r], key)
+            toward = np.maximum(toward, np.where(usable & (t >= EDGE_MIN_TOWARD), t, 0.0))
+        flagged = measurable & (toward > 0)
         n_flag = int(flagged.sum())
         ratio = n_flag / n_meas
         if ratio > best["ratio"]:
