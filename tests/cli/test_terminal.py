@@ -136,6 +136,12 @@ def test_models_auth_providers_and_queue_views(env: dict[str, str], module_upstr
     )
     assert "sk-relay-tty" not in text
 
+    code, text = run_tty(["config", "test-provider", "ttyrelay"], env)
+    assert code == 0 and "Reachable" in text and "Selected provider: ttyrelay" in text, text
+
+    code, text = run_tty(["engine", "status"], env)
+    assert code == 0 and "running" in text and "Version" in text and "{" not in text
+
     code, text = run_tty(["auth", "inspect"], env)
     assert code == 0 and "ready" in text and "env OPENAI_API_KEY" in text and "codex login" in text
 

@@ -293,9 +293,10 @@ class JobManager:
         job.status = "running"
         log.info("job.started", extra={"data": {"job_id": job.job_id, "command": job.command}})
         try:
+            running = self._running_data(job)  # may read history (the ETA seed): outside the transaction
             with self.history.batch():  # the status and its event: one transaction
                 self.history.update_job(job.job_id, status="running", fetch=False)
-                record = job._persist("local", "job.running", self._running_data(job))
+                record = job._persist("local", "job.running", running)
             job._publish(record)
             outcome = work(job)
             job.check_cancelled()
