@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_studio import generate, open_page, paint, ready
-from tests.gateway.support import GatewayProc, chroma_png, png_bytes
+from tests.browser.test_studio import api, generate, open_page, paint, ready
+from tests.fakeupstream.server import Fault
+from tests.gateway.support import GatewayProc, Stack, chroma_png, png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,7 @@ def fits(page: Any, screen: str, selector: str | None = None) -> None:
 
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("scheme", ["dark", "light"])
-def test_every_screen(browser: Any, gateway: GatewayProc, screenshots: Path, tmp_path: Path, scheme: str, width: int) -> None:
+def test_every_screen(browser: Any, gateway: GatewayProc, bstack: Stack, screenshots: Path, tmp_path: Path, scheme: str, width: int) -> None:
     context, page, errors = open_page(browser, width, scheme=scheme)
     shot = lambda name: page.screenshot(path=str(screenshots / f"{name}-{scheme}-{width}.png"))  # noqa: E731
     ready(page, gateway.url + "/#generate")
@@ -46,8 +47,11 @@ def test_every_screen(browser: Any, gateway: GatewayProc, screenshots: Path, tmp
     fits(page, "viewer", "#viewer .viewer-tools > *, #viewer-actions [data-act]")
     page.keyboard.press("Escape")
 
+    bstack.upstream.faults(Fault.slow(5.0, path="/v1/images/generations"))
+    api(gateway, "/api/images/generate", {"prompt": "a slow heron", "size": "1024x1024"})
     page.click("#queue-indicator")
-    page.wait_for_selector("#queue-drawer[open] #queue-list > *")
+    page.wait_for_selector("#queue-drawer[open] #queue-list .queue-row[data-status='running']")
+    page.wait_for_selector("#queue-done .queue-row")
     shot("queue")
     fits(page, "queue", "#queue-drawer")
     page.click("#queue-close")

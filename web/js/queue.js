@@ -3,9 +3,10 @@
 // job of the engine (not only this page's) with its wait or run time and a cancel
 // button; and the max_parallel control in Settings.
 
-import { api } from "./api.js";
+import { api, outputUrl } from "./api.js";
 import { icon } from "./icons.js";
 import { elapsed, t } from "./i18n.js";
+import { actions, isImageJob } from "./results.js";
 import { $, el, errorBlock, fill, promptOf, showError } from "./util.js";
 
 let timer = null;
@@ -52,18 +53,37 @@ export function stopQueue() {
   timer = null;
 }
 
+const KIND = { "images generate": "Generate", "images edit": "Edit", "transparent extract": "Transparent", "transparent generate": "Transparent", "transparent verify": "Verification", "request create": "Request" };
+const kind = (job) => t(KIND[job.command] || job.command);
+const DONE = { completed: "Done", failed: "Failed", cancelled: "Cancelled", partial_failed: "Partly done", interrupted: "Interrupted" };
+
+function finishedRow(job, now) {
+  const image = isImageJob(job);
+  return el("button", { type: "button", class: "queue-row done", "data-job-id": job.id, "data-status": job.status, onclick: () => {
+    $("#queue-drawer").close();
+    if (image) actions.open(job, 0);
+    else location.hash = "#history";
+  } },
+  image ? el("img", { class: "queue-thumb checker", src: outputUrl(job.id, 0), alt: "", loading: "lazy" }) : el("span", { class: `badge ${job.status}`, text: t(DONE[job.status] || job.status) }),
+  el("div", { class: "queue-text" },
+    el("strong", { text: promptOf(job) || kind(job) }),
+    el("span", { class: "muted small", text: `${t(DONE[job.status] || job.status)} · ${kind(job)} · ${t("{t} ago", { t: elapsed(now - Number(job.updated_at || job.created_at || now)) })}` })));
+}
+
 async function renderDrawer() {
   const list = $("#queue-list");
   try {
-    const page = await api("/api/jobs?status=active&limit=50");
+    const [page, recent] = await Promise.all([api("/api/jobs?status=active&limit=50"), api("/api/jobs?limit=12").catch(() => ({ jobs: [] }))]);
     const now = Date.now() / 1000;
     $("#queue-summary").textContent = current ? t("{r} running, {q} queued, up to {n} at once.", { r: current.running, q: current.queued, n: current.max_parallel }) : "";
+    const finished = recent.jobs.filter((j) => !["queued", "running"].includes(j.status)).slice(0, 8);
+    fill($("#queue-done"), finished.length ? finished.map((job) => finishedRow(job, now)) : el("p", { class: "muted small", text: t("Nothing yet.") }));
     if (!page.jobs.length) { fill(list, el("p", { class: "empty", text: t("Nothing is waiting. Jobs you start appear here until they finish.") })); return; }
     fill(list, page.jobs.map((job) => el("div", { class: "queue-row", "data-job-id": job.id, "data-status": job.status },
       el("span", { class: `badge ${job.status}`, text: job.status === "queued" ? t("Queued") : t("Working") }),
       el("div", { class: "queue-text" },
-        el("strong", { text: promptOf(job) || job.command }),
-        el("span", { class: "muted small", text: `${job.command} · ${job.provider || t("auto")} · ${elapsed(now - Number(job.created_at || now))}` })),
+        el("strong", { text: promptOf(job) || kind(job) }),
+        el("span", { class: "muted small", text: `${kind(job)} · ${job.provider || t("auto")} · ${elapsed(now - Number(job.created_at || now))}` })),
       el("button", { type: "button", class: "icon-btn", title: t("Cancel"), "aria-label": t("Cancel"), onclick: async (e) => {
         e.currentTarget.disabled = true;
         try { await api(`/api/jobs/${encodeURIComponent(job.id)}/cancel`, { method: "POST" }); renderDrawer(); refreshQueue(); }
