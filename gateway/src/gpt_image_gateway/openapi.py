@@ -344,6 +344,7 @@ ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 
+
 def _merge_blueprint_docs() -> None:
     from gpt_image_gateway.api import outputs
 

@@ -184,7 +184,9 @@ REGISTRY: dict[str, Code] = {
         _C("storage_sftp_write_failed", "UNAVAILABLE", "Writing the remote SFTP file failed."),
         _C("storage_upload_failed", "UNAVAILABLE", "Some uploads of a job are still failed after a reupload."),
         # --- notifications
-        _C("notification_config_invalid", "INVALID_ARGUMENT", "The notification settings are not the upstream's shape."),
+        _C(
+            "notification_config_invalid", "INVALID_ARGUMENT", "The notification settings are not the upstream's shape."
+        ),
         _C("notification_webhook_invalid", "INVALID_ARGUMENT", "A webhook's URL, method or header is invalid."),
         _C("notification_webhook_blocked", "PERMISSION_DENIED", "A webhook URL points at an internal address."),
         _C("notification_webhook_failed", "UNAVAILABLE", "A webhook failed (transport or non-2xx)."),

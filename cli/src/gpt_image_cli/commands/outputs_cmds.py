@@ -76,7 +76,9 @@ def storage_list() -> None:
     st = state()
     reply = st.engine().outputs.GetOutputSettings(outputs_pb2.GetOutputSettingsRequest(options=st.call_options()))
     payload = payload_of(reply.result_json)
-    st.done("storage list", {k: payload.get(k) for k in ("config_file", "storage", "pipeline", "private_targets_allowed")})
+    st.done(
+        "storage list", {k: payload.get(k) for k in ("config_file", "storage", "pipeline", "private_targets_allowed")}
+    )
 
 
 @storage.command("add")
@@ -280,8 +282,8 @@ def notify_set_email(
         username=username,
         to=list(recipients),
         timeout_seconds=timeout,
-        **{"from": sender},
     )
+    setattr(email, "from", sender)  # `from` is a Python keyword
     if password_env:
         email.password.CopyFrom(outputs_pb2.CredentialRef(source="env", env=password_env))
     elif password:

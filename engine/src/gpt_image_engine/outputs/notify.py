@@ -87,7 +87,9 @@ def public_payload(job: Mapping[str, Any]) -> dict[str, Any]:
         if item.get("error"):
             entry["error"] = "Output failed."
         outputs.append(entry)
-    origin = [u for u in uploads if u.get("placement") == "origin" or (not u.get("placement") and u.get("role") != "fallback")]
+    origin = [
+        u for u in uploads if u.get("placement") == "origin" or (not u.get("placement") and u.get("role") != "fallback")
+    ]
     archives = [u for u in uploads if u not in origin]
     status = str(job.get("status"))
     return {
@@ -130,7 +132,9 @@ def send_webhook(hook: Mapping[str, Any], payload: dict[str, Any], env: Mapping[
     timeout = max(1.0, float(hook.get("timeout_seconds") or 10))
     try:
         with httpx.Client(trust_env=False, follow_redirects=False, timeout=timeout) as client:
-            request = pinned_request(client, str(hook.get("method") or "POST").upper(), url, checked, headers=headers, json=payload)
+            request = pinned_request(
+                client, str(hook.get("method") or "POST").upper(), url, checked, headers=headers, json=payload
+            )
             response = client.send(request)
     except httpx.HTTPError as exc:
         raise AppError(
@@ -202,7 +206,7 @@ def send_email(email: Mapping[str, Any], job: Mapping[str, Any], env: Mapping[st
         else:
             client = _PinnedSMTP(timeout=timeout)
         client.pinned = checked
-        client._host = host  # TLS verifies the name (smtplib sets it only when __init__ connects)
+        client._host = host  # type: ignore[union-attr]  # TLS verifies the name (smtplib sets it only when __init__ connects)
         client.connect(host, port)
         with client:
             if email["tls"] == "start-tls":
@@ -260,10 +264,11 @@ def deliver(
         if not hook.get("enabled", True) and not wanted:
             continue
         payload = payload or public_payload(job)
-        body = payload
         out.append(
             _delivery(
-                "webhook", str(hook.get("name") or hook.get("id")), lambda h=hook: send_webhook(h, body, env, allow_private)
+                "webhook",
+                str(hook.get("name") or hook.get("id")),
+                lambda h=hook, body=payload: send_webhook(h, body, env, allow_private),
             )
         )
     return out

@@ -189,9 +189,7 @@ def test_notifications(
     if channel is not None:
         known = ["email"] + [f"webhook:{h.get('id')}" for h in notifications.get("webhooks") or []]
         if channel not in known:
-            raise AppError(
-                "notification_config_invalid", f"No notification channel {channel!r}.", {"channels": known}
-            )
+            raise AppError("notification_config_invalid", f"No notification channel {channel!r}.", {"channels": known})
         if channel == "email":
             settings.validate_email(notifications.get("email") or {}, strict=True)
     deliveries = notify.deliver(

@@ -97,9 +97,7 @@ def check_url(url: str, *, allow_private: bool, blocked_code: str, invalid_code:
     )
 
 
-def pinned_request(
-    client: httpx.Client, method: str, url: str, checked: Checked, **kwargs: Any
-) -> httpx.Request:
+def pinned_request(client: httpx.Client, method: str, url: str, checked: Checked, **kwargs: Any) -> httpx.Request:
     """A request for `url` that connects to `checked.address`; Host, SNI and certificate
     verification stay on the name. Extra keyword arguments go to `build_request`."""
     parts = urlsplit(url)

@@ -41,6 +41,10 @@ EMAIL_TLS = ("start-tls", "smtps", "none")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _target_error(name: str, field: str, code: str, message: str, **extra: Any) -> AppError:
     return AppError(code, message, {"target": name, "field": field, **extra})
 
@@ -102,7 +106,10 @@ def validate_target(name: str, target: Any) -> dict[str, Any]:
             raise _target_error(name, "bucket", "storage_target_bucket_missing", "S3 storage target requires a bucket.")
         if not credential_present(t.get("access_key_id")):
             raise _target_error(
-                name, "access_key_id", "storage_target_access_key_missing", "S3 storage target requires an access key id."
+                name,
+                "access_key_id",
+                "storage_target_access_key_missing",
+                "S3 storage target requires an access key id.",
             )
         if not credential_present(t.get("secret_access_key")):
             raise _target_error(
@@ -120,7 +127,7 @@ def validate_target(name: str, target: Any) -> dict[str, Any]:
             raise _target_error(
                 name,
                 "url",
-                f"storage_target_{kind}_url_invalid",
+                "storage_target_webdav_url_invalid" if kind == "webdav" else "storage_target_http_url_invalid",
                 f"{'WebDAV' if kind == 'webdav' else 'HTTP'} storage target requires a valid http or https URL.",
             )
         if kind == "http":
@@ -261,7 +268,7 @@ def effective_pipeline(storage: Mapping[str, Any]) -> dict[str, Any]:
                 merged = primary or fallback
             mode = "mirror" if policy == "always" and primary and fallback else "cloud_archive_only"
             pipeline = {"mode": mode, "origin": None, "archives": merged}
-    policy_cfg = storage.get("policy") if isinstance(storage.get("policy"), dict) else {}
+    policy_cfg = _dict(storage.get("policy"))
     if policy_cfg.get("managed") and not policy_cfg.get("allow_user_overrides"):
         allowed = [m for m in policy_cfg.get("allowed_modes") or [] if m in PIPELINE_MODES]
         if allowed and pipeline["mode"] not in allowed:
@@ -271,10 +278,10 @@ def effective_pipeline(storage: Mapping[str, Any]) -> dict[str, Any]:
             pipeline["mode"], pipeline["origin"] = "cloud_primary", locked
         if policy_cfg.get("locked_archives"):
             pipeline["archives"] = _names(policy_cfg["locked_archives"], "policy.locked_archives")
+    archives: list[str] = list(pipeline["archives"] or [])
     if pipeline["mode"] != "cloud_primary":
         pipeline["origin"] = None
-    if pipeline["origin"]:
-        pipeline["archives"] = [a for a in pipeline["archives"] if a != pipeline["origin"]]
+    pipeline["archives"] = [a for a in archives if a != pipeline["origin"]]
     return pipeline
 
 
@@ -322,9 +329,7 @@ def validate_storage(storage: Any) -> dict[str, Any]:
         raise AppError("storage_archives_missing", "This storage pipeline requires at least one Archive target.")
     for archive in pipeline["archives"]:
         if archive not in out["targets"]:
-            raise AppError(
-                "storage_archive_missing", "Storage Archive target is not configured.", {"archive": archive}
-            )
+            raise AppError("storage_archive_missing", "Storage Archive target is not configured.", {"archive": archive})
     return out
 
 
@@ -384,9 +389,7 @@ def validate_email(email: Any, *, strict: bool) -> dict[str, Any]:
     out.setdefault("to", [])
     out.setdefault("timeout_seconds", 10)
     if out["tls"] not in EMAIL_TLS:
-        raise AppError(
-            "notification_email_invalid", "Email tls is start-tls, smtps or none.", {"field": "tls"}
-        )
+        raise AppError("notification_email_invalid", "Email tls is start-tls, smtps or none.", {"field": "tls"})
     if not isinstance(out["to"], list) or not all(isinstance(r, str) for r in out["to"]):
         raise AppError("notification_email_invalid", "Email `to` must be a list of addresses.", {"field": "to"})
     port = out["smtp_port"]
@@ -464,7 +467,9 @@ def validate_proxy(proxy: Any) -> dict[str, Any]:
     mode = proxy.get("mode") or "system"
     if mode not in PROXY_MODES:
         raise AppError(
-            "proxy_url_invalid", "Proxy mode is system, none or custom.", {"field": "mode", "allowed": list(PROXY_MODES)}
+            "proxy_url_invalid",
+            "Proxy mode is system, none or custom.",
+            {"field": "mode", "allowed": list(PROXY_MODES)},
         )
     no_proxy = proxy.get("no_proxy") or []
     if not isinstance(no_proxy, list) or not all(isinstance(h, str) for h in no_proxy):
@@ -515,9 +520,9 @@ def merge_secret(new: Any, old: Any, keychain_account: str) -> Any:
 
 
 def merge_storage_secrets(new: dict[str, Any], old: Any) -> dict[str, Any]:
-    old_targets = old.get("targets") if isinstance(old, dict) and isinstance(old.get("targets"), dict) else {}
+    old_targets = _dict(_dict(old).get("targets"))
     for name, target in (new.get("targets") or {}).items():
-        before = old_targets.get(name) if isinstance(old_targets.get(name), dict) else {}
+        before = _dict(old_targets.get(name))
         same_type = before.get("type") == target.get("type")
         for field in SECRET_FIELDS.get(str(target.get("type")), ()):
             if field in target:
@@ -525,22 +530,22 @@ def merge_storage_secrets(new: dict[str, Any], old: Any) -> dict[str, Any]:
                     target[field], before.get(field) if same_type else None, f"storage/{name}/{field}"
                 )
         if isinstance(target.get("headers"), dict):
-            old_headers = before.get("headers") if same_type and isinstance(before.get("headers"), dict) else {}
+            old_headers = _dict(before.get("headers")) if same_type else {}
             for header, ref in list(target["headers"].items()):
                 target["headers"][header] = merge_secret(ref, old_headers.get(header), f"storage/{name}/{header}")
     return new
 
 
 def merge_notification_secrets(new: dict[str, Any], old: Any) -> dict[str, Any]:
-    old = old if isinstance(old, dict) else {}
-    old_email = old.get("email") if isinstance(old.get("email"), dict) else {}
+    old = _dict(old)
+    old_email = _dict(old.get("email"))
     email = new.get("email") or {}
     if "password" in email:
         email["password"] = merge_secret(email["password"], old_email.get("password"), "notifications/email/password")
     old_hooks = {h.get("id"): h for h in old.get("webhooks") or [] if isinstance(h, dict)}
     for hook in new.get("webhooks") or []:
         before = old_hooks.get(hook["id"]) or {}
-        old_headers = before.get("headers") if isinstance(before.get("headers"), dict) else {}
+        old_headers = _dict(before.get("headers"))
         for header, ref in list(hook.get("headers", {}).items()):
             hook["headers"][header] = merge_secret(
                 ref, old_headers.get(header), f"notifications/webhooks/{hook['id']}/{header}"

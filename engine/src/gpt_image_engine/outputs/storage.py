@@ -27,7 +27,6 @@ from gpt_image_engine.security.redaction import redact, redact_known_secrets
 from gpt_image_engine.store.history import History, now_ts, storage_status
 
 
-
 def _test_png() -> bytes:
     """A 1x1 transparent PNG: what a target test uploads."""
     import io
@@ -85,7 +84,9 @@ def outputs_of(job: Mapping[str, Any]) -> list[targets.UploadOutput]:
     """The output files of a job row (its `outputs`, with hashes from the artifact list)."""
     meta = job.get("metadata") or {}
     hashes = {
-        int(a.get("index", 0)): a for a in meta.get("artifacts") or [] if isinstance(a, dict) and a.get("role") == "output"
+        int(a.get("index", 0)): a
+        for a in meta.get("artifacts") or []
+        if isinstance(a, dict) and a.get("role") == "output"
     }
     outs: list[targets.UploadOutput] = []
     for item in job.get("outputs") or []:
@@ -132,7 +133,8 @@ class StorageRunner:
         planned = plan_targets(storage, extra_targets)
         if not planned or not outputs:
             return None
-        configured = storage.get("targets") if isinstance(storage.get("targets"), dict) else {}
+        raw_targets = storage.get("targets")
+        configured: dict[str, Any] = raw_targets if isinstance(raw_targets, dict) else {}
         previous = {(u["output_index"], u["target"]): u for u in self.history.uploads(job_id)}
         work = []
         for output in outputs:
@@ -172,9 +174,16 @@ class StorageRunner:
         started = time.monotonic()
         try:
             if not isinstance(target, dict):
-                raise AppError("storage_target_missing", f"Storage target {name!r} is not configured.", {"target": name})
+                raise AppError(
+                    "storage_target_missing", f"Storage target {name!r} is not configured.", {"target": name}
+                )
             outcome = targets.upload(
-                name, settings.validate_target(name, target), job_id, output, self.env, private_targets_allowed(self.env)
+                name,
+                settings.validate_target(name, target),
+                job_id,
+                output,
+                self.env,
+                private_targets_allowed(self.env),
             )
         except AppError as err:
             detail = redact_known_secrets(redact(err.detail), self._secrets(target))
@@ -248,7 +257,9 @@ class StorageRunner:
         saved = (storage.get("targets") or {}).get(name)
         if target is None:
             if not isinstance(saved, dict):
-                raise AppError("storage_target_missing", f"Storage target {name!r} is not configured.", {"target": name})
+                raise AppError(
+                    "storage_target_missing", f"Storage target {name!r} is not configured.", {"target": name}
+                )
             target = saved
         else:
             merged = settings.merge_storage_secrets({"targets": {name: dict(target)}}, storage)

@@ -143,7 +143,10 @@ def upload_local(name: str, target: Mapping[str, Any], job_id: str, output: Uplo
             {"target": name, "error": exc.strerror or str(exc)},
         ) from None
     return UploadOutcome(
-        key=key, bytes=output.bytes, url=public_url(target.get("public_base_url"), key), detail={"path": str(destination)}
+        key=key,
+        bytes=output.bytes,
+        url=public_url(target.get("public_base_url"), key),
+        detail={"path": str(destination)},
     )
 
 

@@ -76,7 +76,9 @@ class OutputsServicer(outputs_pb2_grpc.OutputsServiceServicer):
         return _result(ops.show(self.engine.paths, call_from_proto(request.options), self.engine.env))
 
     @coded_unary
-    def PutStorage(self, request: outputs_pb2.PutStorageRequest, context: grpc.ServicerContext) -> config_pb2.ConfigResult:
+    def PutStorage(
+        self, request: outputs_pb2.PutStorageRequest, context: grpc.ServicerContext
+    ) -> config_pb2.ConfigResult:
         storage = _json(request.storage_json, "storage_config_invalid", "storage")
         return _result(ops.put_storage(self.engine.paths, call_from_proto(request.options), storage, self.engine.env))
 
@@ -151,10 +153,14 @@ class OutputsServicer(outputs_pb2_grpc.OutputsServiceServicer):
         self, request: outputs_pb2.PutNotificationsRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
         body = _json(request.notifications_json, "notification_config_invalid", "notifications")
-        return _result(ops.put_notifications(self.engine.paths, call_from_proto(request.options), body, self.engine.env))
+        return _result(
+            ops.put_notifications(self.engine.paths, call_from_proto(request.options), body, self.engine.env)
+        )
 
     @coded_unary
-    def AddWebhook(self, request: outputs_pb2.AddWebhookRequest, context: grpc.ServicerContext) -> config_pb2.ConfigResult:
+    def AddWebhook(
+        self, request: outputs_pb2.AddWebhookRequest, context: grpc.ServicerContext
+    ) -> config_pb2.ConfigResult:
         return _result(
             ops.add_webhook(
                 self.engine.paths, call_from_proto(request.options), _webhook(request.webhook), self.engine.env

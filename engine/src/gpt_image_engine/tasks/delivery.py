@@ -70,7 +70,9 @@ def reupload(engine: Engine, job: dict[str, Any]) -> LiveJob:
     outputs = outputs_of(job)
 
     def work(live: LiveJob) -> Outcome:
-        live.progress("local", "reupload_started", "running", "Uploading the outputs again.", 10, resumed_from=source_id)
+        live.progress(
+            "local", "reupload_started", "running", "Uploading the outputs again.", 10, resumed_from=source_id
+        )
         result = runner(engine).run(source_id, outputs, only_unfinished=True)
         if result is None:
             raise AppError(
@@ -91,8 +93,6 @@ def reupload(engine: Engine, job: dict[str, Any]) -> LiveJob:
             "provider_calls": 0,
             "storage": {"status": result["status"], "uploads": result["uploads"]},
         }
-        return Outcome(
-            payload=payload, metadata={"resumed_from": source_id, "action": "reupload"}, provider="local"
-        )
+        return Outcome(payload=payload, metadata={"resumed_from": source_id, "action": "reupload"}, provider="local")
 
     return engine.jobs.submit("jobs resume", "local", {"resumed_from": source_id, "action": "reupload"}, work)

@@ -90,12 +90,12 @@ def put_proxy() -> Any:
     if not isinstance(no_proxy, list) or not all(isinstance(h, str) for h in no_proxy):
         raise AppError("proxy_url_invalid", "no_proxy must be a list of hosts.", {"field": "no_proxy"})
     mode = text(body, "mode") or "system"
-    return _config(
-        engine().outputs_call("SetProxy", mode=mode, url=text(body, "url"), no_proxy=no_proxy, provider="")
-    )
+    return _config(engine().outputs_call("SetProxy", mode=mode, url=text(body, "url"), no_proxy=no_proxy, provider=""))
 
 
-_CONFIG = {"200": {"description": "The redacted config.", "content": {"application/json": {"schema": {"type": "object"}}}}}
+_CONFIG = {
+    "200": {"description": "The redacted config.", "content": {"application/json": {"schema": {"type": "object"}}}}
+}
 
 
 def _body(props: dict[str, Any]) -> dict[str, Any]:
