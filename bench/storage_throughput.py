@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from gpt_image_engine.outputs import targets  # noqa: E402
 from tests.fakeupstream.server import noise_png  # noqa: E402
 from tests.outputs.servers import SeaweedS3  # noqa: E402
+from tests.outputs.test_targets import s3_target  # noqa: E402
 
 
 def main() -> None:
@@ -40,19 +41,13 @@ def main() -> None:
         output = targets.UploadOutput(0, out, "image/png", hashlib.sha256(data).hexdigest(), len(data))
         server = SeaweedS3(root / "seaweed").start()
         try:
-            target = {
-                "type": "s3",
-                "bucket": server.bucket,
-                "endpoint": server.endpoint,
-                "prefix": "bench",
-                "access_key_id": {"source": "file", "value": server.access_key},
-                "secret_access_key": {"source": "file", "value": server.secret_key},
-            }
+            target = s3_target(server, prefix="bench")
+            env = {"S3_SECRET": server.secret_key}
             client = server.client()
             engine_times, boto_times = [], []
             for run in range(args.runs + 1):  # the first run warms the volume server up
                 started = time.perf_counter()
-                outcome = targets.upload("bench", target, f"job-{run}", output, {}, True)
+                outcome = targets.upload("bench", target, f"job-{run}", output, env, True)
                 elapsed = time.perf_counter() - started
                 stored = client.get_object(Bucket=server.bucket, Key=outcome.key)["Body"].read()
                 assert stored == data, "read-back mismatch"
@@ -72,7 +67,9 @@ def main() -> None:
             f"  (best {size_mb / min(times):6.1f}, worst {size_mb / max(times):6.1f})"
         )
 
-    print(f"SeaweedFS S3 on 127.0.0.1, {size_mb:.1f} MB PNG, {args.runs} runs after one warm-up, read back and compared")
+    print(
+        f"SeaweedFS S3 on 127.0.0.1, {size_mb:.1f} MB PNG, {args.runs} runs after one warm-up, read back and compared"
+    )
     print(line("engine uploader (sign+guard+PUT)", engine_times))
     print(line("boto3 put_object (baseline)", boto_times))
 

@@ -70,6 +70,12 @@ def wait_for_event(engine: EngineProc, job_id: str, kind: str) -> dict[str, Any]
     raise AssertionError(f"no {kind} event for {job_id}")
 
 
+def add_http_target(engine: EngineProc, url: str) -> None:
+    """The http target "up", an archive, whose answer carries the public URL at /data/url."""
+    args = ["--set", f"url={url}", "--set", "public_url_json_pointer=/data/url", "--archive"]
+    ok(engine.cli("storage", "add", "up", "--type", "http", *args))
+
+
 def generate(engine: EngineProc, fake: Any, tmp_path: Path, name: str) -> dict[str, Any]:
     return ok(engine.cli("images", "generate", "--prompt", name, "--out", str(tmp_path / f"{name}.png"),
                          env=openai_env(engine, fake)))  # fmt: skip
@@ -146,20 +152,7 @@ def test_a_job_uploads_everywhere_and_notifies(
             "--archive",
         )
     )
-    ok(
-        engine.cli(
-            "storage",
-            "add",
-            "up",
-            "--type",
-            "http",
-            "--set",
-            f"url={sink.url('/upload')}",
-            "--set",
-            "public_url_json_pointer=/data/url",
-            "--archive",
-        )
-    )
+    add_http_target(engine, sink.url("/upload"))
     listed = ok(
         engine.cli("storage", "add", "disk", "--type", "local", "--set", f"directory={tmp_path / 'lib'}", "--archive")
     )
@@ -230,20 +223,7 @@ def test_target_outage_then_reupload(engine: EngineProc, fake_upstream: Any, tmp
     down = HttpSink().start()
     port = down.port
     down.stop()  # the upload endpoint is down when the job finishes
-    ok(
-        engine.cli(
-            "storage",
-            "add",
-            "up",
-            "--type",
-            "http",
-            "--set",
-            f"url=http://127.0.0.1:{port}/upload",
-            "--set",
-            "public_url_json_pointer=/data/url",
-            "--archive",
-        )
-    )
+    add_http_target(engine, f"http://127.0.0.1:{port}/upload")
     ok(engine.cli("storage", "add", "disk", "--type", "local", "--set", f"directory={tmp_path / 'lib'}",
                   "--archive"))  # fmt: skip
     payload = generate(engine, fake_upstream, tmp_path, "owl")
