@@ -120,6 +120,10 @@ class StorageRunner:
         raw = load_config(self.config_file()).get("storage")
         return raw if isinstance(raw, dict) else {}
 
+    def planned(self, extra_targets: list[str] | None = None) -> bool:
+        """Whether any upload is planned for a job finishing now."""
+        return bool(plan_targets(self._storage(), extra_targets))
+
     def run(
         self,
         job_id: str,
