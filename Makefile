@@ -61,7 +61,7 @@ bench: $(STAMP) bench-deps
 	$(BIN)/python bench/generate_overhead.py
 	$(BIN)/python bench/transparent.py --quick
 	$(BIN)/python bench/history.py
-	@for b in artifact_throughput gateway_load load; do \
+	@for b in artifact_throughput gateway_load load storage_throughput; do \
 		if [ -f bench/$$b.py ]; then $(BIN)/python bench/$$b.py || exit 1; fi; \
 	done
 

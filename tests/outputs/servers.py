@@ -323,8 +323,10 @@ class Smtp:
         context.load_cert_chain(self.cert, key)
 
         def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-            ok = isinstance(data, LoginPassword) and data.login.decode() == self.username and (
-                data.password.decode() == self.password
+            ok = (
+                isinstance(data, LoginPassword)
+                and data.login.decode() == self.username
+                and (data.password.decode() == self.password)
             )
             return AuthResult(success=ok)
 

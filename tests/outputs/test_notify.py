@@ -51,7 +51,10 @@ def hook(sink: HttpSink, **over: Any) -> dict[str, Any]:
         "enabled": True,
         "url": sink.url("/hook?sig=query-secret"),
         "method": "put",
-        "headers": {"X-Token": {"source": "file", "value": "hook-header-secret"}, " ": {"source": "file", "value": "x"}},
+        "headers": {
+            "X-Token": {"source": "file", "value": "hook-header-secret"},
+            " ": {"source": "file", "value": "x"},
+        },
         "timeout_seconds": 5,
     }
     h.update(over)
@@ -61,7 +64,9 @@ def hook(sink: HttpSink, **over: Any) -> dict[str, Any]:
 def test_webhook_delivers_the_public_payload(sink: HttpSink) -> None:
     config = {"enabled": True, "on_completed": True, "webhooks": [hook(sink)]}
     deliveries = notify.deliver(config, job("partial_failed"), {}, True)
-    assert deliveries == [{"channel": "webhook", "name": "Team", "ok": True, "message": "Webhook delivered with HTTP 200."}]
+    assert deliveries == [
+        {"channel": "webhook", "name": "Team", "ok": True, "message": "Webhook delivered with HTTP 200."}
+    ]
     request = sink.requests[-1]
     assert request.method == "PUT" and request.headers["X-Token"] == "hook-header-secret"
     body = json.loads(request.body)
@@ -116,7 +121,9 @@ def email(smtp: Smtp, port: int, tls: str, **over: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("mode", ["none", "start-tls", "smtps"])
 def test_email_in_every_tls_mode(smtp_server: Smtp, mode: str) -> None:
-    port = {"none": smtp_server.plain_port, "start-tls": smtp_server.starttls_port, "smtps": smtp_server.smtps_port}[mode]
+    port = {"none": smtp_server.plain_port, "start-tls": smtp_server.starttls_port, "smtps": smtp_server.smtps_port}[
+        mode
+    ]
     extra: dict[str, Any] = {}
     if mode == "start-tls":
         extra = {"username": smtp_server.username, "password": {"source": "env", "env": "SMTP_PASS"}}

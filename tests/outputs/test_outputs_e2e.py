@@ -70,6 +70,12 @@ def wait_for_event(engine: EngineProc, job_id: str, kind: str) -> dict[str, Any]
     raise AssertionError(f"no {kind} event for {job_id}")
 
 
+def add_http_target(engine: EngineProc, url: str) -> None:
+    """The http target "up", an archive, whose answer carries the public URL at /data/url."""
+    args = ["--set", f"url={url}", "--set", "public_url_json_pointer=/data/url", "--archive"]
+    ok(engine.cli("storage", "add", "up", "--type", "http", *args))
+
+
 def generate(engine: EngineProc, fake: Any, tmp_path: Path, name: str) -> dict[str, Any]:
     return ok(engine.cli("images", "generate", "--prompt", name, "--out", str(tmp_path / f"{name}.png"),
                          env=openai_env(engine, fake)))  # fmt: skip
@@ -85,26 +91,88 @@ def test_a_job_uploads_everywhere_and_notifies(
     smtp_server: Smtp,
     sink: HttpSink,
 ) -> None:
-    ok(engine.cli("storage", "add", "cloud", "--type", "s3", "--set", "bucket=images",
-                  "--set", f"endpoint={s3_server.endpoint}", "--set", "prefix=e2e",
-                  "--set", "public_base_url=https://cdn.example.test",
-                  "--secret-env", "access_key_id=S3_KEY", "--secret-env", "secret_access_key=S3_SECRET", "--archive"))
-    ok(engine.cli("storage", "add", "dav", "--type", "webdav", "--set", f"url={webdav_server.url}/e2e",
-                  "--set", f"username={webdav_server.username}", "--secret", "password=-", "--archive",
-                  input=webdav_server.password + "\n"))
-    ok(engine.cli("storage", "add", "box", "--type", "sftp", "--set", "host=127.0.0.1",
-                  "--set", f"port={sftp_server.port}", "--set", f"host_key_sha256={sftp_server.fingerprint}",
-                  "--set", f"username={sftp_server.username}", "--set", "remote_dir=/e2e",
-                  "--secret", f"password={sftp_server.password}", "--archive"))
-    ok(engine.cli("storage", "add", "up", "--type", "http", "--set", f"url={sink.url('/upload')}",
-                  "--set", "public_url_json_pointer=/data/url", "--archive"))
-    listed = ok(engine.cli("storage", "add", "disk", "--type", "local", "--set", f"directory={tmp_path / 'lib'}",
-                           "--archive"))
+    ok(
+        engine.cli(
+            "storage",
+            "add",
+            "cloud",
+            "--type",
+            "s3",
+            "--set",
+            "bucket=images",
+            "--set",
+            f"endpoint={s3_server.endpoint}",
+            "--set",
+            "prefix=e2e",
+            "--set",
+            "public_base_url=https://cdn.example.test",
+            "--secret-env",
+            "access_key_id=S3_KEY",
+            "--secret-env",
+            "secret_access_key=S3_SECRET",
+            "--archive",
+        )
+    )
+    ok(
+        engine.cli(
+            "storage",
+            "add",
+            "dav",
+            "--type",
+            "webdav",
+            "--set",
+            f"url={webdav_server.url}/e2e",
+            "--set",
+            f"username={webdav_server.username}",
+            "--secret",
+            "password=-",
+            "--archive",
+            input=webdav_server.password + "\n",
+        )
+    )
+    ok(
+        engine.cli(
+            "storage",
+            "add",
+            "box",
+            "--type",
+            "sftp",
+            "--set",
+            "host=127.0.0.1",
+            "--set",
+            f"port={sftp_server.port}",
+            "--set",
+            f"host_key_sha256={sftp_server.fingerprint}",
+            "--set",
+            f"username={sftp_server.username}",
+            "--set",
+            "remote_dir=/e2e",
+            "--secret",
+            f"password={sftp_server.password}",
+            "--archive",
+        )
+    )
+    add_http_target(engine, sink.url("/upload"))
+    listed = ok(
+        engine.cli("storage", "add", "disk", "--type", "local", "--set", f"directory={tmp_path / 'lib'}", "--archive")
+    )
     config_text = json.dumps(listed)
     assert webdav_server.password not in config_text and sftp_server.password not in config_text
     assert listed["config"]["storage"]["pipeline"]["archives"] == ["cloud", "dav", "box", "up", "disk"]
-    ok(engine.cli("notify", "add-webhook", "--id", "team", "--name", "Team", "--url", sink.url("/hook"),
-                  "--header-env", "X-Token=HOOK_TOKEN"))
+    ok(
+        engine.cli(
+            "notify",
+            "add-webhook",
+            "--id",
+            "team",
+            "--name",
+            "Team",
+            "--url",
+            sink.url("/hook"),
+            "--header-env",
+            "X-Token=HOOK_TOKEN",
+        )
+    )
     ok(engine.cli("notify", "set-email", "--host", "127.0.0.1", "--port", str(smtp_server.plain_port),
                   "--tls", "none", "--from", "bot@example.test", "--to", "ops@example.test"))  # fmt: skip
     for name in ("cloud", "dav", "box", "up", "disk"):
@@ -155,8 +223,7 @@ def test_target_outage_then_reupload(engine: EngineProc, fake_upstream: Any, tmp
     down = HttpSink().start()
     port = down.port
     down.stop()  # the upload endpoint is down when the job finishes
-    ok(engine.cli("storage", "add", "up", "--type", "http", "--set", f"url=http://127.0.0.1:{port}/upload",
-                  "--set", "public_url_json_pointer=/data/url", "--archive"))
+    add_http_target(engine, f"http://127.0.0.1:{port}/upload")
     ok(engine.cli("storage", "add", "disk", "--type", "local", "--set", f"directory={tmp_path / 'lib'}",
                   "--archive"))  # fmt: skip
     payload = generate(engine, fake_upstream, tmp_path, "owl")

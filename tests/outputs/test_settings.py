@@ -117,7 +117,9 @@ def test_secrets_are_kept_when_not_resent_and_never_returned(paths: EnginePaths)
     assert answer["config"]["storage"]["targets"]["cloud"]["secret_access_key"]["present"] is True
     # A client sends back what it saw: empty file values.
     resent = {**target, "access_key_id": creds(""), "secret_access_key": {"source": "file", "value": ""}}
-    ops.put_storage(paths, Call(), {"targets": {"cloud": resent}, "pipeline": {"mode": "mirror", "archives": ["cloud"]}}, {})
+    ops.put_storage(
+        paths, Call(), {"targets": {"cloud": resent}, "pipeline": {"mode": "mirror", "archives": ["cloud"]}}, {}
+    )
     stored = load_config(paths.config_file)["storage"]["targets"]["cloud"]
     assert stored["secret_access_key"] == creds(SECRET) and stored["access_key_id"] == creds("AKIAKEEP")
     removed = ops.remove_target(paths, Call(), "cloud", {})
@@ -140,7 +142,11 @@ def test_keychain_secret_is_written_to_the_keyring(paths: EnginePaths, monkeypat
     answer = ops.add_webhook(paths, Call(), hook, {})
     assert "kc-secret-987" not in json.dumps(answer) and "kc-secret-987" not in paths.config_file.read_text()
     stored = load_config(paths.config_file)["notifications"]["webhooks"][0]["headers"]["Authorization"]
-    assert stored == {"source": "keychain", "service": "gpt-image-2-skill", "account": "notifications/webhooks/h1/Authorization"}
+    assert stored == {
+        "source": "keychain",
+        "service": "gpt-image-2-skill",
+        "account": "notifications/webhooks/h1/Authorization",
+    }
     assert ring.get_password("gpt-image-2-skill", stored["account"]) == "Bearer kc-secret-987"
 
 
@@ -180,7 +186,9 @@ def _through(plan: dict[str, Any], url: str) -> int:
         return client.get(url).status_code
 
 
-def test_every_proxy_mode_against_real_proxies(proxies: Proxies, sink: HttpSink, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_proxy_mode_against_real_proxies(
+    proxies: Proxies, sink: HttpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = sink.url("/models")
     assert _through({"mode": "custom", "url": proxies.http_url}, target + "?via=http") == 200
     assert _through({"mode": "custom", "url": proxies.socks_url}, target + "?via=socks5") == 200

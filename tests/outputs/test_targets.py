@@ -180,7 +180,9 @@ def test_http_error_text_has_no_query_string(sink: HttpSink, out_file: Path) -> 
 
 
 def test_local_copies_and_the_cloud_drives_are_unsupported(tmp_path: Path, out_file: Path) -> None:
-    outcome = targets.upload("disk", {"type": "local", "directory": str(tmp_path / "lib")}, "j", output(out_file), ENV, True)
+    outcome = targets.upload(
+        "disk", {"type": "local", "directory": str(tmp_path / "lib")}, "j", output(out_file), ENV, True
+    )
     assert (tmp_path / "lib" / "j" / "1-out.png").read_bytes() == out_file.read_bytes()
     assert outcome.url is None
     for kind in ("baidu_netdisk", "pan123_open"):

@@ -282,8 +282,8 @@ def notify_set_email(
         username=username,
         to=list(recipients),
         timeout_seconds=timeout,
-        **{"from": sender},
     )
+    setattr(email, "from", sender)  # `from` is a Python keyword
     if password_env:
         email.password.CopyFrom(outputs_pb2.CredentialRef(source="env", env=password_env))
     elif password:

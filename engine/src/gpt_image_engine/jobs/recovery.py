@@ -53,7 +53,7 @@ def describe(job: dict[str, Any], job_dir: Path, events: list[dict[str, Any]] | 
     if (
         outputs
         and job.get("storage_status") in ("failed", "partial_failed")
-        and len(outputs) >= evidence["outputs_expected"]
+        and len(outputs) >= int(evidence["outputs_expected"] or 1)
     ):
         recoverability = "recoverable.upload_failed"
         primary = _action("reupload", "Upload again", False)

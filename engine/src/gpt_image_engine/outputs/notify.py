@@ -206,7 +206,7 @@ def send_email(email: Mapping[str, Any], job: Mapping[str, Any], env: Mapping[st
         else:
             client = _PinnedSMTP(timeout=timeout)
         client.pinned = checked
-        client._host = host  # TLS verifies the name (smtplib sets it only when __init__ connects)
+        client._host = host  # type: ignore[union-attr]  # TLS verifies the name (smtplib sets it only when __init__ connects)
         client.connect(host, port)
         with client:
             if email["tls"] == "start-tls":
@@ -264,12 +264,11 @@ def deliver(
         if not hook.get("enabled", True) and not wanted:
             continue
         payload = payload or public_payload(job)
-        body = payload
         out.append(
             _delivery(
                 "webhook",
                 str(hook.get("name") or hook.get("id")),
-                lambda h=hook: send_webhook(h, body, env, allow_private),
+                lambda h=hook, body=payload: send_webhook(h, body, env, allow_private),
             )
         )
     return out

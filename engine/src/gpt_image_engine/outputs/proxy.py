@@ -3,8 +3,9 @@
 Modes: `system` (HTTP(S)_PROXY / ALL_PROXY / NO_PROXY from the environment), `none`
 (direct) and `custom` (`url` with scheme http, https, socks5 or socks5h, optional
 user:password, and a `no_proxy` host list that goes direct). A provider's own `proxy`
-overrides the global one. Used for provider calls, token refresh, result downloads and
-doctor probes; never for webhooks or storage. `ProxyClients` keeps one httpx client per
+overrides the global one. Used for provider calls, Codex token refresh and doctor probes;
+never for webhooks or storage (result-URL downloads still go direct through the URL guard's
+pinned fetch). `ProxyClients` keeps one httpx client per
 distinct setting so connections are reused across jobs.
 """
 

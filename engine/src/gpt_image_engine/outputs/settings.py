@@ -41,6 +41,10 @@ EMAIL_TLS = ("start-tls", "smtps", "none")
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _target_error(name: str, field: str, code: str, message: str, **extra: Any) -> AppError:
     return AppError(code, message, {"target": name, "field": field, **extra})
 
@@ -123,7 +127,7 @@ def validate_target(name: str, target: Any) -> dict[str, Any]:
             raise _target_error(
                 name,
                 "url",
-                f"storage_target_{kind}_url_invalid",
+                "storage_target_webdav_url_invalid" if kind == "webdav" else "storage_target_http_url_invalid",
                 f"{'WebDAV' if kind == 'webdav' else 'HTTP'} storage target requires a valid http or https URL.",
             )
         if kind == "http":
@@ -264,7 +268,7 @@ def effective_pipeline(storage: Mapping[str, Any]) -> dict[str, Any]:
                 merged = primary or fallback
             mode = "mirror" if policy == "always" and primary and fallback else "cloud_archive_only"
             pipeline = {"mode": mode, "origin": None, "archives": merged}
-    policy_cfg = storage.get("policy") if isinstance(storage.get("policy"), dict) else {}
+    policy_cfg = _dict(storage.get("policy"))
     if policy_cfg.get("managed") and not policy_cfg.get("allow_user_overrides"):
         allowed = [m for m in policy_cfg.get("allowed_modes") or [] if m in PIPELINE_MODES]
         if allowed and pipeline["mode"] not in allowed:
@@ -274,10 +278,10 @@ def effective_pipeline(storage: Mapping[str, Any]) -> dict[str, Any]:
             pipeline["mode"], pipeline["origin"] = "cloud_primary", locked
         if policy_cfg.get("locked_archives"):
             pipeline["archives"] = _names(policy_cfg["locked_archives"], "policy.locked_archives")
+    archives: list[str] = list(pipeline["archives"] or [])
     if pipeline["mode"] != "cloud_primary":
         pipeline["origin"] = None
-    if pipeline["origin"]:
-        pipeline["archives"] = [a for a in pipeline["archives"] if a != pipeline["origin"]]
+    pipeline["archives"] = [a for a in archives if a != pipeline["origin"]]
     return pipeline
 
 
@@ -516,9 +520,9 @@ def merge_secret(new: Any, old: Any, keychain_account: str) -> Any:
 
 
 def merge_storage_secrets(new: dict[str, Any], old: Any) -> dict[str, Any]:
-    old_targets = old.get("targets") if isinstance(old, dict) and isinstance(old.get("targets"), dict) else {}
+    old_targets = _dict(_dict(old).get("targets"))
     for name, target in (new.get("targets") or {}).items():
-        before = old_targets.get(name) if isinstance(old_targets.get(name), dict) else {}
+        before = _dict(old_targets.get(name))
         same_type = before.get("type") == target.get("type")
         for field in SECRET_FIELDS.get(str(target.get("type")), ()):
             if field in target:
@@ -526,22 +530,22 @@ def merge_storage_secrets(new: dict[str, Any], old: Any) -> dict[str, Any]:
                     target[field], before.get(field) if same_type else None, f"storage/{name}/{field}"
                 )
         if isinstance(target.get("headers"), dict):
-            old_headers = before.get("headers") if same_type and isinstance(before.get("headers"), dict) else {}
+            old_headers = _dict(before.get("headers")) if same_type else {}
             for header, ref in list(target["headers"].items()):
                 target["headers"][header] = merge_secret(ref, old_headers.get(header), f"storage/{name}/{header}")
     return new
 
 
 def merge_notification_secrets(new: dict[str, Any], old: Any) -> dict[str, Any]:
-    old = old if isinstance(old, dict) else {}
-    old_email = old.get("email") if isinstance(old.get("email"), dict) else {}
+    old = _dict(old)
+    old_email = _dict(old.get("email"))
     email = new.get("email") or {}
     if "password" in email:
         email["password"] = merge_secret(email["password"], old_email.get("password"), "notifications/email/password")
     old_hooks = {h.get("id"): h for h in old.get("webhooks") or [] if isinstance(h, dict)}
     for hook in new.get("webhooks") or []:
         before = old_hooks.get(hook["id"]) or {}
-        old_headers = before.get("headers") if isinstance(before.get("headers"), dict) else {}
+        old_headers = _dict(before.get("headers"))
         for header, ref in list(hook.get("headers", {}).items()):
             hook["headers"][header] = merge_secret(
                 ref, old_headers.get(header), f"notifications/webhooks/{hook['id']}/{header}"

@@ -120,6 +120,10 @@ class StorageRunner:
         raw = load_config(self.config_file()).get("storage")
         return raw if isinstance(raw, dict) else {}
 
+    def planned(self, extra_targets: list[str] | None = None) -> bool:
+        """Whether any upload is planned for a job finishing now."""
+        return bool(plan_targets(self._storage(), extra_targets))
+
     def run(
         self,
         job_id: str,
@@ -133,7 +137,8 @@ class StorageRunner:
         planned = plan_targets(storage, extra_targets)
         if not planned or not outputs:
             return None
-        configured = storage.get("targets") if isinstance(storage.get("targets"), dict) else {}
+        raw_targets = storage.get("targets")
+        configured: dict[str, Any] = raw_targets if isinstance(raw_targets, dict) else {}
         previous = {(u["output_index"], u["target"]): u for u in self.history.uploads(job_id)}
         work = []
         for output in outputs:

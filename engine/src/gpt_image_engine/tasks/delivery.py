@@ -40,8 +40,8 @@ def attach(engine: Engine) -> None:
     def after_work(job: LiveJob, outcome: Outcome) -> None:
         outputs = _outputs(outcome)
         extra = [str(t) for t in (outcome.metadata.get("storage_targets") or []) if isinstance(t, str)]
-        if not outputs:
-            return
+        if not outputs or not storage.planned(extra):
+            return  # local only: no `uploading` step, no event
         engine.history.update_job(job.job_id, status="uploading", fetch=False)
         job.status = "uploading"
         result = storage.run(job.job_id, outputs, extra_targets=extra)
