@@ -60,6 +60,9 @@ bench: $(STAMP) bench-deps
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/generate_overhead.py
 	$(BIN)/python bench/transparent.py --quick
+	$(BIN)/python bench/verify_corpus.py
+	$(BIN)/python bench/dual_corpus.py
+	$(BIN)/python bench/source_corpus.py
 	$(BIN)/python bench/history.py
 	@for b in artifact_throughput gateway_load load storage_throughput; do \
 		if [ -f bench/$$b.py ]; then $(BIN)/python bench/$$b.py || exit 1; fi; \

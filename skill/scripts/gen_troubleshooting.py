@@ -70,6 +70,8 @@ NEXT: dict[str, str] = {
     "storage_remote_blocked": "URLs to internal or private addresses are refused: download the file and pass a path instead.",
     "transparent_verification_failed": "Read `detail.verification.failure_reasons` and apply the fix from `transparent-profiles.md`; do not deliver the file as transparent.",
     "transparent_input_mismatch": "The dark and light images must be the same render on black and on white, same size and framing.",
+    "transparent_source_checkerboard": "The model painted a checkerboard instead of a key colour: regenerate the source on a flat key (`transparent generate`, or ask for a pure #00ff00 background).",
+    "transparent_no_key_border": "The subject fills the frame: regenerate with the whole subject centred inside a clear margin of a flat key colour.",
     "image_read_failed": "Check the image path and permissions.",
     "image_decode_failed": "Use a valid PNG/JPEG/WebP below the pixel cap.",
     "engine_unavailable": "Run `engine start` (or unset `GPT_IMAGE_2_NO_AUTOSTART`), then retry; `engine status` shows the address.",

@@ -4,8 +4,12 @@ Against the upstream (reference section 5 and weaknesses 9-10): the two plates a
 from the border rings instead of being assumed 0/255; alpha uses the general two-background
 solution over all channels (average first, clamp after); the foreground is the least-squares
 solution from both images; a swapped pair is detected and fixed (with a warning); alignment is
-measured (global shift by phase correlation of edge maps, plus model consistency on the
-subject) and a poor pair is refused with `transparent_input_mismatch`.
+measured and a poor pair is refused with `transparent_input_mismatch`. Two tests, both blind to
+translucency: (1) registration -- a shifted or rescaled placement of the light image must fit the
+dark image's smoothed edge structure clearly better than the identity (so 8-bit contours of a
+smooth glow never read as a shift); (2) model consistency -- in the subject's partial band the
+two images must differ along the plate vector, as compositing makes them (a shifted, scaled or
+different subject breaks that on a quarter or more of the band, an exact pair on none).
 """
 
 from __future__ import annotations

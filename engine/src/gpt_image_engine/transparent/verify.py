@@ -65,7 +65,7 @@ EDGE_CONTAMINATION_MAX = 0.25  # share of measurable boundary pixels that may lo
 HALO_MIN_TOWARD = 0.6  # mean projection of flagged pixels: key-coloured halo vs mixed fringe
 SPECK_MIN_ALPHA = 24
 _EDGE_SAMPLE_CAP = 250_000
-_RESIDUE_SAMPLE_CAP = 300_000
+_RESIDUE_SAMPLE_CAP = 120_000
 
 
 def _dominant_sets(matte: tuple[int, int, int]) -> tuple[list[int], list[int]]:
@@ -85,13 +85,14 @@ def _residue_values(px: np.ndarray, matte: tuple[int, int, int]) -> np.ndarray:
     return np.clip(1.0 - dist / (255.0 * float(np.sqrt(np.float32(3.0)))), 0.0, 1.0)
 
 
-def _residue(rgb: np.ndarray, alpha: np.ndarray, matte: tuple[int, int, int]) -> float:
+def _residue(rgba: np.ndarray, box: tuple[int, int, int, int], matte: tuple[int, int, int]) -> float:
     """The upstream's matte residue, measured as *excess* over the subject's own colour.
 
     A partial pixel whose inward walk reaches an opaque pixel within a few steps is charged only
     for the key excess beyond that opaque neighbour's (a red subject on a magenta key is not
     residue; magenta mixed into its edge is). Pixels with no opaque neighbour in reach (glass,
     glow, or the upstream's all-partial test squares) keep the upstream value."""
+    alpha = rgba[box[0] : box[1], box[2] : box[3], 3]
     partial = (alpha > TRANSPARENT_ALPHA_MAX) & (alpha < MIN_OPAQUE_ALPHA)
     if not partial.any():
         return 0.0
@@ -99,18 +100,20 @@ def _residue(rgb: np.ndarray, alpha: np.ndarray, matte: tuple[int, int, int]) ->
     if len(ys) > _RESIDUE_SAMPLE_CAP:
         step = len(ys) // _RESIDUE_SAMPLE_CAP + 1
         ys, xs = ys[::step], xs[::step]
-    wgt = 1.0 - alpha[ys, xs].astype(np.float64) / 255.0
-    v = _residue_values(rgb[ys, xs].astype(np.float64), matte)
+    ys, xs = ys + box[0], xs + box[2]
+    px = rgba[ys, xs]
+    wgt = 1.0 - px[:, 3].astype(np.float64) / 255.0
+    v = _residue_values(px[:, :3].astype(np.float64), matte)
     # Only steep alpha (an anti-aliased solid edge, not a soft shadow or glow) can have an opaque
     # neighbour a few pixels in; a Sobel magnitude of 160 is a slope of about 40 levels per pixel.
-    pr = _probe(rgb, alpha, ys, xs, EDGE_DEPTH, min_slope=160.0)
+    pr = _probe(rgba, ys, xs, EDGE_DEPTH, min_slope=160.0)
     if len(pr.ys):
         opaque = pr.alpha >= MIN_OPAQUE_ALPHA
         has = opaque.any(axis=0)
         first = np.argmax(opaque, axis=0)
         ref = pr.rgb[first, np.arange(len(pr.ys))][has].astype(np.float64)
         # _probe drops pixels with a flat alpha; map its rows back onto (ys, xs).
-        stride = alpha.shape[1] + 1
+        stride = rgba.shape[1] + 1
         pos = np.searchsorted(ys.astype(np.int64) * stride + xs, pr.ys[has].astype(np.int64) * stride + pr.xs[has])
         v[pos] = np.maximum(v[pos] - _residue_values(ref, matte), 0.0)
     total = float(wgt.sum())
@@ -118,11 +121,21 @@ def _residue(rgb: np.ndarray, alpha: np.ndarray, matte: tuple[int, int, int]) ->
 
 
 def _halo(rgb: np.ndarray, alpha: np.ndarray) -> float:
+    """Share of partial pixels that are near-black or near-white and grey (the upstream's halo).
+
+    Integer prefilter on the planes: a grey pixel (max - min <= 20) with luma < 0.04 has max <= 30,
+    one with luma > 0.96 has min >= 225; only those candidates get the exact float test."""
     partial = (alpha > TRANSPARENT_ALPHA_MAX) & (alpha < MIN_OPAQUE_ALPHA)
-    n = int(partial.sum())
+    n = int(np.count_nonzero(partial))
     if n == 0:
         return 0.0
-    px = rgb[partial].astype(np.float64)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    mx = np.maximum(np.maximum(r, g), b)
+    mn = np.minimum(np.minimum(r, g), b)
+    cand = partial & (mx - mn <= 20) & ((mx <= 30) | (mn >= 225))
+    if not cand.any():
+        return 0.0
+    px = rgb[cand].astype(np.float64)
     luma = (0.2126 * px[:, 0] + 0.7152 * px[:, 1] + 0.0722 * px[:, 2]) / 255.0
     chroma = (px.max(axis=1) - px.min(axis=1)) / 255.0
     bad = ((luma < 0.04) | (luma > 0.96)) & (chroma < 0.08)
@@ -169,24 +182,22 @@ class _Probes:
     rgb: np.ndarray  # (depth, n, 3) float32
 
 
-def _probe(
-    rgb: np.ndarray, alpha: np.ndarray, ys: np.ndarray, xs: np.ndarray, depth: int, min_slope: float = 0.0
-) -> _Probes:
+def _probe(rgba: np.ndarray, ys: np.ndarray, xs: np.ndarray, depth: int, min_slope: float = 0.0) -> _Probes:
     """Walk from each (y, x) up the alpha gradient (Sobel), sampling depths 0..depth-1; pixels whose
-    Sobel magnitude is at most `min_slope` are left out."""
-    h, w = alpha.shape
-    a32 = alpha.astype(np.float32) if alpha.size <= 4 * len(ys) else None
+    Sobel magnitude is at most `min_slope` are left out. `rgba` is C-contiguous HxWx4 uint8:
+    every sample is one 32-bit gather."""
+    h, w = rgba.shape[:2]
+    words = rgba.view(np.uint32).reshape(-1)
+
+    def pixels(idx: np.ndarray) -> np.ndarray:
+        return words[idx].view(np.uint8).reshape(-1, 4)
+
     ym, yp = np.maximum(ys - 1, 0) * w, np.minimum(ys + 1, h - 1) * w
     y0 = ys * w
     xm, xp = np.maximum(xs - 1, 0), np.minimum(xs + 1, w - 1)
-    flat = alpha.reshape(-1) if alpha.flags.c_contiguous else None
 
     def at(row: np.ndarray, col: np.ndarray) -> np.ndarray:
-        if a32 is not None:
-            return a32.reshape(-1)[row + col]
-        if flat is not None:
-            return flat[row + col].astype(np.float32)
-        return alpha[row // w, col].astype(np.float32)
+        return pixels(row + col)[:, 3].astype(np.float32)
 
     gx = at(ym, xp) + 2 * at(y0, xp) + at(yp, xp) - at(ym, xm) - 2 * at(y0, xm) - at(yp, xm)
     gy = at(yp, xm) + 2 * at(yp, xs) + at(yp, xp) - at(ym, xm) - 2 * at(ym, xs) - at(ym, xp)
@@ -199,8 +210,9 @@ def _probe(
     for k in range(depth):
         qy = np.clip(np.floor(ys + k * ny + 0.5).astype(np.intp), 0, h - 1)
         qx = np.clip(np.floor(xs + k * nx + 0.5).astype(np.intp), 0, w - 1)
-        a_out[k] = alpha[qy, qx]
-        c_out[k] = rgb[qy, qx]
+        px = pixels(qy * w + qx)
+        a_out[k] = px[:, 3]
+        c_out[k] = px[:, :3]
     return _Probes(ys, xs, a_out, c_out)
 
 
@@ -215,9 +227,7 @@ def _toward(e: np.ndarray, ref: np.ndarray, key: np.ndarray) -> np.ndarray:
     return np.where(good, dv / np.maximum(vv, 1.0), 0.0)
 
 
-def _edge_contamination(
-    rgb: np.ndarray, alpha: np.ndarray, ys: np.ndarray, xs: np.ndarray, keys: list[np.ndarray]
-) -> dict[str, Any]:
+def _edge_contamination(rgba: np.ndarray, ys: np.ndarray, xs: np.ndarray, keys: list[np.ndarray]) -> dict[str, Any]:
     """How much of the subject's outline moved toward a key colour (see the module doc).
 
     For the outer pixels (depth 0-2) of each boundary point, references are the pixels 1-5 steps
@@ -229,7 +239,7 @@ def _edge_contamination(
         ys, xs = ys[::step], xs[::step]
     if len(ys) == 0:
         return none
-    pr = _probe(rgb, alpha, ys, xs, EDGE_DEPTH)
+    pr = _probe(rgba, ys, xs, EDGE_DEPTH)
     n = len(pr.ys)
     pairs = []  # (outer depth k, reference depth r, usable mask)
     measurable = np.zeros(n, bool)
@@ -247,11 +257,17 @@ def _edge_contamination(
     if n_meas == 0:
         return none
     best: dict[str, Any] = dict(none, measured=n_meas)
+    # Only pairs whose outer pixel differs enough from the reference can count: index them once.
+    moved = []
+    for k, r, usable in pairs:
+        d = pr.rgb[k] - pr.rgb[r]
+        idx = np.flatnonzero(usable & measurable & ((d * d).sum(axis=1) >= EDGE_MIN_SHIFT**2))
+        moved.append((pr.rgb[k][idx], pr.rgb[r][idx], idx))
     for key in keys:
         toward = np.zeros(n, np.float32)
-        for k, r, usable in pairs:
-            t = _toward(pr.rgb[k], pr.rgb[r], key)
-            toward = np.maximum(toward, np.where(usable & (t >= EDGE_MIN_TOWARD), t, 0.0))
+        for e, ref, idx in moved:
+            t = _toward(e, ref, key)
+            np.maximum.at(toward, idx, np.where(t >= EDGE_MIN_TOWARD, t, 0.0).astype(np.float32))
         flagged = measurable & (toward > 0)
         n_flag = int(flagged.sum())
         ratio = n_flag / n_meas
@@ -439,13 +455,13 @@ def verify_rgba(
         else [np.asarray(k, np.float32) for k in CANDIDATE_KEYS]
     )
     boundary = _boundary(nontrans, box) if nt_px else (np.zeros(0, np.intp), np.zeros(0, np.intp))
-    edge = _edge_contamination(rgb, alpha, boundary[0], boundary[1], keys)
+    edge = _edge_contamination(rgba, boundary[0], boundary[1], keys)
     specks = _specks(runs, rgb, alpha, boundary, keys)
     ring_defect = edge["ratio"] > EDGE_CONTAMINATION_MAX and edge["flagged"] >= 8
     halo_ring = ring_defect and edge["toward"] >= HALO_MIN_TOWARD
     # Partial pixels lie inside the bounding box: measure residue and halo there only.
     crop_rgb, crop_alpha = rgb[box[0] : box[1], box[2] : box[3]], alpha[box[0] : box[1], box[2] : box[3]]
-    residue = _residue(crop_rgb, crop_alpha, expected_matte) if expected_matte is not None else None
+    residue = _residue(rgba, box, expected_matte) if expected_matte is not None else None
     halo = _halo(crop_rgb, crop_alpha)
     t_ratio = ratio(t_px)
     check_board = (not info.has_alpha or t_ratio < MIN_TRANSPARENT_RATIO) and w >= 32 and h >= 32
