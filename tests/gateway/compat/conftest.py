@@ -11,7 +11,7 @@ import pytest
 from tests.gateway.compat.replay import App
 from tests.gateway.support import GatewayProc, Stack, start_gateway
 
-TOKEN = "compat-token-4b1d"
+TOKEN = "compat-token-4b1d-0123456789abcdef0123"
 
 
 @pytest.fixture(scope="module")
