@@ -25,6 +25,7 @@ import copy
 import json
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import IO, Any
@@ -98,6 +99,8 @@ class EngineClient:
         self.router = EngineRouter(self.address, replace(router_settings(self.address, settings), via="gateway"))
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self._streams_lock = threading.Lock()
+        self._streams: weakref.WeakSet[Any] = weakref.WeakSet()
         self._pin: EngineAddress | None = None
         self._stubs: dict[str, _Stubs] = {}
         self._up: dict[str, bool | None] = {str(m): None for m in self.members}
@@ -184,8 +187,15 @@ class EngineClient:
             self._closed.wait(self._monitor_interval if all_up else min(self._monitor_interval, 0.5))
 
     def close(self) -> None:
-        self._closed.set()
-        self.router.close()
+        # Streams are cancelled and new ones refused before the channels close: gRPC crashes the
+        # process (SIGSEGV) when a call is started on a channel another thread is closing.
+        with self._streams_lock:
+            self._closed.set()
+            streams, self._streams = list(self._streams), weakref.WeakSet()
+        for call in streams:
+            call.cancel()
+        with self._streams_lock:
+            self.router.close()
 
     def healthy(self) -> bool:
         """Whether some engine answers SERVING."""
@@ -306,7 +316,13 @@ class EngineClient:
 
     def watch_job(self, job_id: str, after_seq: int = 0) -> Any:
         """The raw WatchJob call (an iterator with `.cancel()`); errors surface while iterating."""
-        return self._owner(job_id).jobs.WatchJob(jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq))
+        stubs = self._owner(job_id)
+        with self._streams_lock:
+            if self._closed.is_set():
+                raise AppError("engine_unavailable", "The gateway is shutting down.")
+            call = stubs.jobs.WatchJob(jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq))
+            self._streams.add(call)
+        return call
 
     # --- work
 
