@@ -71,3 +71,18 @@ def test_config_writes_keep_stored_secrets_where_they_were(monkeypatch: pytest.M
         keyenv.check_config_write(old_file, _cfg("http://127.0.0.1:9/v1", {"source": "file", "value": "sk-mine"}))
     with keyenv.caller(None):  # the engine's own user
         keyenv.check_config_write(old_file, _cfg("http://127.0.0.1:9/v1", stored_file))
+
+
+def test_env_references_outside_providers_need_the_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A webhook header or storage secret naming an engine variable would send it to a URL the caller chose."""
+    monkeypatch.setenv(keyenv.ALLOWLIST_ENV, "HOOK_TOKEN")
+    header = {"source": "env", "env": "OPENAI_API_KEY"}
+    old = {"notifications": {"webhooks": [{"id": "h", "url": "https://ops.example/hook", "headers": {"Authorization": header}}]}}
+    moved = {"notifications": {"webhooks": [{"id": "h", "url": "http://127.0.0.1:9/", "headers": {"Authorization": header}}]}}
+    added = {"storage": {"targets": {"s3": {"type": "s3", "secret_access_key": {"source": "env", "env": "HOME"}}}}}
+    listed = {"storage": {"targets": {"s3": {"type": "s3", "secret_access_key": {"source": "env", "env": "HOOK_TOKEN"}}}}}
+    with keyenv.caller("tcp"):
+        assert _code(keyenv.check_config_write, old, moved)[0] == "provider_key_env_not_allowed"
+        assert _code(keyenv.check_config_write, {}, added)[0] == "provider_key_env_not_allowed"
+        keyenv.check_config_write(old, old)  # untouched operator settings are not re-judged
+        keyenv.check_config_write({}, listed)

@@ -117,6 +117,7 @@ def check_config_write(old: Mapping[str, Any] | None, new: Mapping[str, Any]) ->
     kind = _restricted.get()
     if kind is None:
         return
+    _check_env_refs_elsewhere(old or {}, new)
     before = _providers(old)
     for name, entry in _providers(new).items():
         if not isinstance(entry, Mapping):
@@ -146,3 +147,58 @@ def check_config_write(old: Mapping[str, Any] | None, new: Mapping[str, Any]) ->
                     "again when it changes where the provider points.",
                     {"provider": name, "credential": cred, "caller": kind},
                 )
+
+
+REF_SOURCES = ("env", "file", "keychain")
+LIST_UNITS = ("targets", "webhooks")  # storage.targets.<name>, notifications.webhooks[<i>]
+
+
+def _refs(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+    """Every credential reference (`{"source": env|file|keychain, ...}`) in a config, with its path."""
+    if isinstance(node, Mapping):
+        if node.get("source") in REF_SOURCES:
+            yield path, node
+            return
+        for key, value in node.items():
+            yield from _refs(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _refs(value, (*path, index))
+
+
+def _at(node: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        if isinstance(node, Mapping):
+            node = node.get(key)
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+        else:
+            return None
+    return node
+
+
+def _unit(path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The settings object a reference belongs to: a storage target, a webhook, the email block, ..."""
+    return path[:3] if len(path) > 2 and path[1] in LIST_UNITS else path[:2]
+
+
+def _masked(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        if node.get("source") in REF_SOURCES:
+            return "<ref>"
+        return {k: _masked(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_masked(v) for v in node]
+    return node
+
+
+def _check_env_refs_elsewhere(old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    """Outside `providers` (storage targets, webhooks, email, ...): an engine variable named by a
+    reference that is new or changed, or whose settings object changed around it (a new URL for
+    the same header), needs `check_write`."""
+    for path, ref in _refs({k: v for k, v in new.items() if k != "providers"}):
+        if ref.get("source") != "env":
+            continue
+        unit = _unit(path)
+        if ref != _at(old, path) or _masked(_at(new, unit)) != _masked(_at(old, unit)):
+            check_write(str(ref.get("env") or ""))
