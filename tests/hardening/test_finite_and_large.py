@@ -145,3 +145,25 @@ def test_listing_pages_by_size(engine):  # type: ignore[no-untyped-def]
         cursor = page["next_cursor"]
     assert pages >= 2  # 15 x 200 KB cannot fit one page
     assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
+
+
+def test_gateway_threshold_nan_is_refused_and_leaves_nothing(engine):  # type: ignore[no-untyped-def]
+    import io
+
+    before = total_jobs(engine)
+    http, client = gateway_client(engine)
+    try:
+        for value in ("NaN", "Infinity", "-inf"):
+            reply = http.post(
+                "/api/transparent/extract",
+                data={"threshold": value, "image": (io.BytesIO(draw_png(32, 32)), "in.png")},
+                content_type="multipart/form-data",
+                headers={"Origin": "http://localhost", "Host": "localhost"},
+            )
+            body = json.loads(reply.get_data())
+            assert reply.status_code == 400 and body["error"]["code"] == "invalid_argument", body
+    finally:
+        client.close()
+    assert total_jobs(engine) == before
+    uploads = engine.shared_dir / "uploads"
+    assert not uploads.is_dir() or list(uploads.iterdir()) == []

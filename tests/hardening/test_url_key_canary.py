@@ -49,6 +49,8 @@ def test_keys_in_base_urls_never_leak(engine, fake_upstream, tmp_path):  # type:
     assert shown.startswith("http://127.0.0.1:") and "api-key=[redacted]" in shown and "@" not in shown
     run("config", "list-providers")
     run("config", "inspect")
+    run("doctor", env=env_keyed, expect=None)
+    run("config", "test-provider", "keyed", expect=None)
     for job in json.loads(run("history", "list").stdout)["jobs"]:
         run("history", "show", job["id"])
         run("jobs", "watch", job["id"], "--json-events", expect=None)

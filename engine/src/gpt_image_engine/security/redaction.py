@@ -145,3 +145,15 @@ def scrub_error(err: AppError, secrets: Iterable[str | None]) -> AppError:
         err.args = (err.message,)
         err.detail = redact_known_secrets(err.detail, known)
     return err
+
+
+def redact_urls(value: Any) -> Any:
+    """A deep copy of a JSON-like value with every URL in its strings passed through
+    `redact_url` (diagnostics and config replies that echo configured endpoints)."""
+    if isinstance(value, str):
+        return redact_urls_in_text(value)
+    if isinstance(value, dict):
+        return {k: redact_urls(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_urls(v) for v in value]
+    return value

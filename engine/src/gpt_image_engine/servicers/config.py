@@ -7,6 +7,7 @@ import grpc
 from gpt_image.v1 import config_pb2, config_pb2_grpc
 from gpt_image_engine.call import call_from_proto
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.security.redaction import redact_urls
 from gpt_image_engine.servicers.common import coded_unary, dumps
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store import config as cfg
@@ -15,7 +16,8 @@ from gpt_image_engine.store import webconfig
 
 
 def _result(payload: object) -> config_pb2.ConfigResult:
-    return config_pb2.ConfigResult(result_json=dumps(payload))
+    # Configured endpoints are echoed here: a key in their userinfo or query never is.
+    return config_pb2.ConfigResult(result_json=dumps(redact_urls(payload)))
 
 
 class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):

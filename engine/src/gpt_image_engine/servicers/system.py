@@ -12,6 +12,7 @@ import grpc
 from gpt_image.v1 import system_pb2, system_pb2_grpc
 from gpt_image_engine import __version__
 from gpt_image_engine.call import call_from_proto
+from gpt_image_engine.security.redaction import redact_urls
 from gpt_image_engine.servicers.common import coded_unary, dumps
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.atomic import atomic_write_bytes
@@ -30,7 +31,8 @@ def engine_id(data_dir: Path) -> str:
 
 
 def _result(payload: object) -> system_pb2.SystemResult:
-    return system_pb2.SystemResult(result_json=dumps(payload))
+    # Configured endpoints are echoed here: a key in their userinfo or query never is.
+    return system_pb2.SystemResult(result_json=dumps(redact_urls(payload)))
 
 
 class SystemServicer(system_pb2_grpc.SystemServiceServicer):
