@@ -171,3 +171,8 @@ def test_errors_are_one_line_with_code_and_hint(env: dict[str, str]) -> None:
 
     code, text = run_tty(["images", "generate", "--prompt", "", "--out", "/tmp/x.png"], env)
     assert code == 2 and "[invalid_command]" in text
+
+
+def test_a_bare_group_shows_its_help(env: dict[str, str]) -> None:
+    code, text = run_tty(["images"], env)
+    assert code == 2 and "Usage: gpt-image-2-skill images" in text and "generate" in text and "{" not in text

@@ -201,7 +201,10 @@ def test_configured_openai_name_loads_config_secret_for_image_auth(paths: Engine
 def test_config_errors(paths: EnginePaths, env: dict[str, str]) -> None:
     with pytest.raises(AppError) as info:
         select_provider(Call(provider="ghost"), paths, env)
-    assert info.value.code == "provider_unknown" and info.value.detail == {"config_file": str(paths.config_for(None))}
+    assert info.value.code == "provider_unknown"
+    # The upstream's detail, plus the names that would have worked (the message lists them too).
+    assert info.value.detail == {"config_file": str(paths.config_for(None)), "valid": ["auto", "openai", "codex"]}
+    assert info.value.message == "Unknown provider: ghost. Valid names: auto, openai, codex."
     cs.add_provider(paths, Call(), "weird", type="anthropic", api_key="k")
     with pytest.raises(AppError) as info:
         select_provider(Call(provider="weird"), paths, env)

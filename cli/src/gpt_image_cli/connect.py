@@ -72,10 +72,9 @@ class Engine:
         """The engine's GetVersion payload (raises grpc.RpcError, e.g. unauthenticated)."""
         import json
 
-        from gpt_image.v1 import system_pb2
+        from gpt_image_cli.wire import system_call
 
-        reply = self.system.GetVersion(system_pb2.GetVersionRequest(), timeout=timeout)
-        value = json.loads(reply.result_json or "{}")
+        value = json.loads(system_call(self.channel, "GetVersion", {}, timeout=timeout) or "{}")
         return value if isinstance(value, dict) else {}
 
     def _stub(self, name: str, stub: str, module: str | None = None) -> Any:

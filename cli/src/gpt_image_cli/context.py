@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from gpt_image.v1 import common_pb2
 from gpt_image_cli.connect import Engine, connect, connect_job
 from gpt_image_cli.envelope import json_mode, print_success
 from gpt_image_cli.globalflags import GlobalFlags
 
 if TYPE_CHECKING:
-    from gpt_image.v1 import jobs_pb2
+    from gpt_image.v1 import common_pb2, jobs_pb2
 
 
 def _abs_path(value: str | None) -> str:
@@ -73,20 +72,26 @@ class CliState:
             self._engine.close()
             self._engine = None
 
-    def call_options(self) -> common_pb2.CallOptions:
-        """Per-call options; the credentials in here are never printed or logged."""
+    def call_option_values(self) -> dict[str, str]:
+        """Per-call options by CallOptions field name; the credentials in here are never printed or logged."""
         f = self.flags
-        return common_pb2.CallOptions(
-            provider=(f.provider or "").strip(),
-            api_key=f.api_key or "",
-            openai_api_base=f.openai_api_base or "",
-            config_file=_abs_path(f.config),
-            auth_file=_abs_path(f.auth_file),
-            endpoint=f.endpoint or "",
-            env_openai_api_key=os.environ.get("OPENAI_API_KEY", ""),
-            env_openai_base_url=os.environ.get("OPENAI_BASE_URL", ""),
-            request_id=os.urandom(16).hex(),
-        )
+        return {
+            "provider": (f.provider or "").strip(),
+            "api_key": f.api_key or "",
+            "openai_api_base": f.openai_api_base or "",
+            "config_file": _abs_path(f.config),
+            "auth_file": _abs_path(f.auth_file),
+            "endpoint": f.endpoint or "",
+            "env_openai_api_key": os.environ.get("OPENAI_API_KEY", ""),
+            "env_openai_base_url": os.environ.get("OPENAI_BASE_URL", ""),
+            "request_id": os.urandom(16).hex(),
+        }
+
+    def call_options(self) -> common_pb2.CallOptions:
+        """Per-call options as the generated message."""
+        from gpt_image.v1 import common_pb2
+
+        return common_pb2.CallOptions(**self.call_option_values())
 
     def done(self, command: str, payload: dict[str, Any]) -> None:
         """Print the success envelope for `command`."""

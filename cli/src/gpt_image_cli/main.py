@@ -74,6 +74,9 @@ class RootGroup(click.Group):
         except click.exceptions.Exit as exc:
             return int(exc.exit_code)
         except click.UsageError as exc:
+            if isinstance(exc, click.exceptions.NoArgsIsHelpError) and not as_json:
+                click.echo(exc.format_message(), err=True)  # a bare command at a terminal: its help
+                return EXIT_USAGE
             return fail(AppError("invalid_command", _usage_message(exc)))
         except click.Abort:
             return fail(AppError("job_cancelled", "Aborted."))

@@ -8,11 +8,11 @@ from typing import Any
 import click
 import grpc
 
-from gpt_image.v1 import system_pb2
 from gpt_image_cli.commands._common import payload_of
 from gpt_image_cli.connect import Engine, probe, remote_settings, start_engine
 from gpt_image_cli.context import state
 from gpt_image_cli.validate import FiniteFloat
+from gpt_image_cli.wire import system_call
 from gpt_image_protocol.address import EngineAddress, resolve_address
 from gpt_image_protocol.channel import ClientSettings, check_contract, open_channel
 from gpt_image_protocol.errors import AppError
@@ -22,8 +22,7 @@ from gpt_image_protocol.errors import AppError
 def doctor() -> None:
     """Check providers, credentials and endpoints (ok = selected provider reachable)."""
     st = state()
-    reply = st.engine().system.Doctor(system_pb2.DoctorRequest(options=st.call_options()))
-    st.done("doctor", payload_of(reply.result_json))
+    st.done("doctor", payload_of(system_call(st.engine().channel, "Doctor", st.call_option_values())))
 
 
 @click.group("auth")
@@ -35,8 +34,7 @@ def auth() -> None:
 def auth_inspect() -> None:
     """Show what credentials each provider would use (labels only, no secrets)."""
     st = state()
-    reply = st.engine().system.InspectAuth(system_pb2.InspectAuthRequest(options=st.call_options()))
-    st.done("auth inspect", payload_of(reply.result_json))
+    st.done("auth inspect", payload_of(system_call(st.engine().channel, "InspectAuth", st.call_option_values())))
 
 
 @click.group("models")
@@ -48,8 +46,7 @@ def models() -> None:
 def models_list() -> None:
     """List the models and operations each provider supports."""
     st = state()
-    reply = st.engine().system.ListModels(system_pb2.ListModelsRequest(options=st.call_options()))
-    st.done("models list", payload_of(reply.result_json))
+    st.done("models list", payload_of(system_call(st.engine().channel, "ListModels", st.call_option_values())))
 
 
 @click.group("engine")
@@ -68,9 +65,7 @@ def _version(address_flag: str | None) -> tuple[str, dict[str, object] | None]:
         return str(address), None
     channel = open_channel(address)
     try:
-        eng = Engine(address=address, channel=channel)
-        reply = eng.system.GetVersion(system_pb2.GetVersionRequest(), timeout=5)
-        return str(address), payload_of(reply.result_json)
+        return str(address), Engine(address=address, channel=channel).version(timeout=5)
     except grpc.RpcError:
         return str(address), None
     finally:
@@ -174,6 +169,8 @@ def engine_stop(grace_seconds: float) -> None:
         return
     channel = open_channel(address)
     try:
+        from gpt_image.v1 import system_pb2
+
         eng = Engine(address=address, channel=channel)
         reply = eng.system.Shutdown(system_pb2.ShutdownRequest(grace_seconds=grace_seconds), timeout=10)
         payload = payload_of(reply.result_json)

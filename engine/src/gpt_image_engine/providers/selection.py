@@ -105,9 +105,6 @@ def codex_inspect(call: Call, env: Mapping[str, str]) -> dict[str, Any]:
     return inspect_codex_auth(codex_auth_file(call, env))
 
 
-BUILTIN_NAMES = ("auto", "openai", "codex")
-
-
 def codex_not_ready(auth_file: Path, inspected: Mapping[str, Any]) -> AppError:
     """`access_token_missing` with the next step: no auth.json at all means no Codex login."""
     if not inspected.get("exists"):
@@ -320,7 +317,7 @@ def select_provider(call: Call, paths: EnginePaths, env: Mapping[str, str]) -> R
             env,
             config_file,
         )
-    valid = [*BUILTIN_NAMES, *sorted(providers)]
+    valid = [*config_store.BUILTIN_PROVIDERS, *sorted(providers)]
     raise AppError(
         "provider_unknown",
         f"Unknown provider: {requested}. Valid names: {', '.join(valid)}.",

@@ -357,10 +357,11 @@ def set_default_provider(paths: EnginePaths, call: Call, name: str) -> dict[str,
     validate_provider_name(name)
     cfg = load_config(config_file)
     if name not in BUILTIN_PROVIDERS and name not in cfg["providers"]:
+        valid = [*BUILTIN_PROVIDERS, *sorted(cfg["providers"])]
         raise AppError(
             "provider_unknown",
-            f"Unknown provider: {name}",
-            {"provider": name, "config_file": str(config_file)},
+            f"Unknown provider: {name}. Valid names: {', '.join(valid)}.",
+            {"provider": name, "config_file": str(config_file), "valid": valid},
         )
     cfg["default_provider"] = name
     save_config(config_file, cfg)
