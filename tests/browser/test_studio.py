@@ -170,10 +170,12 @@ def test_progress_shows_phase_elapsed_time_and_partial_previews(page: Any, gatew
     page.wait_for_function("parseInt(document.querySelector('#jobs .job-elapsed').textContent) >= 1")
     live = page.inner_text("#jobs")
     assert all(name not in live for name in INTERNAL_NAMES), live
+    assert page.inner_text("#tabs a[data-tab='generate'] .tab-badge") == "1"  # at work, seen from any screen
     page.screenshot(path=str(screenshots / "progress-running.png"))
     page.wait_for_selector("#jobs article.job[data-status='completed']", timeout=20_000)
     card = page.locator("#jobs article.job").first
     assert card.get_attribute("data-partials") == "2"
+    assert page.locator("#tabs .tab-badge").count() == 0
     assert "running" in page.evaluate("window.__partialSeen"), "no preview was shown while the job ran"
     page.wait_for_function("[...document.querySelectorAll('#jobs .thumbs img.partial')].filter(i => i.naturalWidth > 0).length === 2")
     assert card.locator(".job-message").inner_text().startswith("Done in")

@@ -448,6 +448,12 @@ async function init() {
   document.body.append(el("datalist", { id: "sizes" }, ["auto", "1024x1024", "1536x1024", "1024x1536", "2K", "4K"].map((v) => el("option", { value: v }))));
   rerenderForms();
   window.addEventListener("hashchange", () => showTab(location.hash.slice(1)));
+  // Alt+1…5: the sections, as the tabs are ordered.
+  document.addEventListener("keydown", (e) => {
+    if (!e.altKey || e.ctrlKey || e.metaKey || !/^[1-5]$/.test(e.key)) return;
+    const link = $$("#tabs a")[Number(e.key) - 1];
+    if (link) { e.preventDefault(); location.hash = link.getAttribute("href"); }
+  });
   $("#login-form").addEventListener("submit", login);
   $("#logout").addEventListener("click", async () => { await api("/api/session", { method: "DELETE" }); location.reload(); });
   generateForm();

@@ -451,6 +451,7 @@ export const ZH = {
   "yes ({n} bytes)": "是（{n} 字节）",
   "{label}: started job ": "{label}：已开始任务 ",
   "{label}: {why}. Continue?": "{label}：{why}。继续吗？",
+  "{n} at work": "{n} 个进行中",
   "{n} jobs": "共 {n} 个任务",
   "{n}% transparent": "{n}% 透明",
   "{provider} is busy; trying again in {s}s (attempt {n} of {max})…": "{provider} 正忙，{s} 秒后重试（第 {n}/{max} 次）…",
