@@ -419,3 +419,28 @@ def test_pwa_manifest_service_worker_favicon_and_name_pattern(browser: Any, gate
     page.wait_for_selector("#banner:not(.hidden) .err[data-code='network_down']")
     context.close()
     assert not errors, errors
+
+
+def test_config_reader_takes_both_shapes_of_api_config(page: Any, gateway: GatewayProc) -> None:
+    """GET /api/config as it is ({config: {...}}) and in the upstream's shape (the config at the top,
+    with synthetic built-in entries): the same providers, and a built-in is ready only when /api/auth says so."""
+    ready(page, gateway.url + "/")
+    entry = {"type": "openai-compatible", "api_base": "http://x/v1", "edit_region_mode": "reference-hint", "credentials": {"api_key": {"source": "file", "present": True}}}
+    upstream_builtins = {
+        "openai": {"type": "openai-compatible", "builtin": True, "edit_region_mode": "native-mask", "credentials": {"api_key": {"source": "env", "env": "OPENAI_API_KEY"}}},
+        "codex": {"type": "codex", "builtin": True, "edit_region_mode": "reference-hint", "credentials": {}},
+    }
+    auth = {"providers": {"openai": {"ready": False, "env_var": "OPENAI_API_KEY"}, "codex": {"ready": True, "auth_file": "/h/.codex/auth.json"}}}
+    shapes = [
+        {"config": {"default_provider": "mine", "providers": {"mine": entry}}},
+        {"default_provider": "mine", "providers": {"mine": entry, **upstream_builtins}},
+    ]
+    results = page.evaluate(
+        """([shapes, auth]) => import('/js/settings.js').then(m => shapes.map(c => {
+             const r = m.merge(c, null, auth);
+             return { default: r.defaultProvider, providers: r.providers.map(p => [p.name, p.builtin, p.ready, m.regionMode(p)]) };
+           }))""",
+        [shapes, auth],
+    )
+    expected = {"default": "mine", "providers": [["openai", True, False, "native-mask"], ["codex", True, True, "reference-hint"], ["mine", False, True, "reference-hint"]]}
+    assert results == [expected, expected]
