@@ -397,6 +397,7 @@ def test_pwa_manifest_service_worker_favicon_and_name_pattern(browser: Any, gate
     assert {192, 512} <= sizes["any"] and 512 in sizes["maskable"]
     with urllib.request.urlopen(gateway.url + "/favicon.ico", timeout=10) as reply:
         assert reply.status == 200
+        assert reply.headers["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
         assert Image.open(io.BytesIO(reply.read())).format == "ICO"
     with urllib.request.urlopen(gateway.url + "/sw.js", timeout=10) as reply:
         assert "javascript" in reply.headers["Content-Type"]
