@@ -270,6 +270,10 @@ def test_lightbox_compare_edit_this_and_reuse(page: Any, gateway: GatewayProc, b
     assert page.input_value("#generate-form textarea[name=prompt]") == "a paper boat"
     assert page.input_value("#generate-form select[name=quality]") == "high"
     assert page.input_value("#generate-form input[name=size]") == "1024x1024"
+    # The prompt is also one click away among the recent prompts.
+    page.fill("#generate-form textarea[name=prompt]", "")
+    page.click("#recent-prompts .recent-prompt[title='a paper boat']")
+    assert page.input_value("#generate-form textarea[name=prompt]") == "a paper boat"
 
     # Edit this image: it becomes the image to paint on.
     card.locator("[data-act=edit]").click()
