@@ -244,6 +244,35 @@ def test_mask_editor_undo_and_a_provider_without_masks_flagged_before_sending(pa
     assert alpha.getpixel((128, 115)) == 255 and alpha.getpixel((5, 250)) == 0  # inverted: the painted part is kept
     page.click("#mask-clear")
     page.wait_for_selector("#edit-form[data-masked='false']")
+    # Zoom in to paint a detail; the stroke still lands where it was drawn on the image.
+    fit = page.locator("#mask-canvas").bounding_box()["width"]
+    page.click("#mask-zoom-in")
+    page.click("#mask-zoom-in")
+    assert page.locator("#mask-canvas").bounding_box()["width"] > fit * 2 and page.inner_text("#mask-zoom") == "225%"
+    page.eval_on_selector(".mask-stage", "s => { s.scrollLeft = 0; s.scrollTop = 0; }")
+    box = page.locator("#mask-canvas").bounding_box()
+    scale = box["width"] / 256
+    page.mouse.move(box["x"] + 20 * scale, box["y"] + 20 * scale)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 40 * scale, box["y"] + 24 * scale, steps=4)
+    page.mouse.up()
+    page.click("#mask-zoom-in")
+    page.click("#mask-zoom-in")  # larger than the stage now
+    page.click("#mask-pan")  # the pan tool moves the view and paints nothing
+    before = page.eval_on_selector(".mask-stage", "s => s.scrollLeft")
+    stage = page.locator(".mask-stage").bounding_box()
+    page.mouse.move(stage["x"] + 200, stage["y"] + 100)
+    page.mouse.down()
+    page.mouse.move(stage["x"] + 100, stage["y"] + 100, steps=4)
+    page.mouse.up()
+    assert page.eval_on_selector(".mask-stage", "s => s.scrollLeft") > before
+    page.click("#mask-pan")
+    count = len(bstack.upstream.requests_to(EDITS))
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#jobs article.job[data-status=\"completed\"]').length >= 3")
+    assert len(bstack.upstream.requests_to(EDITS)) == count + 1
+    alpha = Image.open(io.BytesIO({p.name: p for p in bstack.upstream.requests_to(EDITS)[-1].files}["mask"].data)).getchannel("A")
+    assert alpha.getpixel((30, 22)) == 0 and alpha.getpixel((200, 200)) == 255  # the zoomed stroke, only there
     api(gateway, "/api/providers/hintonly", method="DELETE")
 
 

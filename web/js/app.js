@@ -226,6 +226,13 @@ function editForm() {
   $("#mask-redo").addEventListener("click", () => edit.painter.redo());
   $("#mask-invert").addEventListener("click", () => edit.painter.invert());
   $("#mask-clear").addEventListener("click", () => edit.painter.clear());
+  const zoomTo = (z) => { edit.painter.setZoom(z); $("#mask-zoom").textContent = `${Math.round(edit.painter.zoom * 100)}%`; };
+  $("#mask-zoom-in").addEventListener("click", () => zoomTo(edit.painter.zoom * 1.5));
+  $("#mask-zoom-out").addEventListener("click", () => zoomTo(edit.painter.zoom / 1.5 < 1.05 ? 1 : edit.painter.zoom / 1.5));
+  const pan = (on) => { edit.painter.panning = on; $("#mask-pan").setAttribute("aria-pressed", String(on)); $(".mask-stage").classList.toggle("panning", on); };
+  $("#mask-pan").addEventListener("click", () => { const on = !edit.painter.panning; $("#mask-pan").dataset.sticky = on ? "1" : ""; pan(on); });
+  document.addEventListener("keydown", (e) => { if (e.code === "Space" && !e.repeat && !$("#view-edit").classList.contains("hidden") && !e.target.closest("input, textarea, select, button")) { e.preventDefault(); if ($("#mask-pan").dataset.sticky !== "1") pan(true); } });
+  document.addEventListener("keyup", (e) => { if (e.code === "Space" && edit.painter.panning && $("#mask-pan").dataset.sticky !== "1") pan(false); });
   $("#mask-overlay").addEventListener("click", (e) => {
     const next = edit.painter.overlay === "stripes" ? "solid" : "stripes";
     edit.painter.setOverlay(next);

@@ -167,6 +167,7 @@ export const ZH = {
   "Model": "模型",
   "Moderation": "审核",
   "More options": "更多选项",
+  "Move the view (hold Space)": "移动视图（按住空格）",
   "Name": "名称",
   "Neon city": "赛博朋克",
   "Next image": "下一张",
