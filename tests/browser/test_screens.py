@@ -52,6 +52,7 @@ def test_every_screen(browser: Any, gateway: GatewayProc, bstack: Stack, screens
     page.click("#queue-indicator")
     page.wait_for_selector("#queue-drawer[open] #queue-list .queue-row[data-status='running']")
     page.wait_for_selector("#queue-done .queue-row")
+    assert page.inner_text("#queue-summary").startswith("1 running")  # the counts are fresh when the drawer opens
     shot("queue")
     fits(page, "queue", "#queue-drawer")
     page.click("#queue-close")

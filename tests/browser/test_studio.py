@@ -170,10 +170,12 @@ def test_progress_shows_phase_elapsed_time_and_partial_previews(page: Any, gatew
     page.wait_for_function("parseInt(document.querySelector('#jobs .job-elapsed').textContent) >= 1")
     live = page.inner_text("#jobs")
     assert all(name not in live for name in INTERNAL_NAMES), live
+    assert page.inner_text("#tabs a[data-tab='generate'] .tab-badge") == "1"  # at work, seen from any screen
     page.screenshot(path=str(screenshots / "progress-running.png"))
     page.wait_for_selector("#jobs article.job[data-status='completed']", timeout=20_000)
     card = page.locator("#jobs article.job").first
     assert card.get_attribute("data-partials") == "2"
+    assert page.locator("#tabs .tab-badge").count() == 0
     assert "running" in page.evaluate("window.__partialSeen"), "no preview was shown while the job ran"
     page.wait_for_function("[...document.querySelectorAll('#jobs .thumbs img.partial')].filter(i => i.naturalWidth > 0).length === 2")
     assert card.locator(".job-message").inner_text().startswith("Done in")
@@ -242,6 +244,35 @@ def test_mask_editor_undo_and_a_provider_without_masks_flagged_before_sending(pa
     assert alpha.getpixel((128, 115)) == 255 and alpha.getpixel((5, 250)) == 0  # inverted: the painted part is kept
     page.click("#mask-clear")
     page.wait_for_selector("#edit-form[data-masked='false']")
+    # Zoom in to paint a detail; the stroke still lands where it was drawn on the image.
+    fit = page.locator("#mask-canvas").bounding_box()["width"]
+    page.click("#mask-zoom-in")
+    page.click("#mask-zoom-in")
+    assert page.locator("#mask-canvas").bounding_box()["width"] > fit * 2 and page.inner_text("#mask-zoom") == "225%"
+    page.eval_on_selector(".mask-stage", "s => { s.scrollLeft = 0; s.scrollTop = 0; }")
+    box = page.locator("#mask-canvas").bounding_box()
+    scale = box["width"] / 256
+    page.mouse.move(box["x"] + 20 * scale, box["y"] + 20 * scale)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 40 * scale, box["y"] + 24 * scale, steps=4)
+    page.mouse.up()
+    page.click("#mask-zoom-in")
+    page.click("#mask-zoom-in")  # larger than the stage now
+    page.click("#mask-pan")  # the pan tool moves the view and paints nothing
+    before = page.eval_on_selector(".mask-stage", "s => s.scrollLeft")
+    stage = page.locator(".mask-stage").bounding_box()
+    page.mouse.move(stage["x"] + 200, stage["y"] + 100)
+    page.mouse.down()
+    page.mouse.move(stage["x"] + 100, stage["y"] + 100, steps=4)
+    page.mouse.up()
+    assert page.eval_on_selector(".mask-stage", "s => s.scrollLeft") > before
+    page.click("#mask-pan")
+    count = len(bstack.upstream.requests_to(EDITS))
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#jobs article.job[data-status=\"completed\"]').length >= 3")
+    assert len(bstack.upstream.requests_to(EDITS)) == count + 1
+    alpha = Image.open(io.BytesIO({p.name: p for p in bstack.upstream.requests_to(EDITS)[-1].files}["mask"].data)).getchannel("A")
+    assert alpha.getpixel((30, 22)) == 0 and alpha.getpixel((200, 200)) == 255  # the zoomed stroke, only there
     api(gateway, "/api/providers/hintonly", method="DELETE")
 
 
@@ -268,6 +299,10 @@ def test_lightbox_compare_edit_this_and_reuse(page: Any, gateway: GatewayProc, b
     assert page.input_value("#generate-form textarea[name=prompt]") == "a paper boat"
     assert page.input_value("#generate-form select[name=quality]") == "high"
     assert page.input_value("#generate-form input[name=size]") == "1024x1024"
+    # The prompt is also one click away among the recent prompts.
+    page.fill("#generate-form textarea[name=prompt]", "")
+    page.click("#recent-prompts .recent-prompt[title='a paper boat']")
+    assert page.input_value("#generate-form textarea[name=prompt]") == "a paper boat"
 
     # Edit this image: it becomes the image to paint on.
     card.locator("[data-act=edit]").click()
@@ -395,6 +430,7 @@ def test_pwa_manifest_service_worker_favicon_and_name_pattern(browser: Any, gate
     assert {192, 512} <= sizes["any"] and 512 in sizes["maskable"]
     with urllib.request.urlopen(gateway.url + "/favicon.ico", timeout=10) as reply:
         assert reply.status == 200
+        assert reply.headers["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
         assert Image.open(io.BytesIO(reply.read())).format == "ICO"
     with urllib.request.urlopen(gateway.url + "/sw.js", timeout=10) as reply:
         assert "javascript" in reply.headers["Content-Type"]
@@ -417,3 +453,28 @@ def test_pwa_manifest_service_worker_favicon_and_name_pattern(browser: Any, gate
     page.wait_for_selector("#banner:not(.hidden) .err[data-code='network_down']")
     context.close()
     assert not errors, errors
+
+
+def test_config_reader_takes_both_shapes_of_api_config(page: Any, gateway: GatewayProc) -> None:
+    """GET /api/config as it is ({config: {...}}) and in the upstream's shape (the config at the top,
+    with synthetic built-in entries): the same providers, and a built-in is ready only when /api/auth says so."""
+    ready(page, gateway.url + "/")
+    entry = {"type": "openai-compatible", "api_base": "http://x/v1", "edit_region_mode": "reference-hint", "credentials": {"api_key": {"source": "file", "present": True}}}
+    upstream_builtins = {
+        "openai": {"type": "openai-compatible", "builtin": True, "edit_region_mode": "native-mask", "credentials": {"api_key": {"source": "env", "env": "OPENAI_API_KEY"}}},
+        "codex": {"type": "codex", "builtin": True, "edit_region_mode": "reference-hint", "credentials": {}},
+    }
+    auth = {"providers": {"openai": {"ready": False, "env_var": "OPENAI_API_KEY"}, "codex": {"ready": True, "auth_file": "/h/.codex/auth.json"}}}
+    shapes = [
+        {"config": {"default_provider": "mine", "providers": {"mine": entry}}},
+        {"default_provider": "mine", "providers": {"mine": entry, **upstream_builtins}},
+    ]
+    results = page.evaluate(
+        """([shapes, auth]) => import('/js/settings.js').then(m => shapes.map(c => {
+             const r = m.merge(c, null, auth);
+             return { default: r.defaultProvider, providers: r.providers.map(p => [p.name, p.builtin, p.ready, m.regionMode(p)]) };
+           }))""",
+        [shapes, auth],
+    )
+    expected = {"default": "mine", "providers": [["openai", True, False, "native-mask"], ["codex", True, True, "reference-hint"], ["mine", False, True, "reference-hint"]]}
+    assert results == [expected, expected]

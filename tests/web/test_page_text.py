@@ -34,3 +34,11 @@ def test_service_worker_shell_lists_every_page_file() -> None:
     shell = set(re.findall(r'^  "(/[^"]*)",$', source, re.M))
     files = {"/" + str(p.relative_to(WEB)) for p in WEB.rglob("*") if p.is_file() and p.name != "sw.js"}
     assert files | {"/"} == shell, (files - shell, shell - files - {"/"})
+
+
+def test_every_module_is_preloaded() -> None:
+    """The page names its whole module graph up front (one round of fetches, not one per import level)."""
+    html = (WEB / "index.html").read_text()
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/js/([^"]+)">', html))
+    modules = {p.name for p in (WEB / "js").glob("*.js")} - {"app.js", "theme.js"}
+    assert preloaded == modules

@@ -226,6 +226,13 @@ function editForm() {
   $("#mask-redo").addEventListener("click", () => edit.painter.redo());
   $("#mask-invert").addEventListener("click", () => edit.painter.invert());
   $("#mask-clear").addEventListener("click", () => edit.painter.clear());
+  const zoomTo = (z) => { edit.painter.setZoom(z); $("#mask-zoom").textContent = `${Math.round(edit.painter.zoom * 100)}%`; };
+  $("#mask-zoom-in").addEventListener("click", () => zoomTo(edit.painter.zoom * 1.5));
+  $("#mask-zoom-out").addEventListener("click", () => zoomTo(edit.painter.zoom / 1.5 < 1.05 ? 1 : edit.painter.zoom / 1.5));
+  const pan = (on) => { edit.painter.panning = on; $("#mask-pan").setAttribute("aria-pressed", String(on)); $(".mask-stage").classList.toggle("panning", on); };
+  $("#mask-pan").addEventListener("click", () => { const on = !edit.painter.panning; $("#mask-pan").dataset.sticky = on ? "1" : ""; pan(on); });
+  document.addEventListener("keydown", (e) => { if (e.code === "Space" && !e.repeat && !$("#view-edit").classList.contains("hidden") && !e.target.closest("input, textarea, select, button")) { e.preventDefault(); if ($("#mask-pan").dataset.sticky !== "1") pan(true); } });
+  document.addEventListener("keyup", (e) => { if (e.code === "Space" && edit.painter.panning && $("#mask-pan").dataset.sticky !== "1") pan(false); });
   $("#mask-overlay").addEventListener("click", (e) => {
     const next = edit.painter.overlay === "stripes" ? "solid" : "stripes";
     edit.painter.setOverlay(next);
@@ -448,6 +455,12 @@ async function init() {
   document.body.append(el("datalist", { id: "sizes" }, ["auto", "1024x1024", "1536x1024", "1024x1536", "2K", "4K"].map((v) => el("option", { value: v }))));
   rerenderForms();
   window.addEventListener("hashchange", () => showTab(location.hash.slice(1)));
+  // Alt+1…5: the sections, as the tabs are ordered.
+  document.addEventListener("keydown", (e) => {
+    if (!e.altKey || e.ctrlKey || e.metaKey || !/^[1-5]$/.test(e.key)) return;
+    const link = $$("#tabs a")[Number(e.key) - 1];
+    if (link) { e.preventDefault(); location.hash = link.getAttribute("href"); }
+  });
   $("#login-form").addEventListener("submit", login);
   $("#logout").addEventListener("click", async () => { await api("/api/session", { method: "DELETE" }); location.reload(); });
   generateForm();

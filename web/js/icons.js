@@ -35,6 +35,7 @@ const PATHS = {
   plug: "M9 2v6M15 2v6M6 8h12v3a6 6 0 0 1-12 0zM12 17v5",
   overlay: "M3 3h18v18H3zM3 15L15 3M9 21L21 9",
   stop: "M6 6h12v12H6z",
+  move: "M12 2v20M2 12h20M9 5l3-3 3 3M9 19l3 3 3-3M5 9l-3 3 3 3M19 9l3 3-3 3",
 };
 
 export function icon(name, size = 18, extra = "") {

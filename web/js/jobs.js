@@ -275,3 +275,20 @@ document.addEventListener("job-deleted", (e) => {
 });
 
 export const activeCount = () => [...cards.values()].filter((s) => !s.done).length;
+
+// How many of this page's jobs are still at work, on the tab they were started from.
+const TAB_OF = { "images generate": "generate", "images edit": "edit", "transparent extract": "transparent", "transparent generate": "transparent" };
+function tabBadges() {
+  const counts = {};
+  for (const s of cards.values()) if (!s.done && TAB_OF[s.kind]) counts[TAB_OF[s.kind]] = (counts[TAB_OF[s.kind]] || 0) + 1;
+  for (const link of document.querySelectorAll("#tabs a[data-tab]")) {
+    let badge = link.querySelector(".tab-badge");
+    const n = counts[link.dataset.tab] || 0;
+    if (!n) { if (badge) badge.remove(); continue; }
+    if (!badge) { badge = el("span", { class: "tab-badge" }); link.append(badge); }
+    badge.textContent = String(n);
+    badge.title = t("{n} at work", { n });
+  }
+}
+document.addEventListener("job-started", tabBadges);
+document.addEventListener("job-finished", tabBadges);

@@ -40,6 +40,10 @@ export class MaskPainter {
     this.undoStack = [];
     this.redoStack = [];
     this.onchange = () => {};
+    this.zoom = 1;          // 1 = fit the stage; more enlarges the canvas inside a scrolling stage
+    this.fitWidth = 0;
+    this.panning = false;   // drag moves the view instead of painting
+    this.drag = null;
     canvas.addEventListener("pointerdown", (e) => this.down(e));
     canvas.addEventListener("pointermove", (e) => this.move(e));
     canvas.addEventListener("pointerenter", (e) => this.showCursor(e));
@@ -57,8 +61,25 @@ export class MaskPainter {
     this.undoStack = [];
     this.redoStack = [];
     this.pattern = null;
+    this.setZoom(1);
     this.render();
     this.changed();
+  }
+
+  // Zoom by enlarging the displayed canvas; the stage scrolls (drag with the pan tool, or scrollbars).
+  setZoom(zoom) {
+    const stage = this.canvas.parentElement;
+    const style = this.canvas.style;
+    if (zoom <= 1) {
+      this.zoom = 1;
+      style.width = "";
+      stage.classList.remove("zoomed");
+      return;
+    }
+    if (this.zoom === 1) this.fitWidth = this.canvas.getBoundingClientRect().width || this.canvas.width;
+    this.zoom = Math.min(8, zoom);
+    stage.classList.add("zoomed");
+    style.width = `${Math.round(this.fitWidth * this.zoom)}px`;
   }
 
   get canUndo() { return this.undoStack.length > 0; }
@@ -139,13 +160,15 @@ export class MaskPainter {
   }
 
   showCursor(event) {
-    const stage = this.canvas.parentElement.getBoundingClientRect();
+    const host = this.canvas.parentElement;
+    const stage = host.getBoundingClientRect();
     const size = this.brush;
     const style = this.cursor.style;
+    if (this.panning) { this.cursor.classList.add("hidden"); return; }
     style.width = `${size}px`;
     style.height = `${size}px`;
-    style.left = `${event.clientX - stage.left - size / 2}px`;
-    style.top = `${event.clientY - stage.top - size / 2}px`;
+    style.left = `${event.clientX - stage.left + host.scrollLeft - size / 2}px`;
+    style.top = `${event.clientY - stage.top + host.scrollTop - size / 2}px`;
     this.cursor.classList.toggle("erasing", this.erase);
     this.cursor.classList.remove("hidden");
   }
@@ -154,6 +177,11 @@ export class MaskPainter {
     if (!this.image || (event.pointerType === "mouse" && event.button !== 0)) return;
     event.preventDefault();
     this.canvas.setPointerCapture(event.pointerId);
+    if (this.panning) {
+      const host = this.canvas.parentElement;
+      this.drag = { x: event.clientX, y: event.clientY, left: host.scrollLeft, top: host.scrollTop };
+      return;
+    }
     this.remember();
     this.last = this.point(event);
     this.stroke(this.last, this.last);
@@ -162,6 +190,12 @@ export class MaskPainter {
 
   move(event) {
     this.showCursor(event);
+    if (this.drag) {
+      const host = this.canvas.parentElement;
+      host.scrollLeft = this.drag.left - (event.clientX - this.drag.x);
+      host.scrollTop = this.drag.top - (event.clientY - this.drag.y);
+      return;
+    }
     if (!this.last) return;
     const p = this.point(event);
     this.stroke(this.last, p);
@@ -169,6 +203,7 @@ export class MaskPainter {
   }
 
   up() {
+    this.drag = null;
     if (!this.last) return;
     this.last = null;
     this.changed();

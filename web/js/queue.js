@@ -73,7 +73,8 @@ function finishedRow(job, now) {
 async function renderDrawer() {
   const list = $("#queue-list");
   try {
-    const [page, recent] = await Promise.all([api("/api/jobs?status=active&limit=50"), api("/api/jobs?limit=12").catch(() => ({ jobs: [] }))]);
+    const [page, recent, q] = await Promise.all([api("/api/jobs?status=active&limit=50"), api("/api/jobs?limit=12").catch(() => ({ jobs: [] })), api("/api/queue").catch(() => null)]);
+    if (q) render(q);
     const now = Date.now() / 1000;
     $("#queue-summary").textContent = current ? t("{r} running, {q} queued, up to {n} at once.", { r: current.running, q: current.queued, n: current.max_parallel }) : "";
     const finished = recent.jobs.filter((j) => !["queued", "running"].includes(j.status)).slice(0, 8);

@@ -29,10 +29,28 @@ export async function loadRecent() {
       const page = await api(`/api/jobs?status=completed&limit=${LIMIT * 2}`);
       const jobs = page.jobs.filter(isImageJob).slice(0, LIMIT);
       fill($("#recent"), jobs.map(tile));
+      recentPrompts(page.jobs);
       $("#recent-empty").classList.toggle("hidden", jobs.length > 0);
     } catch { /* the banner says why */ } finally { loading = null; }
   })();
   return loading;
+}
+
+// The last few distinct prompts, one click from the prompt box again.
+function recentPrompts(jobs) {
+  const seen = new Set();
+  const prompts = [];
+  for (const job of jobs) {
+    const p = (promptOf(job) || "").trim();
+    if (p.length < 4 || seen.has(p) || job.command !== "images generate") continue;
+    seen.add(p);
+    prompts.push(p);
+    if (prompts.length === 3) break;
+  }
+  const box = $("#recent-prompts");
+  const area = $("#generate-form textarea[name=prompt]");
+  fill(box, prompts.length ? el("span", { class: "muted small", text: t("Recent:") }) : null,
+    prompts.map((p) => el("button", { type: "button", class: "chip-btn recent-prompt", title: p, text: p.length > 48 ? `${p.slice(0, 46)}…` : p, onclick: () => { area.value = p; area.focus(); } })));
 }
 
 export function initRecent() {

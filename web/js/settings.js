@@ -27,7 +27,9 @@ export function regionMode(p) {
   return p.type === "openai" || (p.builtin && p.name === "openai") ? "native-mask" : "reference-hint";
 }
 
-function merge(config, listed, auth) {
+// Built-in openai/codex (their readiness from /api/auth) and the configured providers. `config` is
+// GET /api/config in either shape: {config: {...}} or the config object itself.
+export function merge(config, listed, auth) {
   const cfg = (config && (config.config ?? config)) || {};
   const configured = {};
   for (const source of [cfg.providers || {}, (listed && listed.providers) || {}]) {
@@ -77,7 +79,7 @@ export async function loadProviders() {
 
 function statusLine(p) {
   const s = p.status || {};
-  if (p.builtin && p.name === "openai" && !p.credentials) {
+  if (p.builtin && p.name === "openai") {
     if (s.ready) return [true, t("API key found in the environment variable {env}.", { env: s.env_var || "OPENAI_API_KEY" })];
     if (s.auth_source && s.auth_source !== "missing" && s.api_key_present) return [true, t("API key found ({source}).", { source: s.auth_source })];
     return [false, t("No API key found. Set {env} where the engine runs, or add a provider below with your key.", { env: s.env_var || "OPENAI_API_KEY" })];

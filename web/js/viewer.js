@@ -4,7 +4,7 @@
 
 import { api, outputUrl } from "./api.js";
 import { t } from "./i18n.js";
-import { actionBar, beforeOf, isTransparentJob, outputsOf, setViewer } from "./results.js";
+import { actionBar, beforeOf, outputsOf, setViewer } from "./results.js";
 import { $, el, fill, promptOf } from "./util.js";
 
 const view = { job: null, artifacts: null, outputs: [], index: 0, scale: 1, x: 0, y: 0, fit: true, compare: false, split: 50, w: 1, h: 1 };
@@ -126,7 +126,7 @@ export async function openViewer(job, index = 0, artifacts = null) {
   const hasBefore = Boolean(beforeOf(view.job, view.artifacts));
   $("#viewer-compare").classList.toggle("hidden", !hasBefore);
   setCompare(false);
-  setBackground(isTransparentJob(view.job) ? "checker" : "checker");
+  setBackground("checker");
   if (!dialog.open) dialog.showModal();
   show(index);
 }

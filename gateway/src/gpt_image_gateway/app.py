@@ -7,6 +7,7 @@ the page's static folder. Every `/api` view is a translation to one or two RPCs.
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,14 @@ class PagePath(PathConverter):
 
 
 def _static(app: Flask, root: Path) -> None:
-    """The page: files under web/, with index.html for the root and unknown non-API paths."""
+    """The page: files under web/, with index.html for the root and unknown non-API paths.
+
+    The PWA files are ordinary page files; their types are registered here because some
+    platforms' MIME tables lack them (a manifest must be application/manifest+json).
+    """
+    mimetypes.add_type("application/manifest+json", ".webmanifest")
+    mimetypes.add_type("image/x-icon", ".ico")
+    mimetypes.add_type("text/javascript", ".js")
     app.url_map.converters["page"] = PagePath
 
     @app.get("/")
