@@ -6,6 +6,7 @@ import { api, on, outputUrl } from "./api.js";
 import { initHistory, loadMore } from "./history.js";
 import { resumeActiveJobs, trackJob } from "./jobs.js";
 import { MaskPainter } from "./mask.js";
+import { initOutputs, loadOutputs } from "./outputs.js";
 import { initQueue, startQueue } from "./queue.js";
 import { $, $$, el, fill, formObject, showError } from "./util.js";
 
@@ -292,6 +293,7 @@ async function start() {
   document.body.dataset.ready = "1";
   showTab(location.hash.slice(1));
   loadProviders();
+  loadOutputs();
   resumeActiveJobs();
   startQueue();
 }
@@ -308,6 +310,7 @@ function init() {
   providerForm();
   initHistory();
   initQueue();
+  initOutputs();
   start().catch((err) => {
     const banner = $("#banner");
     banner.textContent = err.message;
