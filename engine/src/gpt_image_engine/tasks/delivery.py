@@ -55,6 +55,8 @@ def attach(engine: Engine) -> None:
         if not isinstance(notifications, dict):
             return
         row = engine.history.get_job(job.job_id)
+        if (row.get("metadata") or {}).get("action") == "reupload":
+            return  # the job itself was announced when it ended; a reupload is bookkeeping
         deliveries = notify.deliver(notifications, row, engine.env, private_targets_allowed(engine.env))
         if deliveries:
             job.emit("local", "job.notifications", {"status": status, "deliveries": deliveries})
