@@ -311,3 +311,20 @@ def test_provider_calls_and_doctor_go_through_the_proxy(
     ok(engine.cli("proxy", "set", "--mode", "none"))
     generate(engine, fake_upstream, tmp_path, "no-proxy")
     assert proxies.hops().count(hop) == before
+
+
+def test_a_call_with_its_own_config_file_uses_its_targets(
+    engine: EngineProc, fake_upstream: Any, tmp_path: Path
+) -> None:
+    other = str(tmp_path / "other-config.json")
+    ok(engine.cli("--config", other, "storage", "add", "disk", "--type", "local",
+                  "--set", f"directory={tmp_path / 'lib'}", "--archive"))  # fmt: skip
+    assert not (engine.shared_dir / "config.json").exists()
+    payload = ok(engine.cli("--config", other, "images", "generate", "--prompt", "heron",
+                            "--out", str(tmp_path / "heron.png"), env=openai_env(engine, fake_upstream)))  # fmt: skip
+    job_id = payload["history"]["job_id"]
+    assert payload["storage"]["status"] == "completed"
+    assert (tmp_path / "lib" / job_id / "1-out.png").read_bytes() == (tmp_path / "heron.png").read_bytes()
+    plain = generate(engine, fake_upstream, tmp_path, "plain")  # the engine's own config: local only
+    assert "storage" not in plain
+    assert ok(engine.cli("history", "show", plain["history"]["job_id"]))["job"]["storage_status"] == "not_configured"

@@ -40,7 +40,7 @@ def run_images(
         live.job_dir / "request_meta.json",
         {"operation": job.operation, "provider": resolved.name, "request": request_summary(job)},
     )
-    result = run_image_job(resolved, job, live, policy, engine.http_for(resolved))
+    result = run_image_job(resolved, job, live, policy, engine.http_for(resolved, live))
     live.check_cancelled()
     artifacts = save_images(live.job_dir, result.images)
     result.images = []  # written and hashed: the bytes are not needed while the job finishes
