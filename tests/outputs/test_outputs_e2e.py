@@ -219,7 +219,8 @@ def test_a_job_uploads_everywhere_and_notifies(
     assert tested["deliveries"][0]["ok"] is True
 
 
-def test_target_outage_then_reupload(engine: EngineProc, fake_upstream: Any, tmp_path: Path) -> None:
+def test_target_outage_then_reupload(engine: EngineProc, fake_upstream: Any, tmp_path: Path, sink: HttpSink) -> None:
+    ok(engine.cli("notify", "add-webhook", "--id", "team", "--url", sink.url("/hook")))
     down = HttpSink().start()
     port = down.port
     down.stop()  # the upload endpoint is down when the job finishes
@@ -254,6 +255,11 @@ def test_target_outage_then_reupload(engine: EngineProc, fake_upstream: Any, tmp
     uploads = {u["target"]: u for u in job["outputs"][0]["uploads"]}
     assert uploads["up"]["attempts"] == 3 and uploads["disk"]["attempts"] == 1
     assert ok(engine.cli("jobs", "recovery", job_id))["recoverability"] == "completed"
+    # The job was announced once, when it ended (partial uploads included); reuploads are not.
+    wait_for_event(engine, job_id, "job.notifications")
+    hooks = [json.loads(r.body) for r in sink.requests if r.path == "/hook"]
+    assert [h["job"]["id"] for h in hooks] == [job_id]
+    assert hooks[0]["job"]["storage"]["uploads"][0]["status"] in ("completed", "failed")
 
 
 def test_bad_settings_get_coded_errors(engine: EngineProc) -> None:
@@ -305,3 +311,20 @@ def test_provider_calls_and_doctor_go_through_the_proxy(
     ok(engine.cli("proxy", "set", "--mode", "none"))
     generate(engine, fake_upstream, tmp_path, "no-proxy")
     assert proxies.hops().count(hop) == before
+
+
+def test_a_call_with_its_own_config_file_uses_its_targets(
+    engine: EngineProc, fake_upstream: Any, tmp_path: Path
+) -> None:
+    other = str(tmp_path / "other-config.json")
+    ok(engine.cli("--config", other, "storage", "add", "disk", "--type", "local",
+                  "--set", f"directory={tmp_path / 'lib'}", "--archive"))  # fmt: skip
+    assert not (engine.shared_dir / "config.json").exists()
+    payload = ok(engine.cli("--config", other, "images", "generate", "--prompt", "heron",
+                            "--out", str(tmp_path / "heron.png"), env=openai_env(engine, fake_upstream)))  # fmt: skip
+    job_id = payload["history"]["job_id"]
+    assert payload["storage"]["status"] == "completed"
+    assert (tmp_path / "lib" / job_id / "1-out.png").read_bytes() == (tmp_path / "heron.png").read_bytes()
+    plain = generate(engine, fake_upstream, tmp_path, "plain")  # the engine's own config: local only
+    assert "storage" not in plain
+    assert ok(engine.cli("history", "show", plain["history"]["job_id"]))["job"]["storage_status"] == "not_configured"

@@ -189,3 +189,34 @@ def test_local_copies_and_the_cloud_drives_are_unsupported(tmp_path: Path, out_f
         with pytest.raises(AppError) as caught:
             targets.upload("drive", {"type": kind}, "j", output(out_file), ENV, True)
         assert caught.value.code == "storage_target_unsupported"
+
+
+def test_a_target_that_never_answers_times_out(out_file: Path) -> None:
+    import socket
+    import time
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)  # accepts connections, never answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/upload"
+        started = time.monotonic()
+        with pytest.raises(AppError) as caught:
+            targets.upload(
+                "up", {"type": "http", "url": url}, "j", output(out_file), {**ENV, targets.TIMEOUT_ENV: "1"}, True
+            )
+    assert caught.value.code == "storage_http_upload_failed"
+    assert "timed out" in caught.value.message
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("extra", "url"),
+    [
+        ({}, "https://b.s3.amazonaws.com/p/j/1-out.png"),
+        ({"region": "eu-west-1"}, "https://b.s3.eu-west-1.amazonaws.com/p/j/1-out.png"),
+        ({"endpoint": "https://minio.example.test:9000/"}, "https://minio.example.test:9000/b/p/j/1-out.png"),
+        ({"endpoint": "https://{bucket}.r2.example.test"}, "https://b.r2.example.test/p/j/1-out.png"),
+    ],
+)
+def test_s3_object_urls(extra: dict[str, str], url: str) -> None:
+    assert targets.s3_object_url({"bucket": "b", "prefix": "/p/", **extra}, "j/1-out.png") == url

@@ -55,11 +55,14 @@ class Engine:
         attach(engine)
         return engine
 
-    def http_for(self, resolved: Any) -> httpx.Client:
-        """The client for a provider's calls: its own proxy setting, else the global one."""
+    def http_for(self, resolved: Any, live: Any = None) -> httpx.Client:
+        """The client for a provider's calls: its own proxy setting, else the global one. A job
+        (`live`) also learns which config.json its call used, for its uploads and notifications."""
         from gpt_image_engine.outputs.proxy import effective_proxy
         from gpt_image_engine.store.config import load_config
 
+        if live is not None and resolved.config_file is not None:
+            live.config_file = resolved.config_file
         cfg = load_config(resolved.config_file or self.paths.config_file)
         entry = resolved.config_entry or {}
         return self.proxies.get(effective_proxy(cfg.get("proxy"), entry.get("proxy")))

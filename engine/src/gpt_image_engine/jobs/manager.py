@@ -90,6 +90,8 @@ class LiveJob:
         self.cond = threading.Condition()
         self.started = False
         self.partial_hook: Callable[[int, bytes], None] | None = None
+        # The config.json this job's call used (--config), for its uploads and notifications.
+        self.config_file: Path | None = None
         self._pending_partial: dict[str, Any] | None = None
         self.eta_key: Key | None = None
         self.run_started: float | None = None

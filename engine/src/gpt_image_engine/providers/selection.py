@@ -261,6 +261,15 @@ def _unavailable(call: Call, env: Mapping[str, str], config_file: Path, cfg: Map
 
 
 def select_provider(call: Call, paths: EnginePaths, env: Mapping[str, str]) -> ResolvedProvider:
+    """`_select` (the upstream's algorithm, §4.4); the result always names the config.json the call
+    used, so a job's proxy, uploads and notifications come from the same file."""
+    resolved = _select(call, paths, env)
+    if resolved.config_file is None:
+        resolved.config_file = paths.config_for(call.config_file)
+    return resolved
+
+
+def _select(call: Call, paths: EnginePaths, env: Mapping[str, str]) -> ResolvedProvider:
     """The image-command selection algorithm of §4.4."""
     requested = call.requested_provider
     config_file = paths.config_for(call.config_file)

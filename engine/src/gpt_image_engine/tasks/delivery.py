@@ -10,6 +10,7 @@ delivery. `reupload` is the resume action for `recoverable.upload_failed`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from gpt_image_engine.errors import AppError
@@ -22,8 +23,8 @@ from gpt_image_engine.state import Engine
 from gpt_image_engine.store.config import load_config
 
 
-def runner(engine: Engine) -> StorageRunner:
-    return StorageRunner(engine.history, lambda: engine.paths.config_file, engine.env)
+def runner(engine: Engine, config_file: Path | None = None) -> StorageRunner:
+    return StorageRunner(engine.history, lambda: config_file or engine.paths.config_file, engine.env)
 
 
 def _outputs(outcome: Outcome) -> list[UploadOutput]:
@@ -35,9 +36,8 @@ def _outputs(outcome: Outcome) -> list[UploadOutput]:
 
 
 def attach(engine: Engine) -> None:
-    storage = runner(engine)
-
     def after_work(job: LiveJob, outcome: Outcome) -> None:
+        storage = runner(engine, job.config_file)
         outputs = _outputs(outcome)
         extra = [str(t) for t in (outcome.metadata.get("storage_targets") or []) if isinstance(t, str)]
         if not outputs or not storage.planned(extra):
@@ -51,10 +51,12 @@ def attach(engine: Engine) -> None:
         outcome.payload["storage"] = {"status": result["status"], "uploads": result["uploads"]}
 
     def after_finish(job: LiveJob, status: str) -> None:
-        notifications = load_config(engine.paths.config_file).get("notifications")
+        notifications = load_config(job.config_file or engine.paths.config_file).get("notifications")
         if not isinstance(notifications, dict):
             return
         row = engine.history.get_job(job.job_id)
+        if (row.get("metadata") or {}).get("action") == "reupload":
+            return  # the job itself was announced when it ended; a reupload is bookkeeping
         deliveries = notify.deliver(notifications, row, engine.env, private_targets_allowed(engine.env))
         if deliveries:
             job.emit("local", "job.notifications", {"status": status, "deliveries": deliveries})

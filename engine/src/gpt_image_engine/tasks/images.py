@@ -47,7 +47,7 @@ def run_images(
         )
     except OSError as exc:
         raise storage_error(exc, meta_path) from exc
-    result = run_image_job(resolved, job, live, policy, engine.http_for(resolved))
+    result = run_image_job(resolved, job, live, policy, engine.http_for(resolved, live))
     live.check_cancelled()
     try:
         artifacts = save_images(live.job_dir, result.images)

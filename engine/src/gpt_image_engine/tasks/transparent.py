@@ -89,7 +89,7 @@ def run_generate(
 ) -> Outcome:
     from gpt_image_engine.transparent.pipeline import extract
 
-    result = run_image_job(resolved, job, live, policy, engine.http_for(resolved))
+    result = run_image_job(resolved, job, live, policy, engine.http_for(resolved, live))
     live.check_cancelled()
     source = save_file(live.job_dir, "source.png", result.images[0], "source", 0)
     source_output = output_object([source])
@@ -164,7 +164,7 @@ def run_generate_dual(
     from gpt_image_engine.transparent.pipeline import extract, matte_prompt
 
     dark_job = replace(job, prompt=matte_prompt(user_prompt, "#000000"))
-    dark = run_image_job(resolved, dark_job, live, policy, engine.http_for(resolved))
+    dark = run_image_job(resolved, dark_job, live, policy, engine.http_for(resolved, live))
     live.check_cancelled()
     dark_file = save_file(live.job_dir, "source-dark.png", dark.images[0], "source", 0)
     live.progress(resolved.name, "source_saved", "completed", "Black plate saved.", 35, file_count=1, plate="dark")
@@ -179,7 +179,7 @@ def run_generate_dual(
         output_format="png",
         refs=[InputImage(dark.images[0], "image/png", "source-dark.png")],
     )
-    light = run_image_job(resolved, light_job, live, policy, engine.http_for(resolved))
+    light = run_image_job(resolved, light_job, live, policy, engine.http_for(resolved, live))
     live.check_cancelled()
     light_file = save_file(live.job_dir, "source-light.png", light.images[0], "source", 1)
     live.progress(resolved.name, "source_saved", "completed", "White plate saved.", 55, file_count=1, plate="light")
