@@ -441,9 +441,12 @@ def _spill(fg: np.ndarray, a: np.ndarray, plate: np.ndarray, rng) -> np.ndarray:
     if not inside.any():
         return fg
     d = distance_transform_edt(inside).astype(np.float32)
+    outside = distance_transform_edt(~inside).astype(np.float32)
     strength = rng.uniform(0.15, 0.35)
     s = strength * np.clip(1 - (d - 0.5) / 3.0, 0, 1) * (a > 0)
-    s = np.where(inside, s, strength * (a > 0))
+    # Outside the solid part only the anti-aliased rim (within 1.5 px) is spilled: a glow's or a
+    # shadow's body is lit by its own colour, not the key's.
+    s = np.where(inside, s, strength * ((a > 0) & (outside <= 1.5)))
     return fg + s[..., None] * (plate - fg)
 
 
