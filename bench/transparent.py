@@ -64,30 +64,7 @@ class Item:
 # ----------------------------------------------------------------------------- metrics
 
 
-def _grow(mask: np.ndarray, r: int) -> np.ndarray:
-    from scipy.ndimage import binary_dilation
-
-    return binary_dilation(mask, iterations=r) if r else mask
-
-
-def metrics(out: np.ndarray, fg: np.ndarray, a: np.ndarray) -> dict[str, float]:
-    ae = out[..., 3].astype(np.float32) / 255.0
-    support = _grow(a > 0, 3)
-    mae = float(np.abs(ae - a).sum() / max(int(support.sum()), 1) * 255.0)
-    both = (a > 0.02) & (ae > 5 / 255)
-    f_est = out[..., :3].astype(np.float32)
-    if both.any():
-        wgt = a[both]
-        fg_err = float((np.abs(f_est[both] - fg[both]).mean(axis=1) * wgt).sum() / wgt.sum())
-    else:
-        fg_err = 0.0
-    soft = (a > 0.02) & (a < 0.98)
-    band = _grow(soft, 2) & (a > 0.02)
-    comp_e = ae[..., None] * f_est + (1 - ae[..., None]) * 128.0
-    comp_t = a[..., None] * fg + (1 - a[..., None]) * 128.0
-    halo = float(np.abs(comp_e - comp_t)[band].mean()) if band.any() else 0.0
-    unscrubbed = int(((out[..., 3] == 0) & (out[..., :3].max(axis=2) > 0)).sum())
-    return {"alpha": mae, "fg": fg_err, "halo": halo, "scrub": unscrubbed}
+metrics = corpus.metrics
 
 
 # ----------------------------------------------------------------------------- runners

@@ -23,7 +23,6 @@ How it differs from the upstream (reference section 8), in the order the work ha
 from __future__ import annotations
 
 import math
-import os as _os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -277,6 +276,30 @@ class _KeyMaths:
     tk: float = 0.0
 
 
+def _looks_soft(rgb: np.ndarray, field: KeyField, m: _KeyMaths) -> bool:
+    """Material detection for the generic profile, on a strided sample of the frame: soft matter
+    (glow, smoke, shadow, glass) leaves much of the subject partly transparent, a solid subject
+    only its one-pixel rim. Soft when over 30 % of the subject's sample is below half opacity."""
+    h, w = rgb.shape[:2]
+    step = max(1, int(math.sqrt(h * w / 250_000)))
+    sub = rgb[::step, ::step]
+    ys = np.arange(0, h, step, dtype=np.float64)[: sub.shape[0]]
+    xs = np.arange(0, w, step, dtype=np.float64)[: sub.shape[1]]
+    gy, gx = np.meshgrid(ys, xs, indexing="ij")
+    if field.constant:
+        b: list = [float(v) for v in field.coef[0]]
+    else:
+        bb = field.at(gx.ravel(), gy.ravel())
+        b = [bb[:, ch] for ch in range(3)]
+    c = [sub[..., ch].reshape(-1).astype(np.float32) for ch in range(3)]
+    cube, vl, _, _ = _prior_parts(c, b, m)
+    est = _floor_alpha(np.maximum(cube, np.minimum(vl, 1.0)), m)
+    subject = int((est > 0.02).sum())
+    if subject < 16:
+        return False
+    return int(((est > 0.02) & (est < 0.5)).sum()) > 0.3 * subject
+
+
 def _is_solid(settings: ChromaSettings) -> bool:
     if settings.material is not None:
         return settings.material in SOLID_MATERIALS
@@ -457,9 +480,12 @@ def extract_chroma(
         vals = pri[near] if near.sum() >= 16 else pri
         m.a0 = float(np.clip(np.percentile(vals, 99.5) * 1.25 + 0.004, 0.004, 0.35))
     m.inv_floor = 1.0 / (1.0 - m.a0)
-
     kb = field.coef[0].astype(np.float32)
     terms = None if field.constant else field.row_terms()
+    material_source = "material" if settings.material is not None else "profile"
+    if settings.material is None and settings.profile not in SOLID_PROFILES | SOFT_PROFILES:
+        m.solid = not _looks_soft(rgb, field, m)
+        material_source = "detected"
 
     kbl = [float(v) for v in kb]
     if terms is not None:
@@ -622,6 +648,8 @@ def extract_chroma(
             "kind": "constant" if field.constant else "quadratic",
             "noise": round(field.noise, 3),
             "alpha_floor": round(m.a0, 5),
+            "matter": "solid" if m.solid else "soft",
+            "matter_source": material_source,
             # Mean |re-composite over the key - source| on the edge and partial pixels (levels).
             "reconstruction_error": round(sum(r for r, _ in recon) / max(sum(k for _, k in recon), 1), 3),
         },
@@ -710,7 +738,8 @@ def _refine_by_hue(alpha8: np.ndarray, parts: dict[int, tuple[np.ndarray, ...]],
     dmax = np.where(counts > 0, dist[order][np.minimum(pick, len(dist) - 1)], 1.0)
     # The opaque neighbours of a soft region are the material at full strength: a bin whose pixels
     # reach alpha ~1 keeps the key-strength estimate's verdict there.
-    ratio = dist / np.maximum(dmax[hbin], 1.0)
+    # Within 8 % of the hue's furthest pixel counts as full strength (shading of an opaque part).
+    ratio = dist / np.maximum(dmax[hbin] * 0.92, 1.0)
     est = np.maximum(cube, np.minimum(vl, np.maximum(ratio, 0.0)))
     a = _floor_alpha(est, m)
     alpha8[iy, ix] = np.floor(a * 255.0 + 0.5).astype(np.uint8)
@@ -886,8 +915,7 @@ def _work(
         gi = np.flatnonzero(good)
         bg_ = [bc[gi] if np.ndim(bc) else bc for bc in b]
         prior = _prior_soa([cc[gi] for cc in c], bg_, m)
-        if not _os.environ.get("S18NOPROJ"):
-            av[gi] = np.where(prior <= m.a0, 0.0, np.clip(best_a[gi], 0.0, 1.0))
+        av[gi] = np.where(prior <= m.a0, 0.0, np.clip(best_a[gi], 0.0, 1.0))
         has_f |= good
         f_loc = [np.where(good, best_f[ch], f_loc[ch]) for ch in range(3)]
     a8w = np.floor(av * 255.0 + 0.5).astype(np.uint8)
