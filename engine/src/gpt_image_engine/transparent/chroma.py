@@ -141,11 +141,11 @@ def _border_ring_xy(rgb: np.ndarray, max_samples: int) -> tuple[np.ndarray, np.n
     """Like `_border_ring`, with each sample's (y, x)."""
     h, w = rgb.shape[:2]
     k = max(1, min(8, min(h, w) // 16))
-    yy, xx = np.mgrid[0:h, 0:w]
-    ring = np.zeros((h, w), bool)
-    ring[:k] = ring[h - k :] = True
-    ring[:, :k] = ring[:, w - k :] = True
-    ys, xs = yy[ring], xx[ring]
+    rows = np.r_[0:k, h - k : h]
+    mid = np.arange(k, h - k)
+    cols = np.r_[0:k, w - k : w]
+    ys = np.concatenate([np.repeat(rows, w), np.repeat(mid, len(cols))])
+    xs = np.concatenate([np.tile(np.arange(w), len(rows)), np.tile(cols, len(mid))])
     if len(ys) > max_samples:
         sl = slice(None, None, len(ys) // max_samples + 1)
         ys, xs = ys[sl], xs[sl]
@@ -281,7 +281,7 @@ def _looks_soft(rgb: np.ndarray, field: KeyField, m: _KeyMaths) -> bool:
     (glow, smoke, shadow, glass) leaves much of the subject partly transparent, a solid subject
     only its one-pixel rim. Soft when over 30 % of the subject's sample is below half opacity."""
     h, w = rgb.shape[:2]
-    step = max(1, int(math.sqrt(h * w / 250_000)))
+    step = max(1, int(math.ceil(math.sqrt(h * w / 40_000))))
     sub = rgb[::step, ::step]
     ys = np.arange(0, h, step, dtype=np.float64)[: sub.shape[0]]
     xs = np.arange(0, w, step, dtype=np.float64)[: sub.shape[1]]
@@ -744,8 +744,6 @@ def _refine_by_hue(alpha8: np.ndarray, parts: dict[int, tuple[np.ndarray, ...]],
     starts = ends - counts
     pick = np.clip(starts + (counts * 0.995).astype(np.intp), starts, np.maximum(ends - 1, starts))
     dmax = np.where(counts > 0, dist[order][np.minimum(pick, len(dist) - 1)], 1.0)
-    # The opaque neighbours of a soft region are the material at full strength: a bin whose pixels
-    # reach alpha ~1 keeps the key-strength estimate's verdict there.
     # Within 8 % of the hue's furthest pixel counts as full strength (shading of an opaque part).
     ratio = dist / np.maximum(dmax[hbin] * 0.92, 1.0)
     est = np.maximum(cube, np.minimum(vl, np.maximum(ratio, 0.0)))
