@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import shutil
 import subprocess
@@ -256,9 +257,9 @@ def evaluate(items: list[Item], grid, has_ffmpeg: bool, has_cf: bool, cf_side: i
         scr = sum(ours[n]["scrub"] for n in names)
         f = {k: avg(ff, k) for k in ("alpha", "fg", "halo")}
         c = {k: avg(cf, k) for k in ("alpha", "fg", "halo")}
-        peer = min(v for v in (f["alpha"], c["alpha"]) if v == v) if (ff or cf) else nan
+        peer = min((v for v in (f["alpha"], c["alpha"]) if not math.isnan(v)), default=nan)
         limit = peer + 0.25 if peer < 1.0 else peer
-        flag = "" if not (peer == peer) or o["alpha"] <= limit else f"MISS by {o['alpha'] - limit:.2f}"
+        flag = "" if math.isnan(peer) or o["alpha"] <= limit else f"MISS by {o['alpha'] - limit:.2f}"
         summary[kind] = (o, f, c, flag)
         print(
             f"{kind:<18} {o['alpha']:6.2f} {f['alpha']:6.2f} {c['alpha']:6.2f} | {o['fg']:6.2f} {f['fg']:6.2f} "

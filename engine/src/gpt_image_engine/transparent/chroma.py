@@ -9,6 +9,15 @@ How it differs from the upstream (reference section 8), in the order the work ha
   generalised Vlahos estimate ``1 - K(C)/K(B)`` with ``K = min(dominant) - max(other)``, bounded
   below by the smallest alpha that keeps the implied foreground inside the RGB cube. The noise
   floor is measured on the background itself (unless ``threshold`` is given).
+* Grain is measured, not guessed: per-channel allowances from the border ring's residuals against
+  the field shrink every bound, and the floor is a garrote (zero below it, ``p - a0^2/p`` above),
+  so a 30 % shadow or a glow's faint tail keeps its alpha instead of being rescaled toward zero.
+* Soft matter: the key-strength estimate over-states alpha for strongly coloured matter (an orange
+  glow, red glass); pixels are grouped by the hue of their cube-boundary foreground, and the
+  densest pixels of each hue bound the rest (``_refine_by_hue``).
+* Which matter is keyed comes from ``--material``, else the profile (icon/product/sticker/seal are
+  solid; translucent/glow/shadow/effect soft), else detection on a sample of the frame
+  (``_looks_soft``): much of the subject half-transparent and a fading boundary means soft.
 * Solid materials protect the interior: a pixel further than two pixels from background
   whose distance to the key passes the (threshold, softness) ramp is opaque, so subjects that
   merely resemble the key keep their colour and alpha.
@@ -293,11 +302,21 @@ def _looks_soft(rgb: np.ndarray, field: KeyField, m: _KeyMaths) -> bool:
         b = [bb[:, ch] for ch in range(3)]
     c = [sub[..., ch].reshape(-1).astype(np.float32) for ch in range(3)]
     cube, vl, _, _ = _prior_parts(c, b, m)
-    est = _floor_alpha(np.maximum(cube, np.minimum(vl, 1.0)), m)
-    subject = int((est > 0.02).sum())
+    est = _floor_alpha(np.maximum(cube, np.minimum(vl, 1.0)), m).reshape(sub.shape[:2])
+    on = est > 0.02
+    subject = int(on.sum())
     if subject < 16:
         return False
-    return int(((est > 0.02) & (est < 0.5)).sum()) > 0.3 * subject
+    if int((on & (est < 0.5)).sum()) <= 0.3 * subject:
+        return False
+    # A flat subject of a colour near the key also reads as half-transparent; what tells it from
+    # soft matter is its boundary: a solid jumps from the key to its own value, soft matter fades.
+    edge = np.zeros_like(on)
+    edge[1:] |= on[1:] & ~on[:-1]
+    edge[:-1] |= on[:-1] & ~on[1:]
+    edge[:, 1:] |= on[:, 1:] & ~on[:, :-1]
+    edge[:, :-1] |= on[:, :-1] & ~on[:, 1:]
+    return not edge.any() or float(np.median(est[edge])) < 0.2
 
 
 def _is_solid(settings: ChromaSettings) -> bool:
