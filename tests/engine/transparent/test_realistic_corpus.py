@@ -65,14 +65,16 @@ def test_each_class_within_its_bound(kind):
 
 def test_generic_profile_detects_soft_matter_without_a_material_flag():
     glow = corpus.make_case("glow", SIZE, 106)
-    _, payload = _run(glow)
+    out, payload = _run(glow)
     model = payload["extraction"]["key_model"]
     assert (model["matter"], model["matter_source"]) == ("soft", "profile")
+    with_profile = corpus.metrics(out, glow.fg, glow.alpha)["alpha"]
     generic = corpus.Case(**{**glow.__dict__, "profile": "generic"})
     out, payload = _run(generic)
     assert payload["extraction"]["key_model"]["matter_source"] == "detected"
     assert payload["extraction"]["key_model"]["matter"] == "soft"
-    assert corpus.metrics(out, glow.fg, glow.alpha)["alpha"] <= BOUNDS["glow"][0]
+    # Without any hint the glow keys nearly as well as with the glow profile (keyed as solid: ~47).
+    assert corpus.metrics(out, glow.fg, glow.alpha)["alpha"] <= 1.25 * with_profile + 1.0
     leaf = corpus.make_case("leaf_on_green", SIZE, 110)
     _, payload = _run(corpus.Case(**{**leaf.__dict__, "profile": "generic"}))
     assert payload["extraction"]["key_model"]["matter"] == "solid"
