@@ -48,7 +48,10 @@ demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
 # ffmpeg (the transparent comparison) and wrk (gateway load) come from Debian.
-bench-deps:
+bench-deps: $(STAMP)
+	@$(BIN)/python -c "import pymatting" 2>/dev/null || { \
+		echo "installing pymatting for the benchmarks"; \
+		$(BIN)/python -m pip install -q -c constraints.txt -r bench/requirements.txt; }
 	@for tool in ffmpeg wrk; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing for the benchmarks"; \

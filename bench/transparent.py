@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import shutil
 import subprocess
@@ -64,30 +65,7 @@ class Item:
 # ----------------------------------------------------------------------------- metrics
 
 
-def _grow(mask: np.ndarray, r: int) -> np.ndarray:
-    from scipy.ndimage import binary_dilation
-
-    return binary_dilation(mask, iterations=r) if r else mask
-
-
-def metrics(out: np.ndarray, fg: np.ndarray, a: np.ndarray) -> dict[str, float]:
-    ae = out[..., 3].astype(np.float32) / 255.0
-    support = _grow(a > 0, 3)
-    mae = float(np.abs(ae - a).sum() / max(int(support.sum()), 1) * 255.0)
-    both = (a > 0.02) & (ae > 5 / 255)
-    f_est = out[..., :3].astype(np.float32)
-    if both.any():
-        wgt = a[both]
-        fg_err = float((np.abs(f_est[both] - fg[both]).mean(axis=1) * wgt).sum() / wgt.sum())
-    else:
-        fg_err = 0.0
-    soft = (a > 0.02) & (a < 0.98)
-    band = _grow(soft, 2) & (a > 0.02)
-    comp_e = ae[..., None] * f_est + (1 - ae[..., None]) * 128.0
-    comp_t = a[..., None] * fg + (1 - a[..., None]) * 128.0
-    halo = float(np.abs(comp_e - comp_t)[band].mean()) if band.any() else 0.0
-    unscrubbed = int(((out[..., 3] == 0) & (out[..., :3].max(axis=2) > 0)).sum())
-    return {"alpha": mae, "fg": fg_err, "halo": halo, "scrub": unscrubbed}
+metrics = corpus.metrics
 
 
 # ----------------------------------------------------------------------------- runners
@@ -279,9 +257,9 @@ def evaluate(items: list[Item], grid, has_ffmpeg: bool, has_cf: bool, cf_side: i
         scr = sum(ours[n]["scrub"] for n in names)
         f = {k: avg(ff, k) for k in ("alpha", "fg", "halo")}
         c = {k: avg(cf, k) for k in ("alpha", "fg", "halo")}
-        peer = min(v for v in (f["alpha"], c["alpha"]) if v == v) if (ff or cf) else nan
+        peer = min((v for v in (f["alpha"], c["alpha"]) if not math.isnan(v)), default=nan)
         limit = peer + 0.25 if peer < 1.0 else peer
-        flag = "" if not (peer == peer) or o["alpha"] <= limit else f"MISS by {o['alpha'] - limit:.2f}"
+        flag = "" if math.isnan(peer) or o["alpha"] <= limit else f"MISS by {o['alpha'] - limit:.2f}"
         summary[kind] = (o, f, c, flag)
         print(
             f"{kind:<18} {o['alpha']:6.2f} {f['alpha']:6.2f} {c['alpha']:6.2f} | {o['fg']:6.2f} {f['fg']:6.2f} "

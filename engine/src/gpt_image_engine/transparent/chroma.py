@@ -9,6 +9,15 @@ How it differs from the upstream (reference section 8), in the order the work ha
   generalised Vlahos estimate ``1 - K(C)/K(B)`` with ``K = min(dominant) - max(other)``, bounded
   below by the smallest alpha that keeps the implied foreground inside the RGB cube. The noise
   floor is measured on the background itself (unless ``threshold`` is given).
+* Grain is measured, not guessed: per-channel allowances from the border ring's residuals against
+  the field shrink every bound, and the floor is a garrote (zero below it, ``p - a0^2/p`` above),
+  so a 30 % shadow or a glow's faint tail keeps its alpha instead of being rescaled toward zero.
+* Soft matter: the key-strength estimate over-states alpha for strongly coloured matter (an orange
+  glow, red glass); pixels are grouped by the hue of their cube-boundary foreground, and the
+  densest pixels of each hue bound the rest (``_refine_by_hue``).
+* Which matter is keyed comes from ``--material``, else the profile (icon/product/sticker/seal are
+  solid; translucent/glow/shadow/effect soft), else detection on a sample of the frame
+  (``_looks_soft``): much of the subject half-transparent and a fading boundary means soft.
 * Solid materials protect the interior: a pixel further than two pixels from background
   whose distance to the key passes the (threshold, softness) ramp is opaque, so subjects that
   merely resemble the key keep their colour and alpha.
@@ -44,6 +53,11 @@ MATERIAL_ALIASES = {"soft3d": "soft-3d"}
 # Materials whose subjects are solid: interior pixels are forced opaque by the distance ramp.
 # Glow and soft-3d sources are expected to hold real translucency, so their interior is un-mixed.
 SOLID_MATERIALS = frozenset({"standard", "flat-icon", "sticker"})
+# Without --material, the verification profile says what kind of asset is expected (as
+# `transparent generate` passes it): these are solid; translucent, glow, shadow and effect assets
+# are soft matter; generic is decided from the image (see `_looks_soft`).
+SOLID_PROFILES = frozenset({"icon", "product", "sticker", "seal"})
+SOFT_PROFILES = frozenset({"translucent", "glow", "shadow", "effect"})
 TRANSPARENT_ALPHA_MAX = 5
 _EDGE_RADIUS = 2
 _CUBE_MARGIN = 24.0
@@ -65,6 +79,7 @@ class ChromaSettings:
     spill_suppression: float
     material: str | None
     threshold_given: bool = False
+    profile: str = "generic"
 
 
 def normalize_material(material: str | None) -> str | None:
@@ -85,6 +100,7 @@ def resolve_settings(
     threshold: float | None = None,
     softness: float | None = None,
     spill_suppression: float | None = None,
+    profile: str = "generic",
 ) -> ChromaSettings:
     """Preset (or defaults), then each given field replaces its own (upstream section 3.3)."""
     name = normalize_material(material)
@@ -108,6 +124,7 @@ def resolve_settings(
         spill_suppression=p,
         material=name,
         threshold_given=threshold is not None,
+        profile=profile,
     )
 
 
@@ -127,6 +144,21 @@ def _border_ring(rgb: np.ndarray, max_samples: int = 60_000) -> np.ndarray:
     if len(ring) > max_samples:
         ring = ring[:: len(ring) // max_samples + 1]
     return ring
+
+
+def _border_ring_xy(rgb: np.ndarray, max_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Like `_border_ring`, with each sample's (y, x)."""
+    h, w = rgb.shape[:2]
+    k = max(1, min(8, min(h, w) // 16))
+    rows = np.r_[0:k, h - k : h]
+    mid = np.arange(k, h - k)
+    cols = np.r_[0:k, w - k : w]
+    ys = np.concatenate([np.repeat(rows, w), np.repeat(mid, len(cols))])
+    xs = np.concatenate([np.tile(np.arange(w), len(rows)), np.tile(cols, len(mid))])
+    if len(ys) > max_samples:
+        sl = slice(None, None, len(ys) // max_samples + 1)
+        ys, xs = ys[sl], xs[sl]
+    return rgb[ys, xs].astype(np.float32), ys.astype(np.float64), xs.astype(np.float64)
 
 
 def robust_key(samples: np.ndarray) -> np.ndarray:
@@ -247,6 +279,50 @@ class _KeyMaths:
     threshold: float
     softness: float
     spill: float
+    # Per-channel noise allowance (levels) and the key strength's own: differences from the key
+    # field within these are grain, not subject, so the alpha bounds shrink by them.
+    tch: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    tk: float = 0.0
+
+
+def _looks_soft(rgb: np.ndarray, field: KeyField, m: _KeyMaths) -> bool:
+    """Material detection for the generic profile, on a strided sample of the frame: soft matter
+    (glow, smoke, shadow, glass) leaves much of the subject partly transparent, a solid subject
+    only its one-pixel rim. Soft when over 30 % of the subject's sample is below half opacity."""
+    h, w = rgb.shape[:2]
+    step = max(1, int(math.ceil(math.sqrt(h * w / 40_000))))
+    sub = rgb[::step, ::step]
+    ys = np.arange(0, h, step, dtype=np.float64)[: sub.shape[0]]
+    xs = np.arange(0, w, step, dtype=np.float64)[: sub.shape[1]]
+    gy, gx = np.meshgrid(ys, xs, indexing="ij")
+    if field.constant:
+        b: list = [float(v) for v in field.coef[0]]
+    else:
+        bb = field.at(gx.ravel(), gy.ravel())
+        b = [bb[:, ch] for ch in range(3)]
+    c = [sub[..., ch].reshape(-1).astype(np.float32) for ch in range(3)]
+    cube, vl, _, _ = _prior_parts(c, b, m)
+    est = _floor_alpha(np.maximum(cube, np.minimum(vl, 1.0)), m).reshape(sub.shape[:2])
+    on = est > 0.02
+    subject = int(on.sum())
+    if subject < 16:
+        return False
+    if int((on & (est < 0.5)).sum()) <= 0.3 * subject:
+        return False
+    # A flat subject of a colour near the key also reads as half-transparent; what tells it from
+    # soft matter is its boundary: a solid jumps from the key to its own value, soft matter fades.
+    edge = np.zeros_like(on)
+    edge[1:] |= on[1:] & ~on[:-1]
+    edge[:-1] |= on[:-1] & ~on[1:]
+    edge[:, 1:] |= on[:, 1:] & ~on[:, :-1]
+    edge[:, :-1] |= on[:, :-1] & ~on[:, 1:]
+    return not edge.any() or float(np.median(est[edge])) < 0.2
+
+
+def _is_solid(settings: ChromaSettings) -> bool:
+    if settings.material is not None:
+        return settings.material in SOLID_MATERIALS
+    return settings.profile not in SOFT_PROFILES
 
 
 def _channel_sets(key: np.ndarray) -> tuple[list[int], list[int]]:
@@ -272,7 +348,7 @@ def _alpha_prior(c: np.ndarray, b: np.ndarray, m: _KeyMaths) -> np.ndarray:
     bb = np.broadcast_to(b, c.shape)
     cube = None
     for ch in range(3):
-        dc = diff[..., ch]
+        dc = _shrink(diff[..., ch], m.tch[ch])
         # The foreground may sit slightly outside the cube (noise, codec ringing): a margin keeps
         # channels where the key is ~0 or ~255 from turning noise into alpha.
         lowbound = np.maximum(-dc / (bb[..., ch] + _CUBE_MARGIN), dc / (255.0 + _CUBE_MARGIN - bb[..., ch]))
@@ -280,12 +356,28 @@ def _alpha_prior(c: np.ndarray, b: np.ndarray, m: _KeyMaths) -> np.ndarray:
     assert cube is not None
     if m.saturated:
         kb = np.maximum(_kstrength(bb, m.dom, m.oth), 1.0)
-        cube = np.maximum(cube, 1.0 - _kstrength(c, m.dom, m.oth) / kb)
+        cube = np.maximum(cube, 1.0 - (_kstrength(c, m.dom, m.oth) + m.tk) / kb)
     return cube
 
 
+def _allowance(res: np.ndarray) -> float:
+    """Grain allowance from absolute residuals: the 97th percentile (grain plus the plate's blotches),
+    or ~2.6 sigma from the median when a subject reaching the border inflates the tail."""
+    return float(max(np.percentile(res, 97.0), 3.9 * float(np.median(res)) + 0.5))
+
+
+def _shrink(d: Any, t: float) -> Any:
+    """Move `d` toward zero by `t` (soft threshold): grain within `t` of the key is no evidence."""
+    if t <= 0.0:
+        return d
+    return np.sign(d) * np.maximum(np.abs(d) - np.float32(t), 0.0)
+
+
 def _floor_alpha(prior: np.ndarray, m: _KeyMaths) -> np.ndarray:
-    return np.clip((prior - m.a0) * m.inv_floor, 0.0, 1.0)
+    """Noise floor as a non-negative garrote: zero up to the floor, then prior - a0^2/prior, so a
+    real 30 % shadow stays ~30 % instead of being rescaled toward zero."""
+    p = np.maximum(prior, np.float32(m.a0))
+    return np.clip(p - np.float32(m.a0 * m.a0) / p, 0.0, 1.0)
 
 
 def _solid_ramp(c: np.ndarray, b: np.ndarray, m: _KeyMaths) -> np.ndarray:
@@ -384,7 +476,7 @@ def extract_chroma(
         oth,
         0.0,
         1.0,
-        (settings.material or "standard") in SOLID_MATERIALS,
+        _is_solid(settings),
         settings.threshold,
         settings.softness,
         settings.spill_suppression,
@@ -398,20 +490,29 @@ def extract_chroma(
             else 0.0
         )
     else:
-        ring = _border_ring(rgb, 20_000)
-        bmean = (
-            field.at(np.full(1, w / 2), np.full(1, h / 2))[0]
-            if not field.constant
-            else field.coef[0].astype(np.float32)
-        )
-        pri = _alpha_prior(ring, bmean, m)
+        ring, ry, rx = _border_ring_xy(rgb, 20_000)
+        # The floor is measured against the fitted field where each ring sample sits: against one
+        # mean colour, a gradient plate's own slope would read as alpha.
+        bmean = field.at(rx, ry) if not field.constant else field.coef[0].astype(np.float32)
         near = np.sqrt(((ring - bmean) ** 2).sum(axis=1)) <= max(24.0, 2.5 * field.noise)
+        if near.sum() >= 16:
+            res = np.abs(ring[near] - np.broadcast_to(bmean, ring.shape)[near])
+            # ~2.6 sigma from the median absolute residual: robust to a subject that reaches the
+            # border (a glow's tail, particles), where a high percentile would count it as grain.
+            m.tch = tuple(_allowance(res[:, ch]) for ch in range(3))  # type: ignore[assignment]
+            if saturated:
+                bk = _kstrength(np.broadcast_to(bmean, ring.shape)[near], dom, oth)
+                m.tk = _allowance(np.abs(_kstrength(ring[near], dom, oth) - bk))
+        pri = _alpha_prior(ring, bmean, m)
         vals = pri[near] if near.sum() >= 16 else pri
         m.a0 = float(np.clip(np.percentile(vals, 99.5) * 1.25 + 0.004, 0.004, 0.35))
     m.inv_floor = 1.0 / (1.0 - m.a0)
-
     kb = field.coef[0].astype(np.float32)
     terms = None if field.constant else field.row_terms()
+    material_source = "material" if settings.material is not None else "profile"
+    if settings.material is None and settings.profile not in SOLID_PROFILES | SOFT_PROFILES:
+        m.solid = not _looks_soft(rgb, field, m)
+        material_source = "detected"
 
     kbl = [float(v) for v in kb]
     if terms is not None:
@@ -435,8 +536,9 @@ def extract_chroma(
         bmin, bmax = _band_bounds(field, terms, kb, y0, y1)
         # Surely background: every cube bound and the key-strength bound stay under the floor
         # for every key value the field takes in this band.
-        lo = np.ceil(bmax * (1.0 - m.a0) - m.a0 * _CUBE_MARGIN + eps)
-        hi = np.floor(bmin * (1.0 - m.a0) + m.a0 * (255.0 + _CUBE_MARGIN) - eps)
+        tch = np.array(m.tch)
+        lo = np.ceil(bmax * (1.0 - m.a0) - m.a0 * _CUBE_MARGIN - tch + eps)
+        hi = np.floor(bmin * (1.0 - m.a0) + m.a0 * (255.0 + _CUBE_MARGIN) + tch - eps)
         bad = (lo > 255) | (hi < 0) | (lo > hi)
         lo = np.where(bad, 255, np.clip(lo, 0, 255)).astype(np.uint8)
         hi = np.where(bad, 0, np.clip(hi, 0, 255)).astype(np.uint8)
@@ -462,14 +564,19 @@ def extract_chroma(
             k = d.astype(np.int16)
             k -= o
             kd = np.min([bmax[:, c] for c in m.dom], axis=0) - np.max([bmin[:, c] for c in m.oth], axis=0)
-            kthr = np.ceil((1.0 - m.a0) * np.maximum(kd, 1.0) + eps)
+            kthr = np.ceil((1.0 - m.a0) * np.maximum(kd, 1.0) - m.tk + eps)
             kc = k >= (int(kthr[0]) if kthr.shape[0] == 1 else kthr.astype(np.int16))
             bg = kc if bg is None else (bg & kc)
             opq = k <= 0
         if bg is None:
             bg = np.ones((y1 - y0, w), bool)
         band = alpha8[y0:y1]
-        if opq is not None:
+        if opq is not None and not m.solid:
+            # Soft matter: a coloured glow has no key strength left long before it is opaque, so
+            # only pixels the cube bound itself calls opaque skip the estimate.
+            band[:] = 0
+            unsure = ~bg
+        elif opq is not None:
             np.multiply(opq, 255, out=band, dtype=np.uint8, casting="unsafe")
             unsure = ~(bg | opq)
         else:
@@ -478,11 +585,15 @@ def extract_chroma(
         iy, ix = np.nonzero(unsure)
         if len(iy):
             cp = [pl[iy, ix].astype(np.float32) for pl in planes]
-            a = _floor_alpha(_prior_soa(cp, b_at(iy + y0, ix), m), m)
-            band[iy, ix] = np.floor(a * 255.0 + 0.5).astype(np.uint8)
+            parts = _prior_parts(cp, b_at(iy + y0, ix), m)
+            band[iy, ix] = np.floor(_floor_alpha(np.maximum(parts[0], parts[1]), m) * 255.0 + 0.5).astype(np.uint8)
+            soft_parts[y0] = (iy + y0, ix, *parts)
 
+    soft_parts: dict[int, tuple[np.ndarray, ...]] = {}
     bands = list(range(0, h, _BAND_ROWS))
     list(_executor().map(pass_a, bands))
+    if m.saturated and soft_parts:
+        _refine_by_hue(alpha8, soft_parts, m)
     if progress:
         progress("key", 50, "alpha estimated")
 
@@ -564,6 +675,8 @@ def extract_chroma(
             "kind": "constant" if field.constant else "quadratic",
             "noise": round(field.noise, 3),
             "alpha_floor": round(m.a0, 5),
+            "matter": "solid" if m.solid else "soft",
+            "matter_source": material_source,
             # Mean |re-composite over the key - source| on the edge and partial pixels (levels).
             "reconstruction_error": round(sum(r for r, _ in recon) / max(sum(k for _, k in recon), 1), 3),
         },
@@ -586,14 +699,75 @@ def _prior_soa(c: list[np.ndarray], b: list, m: _KeyMaths) -> np.ndarray:
     """`_alpha_prior` on three float32 planes; b holds scalars (constant key) or planes."""
     cube = None
     for ch in range(3):
-        dc = c[ch] - b[ch]
+        dc = _shrink(c[ch] - b[ch], m.tch[ch])
         lowbound = np.maximum(dc * (-1.0 / (b[ch] + _CUBE_MARGIN)), dc * (1.0 / (255.0 + _CUBE_MARGIN - b[ch])))
         cube = lowbound if cube is None else np.maximum(cube, lowbound)
     assert cube is not None
     if m.saturated:
         kb = np.maximum(_ks(b, m.dom, m.oth), 1.0)
-        cube = np.maximum(cube, 1.0 - _ks(c, m.dom, m.oth) / kb)
+        cube = np.maximum(cube, 1.0 - (_ks(c, m.dom, m.oth) + m.tk) / kb)
     return cube
+
+
+def _prior_parts(c: list[np.ndarray], b: list, m: _KeyMaths) -> tuple[np.ndarray, ...]:
+    """The alpha bounds of `_prior_soa` kept apart: (cube bound, key-strength estimate, distance
+    from the key after the grain allowance, hue bin of the cube-boundary foreground)."""
+    cube: Any = None
+    dist2: Any = 0.0
+    dcs = []
+    for ch in range(3):
+        dc = _shrink(c[ch] - b[ch], m.tch[ch])
+        dcs.append(dc)
+        dist2 = dist2 + dc * dc
+        lowbound = np.maximum(dc * (-1.0 / (b[ch] + _CUBE_MARGIN)), dc * (1.0 / (255.0 + _CUBE_MARGIN - b[ch])))
+        cube = lowbound if cube is None else np.maximum(cube, lowbound)
+    if m.saturated:
+        kb = np.maximum(_ks(b, m.dom, m.oth), 1.0)
+        vl = 1.0 - (_ks(c, m.dom, m.oth) + m.tk) / kb
+    else:
+        vl = cube
+    # Hue of the foreground the pixel would have at its smallest alpha: pixels of one material
+    # share it, whatever their coverage.
+    inv = 1.0 / np.maximum(cube, 1e-3)
+    f = [np.clip(b[ch] + dcs[ch] * inv, 0.0, 255.0) for ch in range(3)]
+    hi = np.maximum(np.maximum(f[0], f[1]), f[2])
+    lo = np.minimum(np.minimum(f[0], f[1]), f[2])
+    hue = np.arctan2(1.7320508 * (f[1] - f[2]), 2.0 * f[0] - f[1] - f[2])
+    hbin = ((hue + np.pi) * (_HUE_BINS / (2 * np.pi))).astype(np.int16) % _HUE_BINS
+    hbin[(hi - lo) < 0.25 * np.maximum(hi, 1.0)] = _HUE_BINS  # achromatic (smoke, white glow)
+    hbin[hi < 60.0] = _HUE_BINS + 1  # dark (shadows)
+    return cube, vl, np.sqrt(dist2), hbin
+
+
+_HUE_BINS = 24
+
+
+def _refine_by_hue(alpha8: np.ndarray, parts: dict[int, tuple[np.ndarray, ...]], m: _KeyMaths) -> None:
+    """The key-strength estimate assumes a foreground with no key strength of its own, so it
+    over-states alpha for strongly coloured soft matter (an orange glow, red glass). Pixels of one
+    material share the hue of their cube-boundary foreground, and its densest pixels show how far
+    from the key that foreground lies: alpha <= distance / (the hue's largest distance). The
+    smaller of the two over-estimates is kept, never below the cube bound (which is a true lower
+    bound)."""
+    iy = np.concatenate([p[0] for p in parts.values()])
+    ix = np.concatenate([p[1] for p in parts.values()])
+    cube = np.concatenate([p[2] for p in parts.values()])
+    vl = np.concatenate([p[3] for p in parts.values()])
+    dist = np.concatenate([p[4] for p in parts.values()])
+    hbin = np.concatenate([p[5] for p in parts.values()]).astype(np.intp)
+    nb = _HUE_BINS + 2
+    # Robust per-bin maximum: the 99.5th percentile of each bin's distances.
+    order = np.lexsort((dist, hbin))
+    counts = np.bincount(hbin, minlength=nb)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    pick = np.clip(starts + (counts * 0.995).astype(np.intp), starts, np.maximum(ends - 1, starts))
+    dmax = np.where(counts > 0, dist[order][np.minimum(pick, len(dist) - 1)], 1.0)
+    # Within 8 % of the hue's furthest pixel counts as full strength (shading of an opaque part).
+    ratio = dist / np.maximum(dmax[hbin] * 0.92, 1.0)
+    est = np.maximum(cube, np.minimum(vl, np.maximum(ratio, 0.0)))
+    a = _floor_alpha(est, m)
+    alpha8[iy, ix] = np.floor(a * 255.0 + 0.5).astype(np.uint8)
 
 
 _PAD = 5

@@ -90,7 +90,7 @@ def extract(
     report_progress = progress or (lambda stage, pct, msg: None)
     warnings: list[str] = []
     if resolved == "chroma":
-        settings = resolve_settings(material, threshold, softness, spill_suppression)
+        settings = resolve_settings(material, threshold, softness, spill_suppression, profile=profile)
         matte = parse_matte_color_or_auto(matte_color)
         report_progress("decode", 5, "decoding source")
         assert input_png is not None
