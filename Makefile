@@ -23,6 +23,7 @@ check: $(STAMP) buf-check
 	$(BIN)/ruff check protos/src/gpt_image_protocol engine/src cli/src gateway/src skill tests bench scripts
 	$(BIN)/ruff format --check protos/src/gpt_image_protocol engine/src cli/src gateway/src
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # buf (lint + breaking-change check of protos/, rules in protos/buf.yaml) comes from the npm
 # registry as @bufbuild/buf, pinned, into .tools/ (Debian's npm is installed when missing).
