@@ -14,14 +14,12 @@ restarts an engine with a token URL and gets its own (`own_engine`).
 from __future__ import annotations
 
 import json
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import EngineProc, base_env
+from tests.conftest import EngineProc
 from tests.fakeupstream.server import CODEX_PATH, GENERATIONS_PATH, TOKEN_PATH, Fault
 
 FAST = ("--retry-delay-seconds", "0.05")
@@ -69,18 +67,6 @@ def assert_no_job_temp(engine) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def engine(module_engine: EngineProc) -> EngineProc:
     return module_engine
-
-
-@pytest.fixture
-def own_engine(tmp_path: Path) -> Iterator[EngineProc]:
-    home = tmp_path / "own-home"
-    home.mkdir()
-    proc = EngineProc(home=home, env=base_env(home), socket=Path(tempfile.mkdtemp(prefix="gi2-")) / "e.sock")
-    proc.start()
-    try:
-        yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture
