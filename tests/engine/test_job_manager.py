@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +21,6 @@ from gpt_image_engine.jobs.manager import TERMINAL_TYPES, Artifact, JobManager, 
 from gpt_image_engine.store.history import History
 
 DEADLINE = 10.0
-
-
-@pytest.fixture
-def history(tmp_path: Path) -> Iterator[History]:
-    store = History(tmp_path / "history.sqlite")
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 @pytest.fixture
@@ -66,6 +57,14 @@ class Gate:
             return Outcome(payload={"label": label})
 
         return run
+
+
+def running_and_queued(manager: JobManager, gate: Gate) -> tuple[LiveJob, LiveJob]:
+    """With one slot: a job that holds it (blocked on `gate`) and one waiting behind it."""
+    manager.max_parallel = 1
+    running = manager.submit("images generate", "fake", {}, gate.work("first"))
+    wait_until(lambda: gate.started == ["first"], "the first job to start")
+    return running, manager.submit("images generate", "fake", {}, gate.work("second"))
 
 
 def test_submit_records_queued_before_work_and_completes(manager: JobManager, history: History) -> None:
@@ -199,11 +198,8 @@ def test_local_lane_has_its_own_slot(manager: JobManager) -> None:
 
 
 def test_cancel_queued_job_ends_at_once_and_never_runs(manager: JobManager, history: History) -> None:
-    manager.max_parallel = 1
     gate = Gate()
-    running = manager.submit("images generate", "fake", {}, gate.work("first"))
-    wait_until(lambda: gate.started == ["first"], "the first job to start")
-    queued = manager.submit("images generate", "fake", {}, gate.work("second"))
+    running, queued = running_and_queued(manager, gate)
     assert manager.cancel(queued.job_id) is True
     assert queued.status == "cancelled"
     assert history.get_job(queued.job_id)["status"] == "cancelled"
@@ -270,11 +266,8 @@ def test_secret_keys_in_events_are_redacted_before_they_are_stored(manager: JobM
 
 
 def test_shutdown_cancels_queued_records_running_and_refuses_new_work(manager: JobManager, history: History) -> None:
-    manager.max_parallel = 1
     gate = Gate()
-    running = manager.submit("images generate", "fake", {}, gate.work("stuck"))
-    wait_until(lambda: gate.started == ["stuck"], "the job to start")
-    queued = manager.submit("images generate", "fake", {}, gate.work("waiting"))
+    running, queued = running_and_queued(manager, gate)
     try:
         leftover = manager.shutdown(grace_seconds=0.2)
         assert leftover == [running.job_id]

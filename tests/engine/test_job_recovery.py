@@ -7,7 +7,6 @@ ones the row's job recorded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,6 @@ import pytest
 from gpt_image_engine.jobs import reserve
 from gpt_image_engine.jobs.recovery import describe, stamp_interrupted
 from gpt_image_engine.store.history import History, new_job_id
-
-
-@pytest.fixture
-def history(tmp_path: Path) -> Iterator[History]:
-    store = History(tmp_path / "history.sqlite")
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 class Jobs:
