@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DISTS := protos engine cli gateway
 PROTO_SRC := $(wildcard protos/gpt_image/v1/*.proto)
 
-.PHONY: install demo test check proto clean bench bench-deps browser-deps skill-bundle dist
+.PHONY: install demo test check proto clean bench bench-deps browser-deps buf buf-check released-contract skill-bundle dist
 
 install: $(STAMP)
 
@@ -19,10 +19,39 @@ $(STAMP): requirements-dev.txt constraints.txt $(foreach d,$(DISTS),$(d)/pyproje
 proto: $(STAMP)
 	$(BIN)/python scripts/gen_protos.py
 
-check: $(STAMP)
+check: $(STAMP) buf-check
 	$(BIN)/ruff check protos/src/gpt_image_protocol engine/src cli/src gateway/src skill tests bench scripts
 	$(BIN)/ruff format --check protos/src/gpt_image_protocol engine/src cli/src gateway/src
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
+
+# buf (lint + breaking-change check of protos/, rules in protos/buf.yaml) comes from the npm
+# registry as @bufbuild/buf, pinned, into .tools/ (Debian's npm is installed when missing).
+BUF_VERSION := 1.75.0
+BUF := .tools/node_modules/.bin/buf
+# The last released contract, as an image built from that commit's protos/ (`make
+# released-contract` after a release): `buf breaking` compares against the committed file, so
+# the check needs no git history (shallow clones, source tarballs).
+RELEASED_REF := 9323a15
+RELEASED_IMAGE := protos/released.binpb
+
+buf: $(BUF)
+
+$(BUF):
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "installing npm for buf"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; \
+	fi
+	npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@$(BUF_VERSION)
+	test -x $(BUF) && touch $(BUF)
+
+buf-check: $(BUF)
+	$(BUF) lint protos
+	$(BUF) breaking protos --against $(RELEASED_IMAGE)
+
+released-contract: $(BUF)
+	$(BUF) build '.git#ref=$(RELEASED_REF),subdir=protos' --exclude-source-info -o $(RELEASED_IMAGE)
 
 # Browser tests drive Debian's Chromium (no browser download), the desktop window test
 # runs it under Xvfb, and the Chinese screenshots need a CJK font: installed when missing.
@@ -41,7 +70,7 @@ browser-deps:
 # module-scoped engines and servers are shared. TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 3
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps $(BUF)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 demo: $(STAMP)

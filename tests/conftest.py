@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,9 +155,9 @@ def home(tmp_path: Path) -> Path:
     return h
 
 
-@pytest.fixture
-def engine(home: Path) -> Iterator[EngineProc]:
-    """A real engine process for one test (isolated CODEX_HOME, temp socket)."""
+@contextmanager
+def engine_process(home: Path) -> Iterator[EngineProc]:
+    """A started engine with its own CODEX_HOME under `home`, stopped on exit."""
     # Unix socket paths are limited to ~108 bytes; keep the socket short.
     import tempfile
 
@@ -167,6 +168,21 @@ def engine(home: Path) -> Iterator[EngineProc]:
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture
+def engine(home: Path) -> Iterator[EngineProc]:
+    """A real engine process for one test (isolated CODEX_HOME, temp socket)."""
+    with engine_process(home) as proc:
+        yield proc
+
+
+@pytest.fixture
+def own_engine(home: Path) -> Iterator[EngineProc]:
+    """Like `engine`, for a test in a module that shares one engine as `engine` (a module-scoped
+    override over `module_engine`) but changes the engine's config or restarts it."""
+    with engine_process(home) as proc:
+        yield proc
 
 
 @pytest.fixture

@@ -35,14 +35,16 @@ def failed(result: CliResult, code: str, returncode: int = 1) -> dict:
     return body
 
 
-def test_doctor_envelope(engine: EngineProc) -> None:
+def test_doctor_envelope(module_engine: EngineProc) -> None:
+    engine = module_engine  # reads only: one engine for these
     body = ok(engine.cli("doctor"), "doctor")
     assert "provider_selection" in body
     assert body["retry_policy"]["max_retries"] == 3
     assert isinstance(body["ok"], bool)
 
 
-def test_doctor_with_forwarded_key_and_flags_after_subcommand(engine: EngineProc) -> None:
+def test_doctor_with_forwarded_key_and_flags_after_subcommand(module_engine: EngineProc) -> None:
+    engine = module_engine  # reads only: one engine for these
     env = engine.client_env(OPENAI_API_KEY="sk-forwarded-env-key")
     body = ok(engine.cli("doctor", "--json", "--provider", "openai", env=env), "doctor")
     assert body["provider_selection"]["resolved"] == "openai"
@@ -158,13 +160,15 @@ def test_secret_keychain_source(engine: EngineProc) -> None:
     failed(engine.cli("secret", "get", "p", "api_key"), "credential_missing")
 
 
-def test_engine_status_via_flag(engine: EngineProc) -> None:
+def test_engine_status_via_flag(module_engine: EngineProc) -> None:
+    engine = module_engine  # reads only: one engine for these
     body = ok(engine.cli("engine", "status"), "engine status")
     assert body["running"] is True
     assert body["address"] == engine.address
 
 
-def test_unknown_flag_gives_one_envelope_and_exit_2(engine: EngineProc) -> None:
+def test_unknown_flag_gives_one_envelope_and_exit_2(module_engine: EngineProc) -> None:
+    engine = module_engine  # reads only: one engine for these
     result = engine.cli("doctor", "--frobnicate")
     failed(result, "invalid_command", returncode=2)
     assert result.stdout.count('"ok"') == 1

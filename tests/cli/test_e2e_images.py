@@ -1,5 +1,8 @@
 """End to end: `images generate|edit`, `jobs watch` and `history` through the real
-CLI and engine, against the loopback fake OpenAI upstream."""
+CLI and engine, against the loopback fake OpenAI upstream.
+
+One engine serves the module (`engine`); each test has its own fake upstream and forwards its
+key and base URL with the call, and looks up its own jobs by id (or as the newest one)."""
 
 from __future__ import annotations
 
@@ -8,10 +11,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import CliResult, EngineProc
 from tests.fakeupstream.server import EDITS_PATH, GENERATIONS_PATH, Fault, draw_mask
 
 PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def engine(module_engine: EngineProc) -> EngineProc:
+    return module_engine
 
 
 def _env(engine: EngineProc, fake: Any) -> dict[str, str]:

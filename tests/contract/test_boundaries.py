@@ -1,4 +1,5 @@
-"""The rooms stay apart: clients never import the engine, numpy or Pillow; domain code never imports grpc."""
+"""The rooms stay apart: clients never import the engine, numpy or Pillow; domain code never imports grpc;
+no import cycles between sibling modules (import-linter's contracts in `.importlinter`)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,12 @@ def test_client_distributions_install_without_numpy_or_pillow(tmp_path: Path) ->
     subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import gpt_image_gateway.app, gpt_image_gateway.serve"], check=True
     )
+
+
+def test_import_contracts_hold() -> None:
+    """`lint-imports` (as `make check` runs it): among other things, store/config.py and
+    store/secrets.py no longer import each other (both build on store/credentials.py)."""
+    lint = Path(sys.executable).parent / "lint-imports"
+    out = subprocess.run([str(lint), "--no-cache", "--no-logo"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "0 broken" in out.stdout

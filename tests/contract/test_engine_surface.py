@@ -1,16 +1,24 @@
 """A live engine answers the standard health check, lists the v1 services by
-reflection, and keeps its Unix socket private (0600)."""
+reflection, and keeps its Unix socket private (0600). One engine serves the module."""
 
 from __future__ import annotations
 
 import stat
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from gpt_image_protocol.address import parse_address
 from gpt_image_protocol.channel import open_channel
+from tests.conftest import EngineProc
+
+
+@pytest.fixture(scope="module")
+def engine(module_engine: EngineProc) -> EngineProc:
+    return module_engine
+
 
 V1_SERVICES = {
     "gpt_image.v1.ArtifactsService",

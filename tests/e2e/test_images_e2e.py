@@ -1,4 +1,9 @@
-"""Issue 3 end to end: the real CLI, a real engine process, the loopback fake upstream."""
+"""Issue 3 end to end: the real CLI, a real engine process, the loopback fake upstream.
+
+One engine serves the module (`engine`): each test has its own fake upstream and forwards its
+key and base URL with the call. The tests that add a provider to config.json or restart the
+engine with a token URL get their own (`own_engine`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import EngineProc
 from tests.fakeupstream.server import Fault, draw_mask, draw_png
+
+
+@pytest.fixture(scope="module")
+def engine(module_engine: EngineProc) -> EngineProc:
+    return module_engine
 
 
 def openai_env(engine, fake) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -101,7 +112,8 @@ def test_edit_openai_two_refs_and_mask(engine, fake_upstream, tmp_path):  # type
     assert ("ref", 0) in roles and ("ref", 1) in roles and ("mask", 0) in roles and ("output", 0) in roles
 
 
-def test_named_openai_compatible_provider(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
+def test_named_openai_compatible_provider(own_engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
+    engine = own_engine
     add = engine.cli(
         "config",
         "add-provider",
@@ -182,7 +194,8 @@ def test_codex_generate_edit_and_mask_rejected(engine, fake_upstream, tmp_path):
     assert masked.json["error"]["code"] == "unsupported_option"
 
 
-def test_codex_401_refreshes_exactly_once(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
+def test_codex_401_refreshes_exactly_once(own_engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
+    engine = own_engine
     # The token URL is the engine's own setting: restart it with the fake's.
     engine.stop()
     engine.extra_env["GPT_IMAGE_2_CODEX_TOKEN_URL"] = fake_upstream.token_url
@@ -276,6 +289,7 @@ def test_twenty_megabyte_output_crosses_intact(engine, fake_upstream, tmp_path):
 
 
 def test_failed_job_leaves_no_output_file(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
+    failed_before = engine.cli("history", "list", "--status", "failed").json["total"]
     fake_upstream.faults(Fault.no_image())
     out = tmp_path / "never.png"
     r = engine.cli("images", "generate", "--prompt", "p", "--out", str(out), env=openai_env(engine, fake_upstream))
@@ -284,7 +298,7 @@ def test_failed_job_leaves_no_output_file(engine, fake_upstream, tmp_path):  # t
     assert not out.exists() and not list(tmp_path.glob(".never*"))
     # Failed jobs are in history too.
     listed = engine.cli("history", "list", "--status", "failed").json
-    assert listed["total"] >= 1
+    assert listed["total"] == failed_before + 1
 
 
 def test_missing_key_and_bad_refs(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]

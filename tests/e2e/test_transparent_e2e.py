@@ -1,4 +1,7 @@
-"""Issue 4 end to end: transparent extract/verify/generate through the real CLI and engine."""
+"""Issue 4 end to end: transparent extract/verify/generate through the real CLI and engine.
+
+One engine serves the module (`engine`): extract and verify are local, and generate forwards
+its key and base URL to the test's own fake upstream."""
 
 from __future__ import annotations
 
@@ -6,7 +9,15 @@ import io
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
+
+from tests.conftest import EngineProc
+
+
+@pytest.fixture(scope="module")
+def engine(module_engine: EngineProc) -> EngineProc:
+    return module_engine
 
 
 def png_bytes(arr: np.ndarray) -> bytes:
@@ -107,6 +118,8 @@ def test_bad_inputs(engine, tmp_path):  # type: ignore[no-untyped-def]
 
 def test_generate_chroma_and_dual_through_the_provider(engine, fake_upstream, tmp_path):  # type: ignore[no-untyped-def]
     env = engine.client_env(OPENAI_API_KEY="sk-t", OPENAI_BASE_URL=fake_upstream.openai_base)
+    query = ("history", "list", "--query", "transparent generate")
+    before = json.loads(engine.cli(*query).stdout)["total"]
     r = engine.cli(
         "transparent", "generate", "--prompt", "a red ball", "--out", str(tmp_path / "ball"), "--json-events", env=env
     )
@@ -135,5 +148,5 @@ def test_generate_chroma_and_dual_through_the_provider(engine, fake_upstream, tm
     assert "pure #ffffff" in edit.fields["prompt"]
     rgba = np.asarray(Image.open(tmp_path / "dual.png"))
     assert rgba[0, 0, 3] == 0 and rgba.shape[2] == 4
-    history = json.loads(engine.cli("history", "list", "--query", "transparent generate").stdout)
-    assert history["total"] >= 2
+    history = json.loads(engine.cli(*query).stdout)
+    assert history["total"] == before + 2

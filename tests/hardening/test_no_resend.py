@@ -1,7 +1,10 @@
 """Issue 12 (7): once the provider accepted a request (2xx headers received), a broken body
 is never resent automatically: one provider call, the job fails with the body's error
 marked `remote_accepted`, and recovery classes it `ambiguous.remote_maybe_accepted`
-with `resubmit` (billable, warned) on offer. Real CLI, real engine, the fake upstream."""
+with `resubmit` (billable, warned) on offer. Real CLI, real engine, the fake upstream.
+
+One engine serves the module (`engine`); each test has its own fake upstream and forwards its
+key and base URL, and each failing test's job is the newest failed one when it looks."""
 
 from __future__ import annotations
 
@@ -11,8 +14,14 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import EngineProc
 from tests.fakeupstream.server import CODEX_PATH, GENERATIONS_PATH, Fault
 from tests.hardening.test_upstream_faults import assert_clean_failure, codex, generate
+
+
+@pytest.fixture(scope="module")
+def engine(module_engine: EngineProc) -> EngineProc:
+    return module_engine
 
 
 @pytest.fixture

@@ -5,6 +5,10 @@ right number of retries (one `retry_scheduled` event per retry, Retry-After hono
 429/503), or the right error code after the right number of upstream requests. Either way
 the `--out` folder holds the finished file or nothing at all (no temp leftovers), and the
 engine's job folder holds no temp files.
+
+One engine serves the module (`engine` below): every test brings its own fake upstream and
+sends its key and base URL with the call, so nothing carries over; the Codex refresh test
+restarts an engine with a token URL and gets its own (`own_engine`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import EngineProc
 from tests.fakeupstream.server import CODEX_PATH, GENERATIONS_PATH, TOKEN_PATH, Fault
 
 FAST = ("--retry-delay-seconds", "0.05")
@@ -57,6 +62,11 @@ def assert_no_job_temp(engine) -> None:  # type: ignore[no-untyped-def]
     jobs = engine.shared_dir / "jobs"
     leftovers = [p for p in jobs.rglob("*") if p.name.startswith(".") or p.name.endswith((".tmp", ".part"))]
     assert leftovers == []
+
+
+@pytest.fixture(scope="module")
+def engine(module_engine: EngineProc) -> EngineProc:
+    return module_engine
 
 
 @pytest.fixture
@@ -159,9 +169,10 @@ def test_image_that_is_not_an_image(engine, fake_upstream, out):  # type: ignore
     r = generate(engine, fake_upstream, out)
     assert_clean_failure(r, out, "missing_image_result")
     # The engine kept no output file for it either.
-    job = json.loads(engine.cli("history", "list", "--status", "failed").stdout)
-    assert job["total"] >= 1
-    assert not list((engine.shared_dir / "jobs").rglob("out.*"))
+    failed = json.loads(engine.cli("history", "list", "--status", "failed").stdout)
+    job_id = failed["jobs"][0]["id"]  # newest first: this test's job
+    assert (engine.shared_dir / "jobs" / job_id).is_dir()
+    assert not list((engine.shared_dir / "jobs" / job_id).rglob("out.*"))
 
 
 # --- Codex
@@ -188,7 +199,8 @@ def test_codex_503_with_retry_after(engine, fake_upstream, tmp_path, out):  # ty
 
 
 @pytest.mark.parametrize("token_status", [400, 500])
-def test_codex_401_whose_refresh_fails(engine, fake_upstream, tmp_path, out, token_status):  # type: ignore[no-untyped-def]
+def test_codex_401_whose_refresh_fails(own_engine, fake_upstream, tmp_path, out, token_status):  # type: ignore[no-untyped-def]
+    engine = own_engine
     engine.stop()
     engine.extra_env["GPT_IMAGE_2_CODEX_TOKEN_URL"] = fake_upstream.token_url
     engine.start()

@@ -1,7 +1,7 @@
 """Builds the gRPC server: every v1 servicer, standard health checking and reflection.
 
-Servicers are thin: they turn messages into domain calls and domain results
-into messages. The server listens on a Unix socket created with mode 0600
+Servicers turn messages into domain calls and domain results into messages
+(a few still make choices that belong in `tasks/`; docs/architecture.md says which). The server listens on a Unix socket created with mode 0600
 and, when asked, on TCP (`bind_tcp`: TLS or loopback plaintext) behind the
 token interceptor. Keepalive and max-connection-age are server-wide: the
 engine pings idle peers so half-open connections die, accepts the clients'

@@ -1,4 +1,9 @@
-"""The engine's long-lived state, built once at start-up and shared by every servicer."""
+"""The engine's long-lived state, built once at start-up and shared by every servicer.
+
+Paths, history, the job manager, the artifact store and the HTTP clients; also the
+work-starting RPC handlers by method name, which `jobs retry` and `resubmit` replay a stored
+request through (until each operation has a stored, typed spec in `tasks/`).
+"""
 
 from __future__ import annotations
 

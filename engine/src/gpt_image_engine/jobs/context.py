@@ -1,6 +1,6 @@
 """What a running job's work sees of the job machinery: `JobContext`.
 
-Domain code (providers, transparent) receives a context and uses only this
+Domain code (providers, tasks) receives a context and uses only this
 surface: emit events, check for cancellation, find the job folder. The job
 manager supplies the real implementation; tests may use `RecordingContext`.
 """

@@ -229,8 +229,8 @@ class JobManager:
             self.history.append_event(job_id, "local", "job.failed", {"status": "failed", "error": envelope})
         except AppError:
             log.exception("could not record refused job %s", job_id)
-        if isinstance(err.detail, dict):
-            err.detail = {**err.detail, "job_id": job_id}
+        if err.detail is None or isinstance(err.detail, dict):  # the client learns the recorded job's id
+            err.detail = {**(err.detail or {}), "job_id": job_id}
         raise err
 
     def set_parallel(self, value: int) -> None:

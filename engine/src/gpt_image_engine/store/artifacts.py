@@ -26,7 +26,7 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gpt_image_engine.errors import AppError
 
@@ -72,10 +72,20 @@ def is_upload_id(artifact_id: str) -> bool:
     return bool(_UPLOAD.match(head) and _NAME.match(name))
 
 
+def _name_chars(text: str) -> str:
+    return "".join(ch for ch in text if (ch.isascii() and ch.isalnum()) or ch in "._-")
+
+
 def safe_name(name: str, default: str = "upload.bin") -> str:
-    base = os.path.basename(name or "")
-    cleaned = "".join(ch for ch in base if ch.isalnum() or ch in "._-").lstrip(".-_")
-    return cleaned[:128] if cleaned else default
+    """A file name `resolve` accepts (ASCII letters, digits, `._-`, at most 128), keeping the
+    extension the MIME type is read from: `照片.png` becomes `upload.png`, not an id no call finds."""
+    base = PurePosixPath(os.path.basename(name or ""))
+    suffix = _name_chars(base.suffix)
+    suffix = suffix if len(suffix) > 1 else ""
+    stem = _name_chars(base.stem if base.suffix else base.name).lstrip(".-_")
+    if not stem:
+        return "upload" + suffix if suffix else default
+    return stem[: 128 - len(suffix)] + suffix
 
 
 def sha256_file(path: Path) -> str:

@@ -23,6 +23,7 @@ from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.security import keyenv
 from gpt_image_engine.store.atomic import atomic_write_json
+from gpt_image_engine.store.credentials import redact_credential
 from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_protocol.validation import check_base_url
 
@@ -249,8 +250,6 @@ def _is_credential_ref(value: Any) -> bool:
 
 def _redact_refs(value: Any, env: Mapping[str, str]) -> Any:
     """Redact every CredentialRef and proxy URL found in a nested section (notifications, storage)."""
-    from gpt_image_engine.store.secrets import redact_credential
-
     if _is_credential_ref(value):
         return redact_credential(value, env)
     if isinstance(value, dict):
@@ -261,8 +260,6 @@ def _redact_refs(value: Any, env: Mapping[str, str]) -> Any:
 
 
 def redact_provider(entry: Mapping[str, Any], env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    from gpt_image_engine.store.secrets import redact_credential
-
     env = os.environ if env is None else env
     creds = entry.get("credentials") or {}
     return {

@@ -1,223 +1,53 @@
-"""Credential references and the OS keyring: resolving, storing and deleting provider secrets.
+"""The `secret set|get|delete` operations (§1.6, §2.2): storing, showing and deleting provider secrets.
 
-Owns the `CredentialRef` sources of §7.2 (`file`, `env`, `keychain`) and the `secret set|get|delete`
-operations (§1.6, §2.2). Keyring access is wrapped so every failure is a coded error: a machine
-with no usable backend (typical for headless servers) gets `keychain_error` with a message that
-says how to fix it, never a traceback. Secrets leave this module only through `resolve_credential`
-and the plaintext form of `secret_get`.
+A secret is kept as a `CredentialRef` on its provider in config.json (`store/config.py`); the
+references themselves and the keyring live in `store/credentials.py`, re-exported here for the
+callers that reach them as `secrets.<name>`. Secrets leave this module only through the
+plaintext form of `secret_get`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import keyring
-import keyring.backends.fail
-import keyring.errors
 
 from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.security import keyenv
 from gpt_image_engine.store import config as config_store
+from gpt_image_engine.store.credentials import (
+    HEADLESS_HINT,
+    SERVICE,
+    SOURCES,
+    default_account,
+    keyring_delete,
+    keyring_get,
+    keyring_present,
+    keyring_set,
+    provider_credential,
+    redact_credential,
+    resolve_credential,
+)
 from gpt_image_engine.store.paths import EnginePaths
 
-SERVICE = "gpt-image-2-skill"
-SOURCES = ("file", "env", "keychain")
-HEADLESS_HINT = (
-    "No usable OS keyring backend is available (common on headless machines). "
-    "Install keyrings.alt and set PYTHON_KEYRING_BACKEND=keyrings.alt.file.PlaintextKeyring "
-    "(or another backend) for the engine, or store the secret with --source file or --source env."
-)
-
-
-def default_account(provider: str, name: str) -> str:
-    return f"providers/{provider}/{name}"
-
-
-# --- keyring wrapper
-
-
-def _backend_unusable() -> bool:
-    try:
-        backend = keyring.get_keyring()
-    except Exception:  # noqa: BLE001 - a broken backend configuration is "unusable"
-        return True
-    return isinstance(backend, keyring.backends.fail.Keyring)
-
-
-def _keychain_error(service: str, account: str, exc: BaseException | None = None) -> AppError:
-    detail: dict[str, Any] = {
-        "service": service,
-        "account": account,
-        "hint": HEADLESS_HINT,
-    }
-    if exc is not None:
-        detail["error"] = f"{type(exc).__name__}: {exc}"
-    return AppError("keychain_error", f"OS keyring unavailable. {HEADLESS_HINT}", detail)
-
-
-def _is_no_backend(exc: BaseException) -> bool:
-    return isinstance(exc, (keyring.errors.NoKeyringError, keyring.errors.InitError))
-
-
-def keyring_get(service: str, account: str) -> str:
-    """Read a keyring secret; keychain_missing when absent, keychain_error when no backend."""
-    if _backend_unusable():
-        raise _keychain_error(service, account)
-    try:
-        value = keyring.get_password(service, account)
-    except Exception as exc:  # noqa: BLE001 - backends raise many types (dbus, OSError, ...)
-        if _is_no_backend(exc):
-            raise _keychain_error(service, account, exc) from None
-        raise AppError(
-            "keychain_error",
-            "Unable to read keychain secret.",
-            {
-                "service": service,
-                "account": account,
-                "error": f"{type(exc).__name__}: {exc}",
-                "hint": HEADLESS_HINT,
-            },
-        ) from None
-    if value is None:
-        raise AppError(
-            "keychain_missing",
-            "Unable to read keychain secret.",
-            {"service": service, "account": account},
-        )
-    return value
-
-
-def keyring_set(service: str, account: str, value: str) -> None:
-    if _backend_unusable():
-        raise _keychain_error(service, account)
-    try:
-        keyring.set_password(service, account, value)
-    except Exception as exc:  # noqa: BLE001
-        if _is_no_backend(exc):
-            raise _keychain_error(service, account, exc) from None
-        raise AppError(
-            "keychain_write_failed",
-            "Unable to write keychain secret.",
-            {
-                "service": service,
-                "account": account,
-                "error": f"{type(exc).__name__}: {exc}",
-            },
-        ) from None
-
-
-def keyring_delete(service: str, account: str) -> None:
-    if _backend_unusable():
-        raise _keychain_error(service, account)
-    try:
-        keyring.delete_password(service, account)
-    except Exception as exc:  # noqa: BLE001
-        if _is_no_backend(exc):
-            raise _keychain_error(service, account, exc) from None
-        raise AppError(
-            "keychain_delete_failed",
-            "Unable to delete keychain secret.",
-            {
-                "service": service,
-                "account": account,
-                "error": f"{type(exc).__name__}: {exc}",
-            },
-        ) from None
-
-
-def keyring_present(service: str, account: str) -> bool:
-    """Whether the keyring holds a value; never raises."""
-    try:
-        return bool(keyring_get(service, account))
-    except AppError:
-        return False
-
-
-# --- credential references
-
-
-def resolve_credential(ref: Mapping[str, Any], env: Mapping[str, str] | None = None) -> tuple[str, str]:
-    """Resolve a CredentialRef to (value, source label): "file", "env:VAR" or "keychain:ACCOUNT"."""
-    env = os.environ if env is None else env
-    source = ref.get("source")
-    if source == "file":
-        value = ref.get("value")
-        if not isinstance(value, str) or not value.strip():
-            raise AppError("credential_missing", "File credential is empty.")
-        return value, "file"
-    if source == "env":
-        var = ref.get("env") or ""
-        if var:
-            keyenv.check_use(str(var))
-        value = env.get(var) if var else None
-        if not value or not value.strip():
-            raise AppError(
-                "credential_missing",
-                f"Missing environment credential: {var}",
-                {"env": var},
-            )
-        return value, f"env:{var}"
-    if source == "keychain":
-        service = ref.get("service") or SERVICE
-        account = ref.get("account") or ""
-        return keyring_get(service, account), f"keychain:{account}"
-    raise AppError(
-        "credential_missing",
-        f"Unsupported credential source: {source}",
-        {"source": source},
-    )
-
-
-def provider_credential(
-    provider_name: str,
-    entry: Mapping[str, Any],
-    key: str,
-    env: Mapping[str, str] | None = None,
-) -> tuple[str, str]:
-    """Resolve the named credential of a config provider; credential_missing when it is absent."""
-    creds = entry.get("credentials") or {}
-    ref = creds.get(key) if isinstance(creds, dict) else None
-    if not isinstance(ref, dict):
-        raise AppError(
-            "credential_missing",
-            f"Missing credential: {key}",
-            {"provider": provider_name, "credential": key},
-        )
-    return resolve_credential(ref, env)
-
-
-def redact_credential(ref: Mapping[str, Any], env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The redacted form of a CredentialRef (§2.2); probes env and keyring, never raises."""
-    env = os.environ if env is None else env
-    source = ref.get("source")
-    if source == "file":
-        value = ref.get("value")
-        return {
-            "source": "file",
-            "present": isinstance(value, str) and value != "",
-            "value": {"_omitted": "secret"},
-        }
-    if source == "env":
-        var = ref.get("env")
-        value = env.get(var) if isinstance(var, str) and var else None
-        return {"source": "env", "env": var, "present": bool(value and value.strip())}
-    if source == "keychain":
-        service = ref.get("service") or SERVICE
-        account = ref.get("account")
-        present = isinstance(account, str) and keyring_present(service, account)
-        return {
-            "source": "keychain",
-            "service": service,
-            "account": account,
-            "present": present,
-        }
-    return {"source": source, "present": False}
-
+__all__ = [
+    "HEADLESS_HINT",
+    "SERVICE",
+    "SOURCES",
+    "default_account",
+    "keyring_delete",
+    "keyring_get",
+    "keyring_present",
+    "keyring_set",
+    "provider_credential",
+    "redact_credential",
+    "resolve_credential",
+    "secret_delete",
+    "secret_get",
+    "secret_set",
+]
 
 # --- secret operations
 
