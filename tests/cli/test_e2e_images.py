@@ -102,6 +102,23 @@ def test_edit_uploads_refs_and_mask_in_order(engine: EngineProc, fake_upstream: 
     assert hashlib.sha256(sent.files[0].data).hexdigest() == hashlib.sha256(src.read_bytes()).hexdigest()
 
 
+def test_edit_with_a_ref_named_in_another_script(engine: EngineProc, fake_upstream: Any, tmp_path: Path) -> None:
+    # The upload keeps an ASCII name the engine resolves again (it answered ref_image_missing).
+    ref = tmp_path / "照片 猫.png"
+    ref.write_bytes(draw_mask(64, 64))
+    out = tmp_path / "edited.png"
+    body = _ok(
+        engine.cli(
+            "images", "edit", "--prompt", "y", "--out", str(out), "--ref-image", str(ref),
+            env=_env(engine, fake_upstream),
+        )
+    )  # fmt: skip
+    assert body["request"]["ref_image_count"] == 1
+    assert out.read_bytes().startswith(PNG)
+    sent = [f for f in fake_upstream.requests_to(EDITS_PATH)[-1].files if f.name.startswith("image")]
+    assert [f.data for f in sent] == [ref.read_bytes()]
+
+
 def test_failed_job_leaves_no_file(engine: EngineProc, fake_upstream: Any, tmp_path: Path) -> None:
     fake_upstream.faults(Fault.fail(400, body='{"error": {"message": "bad prompt"}}', path=GENERATIONS_PATH))
     outdir = tmp_path / "outdir"

@@ -11,7 +11,7 @@ build on it without importing each other.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import keyring
@@ -88,42 +88,40 @@ def keyring_get(service: str, account: str) -> str:
     return value
 
 
-def keyring_set(service: str, account: str, value: str) -> None:
+def _keyring_change(change: Callable[[], None], service: str, account: str, code: str, message: str) -> None:
+    """Run one keyring write or delete with every failure coded (`code` for a backend error)."""
     if _backend_unusable():
         raise _keychain_error(service, account)
     try:
-        keyring.set_password(service, account, value)
-    except Exception as exc:  # noqa: BLE001
+        change()
+    except Exception as exc:  # noqa: BLE001 - backends raise many types (dbus, OSError, ...)
         if _is_no_backend(exc):
             raise _keychain_error(service, account, exc) from None
         raise AppError(
-            "keychain_write_failed",
-            "Unable to write keychain secret.",
-            {
-                "service": service,
-                "account": account,
-                "error": f"{type(exc).__name__}: {exc}",
-            },
+            code,
+            message,
+            {"service": service, "account": account, "error": f"{type(exc).__name__}: {exc}"},
         ) from None
+
+
+def keyring_set(service: str, account: str, value: str) -> None:
+    _keyring_change(
+        lambda: keyring.set_password(service, account, value),
+        service,
+        account,
+        "keychain_write_failed",
+        "Unable to write keychain secret.",
+    )
 
 
 def keyring_delete(service: str, account: str) -> None:
-    if _backend_unusable():
-        raise _keychain_error(service, account)
-    try:
-        keyring.delete_password(service, account)
-    except Exception as exc:  # noqa: BLE001
-        if _is_no_backend(exc):
-            raise _keychain_error(service, account, exc) from None
-        raise AppError(
-            "keychain_delete_failed",
-            "Unable to delete keychain secret.",
-            {
-                "service": service,
-                "account": account,
-                "error": f"{type(exc).__name__}: {exc}",
-            },
-        ) from None
+    _keyring_change(
+        lambda: keyring.delete_password(service, account),
+        service,
+        account,
+        "keychain_delete_failed",
+        "Unable to delete keychain secret.",
+    )
 
 
 def keyring_present(service: str, account: str) -> bool:
@@ -176,6 +174,11 @@ def provider_credential(
     env: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
     """Resolve the named credential of a config provider; credential_missing when it is absent."""
+    return resolve_credential(credential_ref(provider_name, entry, key), env)
+
+
+def credential_ref(provider_name: str, entry: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """The CredentialRef `key` of a config provider entry; credential_missing when it is absent."""
     creds = entry.get("credentials") or {}
     ref = creds.get(key) if isinstance(creds, dict) else None
     if not isinstance(ref, dict):
@@ -184,7 +187,7 @@ def provider_credential(
             f"Missing credential: {key}",
             {"provider": provider_name, "credential": key},
         )
-    return resolve_credential(ref, env)
+    return ref
 
 
 def redact_credential(ref: Mapping[str, Any], env: Mapping[str, str] | None = None) -> dict[str, Any]:

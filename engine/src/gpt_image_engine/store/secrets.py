@@ -21,6 +21,7 @@ from gpt_image_engine.store.credentials import (
     HEADLESS_HINT,
     SERVICE,
     SOURCES,
+    credential_ref,
     default_account,
     keyring_delete,
     keyring_get,
@@ -118,14 +119,7 @@ def secret_get(
     """`secret get`: the plaintext value and its source label, or (status_only) the redacted ref + ready."""
     config_path = paths.config_for(call.config_file)
     _, entry = _load_provider(config_path, provider)
-    creds = entry.get("credentials") or {}
-    ref = creds.get(name) if isinstance(creds, dict) else None
-    if not isinstance(ref, dict):
-        raise AppError(
-            "credential_missing",
-            f"Missing credential: {name}",
-            {"provider": provider, "credential": name},
-        )
+    ref = credential_ref(provider, entry, name)
     if status_only:
         try:
             resolve_credential(ref, env)
