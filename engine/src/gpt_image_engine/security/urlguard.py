@@ -297,8 +297,20 @@ class PinnedTransport(httpx.HTTPTransport):
 
 def pinned_client(policy: str = POLICY_BASE, label: str = "Outgoing request", **kwargs: Any) -> httpx.Client:
     """An `httpx.Client` whose direct connections are pinned (`PinnedTransport`). Keyword
-    arguments go to the client (timeout, trust_env, follow_redirects...)."""
-    return httpx.Client(transport=PinnedTransport(policy, label, trust_env=kwargs.get("trust_env", True)), **kwargs)
+    arguments go to the client (timeout, trust_env, follow_redirects...).
+
+    httpx ignores the environment's proxies once a transport is given, so with `trust_env`
+    (the `system` proxy mode) they are mounted here: HTTP(S)_PROXY / ALL_PROXY requests go to
+    the proxy (which makes the connection), NO_PROXY hosts and the rest connect pinned."""
+    trust_env = kwargs.get("trust_env", True)
+    mounts: dict[str, httpx.BaseTransport | None] = dict(kwargs.pop("mounts", None) or {})
+    if trust_env:
+        from httpx._utils import get_environment_proxies  # the same parsing httpx itself applies
+
+        for pattern, proxy_url in get_environment_proxies().items():
+            if pattern not in mounts:
+                mounts[pattern] = None if proxy_url is None else httpx.HTTPTransport(proxy=proxy_url, trust_env=False)
+    return httpx.Client(transport=PinnedTransport(policy, label, trust_env=trust_env), mounts=mounts, **kwargs)
 
 
 def _host_key(url: str) -> str:
