@@ -71,7 +71,7 @@ def _autostart_home() -> tuple[Path, dict[str, str]]:
 def _stop(home: Path) -> None:
     for pid_file in (home / ".codex" / "gpt-image-2-skill").glob("*.pid"):
         try:
-            os.kill(int(json.loads(pid_file.read_text())["pid"]), signal.SIGTERM)
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)  # engine.pid holds the bare PID
         except (OSError, ValueError, KeyError):
             pass
 

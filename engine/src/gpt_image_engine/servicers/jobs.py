@@ -206,11 +206,6 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
             for record in self.engine.history.events(request.job_id)[-1:]:
                 yield to_job_event(request.job_id, record)
             return
-        if request.action == "reupload":
-            from gpt_image_engine.tasks.delivery import reupload
-
-            yield from stream_job(self.engine, reupload(self.engine, job), context, request.detach)
-            return
         live = continue_save(self.engine, job)
         yield from stream_job(self.engine, live, context, request.detach)
 
@@ -224,8 +219,9 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         """The upstream's two batch/storage actions, offered whatever the descriptor says (as upstream).
 
         fill_missing: a new job that generates only the outputs the old one lacks (billable).
-        reupload: storage is not wired to this engine yet, so it records `job.storage` with the
-        job's current storage status (`not_configured`), as the upstream does with no targets.
+        reupload: when storage ran for the job, its outputs are uploaded again (a local job);
+        with no storage configured it records `job.storage` with status `not_configured`, as the
+        upstream does with no targets.
         """
         job_id = request.job_id
         if job.get("status") in ("queued", "running", "uploading"):
@@ -246,6 +242,12 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
                 "recovery_nothing_to_reupload", "This job has no local outputs to upload again.", {"job_id": job_id}
             )
         status = str(job.get("storage_status") or "not_configured")
+        if status != "not_configured":
+            # Storage ran for this job: upload the outputs again (a local job, no provider call).
+            from gpt_image_engine.tasks.delivery import reupload
+
+            yield from stream_job(self.engine, reupload(self.engine, job), context, request.detach)
+            return
         self.engine.history.append_event(job_id, "local", "job.storage", {"status": status, "job_id": job_id})
         for record in self.engine.history.events(job_id)[-1:]:
             yield to_job_event(job_id, record)
