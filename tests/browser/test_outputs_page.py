@@ -91,7 +91,11 @@ def test_settings_storage_notifications_proxy(
     form.locator("input[name=name]").fill("dav")
     form.locator("select[name=type]").select_option("webdav")
     form.locator("input[name=archive]").uncheck()
-    dav = {"url": "https://dav.example.com/images", "username": "me", "password": {"source": "file", "value": "dav-pw-secret"}}
+    dav = {
+        "url": "https://dav.example.com/images",
+        "username": "me",
+        "password": {"source": "file", "value": "dav-pw-secret"},
+    }
     form.locator("textarea[name=fields]").fill(json.dumps(dav))
     form.locator("button[type=submit]").click()
     page.locator("#storage-targets [data-target='dav'][data-role='']").wait_for()
@@ -102,7 +106,9 @@ def test_settings_storage_notifications_proxy(
     form.locator("select[name=type]").select_option("s3")
     form.locator("textarea[name=fields]").fill(json.dumps({"bucket": ""}))
     form.locator("button[type=submit]").click()
-    page.wait_for_function("document.querySelector('#storage-form [data-error]').dataset.code === 'storage_target_bucket_missing'")
+    page.wait_for_function(
+        "document.querySelector('#storage-form [data-error]').dataset.code === 'storage_target_bucket_missing'"
+    )
     assert "An S3 target needs a bucket." in form.locator("[data-error]").inner_text()
     assert set(stored(bstack)["storage"]["targets"]) == {"disk", "dav"}
 

@@ -282,7 +282,10 @@ export function initOutputs() {
   initStorage();
   initNotifications();
   initProxy();
-  document.addEventListener("langchange", () => { if (config.storage || config.notifications) render(); });
+  document.addEventListener("langchange", () => {
+    for (const id of ["#storage-saved", "#pipeline-saved", "#proxy-result", "#notify-result"]) $(id).replaceChildren();  // said in the old language
+    if (config.storage || config.notifications) render();
+  });
 }
 
 export function loadOutputs() {
