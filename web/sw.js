@@ -3,7 +3,7 @@
 // gateway's page wins when it answers) and from the cache when it does not; the API,
 // images and live events always go to the network and are never cached.
 
-const CACHE = "gpt2-shell-v1";
+const CACHE = "gpt2-shell-v2";
 const SHELL = [
   "/",
   "/favicon.ico",
@@ -22,6 +22,7 @@ const SHELL = [
   "/js/icons.js",
   "/js/jobs.js",
   "/js/mask.js",
+  "/js/outputs.js",
   "/js/queue.js",
   "/js/recent.js",
   "/js/results.js",

@@ -88,10 +88,16 @@ def test_every_screen(browser: Any, gateway: GatewayProc, bstack: Stack, screens
     fits(page, "details", "#details, #details-body .actions-bar [data-act], #delete-job")
     page.keyboard.press("Escape")
 
+    # A storage target, so the outputs cards show one.
+    api(gateway, "/api/storage", {"targets": {"archive": {"type": "local", "directory": str(tmp_path / "archive")}},
+                                  "pipeline": {"mode": "mirror", "archives": ["archive"]}}, method="PUT")
     page.click("#tabs a[data-tab='settings']")
     page.wait_for_selector("#providers [data-provider='fake']")
+    page.wait_for_selector("#storage-targets [data-target='archive']")
     shot("settings")
-    fits(page, "settings", "#providers [data-act], #provider-form button[type=submit], #queue-form button[type=submit]")
+    fits(page, "settings", "#providers [data-act], #provider-form button[type=submit], #queue-form button[type=submit], "
+         "#storage-targets [data-act], #storage-form button[type=submit], #storage-form textarea, #pipeline-form button[type=submit], "
+         "#notify-form button, #notify-form input, #proxy-form button[type=submit], #proxy-form input")
     page.screenshot(path=str(screenshots / f"settings-full-{scheme}-{width}.png"), full_page=True)
     context.close()
     assert not errors, errors

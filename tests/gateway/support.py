@@ -59,12 +59,13 @@ class Stack:
 
 
 @contextmanager
-def engine_stack(root: Path) -> Iterator[Stack]:
-    """Engine + fake upstream, with a default provider "fake" pointing at the fake."""
+def engine_stack(root: Path, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Engine + fake upstream, with a default provider "fake" pointing at the fake; `extra_env` adds
+    to the engine's environment."""
     home = root / "home"
     home.mkdir(parents=True, exist_ok=True)
     sock = Path(tempfile.mkdtemp(prefix="gi2-")) / "e.sock"
-    engine = EngineProc(home=home, env=base_env(home), socket=sock)
+    engine = EngineProc(home=home, env={**base_env(home), **(extra_env or {})}, socket=sock)
     upstream = FakeUpstream()
     upstream.start()
     engine.start()

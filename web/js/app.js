@@ -10,6 +10,7 @@ import { applyI18n, choice as langChoice, lang, setLang, t } from "./i18n.js";
 import { hydrateIcons } from "./icons.js";
 import { resumeActiveJobs, trackJob } from "./jobs.js";
 import { MaskPainter } from "./mask.js";
+import { initOutputs, loadOutputs } from "./outputs.js";
 import { initQueue, startQueue } from "./queue.js";
 import { initRecent, loadRecent } from "./recent.js";
 import { actions, rememberBefore } from "./results.js";
@@ -41,7 +42,7 @@ function showTab(name) {
   $("#main").classList.toggle("with-side", WITH_SIDE.includes(tab));
   document.body.dataset.tab = tab;
   if (tab === "history") loadMore(true);
-  if (tab === "settings") loadProviders().catch(() => {});
+  if (tab === "settings") { loadProviders().catch(() => {}); loadOutputs(); }
 }
 
 // ---- engine banner
@@ -467,6 +468,7 @@ async function init() {
   editForm();
   transparentForms();
   initSettings();
+  initOutputs();
   initHistory();
   initQueue();
   initViewer();
