@@ -29,7 +29,8 @@ ENGINE = str(BIN / "gpt-image-2-engine")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-_SCRUB = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GPT_IMAGE_2_ENGINE", "GPT_IMAGE_2_CONFIG_FILE", "GPT_IMAGE_2_HISTORY_FILE", "CODEX_HOME")
+# COLUMNS/LINES: pytest-xdist workers set 80x24, which would override a child pty's own size.
+_SCRUB = ("COLUMNS", "LINES", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GPT_IMAGE_2_ENGINE", "GPT_IMAGE_2_CONFIG_FILE", "GPT_IMAGE_2_HISTORY_FILE", "CODEX_HOME")
 
 
 def base_env(home: Path) -> dict[str, str]:
