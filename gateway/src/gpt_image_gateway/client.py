@@ -304,8 +304,10 @@ class EngineClient:
         reply = self._call(self._owner(job_id).jobs.GetRecovery, jobs_pb2.GetRecoveryRequest(job_id=job_id))
         return _json(reply.recovery_json)
 
-    def get_queue(self) -> jobs_pb2.QueueStatus:
-        reply: jobs_pb2.QueueStatus = self._call(self._any().queue.GetQueue, jobs_pb2.GetQueueRequest())
+    def get_queue(self, job_id: str = "") -> jobs_pb2.QueueStatus:
+        """The queue of the engine that owns `job_id` (it runs that job), else of any engine."""
+        stubs = self._owner(job_id) if job_id else self._any()
+        reply: jobs_pb2.QueueStatus = self._call(stubs.queue.GetQueue, jobs_pb2.GetQueueRequest())
         return reply
 
     def set_parallel(self, max_parallel: int) -> jobs_pb2.QueueStatus:

@@ -30,7 +30,7 @@ def started(first: common_pb2.JobEvent, **extra: Any) -> Any:
     queue: Any = None
     try:
         job = web_job(engine().get_job(first.job_id).job_json)
-        queue = queue_json(engine().get_queue())  # the upstream's enqueue answer carries the queue too
+        queue = queue_json(engine().get_queue(first.job_id))  # the upstream's enqueue answer carries the queue too
     except AppError:
         pass
     body = {"job_id": first.job_id, "job": job, "events": [event_json(first)], "queue": queue, "queued": True, **extra}
