@@ -353,6 +353,10 @@ class JobManager:
         # The terminal event is persisted raw (payloads are already secret-free), so
         # `result` keeps its shape for late watchers. The row and the event: one transaction.
         done: tuple[int, str] | None = None
+        with self._lock:
+            # The slot is free before anyone can read the terminal status (queue status must never
+            # count a finished job as running); the next job is dispatched when `_run` returns.
+            self._running.pop(job.job_id, None)
         try:
             with self.history.batch():
                 self.history.update_job(
