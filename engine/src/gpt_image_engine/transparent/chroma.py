@@ -59,7 +59,8 @@ SOLID_MATERIALS = frozenset({"standard", "flat-icon", "sticker"})
 SOLID_PROFILES = frozenset({"icon", "product", "sticker", "seal"})
 SOFT_PROFILES = frozenset({"translucent", "glow", "shadow", "effect"})
 TRANSPARENT_ALPHA_MAX = 5
-_EDGE_RADIUS = 2
+_EDGE_RADIUS = 1
+_SPILL_RADIUS = 3
 _CUBE_MARGIN = 24.0
 _BAND_ROWS = 64
 _pool: ThreadPoolExecutor | None = None
@@ -639,7 +640,10 @@ def extract_chroma(
         core = interior & (a == 255)
         # Pixels whose colour needs work: partial alpha, or within the edge band.
         lo, hi = y0 - ya, y1 - ya
-        work_c = (~bg[lo:hi]) & ((a[lo:hi] < 255) | near_bg[lo:hi])
+        # Colour work reaches further in than the alpha edge: a model tints ~3 px of the subject
+        # toward the key (spill), and those pixels are opaque but need their colour un-mixed.
+        rim = _shift_or(bg[lo:hi], _SPILL_RADIUS) if m.solid else near_bg[lo:hi]
+        work_c = (~bg[lo:hi]) & ((a[lo:hi] < 255) | rim)
         a8 = a[lo:hi].copy()
         wy, wx = np.nonzero(work_c)
         f8 = None
@@ -943,6 +947,8 @@ def _work(
         av[gi] = np.where(prior <= m.a0, 0.0, np.clip(best_a[gi], 0.0, 1.0))
         has_f |= good
         f_loc = [np.where(good, best_f[ch], f_loc[ch]) for ch in range(3)]
+    # Solid interior pixels in the spill rim came here for their colour only: their alpha stays.
+    av = np.where(core[wy, wx], np.float32(1.0), av)
     a8w = np.floor(av * 255.0 + 0.5).astype(np.uint8)
     aq = a8w.astype(np.float32) * np.float32(1.0 / 255.0)
     # Un-mix the key from partial pixels; faint ones lean on the local foreground colour.
@@ -963,10 +969,19 @@ def _work(
         wls = np.clip((_LS_ALPHA - aq[ti]) * (1.0 / (_LS_ALPHA - 0.3)), 0.0, 1.0) * strength
         for ch in range(3):
             own[ch][ti] = wls * fls[ch] + (1.0 - wls) * own[ch][ti]
+    # Opaque rim pixels: spill is a mix toward the key, so un-mix by how far along the key -> local
+    # foreground segment the pixel sits (a pixel that matches its neighbourhood keeps its colour).
+    spill_free = c
+    if has_f.any():
+        fb = [f_loc[ch] - b[ch] for ch in range(3)]
+        den = fb[0] * fb[0] + fb[1] * fb[1] + fb[2] * fb[2]
+        dot = cb[0] * fb[0] + cb[1] * fb[1] + cb[2] * fb[2]
+        p_loc = np.where(has_f & (den > 1600.0), np.clip(dot / np.maximum(den, 1.0), 0.5, 1.0), 1.0)
+        spill_free = [np.clip(b[ch] + cb[ch] / p_loc, 0.0, 255.0) for ch in range(3)]
     f = []
     for ch in range(3):
         fch = wgt * own[ch] + (1.0 - wgt) * f_loc[ch]
-        fch = np.where(opaque, c[ch], fch)
+        fch = np.where(opaque, spill_free[ch], fch)
         f.append(np.clip(fch, 0.0, 255.0))
     if m.saturated and m.spill > 0.0:
         kf = _ks(f, m.dom, m.oth)
