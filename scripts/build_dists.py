@@ -4,8 +4,8 @@ VERSION (the repository root) is the single source of the release number. Before
 building, this script writes it into each distribution's pyproject.toml (its own
 version and the exact pins between our distributions) and into the `__version__`
 of the packages that report one; `--check` only verifies they agree (the test suite
-runs that). The gateway's wheel carries the web page: web/ is copied into the
-package for the build and removed afterwards.
+runs that). Each wheel is built from a temporary copy of its folder; the gateway's copy gets
+web/ inside its package, so its wheel carries the page.
 
     python scripts/build_dists.py [OUTDIR (dist/)] [--check]
 """
@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,22 +67,24 @@ def stamp(ver: str) -> None:
 
 
 def build(outdir: Path) -> list[Path]:
+    """Build each wheel from a copy of its folder in a temporary directory: nothing (build/,
+    egg-info, the copied page) appears in the checkout, where running engines, gateways and
+    editable installs would see it half-made."""
+    outdir = outdir.resolve()
     outdir.mkdir(parents=True, exist_ok=True)
-    page = ROOT / "gateway" / "src" / "gpt_image_gateway" / "web"
-    shutil.rmtree(page, ignore_errors=True)
-    shutil.copytree(ROOT / "web", page)
-    try:
+    junk = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", "*.pyc")
+    with tempfile.TemporaryDirectory(prefix="gi2-dist-") as tmp:
         for folder in DISTS:
+            source = Path(tmp) / folder
+            shutil.copytree(ROOT / folder, source, ignore=junk)
+            if folder == "gateway":
+                shutil.copytree(ROOT / "web", source / "src" / "gpt_image_gateway" / "web", ignore=junk)
             # --no-isolation: the build backend (setuptools) comes from this environment, no download.
             subprocess.run(
-                [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(outdir), str(ROOT / folder)],
+                [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(outdir), str(source)],
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-    finally:
-        shutil.rmtree(page, ignore_errors=True)
-        for folder in DISTS:
-            shutil.rmtree(ROOT / folder / "build", ignore_errors=True)
     return sorted(outdir.glob("*.whl"))
 
 

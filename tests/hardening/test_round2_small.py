@@ -164,3 +164,16 @@ def test_interrupted_jobs_carry_their_recoverability(engine, fake_upstream, tmp_
     (job,) = json.loads(engine.cli("history", "list", "--status", "failed").stdout)["jobs"]
     assert job["metadata"]["interrupted_reason"] == "engine_restarted"
     assert job["metadata"]["recoverability"] == "recoverable.local_response_cached"
+
+
+def test_a_socket_path_over_the_unix_limit_is_named_not_a_bind_failure(tmp_path):  # type: ignore[no-untyped-def]
+    """A CODEX_HOME deep enough that engine.sock passes the 107-byte Unix limit: the autostarted
+    engine refuses with the length and what to do, instead of gRPC's bare "Failed to bind"."""
+    from tests.conftest import base_env
+
+    deep = tmp_path / ("d" * 60) / ("e" * 40)
+    env = base_env(deep)
+    r = subprocess.run([CLI, "--json", "config", "path"], env=env, capture_output=True, text=True, timeout=60)
+    body = json.loads(r.stdout)
+    assert r.returncode == 1 and body["error"]["code"] == "invalid_argument", r.stdout
+    assert "107" in body["error"]["message"] and "CODEX_HOME" in body["error"]["message"]

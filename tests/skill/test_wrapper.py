@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,10 @@ def bare_python() -> str:
 
 
 def minimal_env(home: Path, **extra: str) -> dict[str, str]:
-    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "CODEX_HOME": str(home / ".codex"), **extra}
+    # A short CODEX_HOME: the engine socket under it must fit the ~107-byte Unix socket path limit,
+    # which pytest-xdist's deeper tmp_path (popen-gwN/...) would overrun.
+    codex_home = Path(tempfile.mkdtemp(prefix="gi2-w-")) / ".codex"
+    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "CODEX_HOME": str(codex_home), **extra}
 
 
 @pytest.fixture
@@ -100,7 +104,7 @@ def test_checkout_venv_is_found_from_the_repo(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     payload = json.loads(proc.stdout)
-    assert payload["ok"] is True and payload["config_file"].startswith(str(tmp_path))
+    assert payload["ok"] is True and payload["config_file"].startswith(env["CODEX_HOME"])
 
 
 def test_installed_distribution_is_the_last_resort(lonely_wrapper: Path, tmp_path: Path) -> None:

@@ -38,6 +38,10 @@ from gpt_image_protocol.health import is_serving
 log = logging.getLogger("gpt_image_engine.daemon")
 
 
+# sockaddr_un.sun_path holds 108 bytes on Linux, one of them the terminating NUL.
+UNIX_PATH_MAX = 107
+
+
 def _socket_answers(path: Path) -> bool:
     if not path.exists():
         return False
@@ -161,6 +165,15 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
             file=sys.stderr,
         )
         return 1
+    if socket_path is not None and len(os.fsencode(socket_path)) > UNIX_PATH_MAX:
+        return _fail(
+            AppError(
+                "invalid_argument",
+                f"The socket path {socket_path} is {len(os.fsencode(socket_path))} bytes; Unix sockets allow at most "
+                f"{UNIX_PATH_MAX}. Use a shorter CODEX_HOME or pass --socket with a shorter path.",
+                {"socket": str(socket_path), "limit_bytes": UNIX_PATH_MAX},
+            )
+        )
     if socket_path is not None and (socket_path.exists() or socket_path.is_symlink()):
         if not (socket_path.is_symlink() or stat.S_ISSOCK(socket_path.stat().st_mode)):
             # A file that is not a socket is someone's data: never delete it.
