@@ -628,8 +628,8 @@ def extract_chroma(
         src = rgb[ya:yb, xa:xb]
         if hole.any():
             a[hole] = 255
-        if m.solid:
-            sel = interior & (a < 255)
+
+        def force(sel: np.ndarray) -> None:
             if sel.any():
                 iy, ix = np.nonzero(sel)
                 c = src[iy, ix].astype(np.float32)
@@ -637,6 +637,14 @@ def extract_chroma(
                 bb = np.stack([np.broadcast_to(np.float32(v), len(iy)) for v in key_at], axis=1)
                 r8 = np.floor(_solid_ramp(c, bb, m) * 255.0 + 0.5).astype(np.uint8)
                 a[iy, ix] = np.maximum(a[iy, ix], r8)
+
+        if m.solid:
+            # The body (2+ px from the key), then the ring just inside the edge where it touches the
+            # body: spill there is a tint, not coverage. Thin strands have no body and keep theirs.
+            deep = ~_shift_or(bg, _EDGE_RADIUS + 1)
+            force(deep & (a < 255))
+            force(interior & ~deep & (a < 255) & _shift_or(deep & (a == 255), 1))
+            interior &= deep | _shift_or(deep & (a == 255), 1)
         core = interior & (a == 255)
         # Pixels whose colour needs work: partial alpha, or within the edge band.
         lo, hi = y0 - ya, y1 - ya
