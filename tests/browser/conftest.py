@@ -50,13 +50,20 @@ def screenshots() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def pw() -> Iterator[Any]:
+    """One Playwright driver per test process: a second `sync_playwright()` while one runs fails
+    ("Sync API inside the asyncio loop"), so every browser test shares this one."""
     playwright_api = pytest.importorskip("playwright.sync_api")
-    executable = ensure_chromium()
     with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=executable, args=ARGS, headless=True)
-        yield instance
-        instance.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(pw: Any) -> Iterator[Any]:
+    executable = ensure_chromium()
+    instance = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+    yield instance
+    instance.close()
 
 
 @pytest.fixture(scope="module")

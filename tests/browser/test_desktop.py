@@ -6,6 +6,7 @@ window is screenshotted both through the browser and from the X display."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import subprocess
@@ -75,15 +76,16 @@ def the_window(playwright: Any, cdp: int) -> Any:
         time.sleep(0.3)
 
 
-def test_desktop_window_starts_shows_the_page_and_stops_cleanly(display: str, tmp_path: Path, screenshots: Path) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
+def test_desktop_window_starts_shows_the_page_and_stops_cleanly(
+    display: str, tmp_path: Path, screenshots: Path, pw: Any
+) -> None:
     home = tmp_path / "home"
     home.mkdir()
     sock = Path(tempfile.mkdtemp(prefix="gi2-desk-")) / "e.sock"
     log = tmp_path / "desktop.log"
     proc, cdp = launch(display, base_env(home), f"unix://{sock}", log)
     try:
-        with playwright_api.sync_playwright() as p:
+        with contextlib.nullcontext(pw) as p:
             page = the_window(p, cdp)
             page.wait_for_selector("body[data-ready='1']", timeout=30_000)
             assert "session=" not in page.url and page.url.endswith("#generate")  # the token left the address bar
@@ -122,8 +124,7 @@ def test_desktop_window_starts_shows_the_page_and_stops_cleanly(display: str, tm
     assert "session=" not in text and "/desktop/launch/" not in text  # neither token nor launch code logged
 
 
-def test_desktop_reuses_a_running_engine_and_leaves_it_running(display: str, tmp_path: Path) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
+def test_desktop_reuses_a_running_engine_and_leaves_it_running(display: str, tmp_path: Path, pw: Any) -> None:
     home = tmp_path / "home"
     home.mkdir()
     engine = EngineProc(home=home, env=base_env(home), socket=Path(tempfile.mkdtemp(prefix="gi2-desk-")) / "e.sock")
@@ -132,7 +133,7 @@ def test_desktop_reuses_a_running_engine_and_leaves_it_running(display: str, tmp
         log = tmp_path / "desktop.log"
         proc, cdp = launch(display, engine.env, engine.address, log)
         try:
-            with playwright_api.sync_playwright() as p:
+            with contextlib.nullcontext(pw) as p:
                 page = the_window(p, cdp)
                 page.wait_for_selector("body[data-ready='1']", timeout=30_000)
                 page.close()
