@@ -16,6 +16,9 @@ variable sent anywhere, so the caller matters:
     when the operator listed that variable in `GPT_IMAGE_2_KEY_ENV_ALLOWLIST`
     (the writer also chooses where the key is sent, so `OPENAI_API_KEY` is not
     implied);
+  - it may not move a stored secret (a file value or keychain entry it did not send
+    again) to a new destination: a provider's base URL, a storage target's URL, endpoint
+    or host, the SMTP host, a webhook's URL;
   - it may not point the built-in OpenAI provider, whose key comes from the
     engine's `OPENAI_API_KEY`, at a base URL of its choosing, nor read an
     engine variable's value back (`secret get`), unless the variable is listed.
@@ -182,6 +185,49 @@ def _unit(path: tuple[Any, ...]) -> tuple[Any, ...]:
     return path[:3] if len(path) > 2 and path[1] in LIST_UNITS else path[:2]
 
 
+def _counterpart(old: Mapping[str, Any], new: Mapping[str, Any], unit: tuple[Any, ...]) -> Any:
+    """The stored version of the settings object `unit` of `new`: webhooks are matched by id (the
+    list may be reordered), everything else by its place."""
+    if len(unit) == 3 and unit[:2] == ("notifications", "webhooks"):
+        hook = _at(new, unit)
+        hooks = _at(old, unit[:2])
+        hook_id = hook.get("id") if isinstance(hook, Mapping) else None
+        for before in hooks if isinstance(hooks, list) and hook_id is not None else ():
+            if isinstance(before, Mapping) and before.get("id") == hook_id:
+                return before
+        return None
+    return _at(old, unit)
+
+
+# The settings that decide where a storage target, webhook or the SMTP login sends its secrets:
+# the URL or host it connects to (for S3 the bucket and region name the host), how (type, TLS,
+# proxy), and the SFTP host key that proves who answers.
+UNIT_DESTINATION_KEYS = (
+    "type",
+    "url",
+    "endpoint",
+    "bucket",
+    "region",
+    "host",
+    "port",
+    "host_key_sha256",
+    "smtp_host",
+    "smtp_port",
+    "tls",
+    "proxy",
+)
+
+
+def _moved(before: Any, after: Any) -> bool:
+    before = before if isinstance(before, Mapping) else {}
+    after = after if isinstance(after, Mapping) else {}
+    return any(after.get(k) != before.get(k) for k in UNIT_DESTINATION_KEYS)
+
+
+def _stored_secret(ref: Mapping[str, Any]) -> bool:
+    return ref.get("source") in ("file", "keychain") and bool(ref.get("value") or ref.get("account"))
+
+
 def _masked(node: Any) -> Any:
     if isinstance(node, Mapping):
         if node.get("source") in REF_SOURCES:
@@ -195,10 +241,23 @@ def _masked(node: Any) -> Any:
 def _check_env_refs_elsewhere(old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
     """Outside `providers` (storage targets, webhooks, email, ...): an engine variable named by a
     reference that is new or changed, or whose settings object changed around it (a new URL for
-    the same header), needs `check_write`."""
+    the same header), needs `check_write`; a stored secret (file value, keychain entry) the caller
+    did not send again may not stay while its settings object points somewhere else."""
+    kind = _restricted.get() or "tcp"
     for path, ref in _refs({k: v for k, v in new.items() if k != "providers"}):
-        if ref.get("source") != "env":
-            continue
         unit = _unit(path)
-        if ref != _at(old, path) or _masked(_at(new, unit)) != _masked(_at(old, unit)):
-            check_write(str(ref.get("env") or ""))
+        before = _counterpart(old, new, unit)
+        kept = ref == _at(before, path[len(unit) :])
+        if ref.get("source") == "env":
+            if not kept or _masked(_at(new, unit)) != _masked(before):
+                check_write(str(ref.get("env") or ""))
+        elif kept and _stored_secret(ref) and _moved(before, _at(new, unit)):
+            label = unit[:2] + ((_at(new, unit) or {}).get("id", unit[2]),) if unit[1] == "webhooks" else unit
+            where = ".".join(str(p) for p in label)
+            raise AppError(
+                "secret_redirect_refused",
+                f"{where} would send its stored {path[-1]} to a new destination; a client over "
+                f"{'the web gateway' if kind == 'gateway' else 'a TCP connection'} must send the secret "
+                "again when it changes where the secret goes.",
+                {"setting": where, "credential": ".".join(str(p) for p in path[len(unit) :]), "caller": kind},
+            )
