@@ -103,6 +103,20 @@ def check_redirect(name: str) -> None:
         raise _refuse(name, "sent to a base URL chosen", kind)
 
 
+def check_chosen_endpoint(chosen: str, allowed: str, provider: str) -> None:
+    """Refuse sending the engine's stored Codex login (auth.json, or a config entry's token) to an
+    endpoint a restricted caller chose (`--endpoint`) when it is not the configured or default one."""
+    kind = _restricted.get()
+    if kind is not None and chosen.strip().rstrip("/") != allowed.strip().rstrip("/"):
+        raise AppError(
+            "secret_redirect_refused",
+            f"Provider {provider} would send the engine's stored login to an endpoint a client over "
+            f"{'the web gateway' if kind == 'gateway' else 'a TCP connection'} chose; only the configured "
+            "endpoint may be used from there (change it on the engine host).",
+            {"provider": provider, "credential": "access_token", "caller": kind, "field": "endpoint"},
+        )
+
+
 DESTINATION_KEYS = ("type", "api_base", "endpoint", "token_url", "proxy")
 
 
