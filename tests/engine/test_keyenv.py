@@ -127,3 +127,21 @@ def test_stored_secrets_outside_providers_stay_with_their_destination(monkeypatc
         keyenv.check_config_write(old_storage, storage(s3={**s3, "endpoint": "http://x", "secret_access_key": {"source": "file", "value": "new"}}))
     with keyenv.caller(None):  # the engine's own user
         keyenv.check_config_write(old_storage, storage(s3={**s3, "endpoint": "http://127.0.0.1:9"}, s=sftp))
+
+
+def test_a_remote_write_may_name_only_keychain_entries_it_wrote(monkeypatch: pytest.MonkeyPatch) -> None:
+    named = {"source": "keychain", "service": "gpt-image-2-skill", "account": "notifications/email/password"}
+    new = {"storage": {"targets": {"t": {"type": "webdav", "url": "https://x.example", "password": named}}}}
+    with keyenv.caller("gateway"):
+        code, detail = _code(keyenv.check_config_write, {}, new)
+        assert code == "secret_redirect_refused" and detail["account"] == named["account"]
+        assert _code(keyenv.check_config_write, {}, _cfg("https://api.openai.com/v1", named))[0] == (
+            "secret_redirect_refused"
+        )
+        keyenv.check_config_write(new, new)  # kept where it was
+        keyenv.note_keychain_write(named["service"], named["account"])  # the call sent the value itself
+        keyenv.check_config_write({}, new)
+    with keyenv.caller("gateway"):  # what one call wrote does not carry over to the next
+        assert _code(keyenv.check_config_write, {}, new)[0] == "secret_redirect_refused"
+    with keyenv.caller(None):
+        keyenv.check_config_write({}, new)

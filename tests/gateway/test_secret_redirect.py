@@ -126,3 +126,32 @@ def test_local_cli_may_still_move_a_target_keeping_its_password(app: Flask, stac
     assert result.returncode == 0, result.stderr
     stored = json.loads(_config_bytes(stack))["storage"]["targets"]["own"]
     assert stored["url"] == moved["url"] and stored["password"] == {"source": "file", "value": PASSWORD}
+
+
+def test_a_new_setting_may_not_name_a_stored_keychain_entry(app: Flask, stack: Stack) -> None:
+    """Naming another setting's keychain account (without its value) would send that secret to the
+    caller's URL: refused for a storage target and for a provider; with the value sent, accepted."""
+    http = app.test_client()
+    vault = {"type": "webdav", "url": "https://dav.example.test/vault", "username": "me"}
+    kc_value = {"source": "keychain", "value": "kc-secret-0123456789"}
+    saved = http.put("/api/storage", json={"targets": {"vault": {**vault, "password": kc_value}}})
+    assert saved.status_code == 200, saved.json
+    stored = json.loads(_config_bytes(stack))["storage"]["targets"]["vault"]["password"]
+    assert stored["source"] == "keychain" and "value" not in stored
+    named = {"source": "keychain", "account": stored["account"]}
+    thief = {"type": "webdav", "url": "http://127.0.0.1:9/steal", "username": "x"}
+    before = _config_bytes(stack)
+    kept = {"source": "keychain"}  # the page's "keep": neither value nor account
+    body = {"targets": {"vault": {**vault, "password": kept}, "thief": {**thief, "password": named}}}
+    _refused(http.put("/api/storage", json=body), stack, before, "storage.targets.thief")
+    put = http.put(
+        "/api/providers/thief",
+        json={"type": "openai-compatible", "api_base": "http://127.0.0.1:9/v1", "credentials": {"api_key": named}},
+    )
+    _refused(put, stack, before, "providers.thief")
+    # The untouched target keeps its entry; a value sent with the new target is the caller's own.
+    body["targets"]["thief"]["password"] = {"source": "keychain", "value": "mine"}
+    accepted = http.put("/api/storage", json=body)
+    assert accepted.status_code == 200, accepted.json
+    after = json.loads(_config_bytes(stack))["storage"]["targets"]
+    assert after["vault"]["password"] == stored and after["thief"]["password"]["account"] != stored["account"]

@@ -42,6 +42,8 @@ ALLOWLIST_ENV = "GPT_IMAGE_2_KEY_ENV_ALLOWLIST"
 DEFAULT_USABLE = frozenset({"OPENAI_API_KEY"})
 
 _restricted: ContextVar[str | None] = ContextVar("gpt_image_key_env_caller", default=None)
+# Keychain entries (service, account) the current restricted call wrote a value to.
+_written: ContextVar[set[tuple[str, str]] | None] = ContextVar("gpt_image_keychain_written", default=None)
 
 
 def listed(env: Mapping[str, str] | None = None) -> frozenset[str]:
@@ -59,10 +61,40 @@ def restricted_caller() -> str | None:
 def caller(kind: str | None) -> Iterator[None]:
     """Run the body as a call from `kind` ("tcp", "gateway", or None for the engine's own user)."""
     token = _restricted.set(kind)
+    written = _written.set(set())
     try:
         yield
     finally:
+        _written.reset(written)
         _restricted.reset(token)
+
+
+def note_keychain_write(service: str, account: str) -> None:
+    """Called after a keychain entry was written: the current call sent that secret itself."""
+    written = _written.get()
+    if written is not None:
+        written.add((str(service), str(account)))
+
+
+def _names_unsent_keychain_entry(ref: Mapping[str, Any]) -> bool:
+    """A keychain reference to an entry the current call did not write: a secret it never knew."""
+    if ref.get("source") != "keychain" or not ref.get("account"):
+        return False
+    account, service = str(ref["account"]), ref.get("service")
+    return not any(a == account and (service is None or s == service) for s, a in _written.get() or ())
+
+
+def _via(kind: str) -> str:
+    return "the web gateway" if kind == "gateway" else "a TCP connection"
+
+
+def _unsent_keychain(where: str, credential: str, ref: Mapping[str, Any], kind: str) -> AppError:
+    return AppError(
+        "secret_redirect_refused",
+        f"{where} would use the stored keychain entry {ref.get('account')} for {credential}; a client over "
+        f"{_via(kind)} may only point a credential at a keychain entry whose value it sends in the same request.",
+        {"setting": where, "credential": credential, "caller": kind, "account": str(ref.get("account"))},
+    )
 
 
 def _refuse(name: str, action: str, kind: str) -> AppError:
@@ -151,6 +183,8 @@ def check_config_write(old: Mapping[str, Any] | None, new: Mapping[str, Any]) ->
             kept = ref == prev_creds.get(cred)
             if ref.get("source") == "env" and (moved or not kept):
                 check_write(str(ref.get("env") or ""))
+            elif not kept and _names_unsent_keychain_entry(ref):
+                raise _unsent_keychain(f"providers.{name}", str(cred), ref, kind)
             elif (
                 moved
                 and kept
@@ -265,13 +299,16 @@ def _check_env_refs_elsewhere(old: Mapping[str, Any], new: Mapping[str, Any]) ->
         if ref.get("source") == "env":
             if not kept or _masked(_at(new, unit)) != _masked(before):
                 check_write(str(ref.get("env") or ""))
-        elif kept and _stored_secret(ref) and _moved(before, _at(new, unit)):
-            label = unit[:2] + ((_at(new, unit) or {}).get("id", unit[2]),) if unit[1] == "webhooks" else unit
-            where = ".".join(str(p) for p in label)
+            continue
+        hook = _at(new, unit) if len(unit) == 3 and unit[1] == "webhooks" else None
+        label = (*unit[:2], hook.get("id", unit[2])) if isinstance(hook, Mapping) else unit
+        where, credential = ".".join(str(p) for p in label), ".".join(str(p) for p in path[len(unit) :])
+        if not kept and _names_unsent_keychain_entry(ref):
+            raise _unsent_keychain(where, credential, ref, kind)
+        if kept and _stored_secret(ref) and _moved(before, _at(new, unit)):
             raise AppError(
                 "secret_redirect_refused",
                 f"{where} would send its stored {path[-1]} to a new destination; a client over "
-                f"{'the web gateway' if kind == 'gateway' else 'a TCP connection'} must send the secret "
-                "again when it changes where the secret goes.",
-                {"setting": where, "credential": ".".join(str(p) for p in path[len(unit) :]), "caller": kind},
+                f"{_via(kind)} must send the secret again when it changes where the secret goes.",
+                {"setting": where, "credential": credential, "caller": kind},
             )
