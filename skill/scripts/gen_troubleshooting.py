@@ -23,6 +23,7 @@ NEXT: dict[str, str] = {
     "provider_exists": "A provider of that name exists: pick another name or save with `allow_overwrite: true`.",
     "provider_key_env_not_allowed": "Remote callers (TCP clients, the web gateway) may name only allow-listed engine variables: ask the operator to add the name to `GPT_IMAGE_2_KEY_ENV_ALLOWLIST` on the engine host, or store the key with `secret set`.",
     "provider_secret_redirect_refused": "A stored secret cannot follow a changed API base from a remote caller: send the key again with the new base, or change it on the engine host.",
+    "secret_redirect_refused": "A stored password, key or login cannot follow a changed URL, host or endpoint from a remote caller: send the secret again with the new destination, or change it on the engine host.",
     "recovery_nothing_missing": "`fill_missing` found every output present: nothing to do (use `resubmit` for a new run).",
     "recovery_nothing_to_reupload": "The job has no local outputs to upload again: check `jobs recovery JOB` for what is possible.",
     "storage_full": "The engine's disk is (nearly) full: free space under the engine's data folder (or lower `GPT_IMAGE_2_MIN_FREE_BYTES`), then `jobs resume JOB --action continue_save` if the response was kept.",

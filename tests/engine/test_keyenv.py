@@ -86,3 +86,62 @@ def test_env_references_outside_providers_need_the_allow_list(monkeypatch: pytes
         assert _code(keyenv.check_config_write, {}, added)[0] == "provider_key_env_not_allowed"
         keyenv.check_config_write(old, old)  # untouched operator settings are not re-judged
         keyenv.check_config_write({}, listed)
+
+
+def test_stored_secrets_outside_providers_stay_with_their_destination(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Storage targets (S3 endpoint/bucket/region, SFTP host/port/host key, WebDAV/HTTP URL), the SMTP
+    login and webhook headers: a kept stored secret may not follow a changed destination."""
+    monkeypatch.delenv(keyenv.ALLOWLIST_ENV, raising=False)
+    secret = {"source": "file", "value": "stored"}
+    keychain = {"source": "keychain", "service": "gpt-image-2-skill", "account": "storage/s/private_key"}
+    s3 = {"type": "s3", "bucket": "b", "endpoint": "https://s3.example", "secret_access_key": secret}
+    sftp = {"type": "sftp", "host": "files.example", "port": 22, "host_key_sha256": "SHA256:x", "private_key": keychain}
+
+    def storage(**targets: object) -> dict[str, object]:
+        return {"storage": {"targets": targets}}
+
+    def hooks(*items: object) -> dict[str, object]:
+        return {"notifications": {"webhooks": list(items)}}
+
+    a = {"id": "a", "url": "https://a.example", "headers": {"X-Key": secret}}
+    b = {"id": "b", "url": "https://b.example", "headers": {}}
+    old_storage = storage(s3=s3, s=sftp)
+    with keyenv.caller("tcp"):
+        for field, value in (("endpoint", "http://127.0.0.1:9"), ("bucket", "evil"), ("region", "evil")):
+            code, detail = _code(keyenv.check_config_write, old_storage, storage(s3={**s3, field: value}, s=sftp))
+            assert code == "secret_redirect_refused"
+            assert detail == {"setting": "storage.targets.s3", "credential": "secret_access_key", "caller": "tcp"}
+        for field, value in (("host", "127.0.0.1"), ("port", 2222), ("host_key_sha256", "SHA256:y")):
+            assert _code(keyenv.check_config_write, old_storage, storage(s3=s3, s={**sftp, field: value}))[0] == (
+                "secret_redirect_refused"
+            )
+        # A stored webhook secret is matched by the webhook's id, whatever the list order.
+        keyenv.check_config_write(hooks(a, b), hooks(b, a))
+        moved_hook = {**a, "url": "http://127.0.0.1:9/"}
+        assert _code(keyenv.check_config_write, hooks(a, b), hooks(b, moved_hook))[1]["setting"] == (
+            "notifications.webhooks.a"
+        )
+        # Harmless edits, a target removed, or the secret sent again with the move: allowed.
+        keyenv.check_config_write(old_storage, storage(s3={**s3, "prefix": "imgs/"}, s=sftp))
+        keyenv.check_config_write(old_storage, storage(s=sftp))
+        keyenv.check_config_write(old_storage, storage(s3={**s3, "endpoint": "http://x", "secret_access_key": {"source": "file", "value": "new"}}))
+    with keyenv.caller(None):  # the engine's own user
+        keyenv.check_config_write(old_storage, storage(s3={**s3, "endpoint": "http://127.0.0.1:9"}, s=sftp))
+
+
+def test_a_remote_write_may_name_only_keychain_entries_it_wrote(monkeypatch: pytest.MonkeyPatch) -> None:
+    named = {"source": "keychain", "service": "gpt-image-2-skill", "account": "notifications/email/password"}
+    new = {"storage": {"targets": {"t": {"type": "webdav", "url": "https://x.example", "password": named}}}}
+    with keyenv.caller("gateway"):
+        code, detail = _code(keyenv.check_config_write, {}, new)
+        assert code == "secret_redirect_refused" and detail["account"] == named["account"]
+        assert _code(keyenv.check_config_write, {}, _cfg("https://api.openai.com/v1", named))[0] == (
+            "secret_redirect_refused"
+        )
+        keyenv.check_config_write(new, new)  # kept where it was
+        keyenv.note_keychain_write(named["service"], named["account"])  # the call sent the value itself
+        keyenv.check_config_write({}, new)
+    with keyenv.caller("gateway"):  # what one call wrote does not carry over to the next
+        assert _code(keyenv.check_config_write, {}, new)[0] == "secret_redirect_refused"
+    with keyenv.caller(None):
+        keyenv.check_config_write({}, new)

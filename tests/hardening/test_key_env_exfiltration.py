@@ -201,3 +201,33 @@ def test_tcp_cli_cannot_name_or_redirect_engine_keys(rig: Rig) -> None:
     assert rig.tcp_cli("secret", "get", "operator-openai", "api_key", "--status").json["ready"] is True
     assert rig.listener.requests == []
     assert CANARY not in (rig.home / "engine.log").read_text()
+
+
+def test_tcp_cli_cannot_aim_the_engines_codex_login_at_its_own_endpoint(rig: Rig) -> None:
+    """`--endpoint` with the built-in Codex provider would send the engine's auth.json token to the
+    client's listener; a Codex config entry's stored token likewise. Only the configured/default
+    endpoint may be used remotely; the engine's own user keeps `--endpoint`."""
+    rig.listener.reset()
+    auth = rig.listener.write_auth_json(Path(rig.engine_env["CODEX_HOME"]) / "auth.json")
+    token = rig.listener.access_token
+    try:
+        made = rig.local_cli("config", "add-provider", "--name", "operator-codex", "--type", "codex",
+                             "--access-token", token, "--refresh-token", rig.listener.refresh_token)
+        assert made.returncode == 0, made.stdout + made.stderr
+        for provider in ("codex", "operator-codex"):
+            aimed = rig.tcp_cli("--provider", provider, "--endpoint", rig.listener.codex_endpoint,
+                                "images", "generate", "--prompt", "x", "--out", str(rig.home / "codex.png"))
+            assert aimed.returncode != 0
+            error = aimed.json["error"]
+            assert error["code"] == "secret_redirect_refused", error
+            assert error["detail"] == {"provider": provider, "credential": "access_token", "caller": "tcp",
+                                       "field": "endpoint"}
+        assert rig.listener.requests == []
+        # Positive control: the engine's own user may choose the endpoint, and the listener then gets the token.
+        local = rig.local_cli("--provider", "codex", "--endpoint", rig.listener.codex_endpoint,
+                              "images", "generate", "--prompt", "x", "--out", str(rig.home / "codex-local.png"))
+        assert local.returncode == 0, local.stdout + local.stderr
+        assert any(token in r.headers.get("authorization", "") for r in rig.listener.requests)
+    finally:
+        auth.unlink()
+        rig.local_cli("config", "remove-provider", "--name", "operator-codex")

@@ -101,6 +101,7 @@ export const ERRORS = {
   provider_exists: ["A provider with that name already exists.", "Pick another name, or confirm that you want to replace it.", SETTINGS],
   provider_key_env_not_allowed: ["This page may not read that environment variable on the engine.", "Paste the key instead, or ask the engine's operator to allow the variable (GPT_IMAGE_2_KEY_ENV_ALLOWLIST).", SETTINGS],
   provider_secret_redirect_refused: ["The stored key would be sent to a new address.", "Enter the key again when you change where the provider points.", SETTINGS],
+  secret_redirect_refused: ["A stored password or key would be sent to a new address.", "Enter the secret again when you change where it is sent.", SETTINGS],
   config_section_invalid: ["A settings section has a value the engine refuses.", "Check the value mentioned below and save again.", SETTINGS],
   // Recovery of finished jobs.
   recovery_nothing_missing: ["This job has no missing images to make.", "Nothing to do: all of its images are there."],

@@ -230,6 +230,12 @@ REGISTRY: dict[str, Code] = {
         _C("notification_email_failed", "UNAVAILABLE", "Sending the notification email failed."),
         # --- proxy
         _C("proxy_url_invalid", "INVALID_ARGUMENT", "A custom proxy URL is not http(s)/socks5(h) with a host."),
+        # --- security round 2: stored secrets outside providers, Codex login
+        _C(
+            "secret_redirect_refused",
+            "PERMISSION_DENIED",
+            "A remote client would send a stored secret (storage, SMTP, webhook, Codex login) to a new destination.",
+        ),
     ]
 }
 

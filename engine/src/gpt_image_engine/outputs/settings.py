@@ -502,14 +502,17 @@ def restore_proxy_credentials(new: dict[str, Any], old: Any) -> dict[str, Any]:
 
 
 def merge_secret(new: Any, old: Any, keychain_account: str) -> Any:
-    """One CredentialRef on save: an empty file value keeps the old ref; a keychain ref carrying
-    a value writes it to the keyring (default account `keychain_account`) and drops the value."""
+    """One CredentialRef on save: an empty file value keeps the old ref, so does a keychain ref
+    with neither value nor account; a keychain ref carrying a value writes it to the keyring
+    (default account `keychain_account`) and drops the value."""
     if not isinstance(new, dict):
         return new
     source = new.get("source")
     if source == "file" and not (isinstance(new.get("value"), str) and new["value"]):
         return copy.deepcopy(old) if isinstance(old, dict) else new
     if source == "keychain":
+        if not new.get("value") and not new.get("account") and isinstance(old, dict) and old.get("source") == source:
+            return copy.deepcopy(old)  # the stored entry, whatever its account
         ref = {"source": "keychain", "service": new.get("service") or sec.SERVICE}
         ref["account"] = new.get("account") or keychain_account
         value = new.get("value")

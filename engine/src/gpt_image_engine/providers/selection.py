@@ -80,12 +80,17 @@ def codex_auth_file(call: Call, env: Mapping[str, str]) -> Path:
     return shared_paths.codex_home(dict(env)) / "auth.json"
 
 
-def codex_endpoint(call: Call, entry: Mapping[str, Any] | None = None) -> str:
+def codex_endpoint(call: Call, entry: Mapping[str, Any] | None = None, *, provider: str = "") -> str:
+    """`--endpoint`, else the entry's, else the default. With `provider` (a Codex provider, whose
+    token is the engine's), a remote caller's `--endpoint` must be the configured/default one."""
+    configured = (
+        str(entry["endpoint"]).strip() if entry and _nonblank(entry.get("endpoint")) else DEFAULT_CODEX_ENDPOINT
+    )
     if _nonblank(call.endpoint):
+        if provider:
+            keyenv.check_chosen_endpoint(call.endpoint, configured, provider)  # type: ignore[arg-type]
         return call.endpoint.strip()  # type: ignore[union-attr]
-    if entry and _nonblank(entry.get("endpoint")):
-        return str(entry["endpoint"]).strip()
-    return DEFAULT_CODEX_ENDPOINT
+    return configured
 
 
 def openai_inspect(call: Call, env: Mapping[str, str]) -> dict[str, Any]:
@@ -150,7 +155,7 @@ def _builtin_codex(
         supports_n=False,
         edit_region_mode=REFERENCE_HINT,
         api_base=openai_api_base(call, env),
-        endpoint=codex_endpoint(call),
+        endpoint=codex_endpoint(call, provider="codex"),
         auth_source="auth.json",
         auth_file=auth_file,
         token_url=token_url_for(None, env),
@@ -232,7 +237,7 @@ def resolve_config_entry(
             model=entry.get("model") or DEFAULT_CODEX_MODEL,
             supports_n=False,
             edit_region_mode=mode or REFERENCE_HINT,
-            endpoint=codex_endpoint(call, entry),
+            endpoint=codex_endpoint(call, entry, provider=name),
             auth_source="config",
             access_token=access,
             refresh_token=optional("refresh_token"),

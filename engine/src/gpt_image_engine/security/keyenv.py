@@ -16,6 +16,9 @@ variable sent anywhere, so the caller matters:
     when the operator listed that variable in `GPT_IMAGE_2_KEY_ENV_ALLOWLIST`
     (the writer also chooses where the key is sent, so `OPENAI_API_KEY` is not
     implied);
+  - it may not move a stored secret (a file value or keychain entry it did not send
+    again) to a new destination: a provider's base URL, a storage target's URL, endpoint
+    or host, the SMTP host, a webhook's URL;
   - it may not point the built-in OpenAI provider, whose key comes from the
     engine's `OPENAI_API_KEY`, at a base URL of its choosing, nor read an
     engine variable's value back (`secret get`), unless the variable is listed.
@@ -39,6 +42,8 @@ ALLOWLIST_ENV = "GPT_IMAGE_2_KEY_ENV_ALLOWLIST"
 DEFAULT_USABLE = frozenset({"OPENAI_API_KEY"})
 
 _restricted: ContextVar[str | None] = ContextVar("gpt_image_key_env_caller", default=None)
+# Keychain entries (service, account) the current restricted call wrote a value to.
+_written: ContextVar[set[tuple[str, str]] | None] = ContextVar("gpt_image_keychain_written", default=None)
 
 
 def listed(env: Mapping[str, str] | None = None) -> frozenset[str]:
@@ -56,10 +61,40 @@ def restricted_caller() -> str | None:
 def caller(kind: str | None) -> Iterator[None]:
     """Run the body as a call from `kind` ("tcp", "gateway", or None for the engine's own user)."""
     token = _restricted.set(kind)
+    written = _written.set(set())
     try:
         yield
     finally:
+        _written.reset(written)
         _restricted.reset(token)
+
+
+def note_keychain_write(service: str, account: str) -> None:
+    """Called after a keychain entry was written: the current call sent that secret itself."""
+    written = _written.get()
+    if written is not None:
+        written.add((str(service), str(account)))
+
+
+def _names_unsent_keychain_entry(ref: Mapping[str, Any]) -> bool:
+    """A keychain reference to an entry the current call did not write: a secret it never knew."""
+    if ref.get("source") != "keychain" or not ref.get("account"):
+        return False
+    account, service = str(ref["account"]), ref.get("service")
+    return not any(a == account and (service is None or s == service) for s, a in _written.get() or ())
+
+
+def _via(kind: str) -> str:
+    return "the web gateway" if kind == "gateway" else "a TCP connection"
+
+
+def _unsent_keychain(where: str, credential: str, ref: Mapping[str, Any], kind: str) -> AppError:
+    return AppError(
+        "secret_redirect_refused",
+        f"{where} would use the stored keychain entry {ref.get('account')} for {credential}; a client over "
+        f"{_via(kind)} may only point a credential at a keychain entry whose value it sends in the same request.",
+        {"setting": where, "credential": credential, "caller": kind, "account": str(ref.get("account"))},
+    )
 
 
 def _refuse(name: str, action: str, kind: str) -> AppError:
@@ -100,6 +135,20 @@ def check_redirect(name: str) -> None:
         raise _refuse(name, "sent to a base URL chosen", kind)
 
 
+def check_chosen_endpoint(chosen: str, allowed: str, provider: str) -> None:
+    """Refuse sending the engine's stored Codex login (auth.json, or a config entry's token) to an
+    endpoint a restricted caller chose (`--endpoint`) when it is not the configured or default one."""
+    kind = _restricted.get()
+    if kind is not None and chosen.strip().rstrip("/") != allowed.strip().rstrip("/"):
+        raise AppError(
+            "secret_redirect_refused",
+            f"Provider {provider} would send the engine's stored login to an endpoint a client over "
+            f"{'the web gateway' if kind == 'gateway' else 'a TCP connection'} chose; only the configured "
+            "endpoint may be used from there (change it on the engine host).",
+            {"provider": provider, "credential": "access_token", "caller": kind, "field": "endpoint"},
+        )
+
+
 DESTINATION_KEYS = ("type", "api_base", "endpoint", "token_url", "proxy")
 
 
@@ -134,6 +183,8 @@ def check_config_write(old: Mapping[str, Any] | None, new: Mapping[str, Any]) ->
             kept = ref == prev_creds.get(cred)
             if ref.get("source") == "env" and (moved or not kept):
                 check_write(str(ref.get("env") or ""))
+            elif not kept and _names_unsent_keychain_entry(ref):
+                raise _unsent_keychain(f"providers.{name}", str(cred), ref, kind)
             elif (
                 moved
                 and kept
@@ -182,6 +233,49 @@ def _unit(path: tuple[Any, ...]) -> tuple[Any, ...]:
     return path[:3] if len(path) > 2 and path[1] in LIST_UNITS else path[:2]
 
 
+def _counterpart(old: Mapping[str, Any], new: Mapping[str, Any], unit: tuple[Any, ...]) -> Any:
+    """The stored version of the settings object `unit` of `new`: webhooks are matched by id (the
+    list may be reordered), everything else by its place."""
+    if len(unit) == 3 and unit[:2] == ("notifications", "webhooks"):
+        hook = _at(new, unit)
+        hooks = _at(old, unit[:2])
+        hook_id = hook.get("id") if isinstance(hook, Mapping) else None
+        for before in hooks if isinstance(hooks, list) and hook_id is not None else ():
+            if isinstance(before, Mapping) and before.get("id") == hook_id:
+                return before
+        return None
+    return _at(old, unit)
+
+
+# The settings that decide where a storage target, webhook or the SMTP login sends its secrets:
+# the URL or host it connects to (for S3 the bucket and region name the host), how (type, TLS,
+# proxy), and the SFTP host key that proves who answers.
+UNIT_DESTINATION_KEYS = (
+    "type",
+    "url",
+    "endpoint",
+    "bucket",
+    "region",
+    "host",
+    "port",
+    "host_key_sha256",
+    "smtp_host",
+    "smtp_port",
+    "tls",
+    "proxy",
+)
+
+
+def _moved(before: Any, after: Any) -> bool:
+    before = before if isinstance(before, Mapping) else {}
+    after = after if isinstance(after, Mapping) else {}
+    return any(after.get(k) != before.get(k) for k in UNIT_DESTINATION_KEYS)
+
+
+def _stored_secret(ref: Mapping[str, Any]) -> bool:
+    return ref.get("source") in ("file", "keychain") and bool(ref.get("value") or ref.get("account"))
+
+
 def _masked(node: Any) -> Any:
     if isinstance(node, Mapping):
         if node.get("source") in REF_SOURCES:
@@ -195,10 +289,26 @@ def _masked(node: Any) -> Any:
 def _check_env_refs_elsewhere(old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
     """Outside `providers` (storage targets, webhooks, email, ...): an engine variable named by a
     reference that is new or changed, or whose settings object changed around it (a new URL for
-    the same header), needs `check_write`."""
+    the same header), needs `check_write`; a stored secret (file value, keychain entry) the caller
+    did not send again may not stay while its settings object points somewhere else."""
+    kind = _restricted.get() or "tcp"
     for path, ref in _refs({k: v for k, v in new.items() if k != "providers"}):
-        if ref.get("source") != "env":
-            continue
         unit = _unit(path)
-        if ref != _at(old, path) or _masked(_at(new, unit)) != _masked(_at(old, unit)):
-            check_write(str(ref.get("env") or ""))
+        before = _counterpart(old, new, unit)
+        kept = ref == _at(before, path[len(unit) :])
+        if ref.get("source") == "env":
+            if not kept or _masked(_at(new, unit)) != _masked(before):
+                check_write(str(ref.get("env") or ""))
+            continue
+        hook = _at(new, unit) if len(unit) == 3 and unit[1] == "webhooks" else None
+        label = (*unit[:2], hook.get("id", unit[2])) if isinstance(hook, Mapping) else unit
+        where, credential = ".".join(str(p) for p in label), ".".join(str(p) for p in path[len(unit) :])
+        if not kept and _names_unsent_keychain_entry(ref):
+            raise _unsent_keychain(where, credential, ref, kind)
+        if kept and _stored_secret(ref) and _moved(before, _at(new, unit)):
+            raise AppError(
+                "secret_redirect_refused",
+                f"{where} would send its stored {path[-1]} to a new destination; a client over "
+                f"{_via(kind)} must send the secret again when it changes where the secret goes.",
+                {"setting": where, "credential": credential, "caller": kind},
+            )

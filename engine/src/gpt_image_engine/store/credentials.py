@@ -112,6 +112,7 @@ def keyring_set(service: str, account: str, value: str) -> None:
         "keychain_write_failed",
         "Unable to write keychain secret.",
     )
+    keyenv.note_keychain_write(service, account)
 
 
 def keyring_delete(service: str, account: str) -> None:
