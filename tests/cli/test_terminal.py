@@ -27,6 +27,7 @@ def run_tty(args: list[str], env: dict[str, str], timeout: float = 60) -> tuple[
     """Run the CLI on a pseudo-terminal (stdout and stderr both a TTY); (exit status, text without colours)."""
     child = pexpect.spawn(CLI, args, env=env, dimensions=(50, 220), encoding="utf-8", timeout=timeout)
     child.expect(pexpect.EOF)
+    child.wait()  # EOF can come before the exit: close() alone would kill a child still exiting (status None)
     child.close()
     return int(child.exitstatus if child.exitstatus is not None else -1), ANSI.sub("", child.before or "")
 
@@ -50,6 +51,7 @@ def test_generate_progress_moves_during_a_slow_provider(
         child.expect(ELAPSED)
         seen.append(int(child.match.group(1)))
     child.expect(pexpect.EOF)
+    child.wait()
     child.close()
     text = ANSI.sub("", child.before or "")
     assert child.exitstatus == 0, text
