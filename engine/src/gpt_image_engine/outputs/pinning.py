@@ -12,7 +12,6 @@ request: when the URL guard grows a pinned transport it can delegate there.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,17 +31,7 @@ def private_targets_allowed(env: Mapping[str, str]) -> bool:
     return env.get(ALLOW_PRIVATE_TARGETS_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
-def safe_url(url: str) -> str:
-    """A URL for messages: no credentials, query or fragment."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        netloc = f"[{host}]" if ":" in host else host
-        if parts.port:
-            netloc += f":{parts.port}"
-        return f"{parts.scheme}://{netloc}{parts.path}"
-    except ValueError:
-        return "<invalid url>"
+safe_url = urlguard.safe_url  # a URL for messages: no credentials, query or fragment
 
 
 @dataclass(frozen=True)
@@ -60,15 +49,7 @@ def check_host(host: str, port: int, *, allow_private: bool, blocked_code: str, 
     storage_remote_resolve_failed."""
     if urlguard.host_is_metadata(host):
         raise AppError(blocked_code, f"{label} points at a cloud metadata host.", {"host": host})
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise AppError(
-            "storage_remote_resolve_failed", f"{label} host could not be resolved.", {"host": host, "error": str(exc)}
-        ) from None
-    ips = list(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
-    if not ips:
-        raise AppError("storage_remote_resolve_failed", f"{label} host resolved to no address.", {"host": host})
+    ips = urlguard.resolve(host, port, label)
     refused = [ip for ip in ips if urlguard.ip_is_metadata(ip) or (not allow_private and urlguard.ip_is_internal(ip))]
     if refused:
         raise AppError(

@@ -145,7 +145,7 @@ def _parts(url: str, label: str) -> tuple[str, str, int]:
         raise AppError(
             "storage_remote_url_invalid",
             f"{label} URL is invalid.",
-            {"url": _safe_url(url)},
+            {"url": safe_url(url)},
         ) from None
     scheme = parts.scheme.lower()
     host = parts.hostname
@@ -153,12 +153,12 @@ def _parts(url: str, label: str) -> tuple[str, str, int]:
         raise AppError(
             "storage_remote_url_invalid",
             f"{label} URL must be http(s) with a host.",
-            {"url": _safe_url(url)},
+            {"url": safe_url(url)},
         )
     return scheme, host, port or (443 if scheme == "https" else 80)
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without credentials, query or fragment, for error details."""
     try:
         parts = urlsplit(url)
@@ -171,7 +171,8 @@ def _safe_url(url: str) -> str:
         return "<invalid url>"
 
 
-def _resolve(host: str, port: int, label: str) -> list[str]:
+def resolve(host: str, port: int, label: str) -> list[str]:
+    """Every address of `host` (in resolver order, no duplicates); `storage_remote_resolve_failed`."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
@@ -212,7 +213,7 @@ def check_public_url(url: str, label: str = "Image download") -> list[str]:
     """
     _, host, port = _parts(url, label)
     _refuse_metadata(host, (), label)
-    ips = _resolve(host, port, label)
+    ips = resolve(host, port, label)
     _refuse_metadata(host, ips, label)
     if not private_urls_allowed():
         blocked = [ip for ip in ips if ip_is_internal(ip)]
@@ -259,7 +260,7 @@ def checked_address(host: str, port: int, policy: str = POLICY_BASE, label: str 
     try:
         ips = [str(ipaddress.ip_address(literal.split("%", 1)[0]))]
     except ValueError:
-        ips = _resolve(host, port, label)
+        ips = resolve(host, port, label)
     _refuse_metadata(host, ips, label)
     if policy == POLICY_PUBLIC and not private_urls_allowed():
         blocked = [ip for ip in ips if ip_is_internal(ip)]
@@ -354,7 +355,7 @@ def fetch_image_url(
                 raise AppError(
                     "network_error",
                     f"{label} failed.",
-                    {"url": _safe_url(current), "error": str(exc)},
+                    {"url": safe_url(current), "error": str(exc)},
                 ) from None
             try:
                 if response.status_code in _REDIRECT_STATUSES and response.headers.get("location"):
@@ -375,7 +376,7 @@ def fetch_image_url(
                 raise AppError(
                     "network_error",
                     f"{label} failed.",
-                    {"url": _safe_url(current), "error": str(exc)},
+                    {"url": safe_url(current), "error": str(exc)},
                 ) from None
             finally:
                 response.close()
