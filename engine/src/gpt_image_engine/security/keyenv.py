@@ -150,6 +150,16 @@ def check_chosen_endpoint(chosen: str, allowed: str, provider: str) -> None:
 
 
 DESTINATION_KEYS = ("type", "api_base", "endpoint", "token_url", "proxy")
+# The built-in `openai` provider as the engine runs it when config.json has no entry of that name.
+# Saving that same entry (the web app's provider dialog does, to change a model or edit mode) sends
+# the engine's key nowhere new, so it is judged against this, not against an empty entry.
+BUILTIN_ENTRIES: Mapping[str, Mapping[str, Any]] = {
+    "openai": {
+        "type": "openai-compatible",
+        "api_base": "https://api.openai.com/v1",
+        "credentials": {"api_key": {"source": "env", "env": "OPENAI_API_KEY"}},
+    }
+}
 
 
 def _providers(cfg: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -171,7 +181,7 @@ def check_config_write(old: Mapping[str, Any] | None, new: Mapping[str, Any]) ->
     for name, entry in _providers(new).items():
         if not isinstance(entry, Mapping):
             continue
-        prev = before.get(name)
+        prev = before.get(name, BUILTIN_ENTRIES.get(str(name)))
         prev = prev if isinstance(prev, Mapping) else {}
         moved = any(entry.get(k) != prev.get(k) for k in DESTINATION_KEYS)
         creds = entry.get("credentials")
