@@ -1,0 +1,289 @@
+"""The upstream's own web app (HTTP mode build) served by `gpt-image-2-web` in front of a real
+engine and the fake upstream, driven in Chromium: sign in through the token gate, generate,
+edit with a reference and a mask, history (pages + active merge), providers, settings.
+
+The app is not part of this repository. Build it yourself (see docs/web.md, "Use the upstream
+app") and point GPT_IMAGE_2_UPSTREAM_APP_DIST at its `dist/`; without it these tests skip.
+Screen steps find controls by the `data-testid`s of the reconstruction the docs describe; the
+sign-in gate, the network checks and the error-toast check hold for any HTTP-mode build.
+
+Every `/api` call the app makes is recorded (method, path, status); any answer >= 400, any
+console error, any uncaught page error and any error toast fails the test that caused it.
+The calls and screenshots are written to the screenshots folder (upstream-app-*.png,
+upstream-app-calls.json)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.fakeupstream.server import EDITS_PATH, GENERATIONS_PATH
+from tests.gateway.support import GatewayProc, Stack, engine_stack, png_bytes, start_gateway
+
+DIST_ENV = "GPT_IMAGE_2_UPSTREAM_APP_DIST"
+TOKEN = "upstream-app-token-7c2e-0123456789abcdef"
+DONE = 60_000  # ms: a job through engine + fake upstream
+
+
+def _dist() -> Path:
+    raw = (os.environ.get(DIST_ENV) or "").strip()
+    if not raw or not (Path(raw) / "index.html").is_file():
+        pytest.skip(f"{DIST_ENV} does not name a built upstream app (a folder with index.html)")
+    return Path(raw).resolve()
+
+
+@pytest.fixture(scope="module")
+def dist() -> Path:
+    return _dist()
+
+
+@pytest.fixture(scope="module")
+def app_stack(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, GatewayProc]]:
+    with engine_stack(tmp_path_factory.mktemp("upstream-app")) as stack:
+        gw = start_gateway(
+            stack.address,
+            stack.engine.env,
+            tmp_path_factory.mktemp("upstream-app-gw") / "gateway.log",
+            token=TOKEN,
+            extra={"GPT_IMAGE_2_WEB_DIST": str(dist)},
+        )
+        try:
+            yield stack, gw
+        finally:
+            gw.stop()
+
+
+class Watch:
+    """What the page did: /api calls with their statuses, console errors, page errors."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.problems: list[str] = []
+        self.mark = 0
+        self.expected: set[tuple[str, str, int]] = set()  # answers a step asks for (a refused sign-in)
+
+    def on_response(self, response: Any) -> None:
+        parts = urlsplit(response.url)
+        if not parts.path.startswith("/api"):
+            return
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        call = {"method": response.request.method, "path": path, "status": response.status}
+        self.calls.append(call)
+        if response.status >= 400 and (call["method"], path, response.status) not in self.expected:
+            self.problems.append(f"{call['method']} {path} -> {response.status}: {_body(response)}")
+
+    def on_console(self, msg: Any) -> None:
+        if msg.type != "error":
+            return
+        where = urlsplit(str((msg.location or {}).get("url") or "")).path
+        # Chromium logs every failed load once more; the response handler already judged /api ones.
+        if msg.text.startswith("Failed to load resource") and where.startswith("/api"):
+            return
+        self.problems.append(f"console.error: {msg.text} ({where})")
+
+    def since_mark(self) -> list[str]:
+        out = self.problems[self.mark :]
+        self.mark = len(self.problems)
+        return out
+
+
+def _body(response: Any) -> str:
+    try:
+        return str(response.text())[:300]
+    except Exception:  # noqa: BLE001 - a body already gone is no reason to hide the status
+        return ""
+
+
+@pytest.fixture(scope="module")
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    pg.on("response", watch.on_response)
+    pg.on("pageerror", lambda exc: watch.problems.append(f"pageerror: {exc}"))
+    pg.on("console", watch.on_console)
+    yield pg
+    (screenshots / "upstream-app-calls.json").write_text(json.dumps(_routes(watch.calls), indent=1))
+    context.close()
+
+
+def _routes(calls: list[dict[str, Any]]) -> list[str]:
+    """Distinct `METHOD /api/path` with ids, names and query values folded to placeholders."""
+    seen: dict[str, None] = {}
+    for call in calls:
+        path = re.sub(r"/jobs/[0-9a-zA-Z_-]{8,}", "/jobs/{id}", call["path"].split("?")[0])
+        path = re.sub(r"/providers/(?!default$)[^/]+", "/providers/{name}", path)
+        query = "?" + "&".join(sorted(k.split("=")[0] for k in call["path"].split("?")[1].split("&"))) if "?" in call["path"] else ""
+        seen[f"{call['method']} {path}{query} -> {call['status']}"] = None
+    return sorted(seen)
+
+
+def settle(page: Any, watch: Watch, shot: Path | None = None) -> None:
+    """No error toast on screen and nothing wrong since the last check."""
+    page.wait_for_timeout(300)
+    toasts = page.locator("[data-sonner-toast][data-type='error']")
+    texts = [toasts.nth(i).inner_text() for i in range(toasts.count())]
+    if shot is not None:
+        page.screenshot(path=str(shot))
+    problems = watch.since_mark()
+    assert not texts and not problems, {"error_toasts": texts, "problems": problems}
+
+
+def tid(page: Any, name: str) -> Any:
+    return page.locator(f"[data-testid='{name}']")
+
+
+def image_loaded(page: Any, selector: str) -> bool:
+    return bool(
+        page.wait_for_function(
+            "sel => { const i = document.querySelector(sel); return i && i.complete && i.naturalWidth > 0; }",
+            arg=selector,
+            timeout=DONE,
+        )
+    )
+
+
+def test_sign_in_through_the_token_gate(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+    _, gw = app_stack
+    page.goto(gw.url + "/")
+    gate = page.get_by_placeholder("访问令牌")
+    gate.wait_for()
+    page.screenshot(path=str(screenshots / "upstream-app-01-gate.png"))
+    gate.fill("not-the-token-" + "x" * 30)
+    watch.expected.add(("POST", "/api/session", 401))  # the refused sign-in is the point here
+    page.get_by_role("button", name="进入").click()
+    page.get_by_text("访问令牌不正确。").wait_for()
+    watch.expected.clear()
+    gate.fill(TOKEN)
+    page.get_by_role("button", name="进入").click()
+    tid(page, "nav-generate").wait_for()
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='config-overlay']\")")
+    options = tid(page, "gen-provider").locator("option").all_inner_texts()
+    assert {"fake", "openai", "codex"} <= set(options), options
+    assert tid(page, "gen-provider").input_value() == "fake"
+    settle(page, watch, screenshots / "upstream-app-02-signed-in.png")
+
+
+def test_generate_to_completion_with_the_image_shown(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+    stack, _ = app_stack
+    before = len(stack.upstream.requests_to(GENERATIONS_PATH))
+    tid(page, "nav-generate").click()
+    tid(page, "gen-prompt").fill("a lighthouse at dusk, upstream app")
+    tid(page, "gen-run").click()
+    page.wait_for_function("() => document.querySelector(\"[data-testid='gen-status']\").textContent === 'completed'", timeout=DONE)
+    assert image_loaded(page, "[data-testid='gen-output']")
+    types = tid(page, "gen-events").locator("li").evaluate_all("els => els.map(e => e.dataset.type)")
+    assert types[0] == "job.queued" and types[-1] == "job.completed" and len(types) >= 3, types
+    assert len(stack.upstream.requests_to(GENERATIONS_PATH)) == before + 1
+    src = tid(page, "gen-output").get_attribute("src")
+    assert src.startswith("/api/"), src  # no server path reaches the page
+    settle(page, watch, screenshots / "upstream-app-03-generated.png")
+
+
+def test_edit_with_a_reference_and_a_mask(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+    stack, _ = app_stack
+    before = len(stack.upstream.requests_to(EDITS_PATH))
+    tid(page, "nav-edit").click()
+    assert tid(page, "edit-region-mode").inner_text() == "native-mask"
+    tid(page, "edit-refs").set_input_files([{"name": "scene.png", "mimeType": "image/png", "buffer": png_bytes(64, 64)}])
+    tid(page, "edit-mode").select_option("region")
+    mask = png_bytes(64, 64, (0, 0, 0, 0), mode="RGBA")
+    tid(page, "edit-mask").set_input_files([{"name": "mask.png", "mimeType": "image/png", "buffer": mask}])
+    tid(page, "edit-prompt").fill("paint the disc gold")
+    tid(page, "edit-run").click()
+    page.wait_for_function("() => document.querySelector(\"[data-testid='edit-status']\").textContent === 'completed'", timeout=DONE)
+    assert image_loaded(page, "[data-testid='edit-output']")
+    sent = stack.upstream.requests_to(EDITS_PATH)[before]
+    names = [part.name for part in sent.files]
+    assert "mask" in names and any(n.startswith("image") for n in names), names
+    settle(page, watch, screenshots / "upstream-app-04-edited.png")
+
+
+def test_history_pages_and_merges_active_jobs(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+    stack, _ = app_stack
+    # Three more jobs so the history has a second page (the screen asks for 3 a page).
+    tid(page, "nav-generate").click()
+    for i in range(3):
+        tid(page, "gen-prompt").fill(f"history filler {i}")
+        tid(page, "gen-run").click()
+        page.wait_for_function("() => document.querySelector(\"[data-testid='gen-status']\").textContent === 'completed'", timeout=DONE)
+    tid(page, "nav-history").click()
+    tid(page, "history-row").first.wait_for()
+    assert tid(page, "history-row").count() == 3
+    assert "共 5" in tid(page, "history-total").inner_text()
+    tid(page, "history-more").click()
+    page.wait_for_function("() => document.querySelectorAll(\"[data-testid='history-row']\").length === 5")
+    assert tid(page, "history-more").count() == 0
+    # The edit job: its outputs and its reference image through the URLs the job carries.
+    tid(page, "history-row").filter(has_text="images edit").first.locator("button").click()
+    tid(page, "history-drawer").wait_for()
+    assert tid(page, "drawer-status").inner_text() == "completed"
+    assert int(tid(page, "drawer-events").inner_text()) >= 3
+    assert image_loaded(page, "[data-testid='drawer-output']")
+    assert image_loaded(page, "[data-testid='drawer-ref']")
+    settle(page, watch, screenshots / "upstream-app-05-history.png")
+    tid(page, "drawer-delete").click()
+    page.wait_for_function("() => document.querySelectorAll(\"[data-testid='history-row']\").length === 4")
+    settle(page, watch)
+    assert len(stack.upstream.requests) > 0
+
+
+def test_providers_add_edit_keep_secret_default_test_delete(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+    stack, _ = app_stack
+    tid(page, "nav-settings").click()
+    tid(page, "prov-name").fill("second")
+    tid(page, "prov-base").fill(stack.upstream.openai_base)
+    tid(page, "prov-key").fill("sk-test")
+    tid(page, "prov-save").click()
+    row = page.locator("[data-testid='provider-row'][data-name='second']")
+    row.wait_for()
+    assert "key set" in row.inner_text()
+    assert tid(page, "default-provider").inner_text().endswith("second")  # set_default: true on add
+    # Edit without retyping the key: the stored key stays and the provider still works.
+    tid(page, "edit-second").click()
+    tid(page, "prov-model").fill("gpt-image-2-edited")
+    tid(page, "prov-save").click()
+    page.wait_for_function("() => document.querySelector(\"[data-name='second']\").textContent.includes('gpt-image-2-edited')")
+    assert "key set" in row.inner_text()
+    tid(page, "test-second").click()
+    page.locator("[data-sonner-toast][data-type='success']").filter(has_text="ms").first.wait_for()
+    settle(page, watch, screenshots / "upstream-app-06-providers.png")
+    tid(page, "default-fake").click()
+    page.wait_for_function("() => document.querySelector(\"[data-testid='default-provider']\").textContent.endsWith('fake')")
+    tid(page, "delete-second").click()
+    row.wait_for(state="detached")
+    settle(page, watch)
+
+
+def test_settings_save_and_reload(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+    _, gw = app_stack
+    tid(page, "nav-settings").click()
+    assert tid(page, "notif-caps").inner_text().startswith("{")
+    box = tid(page, "notif-enabled")
+    was = box.is_checked()
+    box.click()
+    page.wait_for_function(f"() => document.querySelector(\"[data-testid='notif-enabled']\").checked === {str(not was).lower()}")
+    tid(page, "notif-test").click()
+    for name in ("paths-save", "storage-save", "proxy-save", "logging-save", "logs-load"):
+        tid(page, name).click()
+    page.wait_for_function("() => document.querySelector(\"[data-testid='logs-count']\").textContent !== ''")
+    assert tid(page, "queue").inner_text() != ""
+    settle(page, watch, screenshots / "upstream-app-07-settings.png")
+    page.reload()
+    tid(page, "nav-settings").wait_for()  # the session cookie carries the sign-in over the reload
+    tid(page, "nav-settings").click()
+    page.wait_for_function(f"() => document.querySelector(\"[data-testid='notif-enabled']\").checked === {str(not was).lower()}")
+    settle(page, watch, screenshots / "upstream-app-08-reloaded.png")
+    assert gw.proc.poll() is None
