@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.fakeupstream.server import EDITS_PATH, GENERATIONS_PATH
+from tests.fakeupstream.server import EDITS_PATH, GENERATIONS_PATH, Fault
 from tests.gateway.support import GatewayProc, Stack, engine_stack, png_bytes, start_gateway
 
 DIST_ENV = "GPT_IMAGE_2_UPSTREAM_APP_DIST"
@@ -237,7 +237,38 @@ def test_history_pages_and_merges_active_jobs(page: Any, app_stack: tuple[Stack,
     tid(page, "drawer-delete").click()
     page.wait_for_function("() => document.querySelectorAll(\"[data-testid='history-row']\").length === 4")
     settle(page, watch)
-    assert len(stack.upstream.requests) > 0
+    # Filter and search go to the server (status=, q=) and page as before.
+    tid(page, "history-filter").select_option("completed")
+    page.wait_for_function("() => document.querySelectorAll(\"[data-testid='history-row']\").length === 3")
+    assert set(tid(page, "history-row").evaluate_all("els => els.map(e => e.dataset.status)")) == {"completed"}
+    tid(page, "history-filter").select_option("all")
+    tid(page, "history-query").fill("filler 1")
+    page.wait_for_function("() => document.querySelectorAll(\"[data-testid='history-row']\").length === 1")
+    tid(page, "history-query").fill("")
+    settle(page, watch)
+    assert any(r.path == GENERATIONS_PATH for r in stack.upstream.requests)
+
+
+def test_a_failed_job_is_shown_and_retried(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+    stack, _ = app_stack
+    stack.upstream.faults(Fault.fail(400, path=GENERATIONS_PATH, body='{"error": {"message": "bad prompt", "type": "invalid_request_error"}}'))
+    tid(page, "nav-generate").click()
+    tid(page, "gen-prompt").fill("this one fails upstream")
+    tid(page, "gen-run").click()
+    page.wait_for_function("() => document.querySelector(\"[data-testid='gen-status']\").textContent === 'failed'", timeout=DONE)
+    settle(page, watch)  # submitting worked; the job failed upstream: no error toast for the submit
+    tid(page, "nav-history").click()
+    tid(page, "history-filter").select_option("failed")
+    page.wait_for_function("() => document.querySelectorAll(\"[data-testid='history-row']\").length === 1")
+    tid(page, "history-row").first.locator("button").click()
+    page.wait_for_function("() => document.querySelector(\"[data-testid='drawer-status']\").textContent === 'failed'")
+    tid(page, "drawer-retry").click()
+    page.locator("[data-sonner-toast][data-type='success']").filter(has_text="已重新提交").first.wait_for()
+    tid(page, "history-filter").select_option("all")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll(\"[data-testid='history-row']\")].some(e => e.dataset.status === 'completed' && e.textContent.includes('images generate'))"
+    )
+    settle(page, watch, screenshots / "upstream-app-06b-retried.png")
 
 
 def test_providers_add_edit_keep_secret_default_test_delete(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
@@ -267,8 +298,12 @@ def test_providers_add_edit_keep_secret_default_test_delete(page: Any, app_stack
     settle(page, watch)
 
 
-def test_settings_save_and_reload(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+def test_settings_save_and_reload(
+    page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path, tmp_path: Path
+) -> None:
     _, gw = app_stack
+    storage_dir = tmp_path / "copies"
+    storage_dir.mkdir()
     tid(page, "nav-settings").click()
     assert tid(page, "notif-caps").inner_text().startswith("{")
     box = tid(page, "notif-enabled")
@@ -280,6 +315,13 @@ def test_settings_save_and_reload(page: Any, app_stack: tuple[Stack, GatewayProc
         tid(page, name).click()
     page.wait_for_function("() => document.querySelector(\"[data-testid='logs-count']\").textContent !== ''")
     assert tid(page, "queue").inner_text() != ""
+    tid(page, "queue-3").click()
+    page.wait_for_function("() => document.querySelector(\"[data-testid='queue']\").textContent.endsWith('/3')")
+    tid(page, "storage-dir").fill(str(storage_dir))
+    tid(page, "storage-add-local").click()
+    page.locator("[data-sonner-toast]").filter(has_text="保存存储成功").first.wait_for()
+    tid(page, "storage-test").click()
+    page.locator("[data-sonner-toast][data-type='success']").filter(has_text="存储").first.wait_for()
     settle(page, watch, screenshots / "upstream-app-07-settings.png")
     page.reload()
     tid(page, "nav-settings").wait_for()  # the session cookie carries the sign-in over the reload
