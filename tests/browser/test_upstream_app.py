@@ -125,7 +125,11 @@ def _routes(calls: list[dict[str, Any]]) -> list[str]:
     for call in calls:
         path = re.sub(r"/jobs/[0-9a-zA-Z_-]{8,}", "/jobs/{id}", call["path"].split("?")[0])
         path = re.sub(r"/providers/(?!default$)[^/]+", "/providers/{name}", path)
-        query = "?" + "&".join(sorted(k.split("=")[0] for k in call["path"].split("?")[1].split("&"))) if "?" in call["path"] else ""
+        query = (
+            "?" + "&".join(sorted(k.split("=")[0] for k in call["path"].split("?")[1].split("&")))
+            if "?" in call["path"]
+            else ""
+        )
         seen[f"{call['method']} {path}{query} -> {call['status']}"] = None
     return sorted(seen)
 
@@ -145,6 +149,15 @@ def tid(page: Any, name: str) -> Any:
     return page.locator(f"[data-testid='{name}']")
 
 
+def text_is(page: Any, name: str, value: str) -> None:
+    """Wait until the element with data-testid `name` reads exactly `value` (a job runs to its end)."""
+    page.wait_for_function(
+        "([sel, v]) => document.querySelector(sel)?.textContent === v",
+        arg=[f"[data-testid='{name}']", value],
+        timeout=DONE,
+    )
+
+
 def image_loaded(page: Any, selector: str) -> bool:
     return bool(
         page.wait_for_function(
@@ -155,7 +168,9 @@ def image_loaded(page: Any, selector: str) -> bool:
     )
 
 
-def test_sign_in_through_the_token_gate(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+def test_sign_in_through_the_token_gate(
+    page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path
+) -> None:
     _, gw = app_stack
     page.goto(gw.url + "/")
     gate = page.get_by_placeholder("访问令牌")
@@ -176,13 +191,15 @@ def test_sign_in_through_the_token_gate(page: Any, app_stack: tuple[Stack, Gatew
     settle(page, watch, screenshots / "upstream-app-02-signed-in.png")
 
 
-def test_generate_to_completion_with_the_image_shown(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+def test_generate_to_completion_with_the_image_shown(
+    page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path
+) -> None:
     stack, _ = app_stack
     before = len(stack.upstream.requests_to(GENERATIONS_PATH))
     tid(page, "nav-generate").click()
     tid(page, "gen-prompt").fill("a lighthouse at dusk, upstream app")
     tid(page, "gen-run").click()
-    page.wait_for_function("() => document.querySelector(\"[data-testid='gen-status']\").textContent === 'completed'", timeout=DONE)
+    text_is(page, "gen-status", "completed")
     assert image_loaded(page, "[data-testid='gen-output']")
     types = tid(page, "gen-events").locator("li").evaluate_all("els => els.map(e => e.dataset.type)")
     assert types[0] == "job.queued" and types[-1] == "job.completed" and len(types) >= 3, types
@@ -192,18 +209,22 @@ def test_generate_to_completion_with_the_image_shown(page: Any, app_stack: tuple
     settle(page, watch, screenshots / "upstream-app-03-generated.png")
 
 
-def test_edit_with_a_reference_and_a_mask(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+def test_edit_with_a_reference_and_a_mask(
+    page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path
+) -> None:
     stack, _ = app_stack
     before = len(stack.upstream.requests_to(EDITS_PATH))
     tid(page, "nav-edit").click()
     assert tid(page, "edit-region-mode").inner_text() == "native-mask"
-    tid(page, "edit-refs").set_input_files([{"name": "scene.png", "mimeType": "image/png", "buffer": png_bytes(64, 64)}])
+    tid(page, "edit-refs").set_input_files(
+        [{"name": "scene.png", "mimeType": "image/png", "buffer": png_bytes(64, 64)}]
+    )
     tid(page, "edit-mode").select_option("region")
     mask = png_bytes(64, 64, (0, 0, 0, 0), mode="RGBA")
     tid(page, "edit-mask").set_input_files([{"name": "mask.png", "mimeType": "image/png", "buffer": mask}])
     tid(page, "edit-prompt").fill("paint the disc gold")
     tid(page, "edit-run").click()
-    page.wait_for_function("() => document.querySelector(\"[data-testid='edit-status']\").textContent === 'completed'", timeout=DONE)
+    text_is(page, "edit-status", "completed")
     assert image_loaded(page, "[data-testid='edit-output']")
     sent = stack.upstream.requests_to(EDITS_PATH)[before]
     names = [part.name for part in sent.files]
@@ -211,14 +232,16 @@ def test_edit_with_a_reference_and_a_mask(page: Any, app_stack: tuple[Stack, Gat
     settle(page, watch, screenshots / "upstream-app-04-edited.png")
 
 
-def test_history_pages_and_merges_active_jobs(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+def test_history_pages_and_merges_active_jobs(
+    page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path
+) -> None:
     stack, _ = app_stack
     # Three more jobs so the history has a second page (the screen asks for 3 a page).
     tid(page, "nav-generate").click()
     for i in range(3):
         tid(page, "gen-prompt").fill(f"history filler {i}")
         tid(page, "gen-run").click()
-        page.wait_for_function("() => document.querySelector(\"[data-testid='gen-status']\").textContent === 'completed'", timeout=DONE)
+        text_is(page, "gen-status", "completed")
     tid(page, "nav-history").click()
     tid(page, "history-row").first.wait_for()
     assert tid(page, "history-row").count() == 3
@@ -249,13 +272,19 @@ def test_history_pages_and_merges_active_jobs(page: Any, app_stack: tuple[Stack,
     assert any(r.path == GENERATIONS_PATH for r in stack.upstream.requests)
 
 
-def test_a_failed_job_is_shown_and_retried(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+def test_a_failed_job_is_shown_and_retried(
+    page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path
+) -> None:
     stack, _ = app_stack
-    stack.upstream.faults(Fault.fail(400, path=GENERATIONS_PATH, body='{"error": {"message": "bad prompt", "type": "invalid_request_error"}}'))
+    stack.upstream.faults(
+        Fault.fail(
+            400, path=GENERATIONS_PATH, body='{"error": {"message": "bad prompt", "type": "invalid_request_error"}}'
+        )
+    )
     tid(page, "nav-generate").click()
     tid(page, "gen-prompt").fill("this one fails upstream")
     tid(page, "gen-run").click()
-    page.wait_for_function("() => document.querySelector(\"[data-testid='gen-status']\").textContent === 'failed'", timeout=DONE)
+    text_is(page, "gen-status", "failed")
     settle(page, watch)  # submitting worked; the job failed upstream: no error toast for the submit
     tid(page, "nav-history").click()
     tid(page, "history-filter").select_option("failed")
@@ -271,7 +300,9 @@ def test_a_failed_job_is_shown_and_retried(page: Any, app_stack: tuple[Stack, Ga
     settle(page, watch, screenshots / "upstream-app-06b-retried.png")
 
 
-def test_providers_add_edit_keep_secret_default_test_delete(page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path) -> None:
+def test_providers_add_edit_keep_secret_default_test_delete(
+    page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path
+) -> None:
     stack, _ = app_stack
     tid(page, "nav-settings").click()
     tid(page, "prov-name").fill("second")
@@ -286,13 +317,17 @@ def test_providers_add_edit_keep_secret_default_test_delete(page: Any, app_stack
     tid(page, "edit-second").click()
     tid(page, "prov-model").fill("gpt-image-2-edited")
     tid(page, "prov-save").click()
-    page.wait_for_function("() => document.querySelector(\"[data-name='second']\").textContent.includes('gpt-image-2-edited')")
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-name='second']\").textContent.includes('gpt-image-2-edited')"
+    )
     assert "key set" in row.inner_text()
     tid(page, "test-second").click()
     page.locator("[data-sonner-toast][data-type='success']").filter(has_text="ms").first.wait_for()
     settle(page, watch, screenshots / "upstream-app-06-providers.png")
     tid(page, "default-fake").click()
-    page.wait_for_function("() => document.querySelector(\"[data-testid='default-provider']\").textContent.endsWith('fake')")
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-testid='default-provider']\").textContent.endsWith('fake')"
+    )
     tid(page, "delete-second").click()
     row.wait_for(state="detached")
     settle(page, watch)
@@ -309,7 +344,9 @@ def test_settings_save_and_reload(
     box = tid(page, "notif-enabled")
     was = box.is_checked()
     box.click()
-    page.wait_for_function(f"() => document.querySelector(\"[data-testid='notif-enabled']\").checked === {str(not was).lower()}")
+    page.wait_for_function(
+        f"() => document.querySelector(\"[data-testid='notif-enabled']\").checked === {str(not was).lower()}"
+    )
     tid(page, "notif-test").click()
     for name in ("paths-save", "storage-save", "proxy-save", "logging-save", "logs-load"):
         tid(page, name).click()
@@ -326,6 +363,8 @@ def test_settings_save_and_reload(
     page.reload()
     tid(page, "nav-settings").wait_for()  # the session cookie carries the sign-in over the reload
     tid(page, "nav-settings").click()
-    page.wait_for_function(f"() => document.querySelector(\"[data-testid='notif-enabled']\").checked === {str(not was).lower()}")
+    page.wait_for_function(
+        f"() => document.querySelector(\"[data-testid='notif-enabled']\").checked === {str(not was).lower()}"
+    )
     settle(page, watch, screenshots / "upstream-app-08-reloaded.png")
     assert gw.proc.poll() is None
