@@ -290,7 +290,7 @@ def test_a_failed_job_is_shown_and_retried(
     tid(page, "history-filter").select_option("failed")
     page.wait_for_function("() => document.querySelectorAll(\"[data-testid='history-row']\").length === 1")
     tid(page, "history-row").first.locator("button").click()
-    page.wait_for_function("() => document.querySelector(\"[data-testid='drawer-status']\").textContent === 'failed'")
+    text_is(page, "drawer-status", "failed")
     tid(page, "drawer-retry").click()
     page.locator("[data-sonner-toast][data-type='success']").filter(has_text="已重新提交").first.wait_for()
     tid(page, "history-filter").select_option("all")
@@ -318,7 +318,7 @@ def test_providers_add_edit_keep_secret_default_test_delete(
     tid(page, "prov-model").fill("gpt-image-2-edited")
     tid(page, "prov-save").click()
     page.wait_for_function(
-        "() => document.querySelector(\"[data-name='second']\").textContent.includes('gpt-image-2-edited')"
+        "() => document.querySelector(\"[data-name='second']\")?.textContent.includes('gpt-image-2-edited')"
     )
     assert "key set" in row.inner_text()
     tid(page, "test-second").click()
@@ -326,7 +326,7 @@ def test_providers_add_edit_keep_secret_default_test_delete(
     settle(page, watch, screenshots / "upstream-app-06-providers.png")
     tid(page, "default-fake").click()
     page.wait_for_function(
-        "() => document.querySelector(\"[data-testid='default-provider']\").textContent.endsWith('fake')"
+        "() => document.querySelector(\"[data-testid='default-provider']\")?.textContent.endsWith('fake')"
     )
     tid(page, "delete-second").click()
     row.wait_for(state="detached")
@@ -345,15 +345,15 @@ def test_settings_save_and_reload(
     was = box.is_checked()
     box.click()
     page.wait_for_function(
-        f"() => document.querySelector(\"[data-testid='notif-enabled']\").checked === {str(not was).lower()}"
+        f"() => document.querySelector(\"[data-testid='notif-enabled']\")?.checked === {str(not was).lower()}"
     )
     tid(page, "notif-test").click()
     for name in ("paths-save", "storage-save", "proxy-save", "logging-save", "logs-load"):
         tid(page, name).click()
-    page.wait_for_function("() => document.querySelector(\"[data-testid='logs-count']\").textContent !== ''")
+    page.wait_for_function("() => document.querySelector(\"[data-testid='logs-count']\")?.textContent !== ''")
     assert tid(page, "queue").inner_text() != ""
     tid(page, "queue-3").click()
-    page.wait_for_function("() => document.querySelector(\"[data-testid='queue']\").textContent.endsWith('/3')")
+    page.wait_for_function("() => document.querySelector(\"[data-testid='queue']\")?.textContent.endsWith('/3')")
     tid(page, "storage-dir").fill(str(storage_dir))
     tid(page, "storage-add-local").click()
     page.locator("[data-sonner-toast]").filter(has_text="保存存储成功").first.wait_for()
@@ -364,7 +364,31 @@ def test_settings_save_and_reload(
     tid(page, "nav-settings").wait_for()  # the session cookie carries the sign-in over the reload
     tid(page, "nav-settings").click()
     page.wait_for_function(
-        f"() => document.querySelector(\"[data-testid='notif-enabled']\").checked === {str(not was).lower()}"
+        f"() => document.querySelector(\"[data-testid='notif-enabled']\")?.checked === {str(not was).lower()}"
     )
     settle(page, watch, screenshots / "upstream-app-08-reloaded.png")
     assert gw.proc.poll() is None
+
+
+def test_a_queued_job_is_cancelled(
+    page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path
+) -> None:
+    stack, _ = app_stack
+    tid(page, "nav-settings").click()
+    tid(page, "queue-1").click()
+    page.wait_for_function("() => document.querySelector(\"[data-testid='queue']\")?.textContent.endsWith('/1')")
+    stack.upstream.faults(Fault.slow(4.0, path=GENERATIONS_PATH))
+    tid(page, "nav-generate").click()
+    for prompt in ("slow first", "queued second"):
+        tid(page, "gen-prompt").fill(prompt)
+        tid(page, "gen-run").click()
+        page.locator("[data-sonner-toast]").filter(has_text="已开始生成").first.wait_for()
+    tid(page, "nav-history").click()
+    # Both jobs are active: the running one and the queued one are merged on top of the first page.
+    queued = page.locator("[data-testid='history-row'][data-status='queued']")
+    queued.first.wait_for()
+    assert page.locator("[data-testid='history-row'][data-status='running']").count() == 1
+    queued.first.locator("button").click()
+    tid(page, "drawer-cancel").click()
+    text_is(page, "drawer-status", "cancelled")
+    settle(page, watch, screenshots / "upstream-app-09-cancelled.png")
