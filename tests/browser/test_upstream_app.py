@@ -380,10 +380,34 @@ def test_settings_save_and_reload(
         f"() => document.querySelector(\"[data-testid='notif-enabled']\")?.checked === {str(not was).lower()}"
     )
     tid(page, "notif-test").click()
-    for name in ("paths-save", "storage-save", "proxy-save", "logging-save", "logs-load"):
+    for name in ("paths-save", "storage-save"):
         tid(page, name).click()
-    page.wait_for_function("() => document.querySelector(\"[data-testid='logs-count']\")?.textContent !== ''")
     assert tid(page, "queue").inner_text() != ""
+    # The upstream's own logs panel: the engine's log, a level filter, the log folder, debug on.
+    logs = page.get_by_role("list", name="日志")
+    logs.locator("li").first.wait_for()
+    # The level is a floor (info shows info, warn and error), as upstream.
+    with page.expect_response(lambda r: "/api/logs?" in r.url and "level=info" in r.url):
+        page.get_by_role("radiogroup", name="日志级别过滤").get_by_role("radio", name="信息").click()
+    page.wait_for_function("() => !document.querySelector(\"ul[aria-label='日志'] li[data-level='debug']\")")
+    assert logs.locator("li").count() > 0
+    page.get_by_role("button", name="日志目录").click()
+    page.locator("[data-sonner-toast]").filter(has_text="日志目录").first.wait_for()
+    page.get_by_role("switch", name="详细日志（调试）").click()
+    # The upstream's own proxy panel: a custom proxy with a bypass list, then direct again.
+    proxy = page.get_by_role("region", name="网络代理")
+    proxy.get_by_role("radio", name="自定义").click()
+    proxy.get_by_label("代理地址").fill("http://127.0.0.1:9")
+    proxy.get_by_label("绕过代理的主机").fill("localhost, 127.0.0.1")
+    proxy.get_by_role("button", name="保存").click()
+    page.locator("[data-sonner-toast][data-type='success']").filter(has_text="代理设置已保存").first.wait_for()
+    saved = page.evaluate("() => fetch('/api/config').then(r => r.json())")
+    assert saved["proxy"]["mode"] == "custom" and saved["proxy"]["no_proxy"] == ["localhost", "127.0.0.1"]
+    assert saved["logging"]["debug"] is True
+    assert saved["notifications"]["webhooks"][0]["url"] == "https://hooks.example.com/x"
+    proxy.get_by_role("radio", name="直连").click()
+    proxy.get_by_role("button", name="保存").click()
+    page.wait_for_function("() => fetch('/api/config').then(r => r.json()).then(c => c.proxy.mode === 'none')")
     tid(page, "queue-3").click()
     page.wait_for_function("() => document.querySelector(\"[data-testid='queue']\")?.textContent.endsWith('/3')")
     tid(page, "storage-dir").fill(str(storage_dir))
