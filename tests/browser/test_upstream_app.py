@@ -206,6 +206,12 @@ def test_generate_to_completion_with_the_image_shown(
     assert len(stack.upstream.requests_to(GENERATIONS_PATH)) == before + 1
     src = tid(page, "gen-output").get_attribute("src")
     assert src.startswith("/api/"), src  # no server path reaches the page
+    # The recent gallery (useJobs: first page + active) shows the job through jobOutputUrl, and
+    # the job's metadata carries what the app sent in `metadata` (size and n for its placeholders).
+    tile = tid(page, "gen-recent-tile").first
+    tile.wait_for()
+    assert tile.get_attribute("data-size") == "1024x1024" and tile.get_attribute("data-n") == "1"
+    assert image_loaded(page, "[data-testid='gen-recent-tile']")
     settle(page, watch, screenshots / "upstream-app-03-generated.png")
 
 
