@@ -297,6 +297,13 @@ def test_a_failed_job_is_shown_and_retried(
     page.wait_for_function("() => document.querySelectorAll(\"[data-testid='history-row']\").length === 1")
     tid(page, "history-row").first.locator("button").click()
     text_is(page, "drawer-status", "failed")
+    # The drawer's error block reads job.error {code, message}; its "advanced" block prints the
+    # whole job: no server path and no secret in it.
+    assert tid(page, "drawer-error-code").inner_text().strip() != ""
+    assert "HTTP 400" in tid(page, "drawer-error").inner_text()
+    assert "bad prompt" in (tid(page, "drawer-error-detail").text_content() or "")  # the body, as detail
+    dumped = tid(page, "drawer-json").text_content()
+    assert str(stack.engine.home) not in dumped and "sk-test" not in dumped, dumped[:400]
     tid(page, "drawer-retry").click()
     page.locator("[data-sonner-toast][data-type='success']").filter(has_text="已重新提交").first.wait_for()
     tid(page, "history-filter").select_option("all")
