@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.fakeupstream.server import EDITS_PATH, GENERATIONS_PATH, Fault
-from tests.gateway.support import GatewayProc, Stack, engine_stack, png_bytes, start_gateway
+from tests.gateway.support import GatewayProc, Stack, engine_stack, png_bytes, start_gateway, wait_for
 
 DIST_ENV = "GPT_IMAGE_2_UPSTREAM_APP_DIST"
 TOKEN = "upstream-app-token-7c2e-0123456789abcdef"
@@ -319,7 +319,7 @@ def test_providers_add_edit_keep_secret_default_test_delete(
     """The upstream's own providers screen and add/edit dialog (found by their labels)."""
     stack, _ = app_stack
     tid(page, "nav-providers").click()
-    screen = page.locator("section:not([hidden])")
+    screen = page.locator("main > section:not([hidden])")
     screen.get_by_role("button", name="添加", exact=True).click()
     dialog = page.get_by_role("dialog", name="添加凭证")
     dialog.get_by_placeholder("例如 my-image-api").fill("second")
@@ -327,6 +327,7 @@ def test_providers_add_edit_keep_secret_default_test_delete(
     dialog.get_by_placeholder("sk-…").fill("sk-test")
     dialog.get_by_role("button", name="添加并设为默认").click()
     toast_says(page, "凭证已添加")
+    use_the_new_provider(page, stack, watch)
     row = screen.get_by_text("second", exact=True)
     row.click()
     screen.get_by_role("button", name="查看密钥").wait_for()  # the key is stored: shown as present
@@ -372,6 +373,36 @@ def test_providers_add_edit_keep_secret_default_test_delete(
     screen.get_by_text("second", exact=True).wait_for(state="detached")
     assert tid(page, "gen-provider").input_value() == "fake"
     settle(page, watch)
+
+
+def use_the_new_provider(page: Any, stack: Stack, watch: Watch) -> None:
+    """The provider just added (the dialog's defaults: "App 自动并行", "软选区参考") is the default now:
+    two images at once, and a region edit whose selection goes as one more reference (no mask)."""
+    tid(page, "nav-generate").click()
+    assert tid(page, "gen-provider").input_value() == "second"
+    tid(page, "gen-n").select_option("2")
+    tid(page, "gen-prompt").fill("two at once through the new provider")
+    tid(page, "gen-run").click()
+    text_is(page, "gen-status", "completed")
+    page.wait_for_function(
+        "() => { const imgs = [...document.querySelectorAll(\"[data-testid='gen-output']\")];"
+        " return imgs.length === 2 && imgs.every(i => i.complete && i.naturalWidth > 0); }",
+        timeout=DONE,
+    )
+    tid(page, "gen-n").select_option("1")
+    before = len(stack.upstream.requests_to(EDITS_PATH))
+    tid(page, "nav-edit").click()
+    assert tid(page, "edit-region-mode").inner_text() == "reference-hint"
+    tid(page, "edit-prompt").fill("soft selection through the new provider")
+    with page.expect_response(lambda r: r.url.endswith("/api/images/edit")):
+        tid(page, "edit-run").click()
+    wait_for(lambda: len(stack.upstream.requests_to(EDITS_PATH)) > before, timeout=DONE / 1000)
+    text_is(page, "edit-status", "completed")
+    sent = stack.upstream.requests_to(EDITS_PATH)[before]
+    names = [part.name for part in sent.files]
+    assert "mask" not in names and len([n for n in names if n.startswith("image")]) == 2, names
+    settle(page, watch)
+    tid(page, "nav-providers").click()
 
 
 def toast_says(page: Any, text: str) -> None:
