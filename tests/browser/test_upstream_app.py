@@ -263,6 +263,16 @@ def test_history_pages_and_merges_active_jobs(
     assert image_loaded(page, "[data-testid='drawer-output']")
     assert image_loaded(page, "[data-testid='drawer-ref']")
     settle(page, watch, screenshots / "upstream-app-05-history.png")
+    # Downloads: one output (a link to /api/jobs/{id}/outputs/0) and the whole job (the app
+    # fetches every output and zips them in the page).
+    with page.expect_download() as one:
+        tid(page, "drawer-download-one").click()
+    assert one.value.suggested_filename.endswith(".png"), one.value.suggested_filename
+    with page.expect_download() as everything:
+        tid(page, "drawer-download-all").click()
+    assert everything.value.suggested_filename.endswith(".zip")
+    assert b"\x89PNG" in Path(everything.value.path()).read_bytes()  # a stored zip keeps the PNG bytes as they are
+    settle(page, watch)
     tid(page, "drawer-delete").click()
     page.wait_for_function("() => document.querySelectorAll(\"[data-testid='history-row']\").length === 4")
     settle(page, watch)
