@@ -1,16 +1,17 @@
-"""The upstream's own web app (HTTP mode build) served by `gpt-image-2-web` in front of a real
-engine and the fake upstream, driven in Chromium: sign in through the token gate, generate,
-edit with a reference and a mask, history (pages + active merge), providers, settings.
+"""The upstream's own web app (HTTP-mode build) served by `gpt-image-2-web` in front of a real
+engine and the fake upstream, driven in Chromium: sign in through the token gate, generate (n=1
+and n=2), edit with a reference and a mask or a soft selection, progress, history (pages, filter,
+search, active merge, failed job + retry, cancel, downloads), providers, settings, logs, proxy.
 
-The app is not part of this repository. Build it yourself (see docs/web.md, "Use the upstream
-app") and point GPT_IMAGE_2_UPSTREAM_APP_DIST at its `dist/`; without it these tests skip.
-Screen steps find controls by the `data-testid`s of the reconstruction the docs describe; the
-sign-in gate, the network checks and the error-toast check hold for any HTTP-mode build.
+The app is not part of this repository. Build it (docs/web.md, "Use the upstream app") and point
+GPT_IMAGE_2_UPSTREAM_APP_DIST at its `dist/`; without it these tests skip. The sign-in gate, the
+providers screen and the logs and proxy panels are found by the upstream's own labels; the generate,
+edit, history and settings steps use `data-testid`s of the screens the reconstruction adds around
+the upstream's API layer, so a build without them stops at those steps.
 
-Every `/api` call the app makes is recorded (method, path, status); any answer >= 400, any
-console error, any uncaught page error and any error toast fails the test that caused it.
-The calls and screenshots are written to the screenshots folder (upstream-app-*.png,
-upstream-app-calls.json)."""
+Every `/api` call the app makes is recorded (method, path, status): any answer >= 400 a step did
+not ask for, any console error, any uncaught page error and any error toast fails the test that
+caused it. Screenshots and the list of calls go to the screenshots folder (upstream-app-*)."""
 
 from __future__ import annotations
 
