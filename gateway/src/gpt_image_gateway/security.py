@@ -443,12 +443,22 @@ def install(app: Flask) -> None:
         if request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         else:
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
-                "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            )
+            response.headers.setdefault("Content-Security-Policy", PAGE_CSP if settings().own_page else OTHER_PAGE_CSP)
         return response
+
+
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+# Another page build (GPT_IMAGE_2_WEB_DIST), e.g. the upstream's own web app: its toasts
+# (sonner) and dialogs insert <style> elements, which `style-src 'self'` blocks (the upstream
+# publishes 'unsafe-inline' styles for it too). Scripts stay 'self' only.
+OTHER_PAGE_CSP = (
+    "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; script-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
+    "media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 
 
 def _claim_stream_slot(app: Flask, response: Response) -> Response:

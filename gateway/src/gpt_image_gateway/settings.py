@@ -107,6 +107,12 @@ class Settings:
         )
 
     @property
+    def own_page(self) -> bool:
+        """True when the page folder is this package's own web/ (its strict CSP fits it); False for
+        another build served from GPT_IMAGE_2_WEB_DIST or --static-dir, such as the upstream app."""
+        return self.static_dir.resolve() == default_static_dir().resolve()
+
+    @property
     def sse_limit(self) -> int:
         """Open event streams in total: below the thread count, so other requests always find a thread."""
         reserve = max(4, self.threads // 8)
