@@ -236,6 +236,13 @@ REGISTRY: dict[str, Code] = {
             "PERMISSION_DENIED",
             "A remote client would send a stored secret (storage, SMTP, webhook, Codex login) to a new destination.",
         ),
+        # --- cluster: shared artifact store
+        _C(
+            "artifact_store_unavailable",
+            "UNAVAILABLE",
+            "The artifact store (S3 bucket) is missing, unreachable or refuses the credentials.",
+        ),
+        _C("artifact_store_config_invalid", "INVALID_ARGUMENT", "GPT_IMAGE_2_ARTIFACTS_URL is not a valid s3:// URL."),
     ]
 }
 
