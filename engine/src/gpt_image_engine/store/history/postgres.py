@@ -18,7 +18,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Self
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -204,6 +204,10 @@ class PostgresHistory:
                 yield conn
         except (psycopg.Error, PoolTimeout) as exc:
             raise self._error(exc, failure, "A history write failed.") from exc
+
+    def transaction(self, failure: str = "history_write_failed") -> AbstractContextManager[psycopg.Connection[Any]]:
+        """One write transaction's connection, for bulk work (COPY) beside the store's own calls."""
+        return self._write(failure)
 
     @contextmanager
     def _read(self) -> Iterator[psycopg.Connection[Any]]:

@@ -42,7 +42,63 @@ from gpt_image_engine.store.history.shaping import (
 )
 from gpt_image_engine.store.history.sqlite_schema import MIGRATIONS, REQUIRED_COLUMNS, SQLITE_HEADER, columns
 
-__all__ = ["History"]
+__all__ = ["History", "validate_sqlite_file"]
+
+
+def open_error(path: Path, what: str, exc: BaseException | None = None) -> AppError:
+    detail: dict[str, Any] = {"history_file": str(path)}
+    if exc is not None:
+        detail["error"] = str(exc)
+    detail["hint"] = (
+        "Move the file aside (e.g. rename it to history.sqlite.broken) and start again: the engine "
+        "creates a new, empty history; restore a backup or point GPT_IMAGE_2_HISTORY_FILE elsewhere "
+        "to keep the old one."
+    )
+    return AppError(
+        "history_open_failed",
+        f"History database {path} {what}. Move it aside (or restore a backup) and try again.",
+        detail,
+    )
+
+
+def validate_sqlite_file(path: Path) -> None:
+    """Refuse a foreign file before anything writes to it (WAL switch, migrations): not SQLite,
+    unreadable, or tables without the upstream's columns. A missing or empty file passes."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise open_error(path, "could not be read", exc) from exc
+    if not header:
+        return  # an empty file is a new database
+    if header != SQLITE_HEADER:
+        raise open_error(path, "is not an SQLite database")
+    try:
+        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.Error as exc:
+        raise open_error(path, "could not be opened read-only", exc) from exc
+    try:
+        ro.execute("PRAGMA busy_timeout = 5000")
+        tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for table, required in REQUIRED_COLUMNS.items():
+            if table in tables:
+                missing = required - columns(ro, table)
+                if missing:
+                    raise AppError(
+                        "history_open_failed",
+                        f"History database {path} has a foreign '{table}' table; it was left untouched.",
+                        {
+                            "history_file": str(path),
+                            "table": table,
+                            "missing_columns": sorted(missing),
+                        },
+                    )
+    except sqlite3.Error as exc:
+        raise open_error(path, "is not a readable SQLite database", exc) from exc
+    finally:
+        ro.close()
 
 
 class History:
@@ -85,57 +141,10 @@ class History:
     # --- opening -------------------------------------------------------------------------------
 
     def _open_error(self, what: str, exc: BaseException | None = None) -> AppError:
-        detail: dict[str, Any] = {"history_file": str(self.path)}
-        if exc is not None:
-            detail["error"] = str(exc)
-        detail["hint"] = (
-            "Move the file aside (e.g. rename it to history.sqlite.broken) and start again: the engine "
-            "creates a new, empty history; restore a backup or point GPT_IMAGE_2_HISTORY_FILE elsewhere "
-            "to keep the old one."
-        )
-        return AppError(
-            "history_open_failed",
-            f"History database {self.path} {what}. Move it aside (or restore a backup) and try again.",
-            detail,
-        )
+        return open_error(self.path, what, exc)
 
     def _validate_existing(self) -> None:
-        """Refuse a foreign file before anything writes to it (WAL switch, migrations)."""
-        try:
-            with open(self.path, "rb") as fh:
-                header = fh.read(len(SQLITE_HEADER))
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            raise self._open_error("could not be read", exc) from exc
-        if not header:
-            return  # an empty file is a new database
-        if header != SQLITE_HEADER:
-            raise self._open_error("is not an SQLite database")
-        try:
-            ro = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
-        except sqlite3.Error as exc:
-            raise self._open_error("could not be opened read-only", exc) from exc
-        try:
-            ro.execute("PRAGMA busy_timeout = 5000")
-            tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            for table, required in REQUIRED_COLUMNS.items():
-                if table in tables:
-                    missing = required - columns(ro, table)
-                    if missing:
-                        raise AppError(
-                            "history_open_failed",
-                            f"History database {self.path} has a foreign '{table}' table; it was left untouched.",
-                            {
-                                "history_file": str(self.path),
-                                "table": table,
-                                "missing_columns": sorted(missing),
-                            },
-                        )
-        except sqlite3.Error as exc:
-            raise self._open_error("is not a readable SQLite database", exc) from exc
-        finally:
-            ro.close()
+        validate_sqlite_file(self.path)
 
     def _migrate(self) -> None:
         conn = self._c()
