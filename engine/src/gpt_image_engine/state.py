@@ -19,7 +19,7 @@ from gpt_image_engine.jobs.manager import JobManager
 from gpt_image_engine.outputs.proxy import ProxyClients
 from gpt_image_engine.security.urlguard import pinned_client
 from gpt_image_engine.store.artifacts import ArtifactStore, open_objects
-from gpt_image_engine.store.history import History
+from gpt_image_engine.store.history import HistoryStore, open_history
 from gpt_image_engine.store.paths import EnginePaths
 
 
@@ -27,7 +27,7 @@ from gpt_image_engine.store.paths import EnginePaths
 class Engine:
     paths: EnginePaths
     env: dict[str, str]
-    history: History
+    history: HistoryStore
     jobs: JobManager
     artifacts: ArtifactStore
     http: httpx.Client
@@ -48,7 +48,7 @@ class Engine:
         # The artifact store first: a missing bucket or refused keys stop the start (coded) before
         # history is opened or any job is recovered.
         objects = open_objects({"uploads": paths.uploads_dir, "jobs": paths.jobs_dir}, env)
-        history = History(paths.history_file)
+        history = open_history(paths.history_file, paths.database_url)
         engine = cls(
             paths=paths,
             env=env,

@@ -33,7 +33,7 @@ def engine_id(data_dir: Path) -> str:
 def stores(engine: Engine) -> dict[str, object]:
     """The store kinds clients read from GetVersion: with a shared history and a shared bucket
     any engine answers any call, so a client of several engines needs no job-owner routing."""
-    history = str(getattr(engine.history, "kind", "sqlite"))
+    history = "postgresql" if engine.paths.database_url else "sqlite"
     return {
         "history": history,
         "artifacts": engine.artifacts.kind,
