@@ -148,3 +148,26 @@ def test_an_engine_with_a_bad_bucket_does_not_start(problem: str, s3_server: Any
     assert reason in error["message"]
     assert extra["AWS_SECRET_ACCESS_KEY"] not in proc.stdout + proc.stderr
     assert not sock.exists()
+
+
+def test_a_bucket_lost_mid_run_fails_the_job_coded(fake_upstream: Any, tmp_path: Path) -> None:
+    """Its own SeaweedFS, stopped under a running engine: the next job fails with
+    artifact_store_unavailable (not completed with outputs the bucket never got), secret-free."""
+    from tests.s3server import SeaweedS3
+
+    server = SeaweedS3(tmp_path / "weed").start()
+    engine = make_engine(tmp_path, "a", s3_vars(server, f"s3://{server.bucket}/lost"))
+    try:
+        engine.start()
+        server.stop()
+        env = engine.client_env(OPENAI_API_KEY="sk-test-lost", OPENAI_BASE_URL=fake_upstream.openai_base)
+        r = engine.cli("images", "generate", "--prompt", "a pear", "--out", str(tmp_path / "pear"), env=env)
+        assert r.returncode != 0
+        error = json.loads(r.stdout)["error"]
+        assert error["code"] == "artifact_store_unavailable", error
+        assert "could not be reached" in error["message"]
+        assert server.secret_key not in r.stdout + r.stderr
+        assert not (tmp_path / "pear.png").exists()
+    finally:
+        engine.stop()
+        server.stop()

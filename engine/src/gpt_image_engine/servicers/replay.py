@@ -46,14 +46,14 @@ def keep_input(job_id: str, job_dir: Path, stem: str, image: InputImage | bytes,
     data = image.data if isinstance(image, InputImage) else image
     name = f"{stem}{sniff_extension(data)}"
     atomic_write_bytes(job_dir / name, data)
-    publish_written(job_dir / name)
+    publish_written(job_dir / name, best_effort=True)  # the job is running: never fail its RPC here
     source.Clear()
     source.artifact_id = f"{job_id}/{name}"
 
 
 def save_request(job_dir: Path, method: str, request: Message) -> None:
     atomic_write_bytes(job_dir / REQUEST_FILE, method.encode() + b"\n" + scrubbed(request).SerializeToString())
-    publish_written(job_dir / REQUEST_FILE)
+    publish_written(job_dir / REQUEST_FILE, best_effort=True)
 
 
 def load_request(job_dir: Path) -> tuple[str, bytes]:

@@ -124,13 +124,20 @@ def mime_of(name: str) -> str:
 _REMOTE: weakref.WeakValueDictionary[str, ArtifactStore] = weakref.WeakValueDictionary()
 
 
-def publish_written(path: Path) -> None:
+def publish_written(path: Path, *, best_effort: bool = False) -> None:
     """Publish one finished job file (`jobs/<id>/<name>`) now, when its engine keeps artifacts in a
     bucket (a spooled response, a kept input, the stored request): another engine can then resume,
-    retry or show the job even if this one dies. A no-op for local folders."""
+    retry or show the job even if this one dies. A no-op for local folders. With `best_effort` a
+    failure is logged, not raised (the job's own publish before `completed` tries again, strictly)."""
     store = _REMOTE.get(str(path.parent.parent))
-    if store is not None:
+    if store is None:
+        return
+    try:
         store.publish(path.parent.name, path)
+    except AppError:
+        if not best_effort:
+            raise
+        log.warning("could not publish %s to the artifact store yet", path.name, exc_info=True)
 
 
 def publish_job_dir(job_dir: Path) -> None:
