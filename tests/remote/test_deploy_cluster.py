@@ -2,14 +2,12 @@
 needs (PostgreSQL, the bucket, two or more engines and gateways on shared stores, a balancer), keep
 secrets out of the files, and follow the same hardening rules as the single-engine files.
 (`docker compose config` would need the compose plugin, which this machine lacks: the checks
-below read the YAML itself.)"""
+below read the YAML itself; the engine flags they pass are checked with the others in
+test_deploy_files.py.)"""
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -116,16 +114,3 @@ def test_kubernetes_runs_engines_and_gateways_as_replicas() -> None:
     assert (
         by_kind["Namespace"]["gpt-image-2"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     )
-
-
-def test_the_engine_accepts_the_cluster_flags() -> None:
-    help_text = subprocess.run(
-        [str(Path(sys.executable).parent / "gpt-image-2-engine"), "serve", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    used = set(
-        re.findall(r"(--[a-z][a-z-]+)=", (K8S / "engine.yaml").read_text() + (COMPOSE / "compose.yaml").read_text())
-    )
-    assert used and not sorted(flag for flag in used if flag not in help_text)

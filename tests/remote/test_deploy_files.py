@@ -185,9 +185,15 @@ def test_engine_accepts_the_deployed_flags() -> None:
         check=True,
     ).stdout
     used: set[str] = set()
-    for path in [*DOCKERFILES, DEPLOY / "kubernetes" / "engine.yaml", *(DEPLOY / "systemd").glob("*.service")]:
+    cluster = [DEPLOY / "k8s" / "engine.yaml", DEPLOY / "compose" / "compose.yaml"]
+    for path in [
+        *DOCKERFILES,
+        DEPLOY / "kubernetes" / "engine.yaml",
+        *cluster,
+        *(DEPLOY / "systemd").glob("*.service"),
+    ]:
         used |= set(re.findall(r"(--[a-z][a-z-]+)", path.read_text()))
     used -= {"--system", "--uid", "--gid", "--home-dir", "--shell", "--user", "--from", "--interval", "--timeout",
-             "--start-period", "--retries", "--now"}  # fmt: skip
+             "--start-period", "--retries", "--now", "--build"}  # fmt: skip
     missing = sorted(flag for flag in used if flag not in help_text)
     assert not missing, missing
