@@ -10,7 +10,7 @@ engine uses when it raises the code, and a one-line meaning. The tree:
     upstream trouble (UNAVAILABLE / INTERNAL)
         network_error, http_error, request_failed, invalid_json_response, ...
     local state (INTERNAL / NOT_FOUND)
-        config_*, history_*, output_write_failed, artifact_*
+        config_*, history_*, database_unavailable, output_write_failed, artifact_*
     transparent (FAILED_PRECONDITION / INVALID_ARGUMENT)
         transparent_*, image_*
     remote engine (UNAUTHENTICATED / FAILED_PRECONDITION / INVALID_ARGUMENT)
@@ -236,6 +236,20 @@ REGISTRY: dict[str, Code] = {
             "PERMISSION_DENIED",
             "A remote client would send a stored secret (storage, SMTP, webhook, Codex login) to a new destination.",
         ),
+        # --- shared stores (a cluster of engines)
+        _C("database_unavailable", "UNAVAILABLE", "The history database (PostgreSQL) cannot be reached."),
+        _C(
+            "history_target_not_empty",
+            "FAILED_PRECONDITION",
+            "migrate-history was pointed at a database that already holds jobs.",
+        ),
+        # --- cluster: shared artifact store
+        _C(
+            "artifact_store_unavailable",
+            "UNAVAILABLE",
+            "The artifact store (S3 bucket) is missing, unreachable or refuses the credentials.",
+        ),
+        _C("artifact_store_config_invalid", "INVALID_ARGUMENT", "GPT_IMAGE_2_ARTIFACTS_URL is not a valid s3:// URL."),
     ]
 }
 

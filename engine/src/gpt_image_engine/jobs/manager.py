@@ -25,8 +25,9 @@ from gpt_image_engine.jobs.context import progress_data
 from gpt_image_engine.jobs.eta import Key, RunTimes, eta_key
 from gpt_image_engine.jobs.recovery import stamp_interrupted
 from gpt_image_engine.security.redaction import redact
+from gpt_image_engine.store.artifacts import publish_job_dir
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
-from gpt_image_engine.store.history import History, new_job_id
+from gpt_image_engine.store.history import HistoryStore, new_job_id
 
 log = logging.getLogger("gpt_image_engine.jobs")
 
@@ -170,7 +171,7 @@ class JobManager:
     LOCAL_LANE = "local"
     KEEP_FINISHED = 256
 
-    def __init__(self, history: History, jobs_dir: Path, max_parallel: int = 2) -> None:
+    def __init__(self, history: HistoryStore, jobs_dir: Path, max_parallel: int = 2) -> None:
         self.history = history
         self.jobs_dir = jobs_dir
         self.max_parallel = max_parallel
@@ -302,6 +303,7 @@ class JobManager:
             job._publish(record)
             outcome = work(job)
             job.check_cancelled()
+            publish_job_dir(job.job_dir)  # every file whole in a shared bucket before `completed`
             if self.after_work is not None and outcome.status in ("completed", "partial_failed"):
                 try:
                     self.after_work(job, outcome)

@@ -19,6 +19,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.providers.base import InputImage
 from gpt_image_engine.providers.sources import sniff_extension
 from gpt_image_engine.security.redaction import redact_url
+from gpt_image_engine.store.artifacts import publish_written
 from gpt_image_engine.store.atomic import atomic_write_bytes
 
 REQUEST_FILE = "rpc_request.bin"
@@ -45,12 +46,14 @@ def keep_input(job_id: str, job_dir: Path, stem: str, image: InputImage | bytes,
     data = image.data if isinstance(image, InputImage) else image
     name = f"{stem}{sniff_extension(data)}"
     atomic_write_bytes(job_dir / name, data)
+    publish_written(job_dir / name, best_effort=True)  # the job is running: never fail its RPC here
     source.Clear()
     source.artifact_id = f"{job_id}/{name}"
 
 
 def save_request(job_dir: Path, method: str, request: Message) -> None:
     atomic_write_bytes(job_dir / REQUEST_FILE, method.encode() + b"\n" + scrubbed(request).SerializeToString())
+    publish_written(job_dir / REQUEST_FILE, best_effort=True)
 
 
 def load_request(job_dir: Path) -> tuple[str, bytes]:

@@ -20,7 +20,7 @@ from gpt_image_engine.tasks.outputs import output_object, save_images
 
 def _images_from_spool(engine: Engine, job_id: str) -> list[bytes]:
     images: list[bytes] = []
-    for path in spooled_responses(engine.paths.jobs_dir / job_id):
+    for path in spooled_responses(engine.artifacts.job_dir(job_id)):
         try:
             body = json.loads(path.read_bytes())
         except ValueError:
