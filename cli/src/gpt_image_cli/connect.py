@@ -70,12 +70,9 @@ class Engine:
 
     def version(self, timeout: float = 10.0) -> dict[str, Any]:
         """The engine's GetVersion payload (raises grpc.RpcError, e.g. unauthenticated)."""
-        import json
-
         from gpt_image_cli.wire import system_call
 
-        value = json.loads(system_call(self.channel, "GetVersion", {}, timeout=timeout) or "{}")
-        return value if isinstance(value, dict) else {}
+        return system_call(self.channel, "GetVersion", {}, timeout=timeout)
 
     def _stub(self, name: str, stub: str, module: str | None = None) -> Any:
         """The stub `stub` of `gpt_image.v1.<module or name>_pb2_grpc`, imported on first use (start-up)."""

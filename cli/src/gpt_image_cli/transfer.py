@@ -24,6 +24,7 @@ from gpt_image_cli.connect import Engine
 from gpt_image_cli.validate import ImageInput
 from gpt_image_protocol.channel import CHUNK_SIZE
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import ROLES
 
 _MIME_EXT = {
     "image/png": ".png",
@@ -177,7 +178,8 @@ def output_object(saved: list[SavedFile]) -> dict[str, Any]:
 
 
 def by_role(refs: list[common_pb2.ArtifactRef], role: str) -> list[common_pb2.ArtifactRef]:
-    return sorted((r for r in refs if r.role == role), key=lambda r: r.index)
+    number = ROLES.get(role)
+    return sorted((r for r in refs if r.artifact_role == number), key=lambda r: r.index)
 
 
 def save_outputs(

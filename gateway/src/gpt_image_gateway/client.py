@@ -52,8 +52,8 @@ from gpt_image.v1 import (
 from gpt_image_protocol.address import EngineAddress, resolve_address
 from gpt_image_protocol.channel import CHUNK_SIZE, ClientSettings, check_contract
 from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.events import loads_or_empty
 from gpt_image_protocol.health import is_serving
+from gpt_image_protocol.jsonshape import payload
 from gpt_image_protocol.routing import EngineRouter, router_settings
 from gpt_image_protocol.rpc_errors import from_rpc_error
 
@@ -61,10 +61,6 @@ UNARY_TIMEOUT = 30.0
 DNS_REFRESH_S = 30.0  # a dns:/// address is resolved again this often (engines come and go)
 CONTRACT_RECHECK_S = 30.0  # GetVersion again this often even when the engine never looked down
 START_TIMEOUT = 60.0  # a work RPC answers with job.queued right after validation and uploads
-
-
-def _json(text: str) -> Any:
-    return loads_or_empty(text)
 
 
 class _Stubs:
@@ -139,9 +135,8 @@ class EngineClient:
             reply = self._on(member).system.GetVersion(system_pb2.GetVersionRequest(), timeout=5)
         except grpc.RpcError:
             return  # unreachable or refusing our token: the calls themselves will say so
-        info = _json(reply.result_json)
         try:
-            check_contract(info if isinstance(info, dict) else {})
+            check_contract(payload(reply))
         except AppError as err:
             err.detail = {**(err.detail or {}), "engine": str(member)}
             self._incompatible[str(member)] = err
@@ -245,30 +240,29 @@ class EngineClient:
 
     def version(self) -> dict[str, Any]:
         reply = self._call(self._any().system.GetVersion, system_pb2.GetVersionRequest(), timeout=5)
-        result: dict[str, Any] = _json(reply.result_json)
-        return result
+        return payload(reply)
 
     def read_logs(self, limit: int, level: str) -> Any:
         reply = self._call(self._any().system.ReadLogs, system_pb2.ReadLogsRequest(limit=limit, level=level))
-        return _json(reply.result_json)
+        return payload(reply)
 
     def system_call(self, method: str) -> Any:
         """A read-only SystemService call (InspectAuth, Doctor, ListModels) as plain JSON."""
         request_type = getattr(system_pb2, f"{method}Request")
         reply = self._call(getattr(self._any().system, method), request_type())
-        return _json(reply.result_json)
+        return payload(reply)
 
     # --- config and secrets
 
     def config_call(self, method: str, **fields: Any) -> Any:
         request_type = getattr(config_pb2, f"{method}Request")
         reply = self._call(getattr(self._any().config, method), request_type(**fields))
-        return _json(reply.result_json)
+        return payload(reply)
 
     def secrets_call(self, method: str, **fields: Any) -> Any:
         request_type = getattr(config_pb2, f"{method}Request")
         reply = self._call(getattr(self._any().secrets, method), request_type(**fields))
-        return _json(reply.result_json)
+        return payload(reply)
 
     # --- storage, notifications, proxy
 
@@ -278,7 +272,7 @@ class EngineClient:
         return self._call(getattr(self._any().outputs, method), request_type(**fields), timeout=timeout)
 
     def outputs_call(self, method: str, **fields: Any) -> Any:
-        return _json(self.outputs_reply(method, **fields).result_json)
+        return payload(self.outputs_reply(method, **fields))
 
     # --- jobs
 
@@ -302,7 +296,7 @@ class EngineClient:
 
     def get_recovery(self, job_id: str) -> Any:
         reply = self._call(self._owner(job_id).jobs.GetRecovery, jobs_pb2.GetRecoveryRequest(job_id=job_id))
-        return _json(reply.recovery_json)
+        return payload(reply, "recovery")
 
     def get_queue(self, job_id: str = "") -> jobs_pb2.QueueStatus:
         """The queue of the engine that owns `job_id` (it runs that job), else of any engine."""
@@ -428,10 +422,6 @@ class EngineClient:
                 call.cancel()
 
         return first.ref, rest()
-
-
-def job_json(text: str) -> Any:
-    return _json(text)
 
 
 def dumps(value: Any) -> str:

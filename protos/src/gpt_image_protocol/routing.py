@@ -39,6 +39,7 @@ from gpt_image_protocol.address import EngineAddress
 from gpt_image_protocol.channel import ClientSettings, client_settings, open_channel
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.health import is_serving
+from gpt_image_protocol.jsonshape import obj, time_text
 from gpt_image_protocol.rpc_errors import from_rpc_error
 
 OWNER_CACHE_SIZE = 100_000  # job ids remembered per process (LRU)
@@ -58,10 +59,12 @@ def router_settings(address: EngineAddress, settings: ClientSettings | None = No
     return settings
 
 
-def _sort_key(job: Any) -> tuple[str, str]:
-    if not isinstance(job, dict):
-        return ("", "")
-    return (str(job.get("created_at") or ""), str(job.get("id") or ""))
+def _sort_key(job: jobs_pb2.Job) -> tuple[str, str]:
+    """(created_at, id): history's own order, newest first when descending."""
+    if job.HasField("verbatim"):
+        fields = obj(job.verbatim)
+        return (str(fields.get("created_at") or ""), str(fields.get("id") or ""))
+    return (time_text(job.create_time) if job.HasField("create_time") else "", job.id)
 
 
 def _encode_token(state: dict[str, Any]) -> str:
@@ -304,12 +307,7 @@ class EngineRouter:
                     ),
                     timeout=timeout,
                 )
-                try:
-                    jobs = json.loads(reply.jobs_json or "[]")
-                except ValueError:
-                    jobs = None
-                if not isinstance(jobs, list):
-                    raise AppError("internal_error", "An engine sent a malformed job list.", {"engine": str(member)})
+                jobs = list(reply.jobs)
                 if last is not None:
                     # Skip what was shown by its key, not its count: jobs deleted since shift the count.
                     skip = sum(1 for j in jobs if _sort_key(j) >= last)
@@ -340,8 +338,8 @@ class EngineRouter:
             name = max(heads, key=lambda n: _sort_key(heads[n]))
             merged.append(heads[name])
             position[name] += 1
-            job_id = heads[name].get("id") if isinstance(heads[name], dict) else None
-            if isinstance(job_id, str):
+            job_id = _sort_key(heads[name])[1]
+            if job_id:
                 self.remember(job_id, self._by_name[name])
         next_state: dict[str, dict[str, Any]] = {}
         for member in self.members:
@@ -361,7 +359,7 @@ class EngineRouter:
         has_more = any("c" in entry for entry in next_state.values())
         shown = [pages[str(m)][2] for m in self.members if str(m) in pages]
         return jobs_pb2.ListJobsResponse(
-            jobs_json=json.dumps(merged, ensure_ascii=False, separators=(",", ":")),
+            jobs=merged,
             next_page_token=_encode_token(next_state) if has_more else "",
             has_more=has_more,
             total=sum(reply.total for reply in shown)
