@@ -34,28 +34,23 @@ import grpc
 
 from gpt_image.v1 import (
     artifacts_pb2,
-    artifacts_pb2_grpc,
     common_pb2,
     config_pb2,
-    config_pb2_grpc,
     images_pb2,
-    images_pb2_grpc,
     jobs_pb2,
-    jobs_pb2_grpc,
     outputs_pb2,
-    outputs_pb2_grpc,
     system_pb2,
-    system_pb2_grpc,
     transparent_pb2,
-    transparent_pb2_grpc,
 )
 from gpt_image_protocol.address import EngineAddress, resolve_address
-from gpt_image_protocol.channel import CHUNK_SIZE, ClientSettings, check_contract
+from gpt_image_protocol.channel import ClientSettings, check_contract
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.health import is_serving
 from gpt_image_protocol.jsonshape import payload
 from gpt_image_protocol.routing import EngineRouter, router_settings
 from gpt_image_protocol.rpc_errors import from_rpc_error
+from gpt_image_protocol.stubs import EngineStubs
+from gpt_image_protocol.uploads import upload_requests
 
 UNARY_TIMEOUT = 30.0
 DNS_REFRESH_S = 30.0  # a dns:/// address is resolved again this often (engines come and go)
@@ -63,21 +58,12 @@ CONTRACT_RECHECK_S = 30.0  # GetVersion again this often even when the engine ne
 START_TIMEOUT = 60.0  # a work RPC answers with job.queued right after validation and uploads
 
 
-class _Stubs:
+class _Stubs(EngineStubs):
     """One engine's channel and service stubs."""
 
     def __init__(self, member: EngineAddress, channel: grpc.Channel) -> None:
+        super().__init__(channel)
         self.member = member
-        self.channel = channel
-        self.system = system_pb2_grpc.SystemServiceStub(channel)
-        self.config = config_pb2_grpc.ConfigServiceStub(channel)
-        self.secrets = config_pb2_grpc.SecretsServiceStub(channel)
-        self.outputs = outputs_pb2_grpc.OutputsServiceStub(channel)
-        self.jobs = jobs_pb2_grpc.JobsServiceStub(channel)
-        self.queue = jobs_pb2_grpc.QueueServiceStub(channel)
-        self.images = images_pb2_grpc.ImagesServiceStub(channel)
-        self.transparent = transparent_pb2_grpc.TransparentServiceStub(channel)
-        self.artifacts = artifacts_pb2_grpc.ArtifactsServiceStub(channel)
 
 
 class EngineClient:
@@ -388,17 +374,8 @@ class EngineClient:
     # --- artifacts
 
     def upload(self, name: str, mime_type: str, stream: IO[bytes], size: int) -> common_pb2.ArtifactRef:
-        def parts() -> Iterator[artifacts_pb2.UploadArtifactRequest]:
-            yield artifacts_pb2.UploadArtifactRequest(
-                header=artifacts_pb2.ArtifactHeader(name=name, mime_type=mime_type, size_bytes=size)
-            )
-            while True:
-                block = stream.read(CHUNK_SIZE)
-                if not block:
-                    return
-                yield artifacts_pb2.UploadArtifactRequest(chunk=block)
-
-        ref: common_pb2.ArtifactRef = self._call(self._any().artifacts.UploadArtifact, parts(), timeout=120)
+        parts = upload_requests(name, mime_type, stream, size)
+        ref: common_pb2.ArtifactRef = self._call(self._any().artifacts.UploadArtifact, parts, timeout=120)
         return ref
 
     def download(self, artifact_id: str, job_id: str = "") -> tuple[common_pb2.ArtifactRef, Iterator[bytes]]:

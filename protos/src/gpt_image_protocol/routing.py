@@ -34,13 +34,14 @@ from typing import Any
 
 import grpc
 
-from gpt_image.v1 import jobs_pb2, jobs_pb2_grpc
+from gpt_image.v1 import jobs_pb2
 from gpt_image_protocol.address import EngineAddress
 from gpt_image_protocol.channel import ClientSettings, client_settings, open_channel
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.health import is_serving
 from gpt_image_protocol.jsonshape import obj, time_text
 from gpt_image_protocol.rpc_errors import from_rpc_error
+from gpt_image_protocol.stubs import EngineStubs
 
 OWNER_CACHE_SIZE = 100_000  # job ids remembered per process (LRU)
 LOOKUP_TIMEOUT = 10.0
@@ -236,7 +237,7 @@ class EngineRouter:
         return found
 
     def _ask(self, member: EngineAddress, job_id: str, timeout: float) -> None:
-        stub = jobs_pb2_grpc.JobsServiceStub(self.channel(member))
+        stub = EngineStubs(self.channel(member)).jobs
         stub.GetJob(jobs_pb2.GetJobRequest(job_id=job_id), timeout=timeout)
 
     def _locate(self, job_id: str, timeout: float) -> EngineAddress:
@@ -278,7 +279,7 @@ class EngineRouter:
     ) -> jobs_pb2.ListJobsResponse:
         """One page of jobs, newest first, across all members (the engine's own reply for one)."""
         if not self.is_multi:
-            stub = jobs_pb2_grpc.JobsServiceStub(self.channel(self.members[0]))
+            stub = EngineStubs(self.channel(self.members[0])).jobs
             reply: jobs_pb2.ListJobsResponse = stub.ListJobs(
                 jobs_pb2.ListJobsRequest(page_size=limit, page_token=cursor, status=status, query=query),
                 timeout=timeout,
@@ -299,7 +300,7 @@ class EngineRouter:
             entry = state[str(member)]
             token, skip = str(entry["c"]), int(entry["k"])
             last = tuple(entry["l"]) if "l" in entry else None
-            stub = jobs_pb2_grpc.JobsServiceStub(self.channel(member))
+            stub = EngineStubs(self.channel(member)).jobs
             while True:
                 reply: jobs_pb2.ListJobsResponse = stub.ListJobs(
                     jobs_pb2.ListJobsRequest(

@@ -16,7 +16,7 @@ MAX_PARALLEL = 32
 
 
 def _queue(st: CliState) -> jobs_pb2_grpc.QueueServiceStub:
-    return jobs_pb2_grpc.QueueServiceStub(st.engine().channel)
+    return st.engine().queue
 
 
 def _status(reply: jobs_pb2.QueueStatus) -> dict[str, Any]:
