@@ -16,6 +16,8 @@ straight from the fields (the engine turns every event into a message; this is i
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -556,6 +558,28 @@ def document_text(value: Any) -> str:
     return dumps_finite(value, ensure_ascii=False, default=str)
 
 
+# Job lists are polled (the web app, `queue status`) and their jobs mostly do not change: the
+# tree conversions are memoised on the job's exact text (engine) and exact bytes (clients), so
+# a poll converts only the jobs that changed. lru_cache is thread-safe (gateway threads).
+_JOB_MEMO = 1024
+
+
+@functools.lru_cache(maxsize=_JOB_MEMO)
+def _job_bytes(text: str) -> bytes:
+    return job_message(json.loads(text)).SerializeToString()
+
+
+def add_job(jobs: Any, job: Mapping[str, Any]) -> None:
+    """Append a history job to a repeated Job field (memoised on the job's text)."""
+    jobs.add().MergeFromString(_job_bytes(document_text(job)))
+
+
+@functools.lru_cache(maxsize=_JOB_MEMO)
+def _job_text(raw: bytes) -> str:
+    return document_text(job_dict(jobs_pb2.Job.FromString(raw)))
+
+
 def jobs_text(jobs: Iterable[jobs_pb2.Job]) -> str:
-    """A page of jobs as one JSON array text (spliced into the gateway's list answers)."""
-    return document_text(jobs_list(jobs))
+    """A page of jobs as one JSON array text, as the engine's job lists were written (the
+    gateway splices it into its list answers)."""
+    return "[" + ", ".join(_job_text(job.SerializeToString()) for job in jobs) + "]"
