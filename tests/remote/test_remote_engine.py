@@ -266,7 +266,7 @@ def test_two_engines_behind_one_address_both_receive_jobs(tmp_path, pki, token_f
                     options=options, image=images_pb2.ImageOptions(prompt=f"rr {i}", size="1024x1024")
                 )
                 events = list(images.GenerateImage(request, timeout=60))
-                assert events[-1].terminal and events[-1].status == "completed", events[-1]
+                assert events[-1].terminal and jsonshape.state(events[-1]) == "completed", events[-1]
         finally:
             channel.close()
         assert all(len(e.job_ids()) >= 1 for e in engines), [e.job_ids() for e in engines]
