@@ -97,15 +97,6 @@ def _fields(data: bytes) -> list[tuple[int, int, Any]]:
     return out
 
 
-def string_field(data: bytes, number: int) -> str:
-    """The last value of string field `number` in a serialized message (other fields skipped)."""
-    found = ""
-    for field, kind, value in _fields(data):
-        if field == number and kind == 2:
-            found = value.decode()
-    return found
-
-
 def json_value(data: bytes) -> Any:
     """A serialized `JsonValue` as its Python value (common.proto: null 1, bool 2, sint64 3,
     double 4, string 5, list 6, object 7, big integer digits 8); unset is None."""
