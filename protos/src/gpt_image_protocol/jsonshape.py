@@ -339,7 +339,7 @@ def fill_event(
             target = getattr(event, RESULT_FIELDS.get(command or "", "other_result"))
             fill_object(target, payload if isinstance(payload, Mapping) else {"result": payload})
             target.SetInParent()
-        if data.get("error"):
+        if isinstance(data.get("error"), Mapping) and data["error"]:
             fill_error(event.error, data["error"])
         for ref in data.get("artifacts") or []:
             fill_ref(event.artifacts.add(), ref)
@@ -422,7 +422,8 @@ def state(event: common_pb2.JobEvent) -> str:
 
 
 def created_at(event: common_pb2.JobEvent) -> str:
-    return time_text(event.create_time)
+    """The event's time as the JSON shapes show it ("" for a record that had none)."""
+    return time_text(event.create_time) if event.HasField("create_time") else ""
 
 
 def has_result(event: common_pb2.JobEvent) -> bool:
