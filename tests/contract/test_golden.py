@@ -113,7 +113,11 @@ def test_job_lists_of_the_cli_and_the_gateway() -> None:
     }
     assert envelope_text(success_body("history list", payload)) == lists["cli_history_list"]
     body = lists["gateway_jobs"]
-    assert body.endswith(f',"jobs":{rewrite(jsonshape.jobs_text(jobs))}}}')
+    page = jobs_pb2.ListJobsResponse(jobs=jobs, total=len(jobs))
+    assert body.endswith(f',"jobs":{rewrite(jsonshape.jobs_text(page))}}}')
+    engine_page = jobs_pb2.ListJobsResponse()
+    jsonshape.add_jobs(engine_page, lists["engine_jobs"])
+    assert jsonshape.jobs_list(engine_page.jobs) == jsonshape.jobs_list(jobs)
 
 
 def test_recovery_descriptor() -> None:

@@ -559,10 +559,12 @@ def document_text(value: Any) -> str:
     return dumps_finite(value, ensure_ascii=False, default=str)
 
 
-# Job lists are polled (the web app, `queue status`) and their jobs mostly do not change: the
-# tree conversions are memoised on the job's exact text (engine) and exact bytes (clients), so
-# a poll converts only the jobs that changed. lru_cache is thread-safe (gateway threads).
+# Job lists are polled (the web app, `queue status`) and mostly do not change: the tree
+# conversions are memoised on a page's exact text (engine) or exact bytes (clients), then per
+# job, so an unchanged page costs one encode and one lookup (what the JSON-string field cost)
+# and a changed page converts only its changed jobs. lru_cache is thread-safe (gateway threads).
 _JOB_MEMO = 1024
+_PAGE_MEMO = 64
 
 
 @functools.lru_cache(maxsize=_JOB_MEMO)
@@ -570,9 +572,17 @@ def _job_bytes(text: str) -> bytes:
     return job_message(json.loads(text)).SerializeToString()
 
 
-def add_job(jobs: Any, job: Mapping[str, Any]) -> None:
-    """Append a history job to a repeated Job field (memoised on the job's text)."""
-    jobs.add().MergeFromString(_job_bytes(document_text(job)))
+@functools.lru_cache(maxsize=_PAGE_MEMO)
+def _page_bytes(text: str) -> bytes:
+    page = jobs_pb2.ListJobsResponse()
+    for job in json.loads(text):
+        page.jobs.add().MergeFromString(_job_bytes(document_text(job)))
+    return page.SerializeToString()
+
+
+def add_jobs(reply: jobs_pb2.ListJobsResponse, jobs: list[Mapping[str, Any]]) -> None:
+    """Append a page of history jobs to `reply.jobs` (memoised as above)."""
+    reply.MergeFromString(_page_bytes(document_text(jobs)))
 
 
 @functools.lru_cache(maxsize=_JOB_MEMO)
@@ -580,7 +590,13 @@ def _job_text(raw: bytes) -> str:
     return document_text(job_dict(jobs_pb2.Job.FromString(raw)))
 
 
-def jobs_text(jobs: Iterable[jobs_pb2.Job]) -> str:
-    """A page of jobs as one JSON array text, as the engine's job lists were written (the
+@functools.lru_cache(maxsize=_PAGE_MEMO)
+def _page_text(raw: bytes) -> str:
+    page = jobs_pb2.ListJobsResponse.FromString(raw)
+    return "[" + ", ".join(_job_text(job.SerializeToString()) for job in page.jobs) + "]"
+
+
+def jobs_text(reply: jobs_pb2.ListJobsResponse) -> str:
+    """A page's jobs as one JSON array text, as the engine's job lists were written (the
     gateway splices it into its list answers)."""
-    return "[" + ", ".join(_job_text(job.SerializeToString()) for job in jobs) + "]"
+    return _page_text(reply.SerializeToString())

@@ -65,7 +65,7 @@ def list_jobs() -> Any:
     )
     # The jobs array is written once as text and spliced in (paths rewritten on the text) rather than
     # encoded, parsed and encoded again.
-    return Response(f'{head[:-1]},"jobs":{rewrite(jobs_text(page.jobs))}}}', mimetype="application/json")
+    return Response(f'{head[:-1]},"jobs":{rewrite(jobs_text(page))}}}', mimetype="application/json")
 
 
 def web_job(job: jobs_pb2.Job) -> Any:
@@ -78,7 +78,7 @@ def active_jobs() -> Any:
     """Queued, running and uploading jobs (the app merges them into every list it polls)."""
     page = engine().list_jobs(limit=200, cursor="", status="active", query="")
     head = dumps({"history_file": page.history_file})
-    return Response(f'{head[:-1]},"jobs":{rewrite(jobs_text(page.jobs))}}}', mimetype="application/json")
+    return Response(f'{head[:-1]},"jobs":{rewrite(jobs_text(page))}}}', mimetype="application/json")
 
 
 @bp.get("/jobs/interrupted")
