@@ -1,6 +1,7 @@
 """Capture the golden JSON texts of issue 19 from a real run (run once, before the typed contract).
 
-    .venv/bin/python tests/contract/golden/capture.py
+    .venv/bin/python tests/contract/golden/capture.py            # write golden.json
+    .venv/bin/python tests/contract/golden/capture.py --compare  # rerun, diff against it
 
 Starts a real engine and the loopback fake upstream, runs the real CLI (`--json`, `--json-events`)
 and the real gateway app (Flask test client on a real `EngineClient`), and writes
@@ -9,11 +10,15 @@ them (the input the engine turns into `JobEvent` messages), the CLI's stdout env
 JSON lines, the gateway's SSE body and job JSON; per unary call: the engine payload and the CLI's
 envelope. `test_golden.py` feeds the same inputs through today's code and compares the texts.
 It was run on the commit before the typed messages (e03d05b), so the texts are what users saw then.
+`--compare` runs the same flow on today's code into a temporary file and reports every text that
+differs from golden.json once the values of one run (temp paths, job ids, ports, times, digests)
+are masked.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import sys
 import tempfile
@@ -30,7 +35,24 @@ from tests.gateway.support import chroma_png, engine_stack  # noqa: E402
 OUT = Path(__file__).with_name("golden.json")
 
 
-def main() -> None:
+def _job(reply: Any) -> Any:
+    """The job of a GetJob reply, from the JSON-string contract (golden) or the typed one."""
+    if hasattr(reply, "job_json"):
+        return json.loads(reply.job_json)
+    from gpt_image_protocol.jsonshape import job_dict
+
+    return job_dict(reply.job)
+
+
+def _jobs(page: Any) -> Any:
+    if hasattr(page, "jobs_json"):
+        return json.loads(page.jobs_json)
+    from gpt_image_protocol.jsonshape import jobs_list
+
+    return jobs_list(page.jobs)
+
+
+def capture(out: Path) -> None:
     from gpt_image_gateway.app import create_app
     from gpt_image_gateway.client import EngineClient
     from gpt_image_gateway.settings import Settings
@@ -81,7 +103,7 @@ def main() -> None:
                     "cli_returncode": r.returncode,
                     "cli_stdout": r.stdout,
                     "cli_stderr": r.stderr,
-                    "engine_job": json.loads(reply.job_json),
+                    "engine_job": _job(reply),
                     "cli_history_show": run_cli("history", "show", job_id, "--json", env=env).stdout,
                     "gateway_job": http.get(f"/api/jobs/{job_id}").get_data(as_text=True),
                     "gateway_sse": http.get(f"/api/jobs/{job_id}/events").get_data(as_text=True),
@@ -161,7 +183,7 @@ def main() -> None:
         )
         failed_id = next(j["job_id"] for j in golden["jobs"] if j["name"] == "failed")
         golden["lists"] = {
-            "engine_jobs": json.loads(client.list_jobs(limit=50, cursor="", status="", query="").jobs_json),
+            "engine_jobs": _jobs(client.list_jobs(limit=50, cursor="", status="", query="")),
             "cli_history_list": run_cli("history", "list", "--json", env=env).stdout,
             "gateway_jobs": http.get("/api/jobs").get_data(as_text=True),
             "recovery": client.get_recovery(failed_id),
@@ -192,9 +214,42 @@ def main() -> None:
             "queue": http.get("/api/queue").get_data(as_text=True),
         }
         client.close()
-    OUT.write_text(json.dumps(golden, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {OUT} ({len(golden['jobs'])} jobs)")
+    out.write_text(json.dumps(golden, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {out} ({len(golden['jobs'])} jobs)")
+
+
+def _masked(text: str, ids: dict[str, str]) -> str:
+    """`text` with what differs between two runs masked (ids numbered by first appearance)."""
+    text = re.sub(r"/tmp/(golden|gpt-image-2-transparent)-[A-Za-z0-9_-]+", r"/tmp/\1-X", text)
+    text = re.sub(r"job-\d+-\d+", lambda m: ids.setdefault(m.group(0), f"JOB{len(ids)}"), text)
+    text = re.sub(r"127\.0\.0\.1:\d+", "HOST", text)
+    text = re.sub(r"\b1\d{9}\b", "TIME", text)
+    text = re.sub(r'"(run_seconds|eta_seconds)": ?[\d.]+', r'"\1": N', text)
+    return re.sub(r"[0-9a-f]{64}", "SHA", text)
+
+
+def compare() -> int:
+    fresh = Path(tempfile.mkdtemp(prefix="golden-check-")) / "now.json"
+    capture(fresh)
+    then, now = json.loads(OUT.read_text()), json.loads(fresh.read_text())
+    pairs: list[tuple[str, str, str, dict[str, str], dict[str, str]]] = []
+    for a, b in zip(then["jobs"], now["jobs"], strict=True):
+        ids_a: dict[str, str] = {}
+        ids_b: dict[str, str] = {}
+        for key in ("cli_stdout", "cli_stderr", "cli_history_show", "gateway_job", "gateway_sse"):
+            pairs.append((f"{a['name']}.{key}", a[key], b[key], ids_a, ids_b))
+    for key in ("cli_history_list", "gateway_jobs", "cli_recovery", "gateway_recovery"):
+        pairs.append((key, then["lists"][key], now["lists"][key], {}, {}))
+    for a, b in zip(then["unary"], now["unary"], strict=True):
+        pairs.append((a["name"], a["cli_stdout"], b["cli_stdout"], {}, {}))
+    for key in then["gateway_unary"]:
+        pairs.append((f"gateway {key}", then["gateway_unary"][key], now["gateway_unary"][key], {}, {}))
+    differ = [name for name, a, b, ids_a, ids_b in pairs if _masked(a, ids_a) != _masked(b, ids_b)]
+    print(f"{len(pairs)} texts compared; differing: {differ or 'none'}")
+    return 1 if differ else 0
 
 
 if __name__ == "__main__":
-    main()
+    if "--compare" in sys.argv:
+        raise SystemExit(compare())
+    capture(OUT)
