@@ -9,6 +9,7 @@ dropped when the job ends or its last follower leaves (which cancels the watch).
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Iterator
@@ -33,6 +34,14 @@ def event_json(event: common_pb2.JobEvent) -> dict[str, Any]:
 
 
 def sse_message(event: common_pb2.JobEvent) -> str:
+    """One SSE message. Every follower of a job gets the same events: the text is made once per
+    event (memoised on the event's bytes), not once per browser tab."""
+    return _sse_text(event.SerializeToString())
+
+
+@functools.lru_cache(maxsize=512)
+def _sse_text(raw: bytes) -> str:
+    event = common_pb2.JobEvent.FromString(raw)
     data = json.dumps(event_json(event), ensure_ascii=False, separators=(",", ":"), default=str)
     return f"id: {event.seq}\ndata: {data}\n\n"
 
