@@ -7,8 +7,8 @@ SSE) read them back into the upstream's JSON shapes (`value`, `event_record`, `j
 surfaces, and `tests/contract/test_golden.py` holds them byte-for-byte to what the
 upstream-compatible code printed before the contract was typed.
 
-Exactness rules: a `JsonValue` keeps int vs float, key order and integers of any size; a
-typed event family (`ProgressData`, ...) is used only when a record has exactly that
+Exactness rules: a `JsonValue` keeps int vs float, key order and integers of any size
+(`jsonvalue`, re-exported here); a typed event family (`ProgressData`, ...) is used only when a record has exactly that
 family's keys, in that order, with those types, and otherwise the record travels as an
 ordered `JsonObject`, so no record is ever reshaped. No `MessageToDict`: values are read
 straight from the fields (the engine turns every event into a message; this is its hot path).
@@ -25,6 +25,19 @@ from typing import Any
 from google.protobuf import timestamp_pb2
 
 from gpt_image.v1 import common_pb2, jobs_pb2, transparent_pb2
+from gpt_image_protocol.jsonvalue import (
+    INT64_RANGE,
+    document_text,
+    fill_object,
+    fill_value,
+    obj,
+    optional_value,
+    to_object,
+    to_value,
+    value,
+)
+
+__all__ = ["document_text", "fill_object", "fill_value", "obj", "optional_value", "to_object", "to_value", "value"]
 
 
 def _names(enum: Any, prefix: str, sep: str = "_") -> dict[int, str]:
@@ -59,106 +72,6 @@ RESULT_FIELDS = {
     "transparent verify": "transparent_verify_result",
     "jobs resume": "resume_result",
 }
-
-_INT64 = (-(2**63), 2**63 - 1)
-
-
-# --- JSON values ------------------------------------------------------------------------------
-
-
-def fill_value(msg: common_pb2.JsonValue, obj: Any) -> None:
-    """Write the JSON value `obj` into `msg` (as `json.dumps(obj, default=str)` would see it;
-    a non-finite float becomes null, as `dumps_finite` prints it)."""
-    if obj is None:
-        msg.null_value = 0
-    elif obj is True or obj is False:
-        msg.bool_value = obj
-    elif isinstance(obj, str):
-        msg.string_value = obj
-    elif isinstance(obj, int):
-        if _INT64[0] <= obj <= _INT64[1]:
-            msg.int_value = obj
-        else:
-            msg.big_int_value = str(obj)
-    elif isinstance(obj, float):
-        if math.isfinite(obj):
-            msg.double_value = obj
-        else:
-            msg.null_value = 0
-    elif isinstance(obj, Mapping):
-        fill_object(msg.object_value, obj)
-        if not obj:
-            msg.object_value.SetInParent()
-    elif isinstance(obj, (list, tuple)):
-        values = msg.list_value.values
-        for item in obj:
-            fill_value(values.add(), item)
-        if not obj:
-            msg.list_value.SetInParent()
-    else:
-        msg.string_value = str(obj)
-
-
-def _key(key: Any) -> str:
-    """A dict key as json.dumps writes it."""
-    if isinstance(key, str):
-        return key
-    if key is True or key is False:
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    return repr(key) if isinstance(key, float) else str(key)
-
-
-def fill_object(msg: common_pb2.JsonObject, obj: Mapping[Any, Any]) -> common_pb2.JsonObject:
-    members = msg.members
-    for key, item in obj.items():
-        member = members.add(key=_key(key))
-        fill_value(member.value, item)
-    return msg
-
-
-def to_value(obj: Any) -> common_pb2.JsonValue:
-    msg = common_pb2.JsonValue()
-    fill_value(msg, obj)
-    return msg
-
-
-def to_object(obj: Mapping[Any, Any]) -> common_pb2.JsonObject:
-    return fill_object(common_pb2.JsonObject(), obj)
-
-
-def value(msg: common_pb2.JsonValue) -> Any:
-    """The Python JSON value (dict, list, str, int, float, bool, None) of a JsonValue."""
-    kind = msg.WhichOneof("kind")
-    if kind == "string_value":
-        return msg.string_value
-    if kind == "object_value":
-        return obj(msg.object_value)
-    if kind == "int_value":
-        return msg.int_value
-    if kind == "list_value":
-        return [value(item) for item in msg.list_value.values]
-    if kind == "bool_value":
-        return msg.bool_value
-    if kind == "double_value":
-        return msg.double_value
-    if kind == "big_int_value":
-        return int(msg.big_int_value)
-    return None
-
-
-def obj(msg: common_pb2.JsonObject) -> dict[str, Any]:
-    return {m.key: value(m.value) for m in msg.members}
-
-
-def optional_value(msg: Any, field: str, default: Any = None) -> Any:
-    """`value` of a JsonValue/JsonObject field, `default` when the field is unset."""
-    if not msg.HasField(field):
-        return default
-    sub = getattr(msg, field)
-    return obj(sub) if isinstance(sub, common_pb2.JsonObject) else value(sub)
-
 
 # --- timestamps -------------------------------------------------------------------------------
 
@@ -272,7 +185,7 @@ def _lifecycle(data: Mapping[str, Any], msg: common_pb2.LifecycleData) -> bool:
     if keys not in _LIFECYCLE_KEYS or not isinstance(data["status"], str) or data["status"] not in STATES:
         return False
     position: Any = data.get("position")
-    if "position" in data and not (_is_int(position) and _INT64[0] <= position <= _INT64[1]):
+    if "position" in data and not (_is_int(position) and INT64_RANGE[0] <= position <= INT64_RANGE[1]):
         return False
     eta: Any = data.get("eta_seconds")
     if "eta_seconds" in data and not (isinstance(eta, float) and math.isfinite(eta)):
@@ -549,14 +462,6 @@ def payload(reply: Any, field: str = "result") -> dict[str, Any]:
     """The payload of a unary reply (ConfigResult, SecretResult, SystemResult, ...); {} when unset."""
     found = optional_value(reply, field, {})
     return found if isinstance(found, dict) else {"result": found}
-
-
-def document_text(value: Any) -> str:
-    """A value as the engine's JSON fields carried it before the contract was typed (default
-    separators, UTF-8 kept, non-finite numbers as null): the gateway's job lists are this text."""
-    from gpt_image_protocol.validation import dumps_finite
-
-    return dumps_finite(value, ensure_ascii=False, default=str)
 
 
 # Job lists are polled (the web app, `queue status`) and mostly do not change: the tree
