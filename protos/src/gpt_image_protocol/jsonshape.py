@@ -490,6 +490,19 @@ def add_jobs(reply: jobs_pb2.ListJobsResponse, jobs: list[Mapping[str, Any]]) ->
     reply.MergeFromString(_page_bytes(document_text(jobs)))
 
 
+def jobs_reply(jobs: list[Mapping[str, Any]], **fields: Any) -> jobs_pb2.ListJobsResponse:
+    """A ListJobs reply for a page of history jobs and the page's other `fields`. An unchanged
+    page gets the same message object again (gRPC only serializes it): do not change it."""
+    return _reply(document_text(jobs), tuple(sorted(fields.items())))
+
+
+@functools.lru_cache(maxsize=_PAGE_MEMO)
+def _reply(text: str, fields: tuple[tuple[str, Any], ...]) -> jobs_pb2.ListJobsResponse:
+    reply = jobs_pb2.ListJobsResponse(**dict(fields))
+    reply.MergeFromString(_page_bytes(text))
+    return reply
+
+
 @functools.lru_cache(maxsize=_JOB_MEMO)
 def _job_text(raw: bytes) -> str:
     return document_text(job_dict(jobs_pb2.Job.FromString(raw)))

@@ -16,7 +16,7 @@ from gpt_image_engine.state import Engine
 from gpt_image_engine.store.artifacts import MIME_BY_EXT
 from gpt_image_engine.store.config import load_config, queue_max_parallel, save_queue_max_parallel
 from gpt_image_engine.store.history import summarise_job
-from gpt_image_protocol.jsonshape import add_jobs, fill_job, fill_object, fill_ref, job_message
+from gpt_image_protocol.jsonshape import fill_job, fill_object, fill_ref, job_message, jobs_reply
 
 # One job in a GetJob reply: its JSON stays well under gRPC's 4 MiB message limit.
 _JOB_REPLY_BYTES = 3 * 1024 * 1024
@@ -91,14 +91,13 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
             status=request.status or None,
             query=request.query or None,
         )
-        reply = jobs_pb2.ListJobsResponse(
+        return jobs_reply(
+            page["jobs"],
             next_page_token=page.get("next_cursor") or "",
             has_more=bool(page.get("has_more")),
             total=int(page.get("total") or 0),
             history_file=str(self.engine.paths.history_file),
         )
-        add_jobs(reply, page["jobs"])
-        return reply
 
     @coded_stream
     def WatchJob(
