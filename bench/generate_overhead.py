@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gpt_image.v1 import artifacts_pb2, artifacts_pb2_grpc, common_pb2, images_pb2, images_pb2_grpc  # noqa: E402
+from gpt_image_protocol import jsonshape  # noqa: E402
 from gpt_image_protocol.address import parse_address  # noqa: E402
 from gpt_image_protocol.channel import open_channel  # noqa: E402
 from gpt_image_protocol.health import wait_for_serving  # noqa: E402
@@ -80,7 +81,7 @@ def main() -> None:
             for event in images.GenerateImage(request, timeout=60):
                 if event.terminal:
                     final = event
-            assert final is not None and final.status == "completed", final
+            assert final is not None and jsonshape.state(final) == "completed", final
             for ref in final.artifacts:
                 size = 0
                 for chunk in artifacts.DownloadArtifact(

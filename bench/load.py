@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gpt_image.v1 import artifacts_pb2_grpc, common_pb2, images_pb2, images_pb2_grpc  # noqa: E402
+from gpt_image_protocol import jsonshape  # noqa: E402
 from gpt_image_protocol.address import parse_address  # noqa: E402
 from gpt_image_protocol.channel import open_channel  # noqa: E402
 from tests.conftest import CLI, EngineProc, base_env  # noqa: E402
@@ -89,7 +90,7 @@ def run_batch(engine: EngineProc, jobs: int, size: str = "1024x1024") -> dict[st
             for event in images.GenerateImage(request, timeout=600):
                 ids[i] = ids[i] or event.job_id
                 if event.terminal:
-                    statuses[i] = event.status
+                    statuses[i] = jsonshape.state(event)
                     break
             ends[i] = time.monotonic()
         except Exception as exc:  # noqa: BLE001 - a bench reports, it does not stop

@@ -21,6 +21,7 @@ from gpt_image_cli.globalflags import GlobalFlags
 from gpt_image_cli.jobstream import follow
 from gpt_image_cli.render import EventRenderer
 from gpt_image_cli.transfer import output_paths, save_artifacts, save_outputs
+from gpt_image_protocol import jsonshape
 from gpt_image_protocol.errors import AppError
 
 
@@ -31,7 +32,7 @@ def ref(
         artifact_id=f"a-{role}-{index}",
         name=name,
         mime_type=mime,
-        role=role,
+        artifact_role=jsonshape.ROLES[role],
         index=index,
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -105,8 +106,11 @@ def test_sha_mismatch_is_rejected(tmp_path: Path) -> None:
 
 
 def event(seq: int, type_: str, data: dict[str, Any] | None = None, **kw: Any) -> common_pb2.JobEvent:
+    kind = jsonshape.KINDS[kw.pop("kind", "progress")]
+    if "status" in kw:
+        kw["state"] = jsonshape.STATES[kw.pop("status")]
     return common_pb2.JobEvent(
-        job_id="job-1", seq=seq, kind=kw.pop("kind", "progress"), type=type_, data_json=json.dumps(data or {}), **kw
+        job_id="job-1", seq=seq, event_kind=kind, type=type_, fields=jsonshape.to_object(data or {}), **kw
     )
 
 
@@ -151,7 +155,7 @@ def test_follow_success_counts_events() -> None:
                 kind="local",
                 terminal=True,
                 status="completed",
-                result_json='{"provider": "openai"}',
+                generate_result=jsonshape.to_object({"provider": "openai"}),
             ),
         ]
     )
@@ -167,7 +171,7 @@ def test_follow_error_terminal_raises_coded_error() -> None:
         kind="local",
         terminal=True,
         status="failed",
-        error=common_pb2.Error(code="http_error", message="HTTP 400", detail_json='"bad"'),
+        error=common_pb2.Error(code="http_error", message="HTTP 400", detail=jsonshape.to_value("bad")),
     )
     with pytest.raises(AppError) as err:
         follow(_state(), "images generate", lambda: FakeCall([event(1, "job.queued"), failed]))

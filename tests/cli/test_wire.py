@@ -1,10 +1,11 @@
-"""`gpt_image_cli.wire` encodes the string-only system calls by hand (start-up): its bytes must
-be exactly what the generated code produces, field by field, and it must read what the engine sends."""
+"""`gpt_image_cli.wire` encodes the system calls by hand (start-up): its bytes must be exactly
+what the generated code produces, field by field, and it must read what the engine sends."""
 
 from __future__ import annotations
 
 from gpt_image.v1 import common_pb2, system_pb2
 from gpt_image_cli import wire
+from gpt_image_protocol import jsonshape
 
 
 def test_every_call_option_field_encodes_like_the_generated_code() -> None:
@@ -21,10 +22,13 @@ def test_every_call_option_field_encodes_like_the_generated_code() -> None:
     assert wire.options_request({}) == system_pb2.DoctorRequest(options=common_pb2.CallOptions()).SerializeToString()
 
 
-def test_reads_result_json_and_skips_unknown_fields() -> None:
-    text = '{"ok": true, "note": "' + "ü" * 300 + '"}'
-    assert wire.string_field(system_pb2.SystemResult(result_json=text).SerializeToString(), 1) == text
-    assert wire.string_field(b"", 1) == ""
+def test_reads_the_result_object_and_skips_unknown_fields() -> None:
+    payload = {"ok": True, "note": "ü" * 300, "n": 3, "x": 0.5, "none": None, "list": [1, {"a": []}], "big": 2**80}
+    reply = system_pb2.SystemResult()
+    reply.result.CopyFrom(jsonshape.to_object(payload))
+    data = reply.SerializeToString()
+    assert wire.json_object(wire.message_field(data, 2) or b"") == payload
+    assert wire.message_field(b"", 2) is None
     # Fields a newer engine might add (varint, fixed64, fixed32, another string) are skipped.
     extra = b"\x10\x96\x01" + b"\x19" + b"\x00" * 8 + b"\x25" + b"\x00" * 4 + b"\x32\x02hi"
-    assert wire.string_field(extra + system_pb2.SystemResult(result_json="{}").SerializeToString(), 1) == "{}"
+    assert wire.json_object(wire.message_field(extra + data, 2) or b"") == payload

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from gpt_image_protocol import jsonshape
 from tests.conftest import EngineProc
 from tests.fakeupstream.server import Fault, draw_mask, draw_png
 
@@ -108,7 +109,7 @@ def test_edit_openai_two_refs_and_mask(engine, fake_upstream, tmp_path):  # type
     channel = open_channel(parse_address(engine.address))
     reply = jobs_pb2_grpc.JobsServiceStub(channel).GetJob(jobs_pb2.GetJobRequest(job_id=r.json["history"]["job_id"]), timeout=10)
     channel.close()
-    roles = sorted((a.role, a.index) for a in reply.artifacts)
+    roles = sorted((jsonshape.role(a), a.index) for a in reply.artifacts)
     assert ("ref", 0) in roles and ("ref", 1) in roles and ("mask", 0) in roles and ("output", 0) in roles
 
 

@@ -10,6 +10,7 @@ import json
 import pytest
 from flask import Flask
 
+from gpt_image_protocol import jsonshape
 from gpt_image_protocol.errors import AppError
 from tests.fakeupstream.server import FakeUpstream
 from tests.gateway.conftest import follow
@@ -78,7 +79,7 @@ def test_moved_webdav_target_needs_its_password_again(app: Flask, stack: Stack) 
     _refused(http.put("/api/storage", json={"targets": {"dav": {**evil, "password": kept}}}), stack, before, "storage.targets.dav")
     # Another operation writing the same section (AddStorageTarget, as the gateway's client) meets the same rule.
     with pytest.raises(AppError) as info:
-        app.extensions["engine"].outputs_call("AddStorageTarget", name="dav", target_json=json.dumps({**evil, "password": kept}))
+        app.extensions["engine"].outputs_call("AddStorageTarget", name="dav", target=jsonshape.to_object({**evil, "password": kept}))
     assert info.value.code == "secret_redirect_refused" and _config_bytes(stack) == before
     # Sending the password again with the new URL is the caller's own secret: accepted.
     moved = http.put("/api/storage", json={"targets": {"dav": {**evil, "password": {"source": "file", "value": "mine"}}}})

@@ -9,7 +9,6 @@ jobs.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ import pytest
 from gpt_image.v1 import common_pb2, images_pb2
 from gpt_image_gateway.client import EngineClient
 from gpt_image_gateway.sse import HEARTBEAT, WatchHub, event_json, sse_message
+from gpt_image_protocol import jsonshape
 from gpt_image_protocol.errors import AppError
 from tests.fakeupstream.server import Fault
 from tests.gateway.support import Stack
@@ -67,7 +67,7 @@ def test_followers_of_one_job_share_one_engine_watch(hub: WatchHub, engine_clien
     assert all(s == seqs[0] for s in seqs)
     assert seqs[0] == sorted(seqs[0]) and seqs[0][0] == 1
     last = events_only(results[0])[-1]
-    assert last.terminal and last.status == "completed"
+    assert last.terminal and jsonshape.state(last) == "completed"
     assert any(item is HEARTBEAT for r in results for item in r)  # 1.5 s quiet at the upstream
     wait_until(lambda: hub.active_feeds() == 0, "the feed to be dropped after the terminal event")
 
@@ -97,7 +97,7 @@ def test_last_follower_leaving_drops_the_feed(hub: WatchHub, engine_client: Engi
         assert hub.active_feeds() == 1  # one follower is left
         second.close()
         assert hub.active_feeds() == 0  # the engine watch is cancelled with the last one
-        job = json.loads(engine_client.get_job(job_id).job_json)
+        job = jsonshape.job_dict(engine_client.get_job(job_id).job)
         assert job["status"] in ("queued", "running")  # the job itself goes on
         # A page that comes back later gets the whole story from a fresh feed.
         again = events_only(list(hub.follow(job_id)))

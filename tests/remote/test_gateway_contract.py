@@ -3,7 +3,6 @@ an engine of another contract major makes `/api` answer 502 `engine_incompatible
 
 from __future__ import annotations
 
-import json
 import time
 from concurrent import futures
 from typing import Any
@@ -16,6 +15,7 @@ from gpt_image_gateway.app import create_app
 from gpt_image_gateway.client import EngineClient
 from gpt_image_gateway.settings import Settings
 from gpt_image_protocol import __version__ as CONTRACT
+from gpt_image_protocol import jsonshape
 from gpt_image_protocol.address import parse_address
 from gpt_image_protocol.channel import ClientSettings
 
@@ -25,9 +25,8 @@ class FakeSystem(system_pb2_grpc.SystemServiceServicer):  # type: ignore[misc]
         self.contract = contract
 
     def GetVersion(self, request: Any, context: Any) -> system_pb2.SystemResult:
-        return system_pb2.SystemResult(
-            result_json=json.dumps({"version": "9.9.9", "contract": self.contract, "engine_id": "efake"})
-        )
+        payload = {"version": "9.9.9", "contract": self.contract, "engine_id": "efake"}
+        return jsonshape.with_result(system_pb2.SystemResult(), payload)
 
 
 def fake_engine(contract: str, port: int = 0) -> tuple[grpc.Server, int]:

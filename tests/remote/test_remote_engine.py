@@ -21,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
 from gpt_image.v1 import common_pb2, images_pb2, images_pb2_grpc, system_pb2, system_pb2_grpc
+from gpt_image_protocol import jsonshape
 from gpt_image_protocol.address import parse_address
 from gpt_image_protocol.channel import check_contract, open_channel
 from gpt_image_protocol.errors import AppError
@@ -252,7 +253,7 @@ def test_two_engines_behind_one_address_both_receive_jobs(tmp_path, pki, token_f
             system = system_pb2_grpc.SystemServiceStub(channel)
             pids = set()
             for _ in range(20):
-                pids.add(json.loads(system.GetVersion(system_pb2.GetVersionRequest(), timeout=5).result_json)["pid"])
+                pids.add(jsonshape.payload(system.GetVersion(system_pb2.GetVersionRequest(), timeout=5))["pid"])
                 if len(pids) == 2:
                     break
             assert pids == {e.proc.pid for e in engines}  # type: ignore[union-attr]
@@ -265,7 +266,7 @@ def test_two_engines_behind_one_address_both_receive_jobs(tmp_path, pki, token_f
                     options=options, image=images_pb2.ImageOptions(prompt=f"rr {i}", size="1024x1024")
                 )
                 events = list(images.GenerateImage(request, timeout=60))
-                assert events[-1].terminal and events[-1].status == "completed", events[-1]
+                assert events[-1].terminal and jsonshape.state(events[-1]) == "completed", events[-1]
         finally:
             channel.close()
         assert all(len(e.job_ids()) >= 1 for e in engines), [e.job_ids() for e in engines]

@@ -5,7 +5,6 @@ page by page (newest first, nothing lost or repeated, whatever the page size).""
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ import grpc
 import pytest
 
 from gpt_image.v1 import jobs_pb2, jobs_pb2_grpc
+from gpt_image_protocol import jsonshape
 from gpt_image_protocol.address import parse_address
 from gpt_image_protocol.channel import ClientSettings
 from gpt_image_protocol.errors import AppError
@@ -34,7 +34,7 @@ class FakeJobs(jobs_pb2_grpc.JobsServiceServicer):  # type: ignore[misc]
         self.get_calls.append(request.job_id)
         for job in self.jobs:
             if job["id"] == request.job_id:
-                return jobs_pb2.GetJobResponse(job_json=json.dumps(job))
+                return jobs_pb2.GetJobResponse(job=jsonshape.job_message(job))
         context.abort(grpc.StatusCode.NOT_FOUND, f"no job {request.job_id}")
 
     def ListJobs(self, request, context):  # type: ignore[no-untyped-def]
@@ -46,7 +46,7 @@ class FakeJobs(jobs_pb2_grpc.JobsServiceServicer):  # type: ignore[misc]
         page, more = rows[:limit], len(rows) > limit
         token = base64.b64encode(f"{page[-1]['created_at']}|{page[-1]['id']}".encode()).decode() if more else ""
         return jobs_pb2.ListJobsResponse(
-            jobs_json=json.dumps(page), next_page_token=token, has_more=more, total=len(self.jobs), history_file="h"
+            jobs=[jsonshape.job_message(j) for j in page], next_page_token=token, has_more=more, total=len(self.jobs), history_file="h"
         )
 
 
@@ -91,7 +91,7 @@ def test_merged_pages_are_newest_first_without_gaps_or_repeats(fleet, limit) -> 
     cursor = ""
     for _ in range(200):
         page = router.list_jobs(limit=limit, cursor=cursor)
-        ids = [j["id"] for j in json.loads(page.jobs_json)]
+        ids = [j["id"] for j in jsonshape.jobs_list(page.jobs)]
         assert len(ids) == min(limit, len(expected) - len(seen))
         assert page.total == len(expected)
         seen += ids
@@ -156,7 +156,7 @@ def test_a_single_engine_passes_through() -> None:
         assert router.owner("anything") == router.members[0] and a.get_calls == []
         page = router.list_jobs(limit=2)
         assert page.has_more and not page.next_page_token.startswith("m1.")  # the engine's own token
-        assert [j["id"] for j in json.loads(router.list_jobs(limit=2, cursor=page.next_page_token).jobs_json)] == [
+        assert [j["id"] for j in jsonshape.jobs_list(router.list_jobs(limit=2, cursor=page.next_page_token).jobs)] == [
             "job-a-000"
         ]
     finally:
@@ -169,7 +169,7 @@ def walk(router: EngineRouter, limit: int) -> list[str]:
     cursor = ""
     for _ in range(500):
         page = router.list_jobs(limit=limit, cursor=cursor)
-        ids = [j["id"] for j in json.loads(page.jobs_json)]
+        ids = [j["id"] for j in jsonshape.jobs_list(page.jobs)]
         assert 0 < len(ids) <= limit or not page.has_more
         seen += ids
         if not page.has_more:
@@ -196,13 +196,13 @@ def test_jobs_deleted_between_pages_neither_stall_nor_hide_others(fleet) -> None
     router, fakes = fleet
     everything = [j["id"] for j in all_jobs(fakes)]
     first = router.list_jobs(limit=5)
-    shown = [j["id"] for j in json.loads(first.jobs_json)]
+    shown = [j["id"] for j in jsonshape.jobs_list(first.jobs)]
     for fake in fakes:
         fake.jobs = [j for j in fake.jobs if j["id"] not in shown]
     cursor, seen = first.next_page_token, list(shown)
     while cursor:
         page = router.list_jobs(limit=5, cursor=cursor)
-        ids = [j["id"] for j in json.loads(page.jobs_json)]
+        ids = [j["id"] for j in jsonshape.jobs_list(page.jobs)]
         assert ids or not page.has_more
         seen += ids
         cursor = page.next_page_token
@@ -223,7 +223,7 @@ def test_a_dns_address_picks_up_new_engines_on_refresh(monkeypatch: pytest.Monke
         resolved[0] = [f"127.0.0.1:{servers[0][1]}", f"127.0.0.1:{servers[1][1]}"]
         assert router.refresh() is True and router.is_multi
         assert router.owner("job-b-001") == router.members[1]
-        assert [j["id"] for j in json.loads(router.list_jobs(limit=5).jobs_json)] == ["job-b-001", "job-a-001"]
+        assert [j["id"] for j in jsonshape.jobs_list(router.list_jobs(limit=5).jobs)] == ["job-b-001", "job-a-001"]
     finally:
         router.close()
         for server, _ in servers:

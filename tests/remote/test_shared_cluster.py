@@ -11,7 +11,6 @@ Engines with their own stores keep the owner routing (tests/remote/test_multi_en
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from gpt_image.v1 import system_pb2, system_pb2_grpc
 from gpt_image_protocol.address import parse_address
 from gpt_image_protocol.channel import open_channel
+from gpt_image_protocol.jsonshape import payload
 from tests.conftest import run_cli
 from tests.fakeupstream.server import FakeUpstream, draw_png
 from tests.remote.support import TcpEngine, client_env, short_tmp, write_token
@@ -86,7 +86,7 @@ def engine_ids(cluster: Cluster) -> dict[str, str]:
             reply = system_pb2_grpc.SystemServiceStub(channel).GetVersion(system_pb2.GetVersionRequest(), timeout=10)
         finally:
             channel.close()
-        info = json.loads(reply.result_json)
+        info = payload(reply)
         assert info["stores"] == {"history": "postgresql", "artifacts": "s3", "shared": True}
         out[info["engine_id"]] = engine.address
     return out

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -40,18 +40,9 @@ from gpt_image_protocol.address import EngineAddress, resolve_address
 from gpt_image_protocol.channel import ClientSettings, check_contract, client_settings, open_channel
 from gpt_image_protocol.codes import is_registered
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.stubs import EngineStubs
 
 if TYPE_CHECKING:
-    from gpt_image.v1 import (
-        artifacts_pb2_grpc,
-        config_pb2_grpc,
-        images_pb2_grpc,
-        jobs_pb2_grpc,
-        outputs_pb2_grpc,
-        requests_pb2_grpc,
-        system_pb2_grpc,
-        transparent_pb2_grpc,
-    )
     from gpt_image_protocol.routing import EngineRouter
 
 AUTOSTART_TIMEOUT_S = 5.0
@@ -60,8 +51,8 @@ _CALL_ONLY_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL")
 
 
 @dataclass
-class Engine:
-    """A channel to one engine plus its service stubs."""
+class Engine(EngineStubs):
+    """A channel to one engine plus its service stubs (`EngineStubs`)."""
 
     address: EngineAddress
     channel: grpc.Channel
@@ -69,61 +60,12 @@ class Engine:
     requested: EngineAddress | None = None  # the list or dns name this engine was picked from
     settings: ClientSettings | None = None
     router: EngineRouter | None = None  # channels to every engine of a list or dns address
-    _stubs: dict[str, Any] = field(default_factory=dict)
 
     def version(self, timeout: float = 10.0) -> dict[str, Any]:
         """The engine's GetVersion payload (raises grpc.RpcError, e.g. unauthenticated)."""
-        import json
-
         from gpt_image_cli.wire import system_call
 
-        value = json.loads(system_call(self.channel, "GetVersion", {}, timeout=timeout) or "{}")
-        return value if isinstance(value, dict) else {}
-
-    def _stub(self, name: str, stub: str, module: str | None = None) -> Any:
-        """The stub `stub` of `gpt_image.v1.<module or name>_pb2_grpc`, imported on first use (start-up)."""
-        if name not in self._stubs:
-            import importlib
-
-            grpc_module = importlib.import_module(f"gpt_image.v1.{module or name}_pb2_grpc")
-            self._stubs[name] = getattr(grpc_module, stub)(self.channel)
-        return self._stubs[name]
-
-    @property
-    def system(self) -> system_pb2_grpc.SystemServiceStub:
-        return self._stub("system", "SystemServiceStub")
-
-    @property
-    def config(self) -> config_pb2_grpc.ConfigServiceStub:
-        return self._stub("config", "ConfigServiceStub")
-
-    @property
-    def secrets(self) -> config_pb2_grpc.SecretsServiceStub:
-        return self._stub("secrets", "SecretsServiceStub", "config")
-
-    @property
-    def outputs(self) -> outputs_pb2_grpc.OutputsServiceStub:
-        return self._stub("outputs", "OutputsServiceStub")
-
-    @property
-    def images(self) -> images_pb2_grpc.ImagesServiceStub:
-        return self._stub("images", "ImagesServiceStub")
-
-    @property
-    def transparent(self) -> transparent_pb2_grpc.TransparentServiceStub:
-        return self._stub("transparent", "TransparentServiceStub")
-
-    @property
-    def requests(self) -> requests_pb2_grpc.RequestsServiceStub:
-        return self._stub("requests", "RequestsServiceStub")
-
-    @property
-    def jobs(self) -> jobs_pb2_grpc.JobsServiceStub:
-        return self._stub("jobs", "JobsServiceStub")
-
-    @property
-    def artifacts(self) -> artifacts_pb2_grpc.ArtifactsServiceStub:
-        return self._stub("artifacts", "ArtifactsServiceStub")
+        return system_call(self.channel, "GetVersion", {}, timeout=timeout)
 
     def close(self) -> None:
         if self.router is not None:

@@ -50,7 +50,7 @@ class CliState:
             if owner != self._engine.address:
                 from gpt_image_protocol.channel import check_contract
 
-                engine = replace(self._engine, address=owner, channel=router.channel(owner), _stubs={})
+                engine = replace(self._engine, address=owner, channel=router.channel(owner))
                 check_contract(engine.version())
                 self._engine = engine
         return self._engine

@@ -8,43 +8,44 @@ being parsed declares an option of the same name (the leaf's option wins).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 import click
 
-# name -> takes a value
-GLOBAL_FLAGS: dict[str, bool] = {
-    "--json": False,
-    "--json-events": False,
-    "--verbose": False,
-    "--provider": True,
-    "--api-key": True,
-    "--openai-api-base": True,
-    "--config": True,
-    "--auth-file": True,
-    "--endpoint": True,
-    "--engine": True,
-    "--engine-token-file": True,
-}
+
+def _flag(help: str, *, metavar: str | None = None, url: bool = False) -> Any:
+    """One global flag: a switch (no metavar) or an option taking a value."""
+    return field(default=None if metavar else False, metadata={"help": help, "metavar": metavar, "url": url})
 
 
 @dataclass(frozen=True)
 class GlobalFlags:
-    """Values of the global flags for one invocation."""
+    """The global flags, declared once: their values for one invocation, and (from each field's
+    metadata) the root command's options and the table `hoist` reads. `--name-with-dashes` is
+    the field `name_with_dashes`."""
 
-    json: bool = False
-    json_events: bool = False
-    verbose: bool = False
-    provider: str | None = None
-    api_key: str | None = None
-    openai_api_base: str | None = None
-    config: str | None = None
-    auth_file: str | None = None
-    endpoint: str | None = None
-    engine: str | None = None
-    engine_token_file: str | None = None
+    json: bool = _flag("Print one JSON envelope on stdout (default when stdout is not a terminal).")
+    json_events: bool = _flag("Write job events as JSON lines on stderr.")
+    verbose: bool = _flag("On a terminal, show an error's full detail.")
+    provider: str | None = _flag("auto, openai, codex, or a configured provider name.", metavar="NAME")
+    api_key: str | None = _flag("OpenAI API key for this call only.", metavar="KEY")
+    openai_api_base: str | None = _flag("OpenAI API base URL for this call.", metavar="URL", url=True)
+    config: str | None = _flag("config.json path (on the engine host).", metavar="PATH")
+    auth_file: str | None = _flag("Codex auth.json path (on the engine host).", metavar="PATH")
+    endpoint: str | None = _flag("Codex responses endpoint.", metavar="URL", url=True)
+    engine: str | None = _flag("Engine address: unix:///path or host:port (env GPT_IMAGE_2_ENGINE).", metavar="ADDRESS")
+    engine_token_file: str | None = _flag(
+        "File holding the engine's bearer token (env GPT_IMAGE_2_ENGINE_TOKEN / _TOKEN_FILE).", metavar="PATH"
+    )
 
+
+def _opt(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+# `--flag` -> whether it takes a value.
+GLOBAL_FLAGS: dict[str, bool] = {_opt(f.name): f.metadata["metavar"] is not None for f in fields(GlobalFlags)}
 
 CommandT = TypeVar("CommandT", bound=click.Command)
 
@@ -56,30 +57,20 @@ def _url(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 
 
 def add_global_options(command: CommandT) -> CommandT:
-    """Declare the global flags on the root command."""
-    options = [
-        click.Option(
-            ["--json", "json_"],
-            is_flag=True,
-            help="Print one JSON envelope on stdout (default when stdout is not a terminal).",
-        ),
-        click.Option(["--json-events"], is_flag=True, help="Write job events as JSON lines on stderr."),
-        click.Option(["--verbose"], is_flag=True, help="On a terminal, show an error's full detail."),
-        click.Option(["--provider"], metavar="NAME", help="auto, openai, codex, or a configured provider name."),
-        click.Option(["--api-key"], metavar="KEY", help="OpenAI API key for this call only."),
-        click.Option(["--openai-api-base"], metavar="URL", callback=_url, help="OpenAI API base URL for this call."),
-        click.Option(["--config"], metavar="PATH", help="config.json path (on the engine host)."),
-        click.Option(["--auth-file"], metavar="PATH", help="Codex auth.json path (on the engine host)."),
-        click.Option(["--endpoint"], metavar="URL", callback=_url, help="Codex responses endpoint."),
-        click.Option(
-            ["--engine"], metavar="ADDRESS", help="Engine address: unix:///path or host:port (env GPT_IMAGE_2_ENGINE)."
-        ),
-        click.Option(
-            ["--engine-token-file"],
-            metavar="PATH",
-            help="File holding the engine's bearer token (env GPT_IMAGE_2_ENGINE_TOKEN / _TOKEN_FILE).",
-        ),
-    ]
+    """Declare the global flags on the root command (its callback gets them as keyword arguments
+    named like GlobalFlags' fields: `GlobalFlags(**flags)`)."""
+    options = []
+    for spec in fields(GlobalFlags):
+        meta = spec.metadata
+        options.append(
+            click.Option(
+                [_opt(spec.name), spec.name],
+                is_flag=meta["metavar"] is None,
+                metavar=meta["metavar"],
+                callback=_url if meta["url"] else None,
+                help=meta["help"],
+            )
+        )
     command.params[:0] = options
     return command
 

@@ -19,7 +19,7 @@ from gpt_image.v1 import common_pb2
 from gpt_image_cli.context import CliState
 from gpt_image_cli.render import EventRenderer
 from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.events import error_of, loads_or_empty
+from gpt_image_protocol.jsonshape import error_of, has_result, result_of, state
 
 
 class EventCall(Protocol):
@@ -85,15 +85,14 @@ def follow(state: CliState, command: str, start: Callable[[], EventCall], *, det
 
 def _finished(terminal: common_pb2.JobEvent, count: int) -> Finished:
     error = error_of(terminal)
-    if terminal.status in ("failed", "cancelled") or (error is not None and not terminal.result_json):
+    status = state(terminal)
+    if status in ("failed", "cancelled") or (error is not None and not has_result(terminal)):
         if error is None:
             error = {
-                "code": "job_cancelled" if terminal.status == "cancelled" else "internal_error",
-                "message": f"The job ended with status {terminal.status or 'unknown'}.",
+                "code": "job_cancelled" if status == "cancelled" else "internal_error",
+                "message": f"The job ended with status {status or 'unknown'}.",
             }
         raise AppError(error["code"], error["message"], error.get("detail"))
-    payload = loads_or_empty(terminal.result_json)
-    if not isinstance(payload, dict):
-        payload = {"result": payload}
+    payload = result_of(terminal) or {}
     payload["events"] = {"count": count}
     return Finished(event=terminal, payload=payload, count=count)

@@ -123,41 +123,14 @@ def _usage_message(exc: click.UsageError) -> str:
     None, "--version", package_name="gpt-image-2-skill", prog_name="gpt-image-2-skill", message="%(prog)s %(version)s"
 )
 @click.pass_context
-def cli(
-    ctx: click.Context,
-    json_: bool,
-    json_events: bool,
-    verbose: bool,
-    provider: str | None,
-    api_key: str | None,
-    openai_api_base: str | None,
-    config: str | None,
-    auth_file: str | None,
-    endpoint: str | None,
-    engine: str | None,
-    engine_token_file: str | None,
-) -> None:
+def cli(ctx: click.Context, **flags: Any) -> None:
     """Generate and edit images with gpt-image-2 through the local engine daemon.
 
     Prints one JSON envelope on stdout (always when stdout is not a terminal).
     Global flags may be given before or after the subcommand.
     """
     sink = ctx.obj
-    state = CliState(
-        GlobalFlags(
-            json=json_,
-            json_events=json_events,
-            verbose=verbose,
-            provider=provider,
-            api_key=api_key,
-            openai_api_base=openai_api_base,
-            config=config,
-            auth_file=auth_file,
-            endpoint=endpoint,
-            engine=engine,
-            engine_token_file=engine_token_file,
-        )
-    )
+    state = CliState(GlobalFlags(**flags))
     if isinstance(sink, _StateSink):
         sink.sink.append(state)
     ctx.obj = state

@@ -8,8 +8,7 @@ import sys
 from typing import Any, TextIO
 
 from gpt_image.v1 import common_pb2
-from gpt_image_protocol.events import event_record
-from gpt_image_protocol.validation import dumps_finite
+from gpt_image_protocol.events import event_line, event_record
 
 
 class EventRenderer:
@@ -24,16 +23,15 @@ class EventRenderer:
 
     def __call__(self, event: common_pb2.JobEvent) -> None:
         self.count += 1
-        record = event_record(event)
         if self.json_events:
-            self.stream.write(dumps_finite(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n")
+            self.stream.write(event_line(event) + "\n")
             self.stream.flush()
         elif self.progress:
             if self._live is None:
                 from gpt_image_cli.views.progress import LiveProgress
 
                 self._live = LiveProgress(self.stream)
-            self._live(record)
+            self._live(event_record(event))
 
     def finish(self) -> None:
         """Stop the live view so the result starts on a fresh line."""

@@ -24,6 +24,8 @@ from gpt_image_cli.connect import Engine
 from gpt_image_cli.validate import ImageInput
 from gpt_image_protocol.channel import CHUNK_SIZE
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import ROLES
+from gpt_image_protocol.uploads import upload_requests
 
 _MIME_EXT = {
     "image/png": ".png",
@@ -46,12 +48,8 @@ def sha256_file(path: Path) -> str:
 
 def _upload_messages(path: Path, size: int, sha: str) -> Iterator[artifacts_pb2.UploadArtifactRequest]:
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    yield artifacts_pb2.UploadArtifactRequest(
-        header=artifacts_pb2.ArtifactHeader(name=path.name, mime_type=mime, size_bytes=size, sha256=sha)
-    )
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK_SIZE), b""):
-            yield artifacts_pb2.UploadArtifactRequest(chunk=block)
+        yield from upload_requests(path.name, mime, handle, size, sha)
 
 
 def upload_file(engine: Engine, path: Path) -> common_pb2.ArtifactRef:
@@ -177,7 +175,8 @@ def output_object(saved: list[SavedFile]) -> dict[str, Any]:
 
 
 def by_role(refs: list[common_pb2.ArtifactRef], role: str) -> list[common_pb2.ArtifactRef]:
-    return sorted((r for r in refs if r.role == role), key=lambda r: r.index)
+    number = ROLES.get(role)
+    return sorted((r for r in refs if r.artifact_role == number), key=lambda r: r.index)
 
 
 def save_outputs(

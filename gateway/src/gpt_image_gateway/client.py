@@ -36,28 +36,23 @@ import grpc
 
 from gpt_image.v1 import (
     artifacts_pb2,
-    artifacts_pb2_grpc,
     common_pb2,
     config_pb2,
-    config_pb2_grpc,
     images_pb2,
-    images_pb2_grpc,
     jobs_pb2,
-    jobs_pb2_grpc,
     outputs_pb2,
-    outputs_pb2_grpc,
     system_pb2,
-    system_pb2_grpc,
     transparent_pb2,
-    transparent_pb2_grpc,
 )
 from gpt_image_protocol.address import EngineAddress, resolve_address
-from gpt_image_protocol.channel import CHUNK_SIZE, ClientSettings, check_contract
+from gpt_image_protocol.channel import ClientSettings, check_contract
 from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.events import loads_or_empty
 from gpt_image_protocol.health import is_serving
+from gpt_image_protocol.jsonshape import payload
 from gpt_image_protocol.routing import EngineRouter, router_settings
 from gpt_image_protocol.rpc_errors import from_rpc_error
+from gpt_image_protocol.stubs import EngineStubs
+from gpt_image_protocol.uploads import upload_requests
 
 UNARY_TIMEOUT = 30.0
 DNS_REFRESH_S = 30.0  # a dns:/// address is resolved again this often (engines come and go)
@@ -65,25 +60,12 @@ CONTRACT_RECHECK_S = 30.0  # GetVersion again this often even when the engine ne
 START_TIMEOUT = 60.0  # a work RPC answers with job.queued right after validation and uploads
 
 
-def _json(text: str) -> Any:
-    return loads_or_empty(text)
-
-
-class _Stubs:
+class _Stubs(EngineStubs):
     """One engine's channel and service stubs."""
 
     def __init__(self, member: EngineAddress, channel: grpc.Channel) -> None:
+        super().__init__(channel)
         self.member = member
-        self.channel = channel
-        self.system = system_pb2_grpc.SystemServiceStub(channel)
-        self.config = config_pb2_grpc.ConfigServiceStub(channel)
-        self.secrets = config_pb2_grpc.SecretsServiceStub(channel)
-        self.outputs = outputs_pb2_grpc.OutputsServiceStub(channel)
-        self.jobs = jobs_pb2_grpc.JobsServiceStub(channel)
-        self.queue = jobs_pb2_grpc.QueueServiceStub(channel)
-        self.images = images_pb2_grpc.ImagesServiceStub(channel)
-        self.transparent = transparent_pb2_grpc.TransparentServiceStub(channel)
-        self.artifacts = artifacts_pb2_grpc.ArtifactsServiceStub(channel)
 
 
 class EngineClient:
@@ -142,7 +124,7 @@ class EngineClient:
             reply = self._on(member).system.GetVersion(system_pb2.GetVersionRequest(), timeout=5)
         except grpc.RpcError:
             return  # unreachable or refusing our token: the calls themselves will say so
-        info = _json(reply.result_json)
+        info = payload(reply)
         stores = info.get("stores") if isinstance(info, dict) else None
         self._shared[str(member)] = bool(isinstance(stores, dict) and stores.get("shared"))
         try:
@@ -259,30 +241,29 @@ class EngineClient:
 
     def version(self) -> dict[str, Any]:
         reply = self._call(self._any().system.GetVersion, system_pb2.GetVersionRequest(), timeout=5)
-        result: dict[str, Any] = _json(reply.result_json)
-        return result
+        return payload(reply)
 
     def read_logs(self, limit: int, level: str) -> Any:
         reply = self._call(self._any().system.ReadLogs, system_pb2.ReadLogsRequest(limit=limit, level=level))
-        return _json(reply.result_json)
+        return payload(reply)
 
     def system_call(self, method: str) -> Any:
         """A read-only SystemService call (InspectAuth, Doctor, ListModels) as plain JSON."""
         request_type = getattr(system_pb2, f"{method}Request")
         reply = self._call(getattr(self._any().system, method), request_type())
-        return _json(reply.result_json)
+        return payload(reply)
 
     # --- config and secrets
 
     def config_call(self, method: str, **fields: Any) -> Any:
         request_type = getattr(config_pb2, f"{method}Request")
         reply = self._call(getattr(self._any().config, method), request_type(**fields))
-        return _json(reply.result_json)
+        return payload(reply)
 
     def secrets_call(self, method: str, **fields: Any) -> Any:
         request_type = getattr(config_pb2, f"{method}Request")
         reply = self._call(getattr(self._any().secrets, method), request_type(**fields))
-        return _json(reply.result_json)
+        return payload(reply)
 
     # --- storage, notifications, proxy
 
@@ -292,7 +273,7 @@ class EngineClient:
         return self._call(getattr(self._any().outputs, method), request_type(**fields), timeout=timeout)
 
     def outputs_call(self, method: str, **fields: Any) -> Any:
-        return _json(self.outputs_reply(method, **fields).result_json)
+        return payload(self.outputs_reply(method, **fields))
 
     # --- jobs
 
@@ -321,7 +302,7 @@ class EngineClient:
 
     def get_recovery(self, job_id: str) -> Any:
         reply = self._call(self._owner(job_id).jobs.GetRecovery, jobs_pb2.GetRecoveryRequest(job_id=job_id))
-        return _json(reply.recovery_json)
+        return payload(reply, "recovery")
 
     def get_queue(self, job_id: str = "") -> jobs_pb2.QueueStatus:
         """The queue of the engine that owns `job_id` (it runs that job), else of any engine."""
@@ -413,17 +394,8 @@ class EngineClient:
     # --- artifacts
 
     def upload(self, name: str, mime_type: str, stream: IO[bytes], size: int) -> common_pb2.ArtifactRef:
-        def parts() -> Iterator[artifacts_pb2.UploadArtifactRequest]:
-            yield artifacts_pb2.UploadArtifactRequest(
-                header=artifacts_pb2.ArtifactHeader(name=name, mime_type=mime_type, size_bytes=size)
-            )
-            while True:
-                block = stream.read(CHUNK_SIZE)
-                if not block:
-                    return
-                yield artifacts_pb2.UploadArtifactRequest(chunk=block)
-
-        ref: common_pb2.ArtifactRef = self._call(self._any().artifacts.UploadArtifact, parts(), timeout=120)
+        parts = upload_requests(name, mime_type, stream, size)
+        ref: common_pb2.ArtifactRef = self._call(self._any().artifacts.UploadArtifact, parts, timeout=120)
         return ref
 
     def download(self, artifact_id: str, job_id: str = "") -> tuple[common_pb2.ArtifactRef, Iterator[bytes]]:
@@ -447,10 +419,6 @@ class EngineClient:
                 call.cancel()
 
         return first.ref, rest()
-
-
-def job_json(text: str) -> Any:
-    return _json(text)
 
 
 def dumps(value: Any) -> str:

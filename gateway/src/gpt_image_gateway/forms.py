@@ -14,6 +14,7 @@ from gpt_image.v1 import common_pb2, images_pb2, transparent_pb2
 from gpt_image_gateway.client import EngineClient
 from gpt_image_protocol import validation
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import METHODS, PROFILES
 
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -131,10 +132,19 @@ def image_options(body: dict[str, Any], *, prompt_required: bool = True) -> imag
     return opts
 
 
+def enum_word(body: dict[str, Any], name: str, numbers: dict[str, Any]) -> Any:
+    """A method or profile word as its enum number (empty: unspecified); a word the contract does
+    not name is refused as the engine refuses it."""
+    value = text(body, name)
+    if value and value not in numbers:
+        raise AppError("invalid_command", f"--{name} must be one of {', '.join(numbers)}.")
+    return numbers.get(value, 0)
+
+
 def transparent_options(body: dict[str, Any]) -> transparent_pb2.TransparentOptions:
     opts = transparent_pb2.TransparentOptions(
-        method=text(body, "method"),
-        profile=text(body, "profile"),
+        transparent_method=enum_word(body, "method", METHODS),
+        transparent_profile=enum_word(body, "profile", PROFILES),
         material=text(body, "material"),
         matte_color=text(body, "matte_color"),
         strict=flag(body, "strict"),

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask
 
 from gpt_image_gateway import __version__
+from gpt_image_protocol import validation
 
 JOB = {"type": "object", "description": "The upstream job JSON (id, command, provider, status, metadata, ...)."}
 ERROR = {
@@ -40,18 +41,18 @@ IMAGE_FIELDS = {
     "model": {"type": "string"},
     "instructions": {"type": "string"},
     "size": {"type": "string", "description": "auto | 2K | 4K | WIDTHxHEIGHT"},
-    "quality": {"type": "string", "enum": ["auto", "low", "medium", "high"]},
-    "format": {"type": "string", "enum": ["png", "jpeg", "webp"]},
-    "background": {"type": "string", "enum": ["auto", "transparent", "opaque"]},
+    "quality": {"type": "string", "enum": list(validation.QUALITIES)},
+    "format": {"type": "string", "enum": list(validation.FORMATS)},
+    "background": {"type": "string", "enum": list(validation.BACKGROUNDS)},
     "compression": {"type": "integer", "minimum": 0, "maximum": 100},
-    "moderation": {"type": "string", "enum": ["auto", "low"]},
+    "moderation": {"type": "string", "enum": list(validation.MODERATIONS)},
     "n": {"type": "integer", "minimum": 1, "maximum": 10},
     "partial_images": {"type": "integer", "minimum": 0, "maximum": 3},
 }
 TRANSPARENT_FIELDS = {
-    "method": {"type": "string", "enum": ["auto", "chroma", "dual"]},
-    "profile": {"type": "string"},
-    "material": {"type": "string"},
+    "method": {"type": "string", "enum": list(validation.METHODS)},
+    "profile": {"type": "string", "enum": list(validation.PROFILES)},
+    "material": {"type": "string", "enum": list(validation.MATERIALS)},
     "matte_color": {"type": "string"},
     "threshold": {"type": "number"},
     "softness": {"type": "number"},

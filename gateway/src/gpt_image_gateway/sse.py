@@ -9,6 +9,7 @@ dropped when the job ends or its last follower leaves (which cancels the watch).
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Iterator
@@ -18,48 +19,29 @@ import grpc
 
 from gpt_image.v1 import common_pb2
 from gpt_image_gateway.client import EngineClient
-from gpt_image_gateway.webpaths import rewrite
+from gpt_image_gateway.webpaths import rewrite_value
 from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.events import error_of, loads_or_empty
+from gpt_image_protocol.events import page_event
 from gpt_image_protocol.rpc_errors import from_rpc_error
 
 HEARTBEAT = object()
 
 
-def ref_record(ref: common_pb2.ArtifactRef) -> dict[str, Any]:
-    return {
-        "name": ref.name,
-        "mime_type": ref.mime_type,
-        "size_bytes": ref.size_bytes,
-        "sha256": ref.sha256,
-        "index": ref.index,
-        "role": ref.role,
-    }
-
-
 def event_json(event: common_pb2.JobEvent) -> dict[str, Any]:
-    """The page's view of one event: the JSONL record plus terminal fields (no artifact ids)."""
-    record: dict[str, Any] = {
-        "job_id": event.job_id,
-        "seq": event.seq,
-        "kind": event.kind,
-        "type": event.type,
-        "data": loads_or_empty(rewrite(event.data_json)),
-        "created_at": event.created_at,
-    }
-    if event.terminal:
-        record["terminal"] = True
-        record["status"] = event.status
-        if event.result_json:
-            record["result"] = loads_or_empty(rewrite(event.result_json))
-        err = error_of(event)
-        if err:
-            record["error"] = err
-        record["artifacts"] = [ref_record(a) for a in event.artifacts]
-    return record
+    """The page's view of one event: the JSONL record plus terminal fields (no artifact ids),
+    file paths as gateway URLs."""
+    return page_event(event, rewrite_value)
 
 
 def sse_message(event: common_pb2.JobEvent) -> str:
+    """One SSE message. Every follower of a job gets the same events: the text is made once per
+    event (memoised on the event's bytes), not once per browser tab."""
+    return _sse_text(event.SerializeToString())
+
+
+@functools.lru_cache(maxsize=512)
+def _sse_text(raw: bytes) -> str:
+    event = common_pb2.JobEvent.FromString(raw)
     data = json.dumps(event_json(event), ensure_ascii=False, separators=(",", ":"), default=str)
     return f"id: {event.seq}\ndata: {data}\n\n"
 

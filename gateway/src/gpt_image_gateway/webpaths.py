@@ -17,9 +17,12 @@ in a job folder: `out.<ext>` / `out-<n>.<ext>` (outputs, n 1-based), `ref-<i>`
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any
 from urllib.parse import quote
+
+from gpt_image_protocol.jsonshape import document_text
 
 # The end of a JSON string whose last two path parts are <job id>/<file name>.
 _TAIL = re.compile(r'/(job-[A-Za-z0-9_-]{1,80})/([A-Za-z0-9][A-Za-z0-9._-]{0,127})"')
@@ -78,6 +81,16 @@ def rewrite(text: str) -> str:
         return text
     out.append(text[pos:])
     return "".join(out)
+
+
+def rewrite_value(value: Any) -> Any:
+    """A JSON value with its job-file paths replaced (`rewrite` on the value's engine text; a
+    value with no job path, most events, comes back as it is)."""
+    text = document_text(value)
+    if "/job-" not in text:
+        return value
+    changed = rewrite(text)
+    return value if changed is text else json.loads(changed)
 
 
 def with_refs(job: Any, indexes: list[int]) -> Any:

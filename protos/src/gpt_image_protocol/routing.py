@@ -34,12 +34,14 @@ from typing import Any
 
 import grpc
 
-from gpt_image.v1 import jobs_pb2, jobs_pb2_grpc
+from gpt_image.v1 import jobs_pb2
 from gpt_image_protocol.address import EngineAddress
 from gpt_image_protocol.channel import ClientSettings, client_settings, open_channel
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.health import is_serving
+from gpt_image_protocol.jsonshape import obj, time_text
 from gpt_image_protocol.rpc_errors import from_rpc_error
+from gpt_image_protocol.stubs import EngineStubs
 
 OWNER_CACHE_SIZE = 100_000  # job ids remembered per process (LRU)
 LOOKUP_TIMEOUT = 10.0
@@ -58,10 +60,12 @@ def router_settings(address: EngineAddress, settings: ClientSettings | None = No
     return settings
 
 
-def _sort_key(job: Any) -> tuple[str, str]:
-    if not isinstance(job, dict):
-        return ("", "")
-    return (str(job.get("created_at") or ""), str(job.get("id") or ""))
+def _sort_key(job: jobs_pb2.Job) -> tuple[str, str]:
+    """(created_at, id): history's own order, newest first when descending."""
+    if job.HasField("verbatim"):
+        fields = obj(job.verbatim)
+        return (str(fields.get("created_at") or ""), str(fields.get("id") or ""))
+    return (time_text(job.create_time) if job.HasField("create_time") else "", job.id)
 
 
 def _encode_token(state: dict[str, Any]) -> str:
@@ -233,7 +237,7 @@ class EngineRouter:
         return found
 
     def _ask(self, member: EngineAddress, job_id: str, timeout: float) -> None:
-        stub = jobs_pb2_grpc.JobsServiceStub(self.channel(member))
+        stub = EngineStubs(self.channel(member)).jobs
         stub.GetJob(jobs_pb2.GetJobRequest(job_id=job_id), timeout=timeout)
 
     def _locate(self, job_id: str, timeout: float) -> EngineAddress:
@@ -275,7 +279,7 @@ class EngineRouter:
     ) -> jobs_pb2.ListJobsResponse:
         """One page of jobs, newest first, across all members (the engine's own reply for one)."""
         if not self.is_multi:
-            stub = jobs_pb2_grpc.JobsServiceStub(self.channel(self.members[0]))
+            stub = EngineStubs(self.channel(self.members[0])).jobs
             reply: jobs_pb2.ListJobsResponse = stub.ListJobs(
                 jobs_pb2.ListJobsRequest(page_size=limit, page_token=cursor, status=status, query=query),
                 timeout=timeout,
@@ -296,7 +300,7 @@ class EngineRouter:
             entry = state[str(member)]
             token, skip = str(entry["c"]), int(entry["k"])
             last = tuple(entry["l"]) if "l" in entry else None
-            stub = jobs_pb2_grpc.JobsServiceStub(self.channel(member))
+            stub = EngineStubs(self.channel(member)).jobs
             while True:
                 reply: jobs_pb2.ListJobsResponse = stub.ListJobs(
                     jobs_pb2.ListJobsRequest(
@@ -304,12 +308,7 @@ class EngineRouter:
                     ),
                     timeout=timeout,
                 )
-                try:
-                    jobs = json.loads(reply.jobs_json or "[]")
-                except ValueError:
-                    jobs = None
-                if not isinstance(jobs, list):
-                    raise AppError("internal_error", "An engine sent a malformed job list.", {"engine": str(member)})
+                jobs = list(reply.jobs)
                 if last is not None:
                     # Skip what was shown by its key, not its count: jobs deleted since shift the count.
                     skip = sum(1 for j in jobs if _sort_key(j) >= last)
@@ -340,8 +339,8 @@ class EngineRouter:
             name = max(heads, key=lambda n: _sort_key(heads[n]))
             merged.append(heads[name])
             position[name] += 1
-            job_id = heads[name].get("id") if isinstance(heads[name], dict) else None
-            if isinstance(job_id, str):
+            job_id = _sort_key(heads[name])[1]
+            if job_id:
                 self.remember(job_id, self._by_name[name])
         next_state: dict[str, dict[str, Any]] = {}
         for member in self.members:
@@ -361,7 +360,7 @@ class EngineRouter:
         has_more = any("c" in entry for entry in next_state.values())
         shown = [pages[str(m)][2] for m in self.members if str(m) in pages]
         return jobs_pb2.ListJobsResponse(
-            jobs_json=json.dumps(merged, ensure_ascii=False, separators=(",", ":")),
+            jobs=merged,
             next_page_token=_encode_token(next_state) if has_more else "",
             has_more=has_more,
             total=sum(reply.total for reply in shown)

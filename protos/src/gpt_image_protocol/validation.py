@@ -25,6 +25,11 @@ FORMATS = ("png", "jpeg", "webp")
 BACKGROUNDS = ("auto", "transparent", "opaque")
 MODERATIONS = ("auto", "low")
 INPUT_FIDELITIES = ("high", "low")
+# Transparent PNGs (proto enums TransparentMethod / TransparentProfile carry the same words;
+# tests/contract/test_golden.py holds the two equal). soft3d is accepted for soft-3d.
+METHODS = ("auto", "chroma", "dual")
+PROFILES = ("generic", "icon", "product", "sticker", "seal", "translucent", "glow", "shadow", "effect")
+MATERIALS = ("standard", "soft-3d", "soft3d", "flat-icon", "sticker", "glow")
 
 
 def smallest_size_like(width: int, height: int) -> str:

@@ -21,7 +21,7 @@ def config_path() -> None:
     """Where the config, history and job files live."""
     st = state()
     reply = st.engine().config.GetConfigPaths(config_pb2.GetConfigPathsRequest(options=st.call_options()))
-    st.done("config path", payload_of(reply.result_json))
+    st.done("config path", payload_of(reply))
 
 
 @config.command("inspect")
@@ -29,7 +29,7 @@ def config_inspect() -> None:
     """The whole config, secrets redacted."""
     st = state()
     reply = st.engine().config.InspectConfig(config_pb2.InspectConfigRequest(options=st.call_options()))
-    st.done("config inspect", payload_of(reply.result_json))
+    st.done("config inspect", payload_of(reply))
 
 
 @config.command("list-providers")
@@ -37,7 +37,7 @@ def config_list_providers() -> None:
     """Configured providers and the default one."""
     st = state()
     reply = st.engine().config.ListProviders(config_pb2.ListProvidersRequest(options=st.call_options()))
-    st.done("config list-providers", payload_of(reply.result_json))
+    st.done("config list-providers", payload_of(reply))
 
 
 @config.command("set-default")
@@ -48,7 +48,7 @@ def config_set_default(name: str) -> None:
     reply = st.engine().config.SetDefaultProvider(
         config_pb2.SetDefaultProviderRequest(options=st.call_options(), name=name)
     )
-    st.done("config set-default", payload_of(reply.result_json))
+    st.done("config set-default", payload_of(reply))
 
 
 @config.command("add-provider")
@@ -106,7 +106,7 @@ def config_add_provider(
     if supports_n or no_supports_n:
         request.supports_n = supports_n
     reply = st.engine().config.AddProvider(request)
-    st.done("config add-provider", payload_of(reply.result_json))
+    st.done("config add-provider", payload_of(reply))
 
 
 @config.command("remove-provider")
@@ -115,7 +115,7 @@ def config_remove_provider(name: str) -> None:
     """Remove a named provider (always succeeds; `removed` says whether it existed)."""
     st = state()
     reply = st.engine().config.RemoveProvider(config_pb2.RemoveProviderRequest(options=st.call_options(), name=name))
-    st.done("config remove-provider", payload_of(reply.result_json))
+    st.done("config remove-provider", payload_of(reply))
 
 
 @config.command("test-provider")
@@ -124,7 +124,7 @@ def config_test_provider(name: str) -> None:
     """Probe a configured provider's endpoint (ok = reachable)."""
     st = state()
     reply = st.engine().config.TestProvider(config_pb2.TestProviderRequest(options=st.call_options(), name=name))
-    st.done("config test-provider", payload_of(reply.result_json))
+    st.done("config test-provider", payload_of(reply))
 
 
 COMMANDS = [config]

@@ -3,7 +3,6 @@ the engine's job records, and what can be done with a job that did not finish.""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -17,24 +16,17 @@ from gpt_image_cli.commands.images_cmds import finish_images
 from gpt_image_cli.context import CliState, state
 from gpt_image_cli.jobstream import Finished, follow
 from gpt_image_cli.validate import check_out_dir
-from gpt_image_protocol.events import event_record, loads_or_empty
+from gpt_image_protocol.events import event_record
+from gpt_image_protocol.jsonshape import job_or_none, payload, role
+from gpt_image_protocol.jsonshape import jobs_list as job_dicts
 
 STATUSES = ["all", "active", "queued", "running", "completed", "failed", "cancelled"]
-
-
-def _json_value(text: str, fallback: Any) -> Any:
-    if not text:
-        return fallback
-    try:
-        return json.loads(text)
-    except ValueError:
-        return fallback
 
 
 def _list_jobs(st: CliState, *, limit: int, cursor: str, status: str, query: str) -> dict[str, Any]:
     reply = st.list_jobs(limit=limit, cursor=cursor, status=status, query=query)
     return {
-        "jobs": _json_value(reply.jobs_json, []),
+        "jobs": job_dicts(reply.jobs),
         "next_cursor": reply.next_page_token or None,
         "has_more": reply.has_more,
         "total": reply.total,
@@ -44,8 +36,7 @@ def _list_jobs(st: CliState, *, limit: int, cursor: str, status: str, query: str
 
 def _get_job(st: CliState, job_id: str, *, events: bool = False) -> tuple[dict[str, Any], jobs_pb2.GetJobResponse]:
     reply = st.engine_for_job(job_id).jobs.GetJob(jobs_pb2.GetJobRequest(job_id=job_id, include_events=events))
-    job = _json_value(reply.job_json, {})
-    return (job if isinstance(job, dict) else {"job": job}), reply
+    return job_or_none(reply) or {}, reply
 
 
 @click.group("history")
@@ -161,7 +152,7 @@ def _finish_job(st: CliState, command: str, done: Finished, out: Path | None) ->
         {
             "artifact_id": a.artifact_id,
             "name": a.name,
-            "role": a.role,
+            "role": role(a),
             "index": a.index,
             "mime_type": a.mime_type,
             "bytes": a.size_bytes,
@@ -177,7 +168,7 @@ def jobs_cancel(job_id: str) -> None:
     """Cancel a queued or running job."""
     st = state()
     reply = st.engine_for_job(job_id).jobs.CancelJob(jobs_pb2.CancelJobRequest(job_id=job_id))
-    st.done("jobs cancel", {"job": _json_value(reply.job_json, None), "cancelled": reply.cancelled})
+    st.done("jobs cancel", {"job": job_or_none(reply), "cancelled": reply.cancelled})
 
 
 @jobs.command("list")
@@ -249,8 +240,7 @@ def jobs_recovery(job_id: str) -> None:
     """What can be done for a failed or interrupted job, with the evidence on disk."""
     st = state()
     reply = st.engine_for_job(job_id).jobs.GetRecovery(jobs_pb2.GetRecoveryRequest(job_id=job_id))
-    descriptor = loads_or_empty(reply.recovery_json)
-    st.done("jobs recovery", descriptor if isinstance(descriptor, dict) else {"recovery": descriptor})
+    st.done("jobs recovery", payload(reply, "recovery"))
 
 
 COMMANDS = [history, jobs]

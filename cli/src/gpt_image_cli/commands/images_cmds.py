@@ -21,6 +21,7 @@ from gpt_image_cli.validate import (
     check_ref_images,
     classify_image,
 )
+from gpt_image_protocol import validation
 
 F = Callable[..., Any]
 
@@ -37,13 +38,13 @@ def image_flags(func: F) -> F:
         ),
         click.option("-m", "--model", default="", help="Model (provider default when omitted)."),
         click.option("--instructions", default="", help="Codex only: system instructions."),
-        click.option("--background", type=click.Choice(["auto", "transparent", "opaque"]), default=None),
+        click.option("--background", type=click.Choice(validation.BACKGROUNDS), default=None),
         click.option("--size", type=SIZE, default=None, help="auto, 2K, 4K or WIDTHxHEIGHT."),
-        click.option("--quality", type=click.Choice(["auto", "low", "medium", "high"]), default=None),
-        click.option("--format", "format_", type=click.Choice(["png", "jpeg", "webp"]), default=None),
+        click.option("--quality", type=click.Choice(validation.QUALITIES), default=None),
+        click.option("--format", "format_", type=click.Choice(validation.FORMATS), default=None),
         click.option("--compression", type=click.IntRange(0, 100), default=None),
         click.option("--n", type=click.IntRange(1, 10), default=None, help="Number of images (1-10)."),
-        click.option("--moderation", type=click.Choice(["auto", "low"]), default=None),
+        click.option("--moderation", type=click.Choice(validation.MODERATIONS), default=None),
         click.option(
             "--partial-images",
             type=click.IntRange(0, 3),

@@ -18,6 +18,7 @@ from gpt_image.v1 import outputs_pb2
 from gpt_image_cli.commands._common import payload_of
 from gpt_image_cli.context import state
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import optional_value, to_object
 
 TARGET_TYPES = ["local", "s3", "webdav", "http", "sftp", "baidu_netdisk", "pan123_open"]
 MODES = ["local_only", "mirror", "cloud_primary", "cloud_archive_only"]
@@ -54,6 +55,17 @@ def _secret_refs(secret: tuple[str, ...], secret_env: tuple[str, ...], keychain:
     return refs
 
 
+def _document(text: str, what: str) -> dict[str, Any]:
+    """A settings document given as JSON text: an object, else `storage_config_invalid`."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise AppError("storage_config_invalid", f"{what} is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise AppError("storage_config_invalid", f"{what} must be a JSON object.")
+    return value
+
+
 def _value(text: str) -> Any:
     if text.isdigit():
         return int(text)
@@ -75,7 +87,7 @@ def storage_list() -> None:
     """Targets, the effective pipeline and whether private addresses are allowed (redacted)."""
     st = state()
     reply = st.engine().outputs.GetOutputSettings(outputs_pb2.GetOutputSettingsRequest(options=st.call_options()))
-    payload = payload_of(reply.result_json)
+    payload = payload_of(reply)
     st.done(
         "storage list", {k: payload.get(k) for k in ("config_file", "storage", "pipeline", "private_targets_allowed")}
     )
@@ -119,10 +131,10 @@ def storage_add(
     st = state()
     reply = st.engine().outputs.AddStorageTarget(
         outputs_pb2.AddStorageTargetRequest(
-            options=st.call_options(), name=name, target_json=json.dumps(target), archive=archive
+            options=st.call_options(), name=name, target=to_object(target), archive=archive
         )
     )
-    st.done("storage add", payload_of(reply.result_json))
+    st.done("storage add", payload_of(reply))
 
 
 @storage.command("remove")
@@ -133,7 +145,7 @@ def storage_remove(name: str) -> None:
     reply = st.engine().outputs.RemoveStorageTarget(
         outputs_pb2.RemoveStorageTargetRequest(options=st.call_options(), name=name)
     )
-    st.done("storage remove", payload_of(reply.result_json))
+    st.done("storage remove", payload_of(reply))
 
 
 @storage.command("test")
@@ -151,7 +163,7 @@ def storage_test(name: str) -> None:
         "message": reply.message,
         "unsupported": reply.unsupported,
         "local_only": reply.local_only,
-        "detail": json.loads(reply.detail_json) if reply.detail_json else None,
+        "detail": optional_value(reply, "detail"),
     }
     if reply.HasField("latency_ms"):
         payload["latency_ms"] = reply.latency_ms
@@ -172,7 +184,7 @@ def storage_pipeline(mode: str, origin: str, archives: tuple[str, ...]) -> None:
             options=st.call_options(), mode=mode, origin=origin, archives=list(archives)
         )
     )
-    st.done("storage pipeline", payload_of(reply.result_json))
+    st.done("storage pipeline", payload_of(reply))
 
 
 @storage.command("set")
@@ -181,9 +193,9 @@ def storage_set(source: Any) -> None:
     """Replace the whole storage section with the JSON in SOURCE (a file, or - for stdin)."""
     st = state()
     reply = st.engine().outputs.PutStorage(
-        outputs_pb2.PutStorageRequest(options=st.call_options(), storage_json=source.read())
+        outputs_pb2.PutStorageRequest(options=st.call_options(), storage=to_object(_document(source.read(), "storage")))
     )
-    st.done("storage set", payload_of(reply.result_json))
+    st.done("storage set", payload_of(reply))
 
 
 # --- notifications
@@ -199,7 +211,7 @@ def notify_list() -> None:
     """The notification settings (redacted)."""
     st = state()
     reply = st.engine().outputs.GetOutputSettings(outputs_pb2.GetOutputSettingsRequest(options=st.call_options()))
-    payload = payload_of(reply.result_json)
+    payload = payload_of(reply)
     st.done("notify list", {"config_file": payload.get("config_file"), "notifications": payload.get("notifications")})
 
 
@@ -239,7 +251,7 @@ def notify_add_webhook(
         timeout_seconds=timeout,
     )
     reply = st.engine().outputs.AddWebhook(outputs_pb2.AddWebhookRequest(options=st.call_options(), webhook=hook))
-    st.done("notify add-webhook", payload_of(reply.result_json))
+    st.done("notify add-webhook", payload_of(reply))
 
 
 @notify.command("remove-webhook")
@@ -247,7 +259,7 @@ def notify_add_webhook(
 def notify_remove_webhook(hook_id: str) -> None:
     st = state()
     reply = st.engine().outputs.RemoveWebhook(outputs_pb2.RemoveWebhookRequest(options=st.call_options(), id=hook_id))
-    st.done("notify remove-webhook", payload_of(reply.result_json))
+    st.done("notify remove-webhook", payload_of(reply))
 
 
 @notify.command("set-email")
@@ -290,7 +302,7 @@ def notify_set_email(
         email.password.CopyFrom(outputs_pb2.CredentialRef(source="file", value=_stdin_once(password, [])))
     st = state()
     reply = st.engine().outputs.SetEmail(outputs_pb2.SetEmailRequest(options=st.call_options(), email=email))
-    st.done("notify set-email", payload_of(reply.result_json))
+    st.done("notify set-email", payload_of(reply))
 
 
 @notify.command("test")
@@ -330,7 +342,7 @@ def proxy() -> None:
 def proxy_show() -> None:
     st = state()
     reply = st.engine().outputs.GetOutputSettings(outputs_pb2.GetOutputSettingsRequest(options=st.call_options()))
-    payload = payload_of(reply.result_json)
+    payload = payload_of(reply)
     st.done("proxy show", {"config_file": payload.get("config_file"), "proxy": payload.get("proxy")})
 
 
@@ -347,7 +359,7 @@ def proxy_set(mode: str, url: str, no_proxy: tuple[str, ...], provider: str) -> 
             options=st.call_options(), mode=mode, url=url, no_proxy=list(no_proxy), provider=provider
         )
     )
-    st.done("proxy set", payload_of(reply.result_json))
+    st.done("proxy set", payload_of(reply))
 
 
 COMMANDS = [storage, notify, proxy]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -10,13 +9,14 @@ import click
 from gpt_image.v1 import jobs_pb2, jobs_pb2_grpc
 from gpt_image_cli.context import CliState, state
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import jobs_list
 
 MIN_PARALLEL = 1
 MAX_PARALLEL = 32
 
 
 def _queue(st: CliState) -> jobs_pb2_grpc.QueueServiceStub:
-    return jobs_pb2_grpc.QueueServiceStub(st.engine().channel)
+    return st.engine().queue
 
 
 def _status(reply: jobs_pb2.QueueStatus) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def queue_status() -> None:
     if not st.as_json and (payload["running"] or payload["queued"]):
         # The table names each job's prompt, provider, age and output; the envelope stays as it was.
         reply = st.list_jobs(limit=200, cursor="", status="active", query="")
-        payload["jobs"] = json.loads(reply.jobs_json or "[]")
+        payload["jobs"] = jobs_list(reply.jobs)
     st.done("queue status", payload)
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,10 +15,12 @@ from gpt_image_cli.jobstream import follow
 from gpt_image_cli.transfer import save_outputs
 from gpt_image_cli.validate import FiniteFloat, check_out_dir
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import to_object
+from gpt_image_protocol.validation import loads_finite
 
 
-def read_body(body_file: str) -> str:
-    """The body text; it must parse as a JSON object (`invalid_body_json`)."""
+def read_body(body_file: str) -> dict[str, Any]:
+    """The body; it must be a JSON object of finite numbers (`invalid_body_json`)."""
     try:
         text = sys.stdin.read() if body_file == "-" else Path(body_file).expanduser().read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -26,14 +28,14 @@ def read_body(body_file: str) -> str:
             "invalid_body_json", f"Unable to read the request body: {exc}", {"body_file": body_file}
         ) from exc
     try:
-        value = json.loads(text)
+        value = loads_finite(text)
     except ValueError as exc:
         raise AppError(
             "invalid_body_json", "Request body must be valid JSON.", {"body_file": body_file, "error": str(exc)}
         ) from exc
     if not isinstance(value, dict):
         raise AppError("invalid_body_json", "Request body must be a JSON object.", {"body_file": body_file})
-    return text
+    return value
 
 
 @click.group("request")
@@ -80,7 +82,7 @@ def request_create(
             }
         ),
         detach=detach,
-        body_json=body,
+        body=to_object(body),
         request_operation=request_operation,
         expect_image=expect_image,
         save_images=out_image is not None,

@@ -43,7 +43,7 @@ def secret_set(provider: str, name: str, source: str, value: str | None, env_var
             account=account,
         )
     )
-    st.done("secret set", payload_of(reply.result_json))
+    st.done("secret set", payload_of(reply))
 
 
 def _read_stdin() -> str:
@@ -64,7 +64,7 @@ def secret_get(provider: str, name: str, status_only: bool) -> None:
     reply = st.engine().secrets.GetSecret(
         config_pb2.GetSecretRequest(options=st.call_options(), provider=provider, name=name, status_only=status_only)
     )
-    st.done("secret get", payload_of(reply.result_json))
+    st.done("secret get", payload_of(reply))
 
 
 @secret.command("delete")
@@ -76,7 +76,7 @@ def secret_delete(provider: str, name: str) -> None:
     reply = st.engine().secrets.DeleteSecret(
         config_pb2.DeleteSecretRequest(options=st.call_options(), provider=provider, name=name)
     )
-    st.done("secret delete", payload_of(reply.result_json))
+    st.done("secret delete", payload_of(reply))
 
 
 COMMANDS = [secret]

@@ -22,7 +22,7 @@ from gpt_image_protocol.errors import AppError
 def doctor() -> None:
     """Check providers, credentials and endpoints (ok = selected provider reachable)."""
     st = state()
-    st.done("doctor", payload_of(system_call(st.engine().channel, "Doctor", st.call_option_values())))
+    st.done("doctor", system_call(st.engine().channel, "Doctor", st.call_option_values()))
 
 
 @click.group("auth")
@@ -34,7 +34,7 @@ def auth() -> None:
 def auth_inspect() -> None:
     """Show what credentials each provider would use (labels only, no secrets)."""
     st = state()
-    st.done("auth inspect", payload_of(system_call(st.engine().channel, "InspectAuth", st.call_option_values())))
+    st.done("auth inspect", system_call(st.engine().channel, "InspectAuth", st.call_option_values()))
 
 
 @click.group("models")
@@ -46,7 +46,7 @@ def models() -> None:
 def models_list() -> None:
     """List the models and operations each provider supports."""
     st = state()
-    st.done("models list", payload_of(system_call(st.engine().channel, "ListModels", st.call_option_values())))
+    st.done("models list", system_call(st.engine().channel, "ListModels", st.call_option_values()))
 
 
 @click.group("engine")
@@ -173,7 +173,7 @@ def engine_stop(grace_seconds: float) -> None:
 
         eng = Engine(address=address, channel=channel)
         reply = eng.system.Shutdown(system_pb2.ShutdownRequest(grace_seconds=grace_seconds), timeout=10)
-        payload = payload_of(reply.result_json)
+        payload = payload_of(reply)
     finally:
         channel.close()
     deadline = time.monotonic() + max(10.0, grace_seconds + 5.0)

@@ -21,10 +21,13 @@ from gpt_image_cli.context import state
 from gpt_image_cli.jobstream import follow
 from gpt_image_cli.transfer import by_role, image_source, output_object, output_paths, save_artifacts, save_outputs
 from gpt_image_cli.validate import SIZE, FiniteFloat, check_out_dir, check_prompt, classify_image
+from gpt_image_protocol import validation
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import METHODS as METHOD_NUMBERS
+from gpt_image_protocol.jsonshape import PROFILES as PROFILE_NUMBERS
 
-PROFILES = ["generic", "icon", "product", "sticker", "seal", "translucent", "glow", "shadow", "effect"]
-MATERIALS = ["standard", "soft-3d", "soft3d", "flat-icon", "sticker", "glow"]
+PROFILES = validation.PROFILES
+MATERIALS = validation.MATERIALS
 
 
 def _tuning(
@@ -38,8 +41,8 @@ def _tuning(
     strict: bool,
 ) -> transparent_pb2.TransparentOptions:
     options = transparent_pb2.TransparentOptions(
-        method=method,
-        profile=profile,
+        transparent_method=METHOD_NUMBERS[method],
+        transparent_profile=PROFILE_NUMBERS[profile],
         material="soft-3d" if material == "soft3d" else (material or ""),
         matte_color=matte_color or "",
         strict=strict,
@@ -107,10 +110,10 @@ def _save_reports(engine: Engine, refs: list[Any], report_dir: Path | None) -> l
 @click.option("-m", "--model", default="")
 @click.option("--instructions", default="")
 @click.option("--size", type=SIZE, default=None)
-@click.option("--quality", type=click.Choice(["auto", "low", "medium", "high"]), default=None)
+@click.option("--quality", type=click.Choice(validation.QUALITIES), default=None)
 @click.option("--compression", type=click.IntRange(0, 100), default=None)
-@click.option("--moderation", type=click.Choice(["auto", "low"]), default=None)
-@click.option("--method", type=click.Choice(["auto", "chroma", "dual"]), default="auto", show_default=True)
+@click.option("--moderation", type=click.Choice(validation.MODERATIONS), default=None)
+@click.option("--method", type=click.Choice(validation.METHODS), default="auto", show_default=True)
 @_tuning_flags
 @click.option("--matte-color", default="#00ff00", show_default=True)
 @click.option("--source-prompt", default="")
@@ -201,7 +204,7 @@ def transparent_generate(
 @click.option("--dark-image", default=None, help="The subject on black (dual).")
 @click.option("--light-image", default=None, help="The subject on white (dual).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--method", type=click.Choice(["auto", "chroma", "dual"]), default="auto", show_default=True)
+@click.option("--method", type=click.Choice(validation.METHODS), default="auto", show_default=True)
 @_tuning_flags
 @click.option("--matte-color", default=None, help="Name, #RRGGBB, or auto to sample the edges.")
 @click.option("--strict", is_flag=True, help="Fail when verification fails.")
@@ -262,7 +265,7 @@ def transparent_verify(input_: str, profile: str, expected_matte_color: str, str
     request = transparent_pb2.VerifyTransparentRequest(
         options=st.call_options(),
         input=image_source(engine, item),
-        profile=profile,
+        transparent_profile=PROFILE_NUMBERS[profile],
         expected_matte_color=expected_matte_color,
         strict=strict,
     )

@@ -38,7 +38,7 @@ class ArtifactsServicer(artifacts_pb2_grpc.ArtifactsServiceServicer):
             mime_type=header.mime_type or stored.mime,
             size_bytes=stored.size,
             sha256=stored.sha256,
-            role="upload",
+            artifact_role=common_pb2.ARTIFACT_ROLE_UPLOAD,
         )
 
     @coded_stream

@@ -1,8 +1,8 @@
 """What every servicer shares: coded-error handling for unary and streaming
 calls (every request message is first checked for NaN/Infinity in its float
 fields: `invalid_argument`), and the conversion of event records into
-`JobEvent` messages. JSON sent to clients never holds NaN/Infinity (`dumps`
-turns a non-finite number a legacy row may hold into null)."""
+`JobEvent` messages. JSON sent to clients never holds NaN/Infinity (a non-finite
+number a legacy row may hold becomes null)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import TERMINAL_TYPES, LiveJob
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.artifacts import is_upload_id
+from gpt_image_protocol.jsonshape import fill_event
 from gpt_image_protocol.rpc_errors import abort
 from gpt_image_protocol.validation import dumps_finite, is_repeated_field, refuse_non_finite
 
@@ -129,36 +130,26 @@ def dumps(value: Any) -> str:
     return dumps_finite(value, ensure_ascii=False, default=str)
 
 
-def to_job_event(job_id: str, record: dict[str, Any]) -> common_pb2.JobEvent:
-    data = record.get("data") or {}
-    event = common_pb2.JobEvent(
-        job_id=job_id,
-        seq=int(record["seq"]),
-        kind=record.get("kind", "local"),
-        type=record.get("type", ""),
-        created_at=str(record.get("created_at", "")),
-    )
-    if record.get("type") in TERMINAL_TYPES.values():
-        event.terminal = True
-        event.status = str(data.get("status", ""))
-        public = {k: v for k, v in data.items() if k not in ("result", "artifacts")}
-        event.data_json = dumps(public)
-        if data.get("result") is not None:
-            event.result_json = dumps(data["result"])
-        err = data.get("error")
-        if err:
-            event.error.code = str(err.get("code", "internal_error"))
-            event.error.message = str(err.get("message", ""))
-            if err.get("detail") is not None:
-                event.error.detail_json = dumps(err["detail"])
-        for ref in data.get("artifacts") or []:
-            event.artifacts.add(**ref)
-    else:
-        event.data_json = dumps(data)
-        artifact = data.get("artifact") if isinstance(data, dict) else None
-        if isinstance(artifact, dict) and artifact.get("artifact_id"):
-            event.artifacts.add(**artifact)
-    return event
+def command_of(engine: Engine, job_id: str) -> str | None:
+    """The command that started a job (it names the terminal event's result field)."""
+    live = engine.jobs.live(job_id)
+    if live is not None:
+        return live.command
+    try:
+        return str(engine.history.get_job(job_id).get("command") or "")
+    except AppError:
+        return None
+
+
+def to_job_event(
+    job_id: str, record: dict[str, Any], command: str | None = None, engine: Engine | None = None
+) -> common_pb2.JobEvent:
+    """One event record as a typed JobEvent (`jsonshape.fill_event`); a terminal record's result
+    goes to the member of the job's `command` (looked up on `engine` when not given)."""
+    terminal = record.get("type") in TERMINAL_TYPES.values()
+    if terminal and command is None and engine is not None:
+        command = command_of(engine, job_id)
+    return fill_event(common_pb2.JobEvent(job_id=job_id), record, terminal=terminal, command=command)
 
 
 def stream_job(
@@ -176,4 +167,4 @@ def stream_job(
 
     context.add_callback(on_done)
     for record in engine.jobs.watch(job.job_id, 0, stop=gone, poll=30.0):
-        yield to_job_event(job.job_id, record)
+        yield to_job_event(job.job_id, record, job.command)

@@ -6,18 +6,18 @@ import grpc
 
 from gpt_image.v1 import config_pb2, config_pb2_grpc
 from gpt_image_engine.call import call_from_proto
-from gpt_image_engine.errors import AppError
 from gpt_image_engine.security.redaction import redact_urls
-from gpt_image_engine.servicers.common import coded_unary, dumps
+from gpt_image_engine.servicers.common import coded_unary
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store import config as cfg
 from gpt_image_engine.store import secrets as sec
 from gpt_image_engine.store import webconfig
+from gpt_image_protocol.jsonshape import optional_value, with_result
 
 
 def _result(payload: object) -> config_pb2.ConfigResult:
     # Configured endpoints are echoed here: a key in their userinfo or query never is.
-    return config_pb2.ConfigResult(result_json=dumps(redact_urls(payload)))
+    return with_result(config_pb2.ConfigResult(), redact_urls(payload))  # type: ignore[no-any-return]
 
 
 class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
@@ -97,7 +97,7 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
     def UpsertProvider(
         self, request: config_pb2.UpsertProviderRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
-        body = _json_body(request.provider_json, "provider_json")
+        body = optional_value(request, "provider")
         return _result(
             webconfig.upsert_provider(
                 self.engine.paths, call_from_proto(request.options), request.name, body, self.engine.env
@@ -108,21 +108,12 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
     def UpdateConfigSection(
         self, request: config_pb2.UpdateConfigSectionRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
-        value = _json_body(request.value_json, "value_json")
+        value = optional_value(request, "value")
         return _result(
             webconfig.update_section(
                 self.engine.paths, call_from_proto(request.options), request.section, value, self.engine.env
             )
         )
-
-
-def _json_body(text: str, field: str) -> object:
-    import json
-
-    try:
-        return json.loads(text or "null")
-    except ValueError:
-        raise AppError("invalid_body_json", f"{field} is not valid JSON.", {"field": field}) from None
 
 
 class SecretsServicer(config_pb2_grpc.SecretsServiceServicer):
@@ -141,7 +132,7 @@ class SecretsServicer(config_pb2_grpc.SecretsServiceServicer):
             env_var=request.env or None,
             account=request.account or None,
         )
-        return config_pb2.SecretResult(result_json=dumps(payload))
+        return with_result(config_pb2.SecretResult(), payload)  # type: ignore[no-any-return]
 
     @coded_unary
     def GetSecret(self, request: config_pb2.GetSecretRequest, context: grpc.ServicerContext) -> config_pb2.SecretResult:
@@ -153,11 +144,11 @@ class SecretsServicer(config_pb2_grpc.SecretsServiceServicer):
             status_only=request.status_only,
             env=self.engine.env,
         )
-        return config_pb2.SecretResult(result_json=dumps(payload))
+        return with_result(config_pb2.SecretResult(), payload)  # type: ignore[no-any-return]
 
     @coded_unary
     def DeleteSecret(
         self, request: config_pb2.DeleteSecretRequest, context: grpc.ServicerContext
     ) -> config_pb2.SecretResult:
         payload = sec.secret_delete(self.engine.paths, call_from_proto(request.options), request.provider, request.name)
-        return config_pb2.SecretResult(result_json=dumps(payload))
+        return with_result(config_pb2.SecretResult(), payload)  # type: ignore[no-any-return]

@@ -10,12 +10,13 @@ import grpc
 
 from gpt_image.v1 import common_pb2, jobs_pb2, jobs_pb2_grpc
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.servicers.common import coded_stream, coded_unary, dumps, stream_job, to_job_event
+from gpt_image_engine.servicers.common import coded_stream, coded_unary, stream_job, to_job_event
 from gpt_image_engine.servicers.replay import load_request
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.artifacts import MIME_BY_EXT
 from gpt_image_engine.store.config import load_config, queue_max_parallel, save_queue_max_parallel
 from gpt_image_engine.store.history import summarise_job
+from gpt_image_protocol.jsonshape import fill_job, fill_object, fill_ref, job_message, jobs_reply
 
 # One job in a GetJob reply: its JSON stays well under gRPC's 4 MiB message limit.
 _JOB_REPLY_BYTES = 3 * 1024 * 1024
@@ -63,20 +64,23 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
     @coded_unary
     def GetJob(self, request: jobs_pb2.GetJobRequest, context: grpc.ServicerContext) -> jobs_pb2.GetJobResponse:
         job = self.engine.history.get_job(request.job_id)
-        job_json = dumps(job)
-        if len(job_json.encode()) > _JOB_REPLY_BYTES:  # a legacy row too big for one gRPC message
-            job_json = dumps(summarise_job(job, len(job_json)))
-        reply = jobs_pb2.GetJobResponse(job_json=job_json, history_file=self.engine.history.location)
+        reply = jobs_pb2.GetJobResponse(history_file=self.engine.history.location)
+        fill_job(reply.job, job)
+        size = reply.job.ByteSize()
+        if size > _JOB_REPLY_BYTES:  # a legacy row too big for one gRPC message
+            reply.job.Clear()
+            fill_job(reply.job, summarise_job(job, size))
         if request.include_events:
+            command = str(job.get("command") or "")
             for record in self.engine.history.events(request.job_id):
-                reply.events.append(to_job_event(request.job_id, record))
+                reply.events.append(to_job_event(request.job_id, record, command))
         known = set()
         for ref in (job.get("metadata") or {}).get("artifacts") or []:
-            reply.artifacts.add(**ref)
+            fill_ref(reply.artifacts.add(), ref)
             known.add(ref.get("artifact_id"))
         for ref in input_artifacts(request.job_id, self.engine.artifacts.job_files(request.job_id)):
             if ref["artifact_id"] not in known:
-                reply.artifacts.add(**ref)
+                fill_ref(reply.artifacts.add(), ref)
         return reply
 
     @coded_unary
@@ -87,8 +91,8 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
             status=request.status or None,
             query=request.query or None,
         )
-        return jobs_pb2.ListJobsResponse(
-            jobs_json=dumps(page["jobs"]),
+        return jobs_reply(
+            page["jobs"],
             next_page_token=page.get("next_cursor") or "",
             has_more=bool(page.get("has_more")),
             total=int(page.get("total") or 0),
@@ -104,7 +108,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         gone = threading.Event()
         context.add_callback(gone.set)
         for record in self.engine.jobs.watch(request.job_id, request.after_seq, stop=gone):
-            yield to_job_event(request.job_id, record)
+            yield to_job_event(request.job_id, record, engine=self.engine)
 
     @coded_unary
     def CancelJob(
@@ -112,7 +116,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
     ) -> jobs_pb2.CancelJobResponse:
         cancelled = self.engine.jobs.cancel(request.job_id)
         job = self.engine.history.get_job(request.job_id)
-        return jobs_pb2.CancelJobResponse(job_json=dumps(job), cancelled=cancelled)
+        return jobs_pb2.CancelJobResponse(job=job_message(job), cancelled=cancelled)
 
     @coded_unary
     def DeleteJob(
@@ -166,9 +170,10 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
 
         job = self.engine.history.get_job(request.job_id)
         events = self.engine.history.events(request.job_id)
-        return jobs_pb2.GetRecoveryResponse(
-            recovery_json=dumps(describe(job, self.engine.artifacts.job_dir(request.job_id), events))
-        )
+        reply = jobs_pb2.GetRecoveryResponse()
+        fill_object(reply.recovery, describe(job, self.engine.artifacts.job_dir(request.job_id), events))
+        reply.recovery.SetInParent()
+        return reply
 
     @coded_stream
     def ResumeJob(
@@ -200,7 +205,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         if request.action == "discard":
             discard(self.engine, request.job_id)
             for record in self.engine.history.events(request.job_id)[-1:]:
-                yield to_job_event(request.job_id, record)
+                yield to_job_event(request.job_id, record, engine=self.engine)
             return
         live = continue_save(self.engine, job)
         yield from stream_job(self.engine, live, context, request.detach)
@@ -246,7 +251,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
             return
         self.engine.history.append_event(job_id, "local", "job.storage", {"status": status, "job_id": job_id})
         for record in self.engine.history.events(job_id)[-1:]:
-            yield to_job_event(job_id, record)
+            yield to_job_event(job_id, record, engine=self.engine)
 
 
 class QueueServicer(jobs_pb2_grpc.QueueServiceServicer):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import grpc
@@ -11,19 +10,20 @@ from gpt_image.v1 import config_pb2, outputs_pb2, outputs_pb2_grpc
 from gpt_image_engine.call import call_from_proto
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.outputs import operations as ops
-from gpt_image_engine.servicers.common import coded_unary, dumps
+from gpt_image_engine.servicers.common import coded_unary
 from gpt_image_engine.state import Engine
+from gpt_image_protocol.jsonshape import fill_value, optional_value, with_result
 
 
 def _result(payload: object) -> config_pb2.ConfigResult:
-    return config_pb2.ConfigResult(result_json=dumps(payload))
+    return with_result(config_pb2.ConfigResult(), payload)  # type: ignore[no-any-return]
 
 
-def _json(text: str, code: str, what: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise AppError(code, f"{what} is not valid JSON.") from None
+def _body(request: Any, field: str, code: str, what: str) -> Any:
+    """A request's settings document; a request without one is refused with the section's code."""
+    if not request.HasField(field):
+        raise AppError(code, f"The {what} settings are missing from the request.", {"field": field})
+    return optional_value(request, field)
 
 
 def _ref(message: outputs_pb2.CredentialRef) -> dict[str, Any]:
@@ -79,14 +79,14 @@ class OutputsServicer(outputs_pb2_grpc.OutputsServiceServicer):
     def PutStorage(
         self, request: outputs_pb2.PutStorageRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
-        storage = _json(request.storage_json, "storage_config_invalid", "storage")
+        storage = _body(request, "storage", "storage_config_invalid", "storage")
         return _result(ops.put_storage(self.engine.paths, call_from_proto(request.options), storage, self.engine.env))
 
     @coded_unary
     def AddStorageTarget(
         self, request: outputs_pb2.AddStorageTargetRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
-        target = _json(request.target_json, "storage_config_invalid", "target")
+        target = _body(request, "target", "storage_config_invalid", "target")
         return _result(
             ops.add_target(
                 self.engine.paths,
@@ -125,7 +125,7 @@ class OutputsServicer(outputs_pb2_grpc.OutputsServiceServicer):
     def TestStorageTarget(
         self, request: outputs_pb2.TestStorageTargetRequest, context: grpc.ServicerContext
     ) -> outputs_pb2.StorageTestResult:
-        target = _json(request.target_json, "storage_config_invalid", "target") if request.target_json else None
+        target = optional_value(request, "target")
         out = ops.test_target(
             self.engine.paths,
             call_from_proto(request.options),
@@ -140,10 +140,11 @@ class OutputsServicer(outputs_pb2_grpc.OutputsServiceServicer):
             target_type=out["target_type"],
             message=out["message"],
             code=out.get("code") or "",
-            detail_json=dumps(out.get("detail")) if out.get("detail") is not None else "",
             unsupported=out["unsupported"],
             local_only=out["local_only"],
         )
+        if out.get("detail") is not None:
+            fill_value(result.detail, out["detail"])
         if "latency_ms" in out:
             result.latency_ms = out["latency_ms"]
         return result
@@ -152,7 +153,7 @@ class OutputsServicer(outputs_pb2_grpc.OutputsServiceServicer):
     def PutNotifications(
         self, request: outputs_pb2.PutNotificationsRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
-        body = _json(request.notifications_json, "notification_config_invalid", "notifications")
+        body = _body(request, "notifications", "notification_config_invalid", "notifications")
         return _result(
             ops.put_notifications(self.engine.paths, call_from_proto(request.options), body, self.engine.env)
         )

@@ -14,7 +14,7 @@ from gpt_image_engine.servicers.common import coded_stream, stream_job
 from gpt_image_engine.servicers.inputs import retry_policy
 from gpt_image_engine.state import Engine
 from gpt_image_engine.tasks.requests import run_request
-from gpt_image_protocol import validation
+from gpt_image_protocol import jsonshape, validation
 
 OPERATIONS = ("responses", "generate", "edit")
 
@@ -27,12 +27,9 @@ class RequestsServicer(requests_pb2_grpc.RequestsServiceServicer):
     def CreateRequest(
         self, request: requests_pb2.CreateRequestRequest, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.JobEvent]:
-        try:
-            body = validation.loads_finite(request.body_json)
-        except ValueError as exc:
-            raise AppError("invalid_body_json", f"The request body is not valid JSON: {exc}") from exc
-        if not isinstance(body, dict):
+        if not request.HasField("body"):
             raise AppError("invalid_body_json", "The request body must be a JSON object.")
+        body = jsonshape.obj(request.body)
         for key in ("prompt", "instructions"):
             if isinstance(body.get(key), str):
                 validation.check_prompt(key, body[key])

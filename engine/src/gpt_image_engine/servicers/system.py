@@ -13,10 +13,11 @@ from gpt_image.v1 import system_pb2, system_pb2_grpc
 from gpt_image_engine import __version__
 from gpt_image_engine.call import call_from_proto
 from gpt_image_engine.security.redaction import redact_urls
-from gpt_image_engine.servicers.common import coded_unary, dumps
+from gpt_image_engine.servicers.common import coded_unary
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.atomic import atomic_write_bytes
 from gpt_image_protocol import __version__ as CONTRACT_VERSION
+from gpt_image_protocol.jsonshape import with_result
 
 
 def engine_id(data_dir: Path) -> str:
@@ -43,7 +44,7 @@ def stores(engine: Engine) -> dict[str, object]:
 
 def _result(payload: object) -> system_pb2.SystemResult:
     # Configured endpoints are echoed here: a key in their userinfo or query never is.
-    return system_pb2.SystemResult(result_json=dumps(redact_urls(payload)))
+    return with_result(system_pb2.SystemResult(), redact_urls(payload))  # type: ignore[no-any-return]
 
 
 class SystemServicer(system_pb2_grpc.SystemServiceServicer):

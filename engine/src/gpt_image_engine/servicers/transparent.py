@@ -16,19 +16,28 @@ from gpt_image_engine.servicers.inputs import check_provider_options, image_job,
 from gpt_image_engine.state import Engine
 from gpt_image_engine.tasks.transparent import run_extract, run_generate, run_generate_dual, run_verify
 from gpt_image_protocol import validation
+from gpt_image_protocol.jsonshape import METHOD_CHOICES, METHOD_NAMES, PROFILE_CHOICES, PROFILE_NAMES
 
-PROFILES = ("generic", "icon", "product", "sticker", "seal", "translucent", "glow", "shadow", "effect")
 MATERIALS = ("standard", "soft-3d", "soft3d", "flat-icon", "sticker", "glow")
 
 
+def profile_of(value: int) -> str:
+    """The profile's word (unspecified: generic); a number this engine does not know is refused."""
+    if not value:
+        return "generic"
+    if value not in PROFILE_NAMES:
+        raise AppError("invalid_command", f"--profile must be one of {', '.join(PROFILE_CHOICES)}.")
+    return PROFILE_NAMES[value]
+
+
 def _options(t: transparent_pb2.TransparentOptions) -> dict[str, Any]:
-    profile = t.profile or "generic"
-    if profile not in PROFILES:
-        raise AppError("invalid_command", f"--profile must be one of {', '.join(PROFILES)}.")
+    profile = profile_of(t.transparent_profile)
+    if t.transparent_method and t.transparent_method not in METHOD_NAMES:
+        raise AppError("invalid_command", f"--method must be one of {', '.join(METHOD_CHOICES)}.")
     if t.material and t.material not in MATERIALS:
         raise AppError("invalid_command", f"--material must be one of {', '.join(MATERIALS)}.")
     options: dict[str, Any] = {
-        "method": t.method or "auto",
+        "method": METHOD_NAMES.get(t.transparent_method, "auto"),
         "profile": profile,
         "material": t.material or None,
         "matte_color": t.matte_color or None,
@@ -79,9 +88,7 @@ class TransparentServicer(transparent_pb2_grpc.TransparentServiceServicer):
     def VerifyTransparent(
         self, request: transparent_pb2.VerifyTransparentRequest, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.JobEvent]:
-        profile = request.profile or "generic"
-        if profile not in PROFILES:
-            raise AppError("invalid_command", f"--profile must be one of {', '.join(PROFILES)}.")
+        profile = profile_of(request.transparent_profile)
         data = self._bytes(request.input)
         if data is None:
             raise AppError("invalid_argument", "transparent verify needs --input.")

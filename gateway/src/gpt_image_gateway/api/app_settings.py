@@ -13,9 +13,9 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from gpt_image_gateway.api import engine
-from gpt_image_gateway.client import dumps
 from gpt_image_gateway.forms import fields
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import to_value
 
 bp = Blueprint("app_settings", __name__, url_prefix="/api")
 LOG_LEVELS = ("debug", "info", "warn", "warning", "error")
@@ -23,7 +23,7 @@ MAX_LOGS = 5000
 
 
 def _section(name: str) -> Any:
-    return jsonify(engine().config_call("UpdateConfigSection", section=name, value_json=dumps(fields())))
+    return jsonify(engine().config_call("UpdateConfigSection", section=name, value=to_value(fields())))
 
 
 @bp.put("/paths")

@@ -14,9 +14,9 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from gpt_image_gateway.api import engine
-from gpt_image_gateway.client import dumps
 from gpt_image_gateway.forms import fields, flag, text
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import to_object
 
 bp = Blueprint("config", __name__, url_prefix="/api")
 
@@ -75,7 +75,7 @@ def put_provider(name: str) -> Any:
     form (`api_key`, `api_key_env`, ...) still creates or replaces through AddProvider."""
     body = fields()
     if isinstance(body.get("credentials"), dict) or "allow_overwrite" in body:
-        return jsonify(engine().config_call("UpsertProvider", name=_name(name), provider_json=dumps(body)))
+        return jsonify(engine().config_call("UpsertProvider", name=_name(name), provider=to_object(body)))
     request: dict[str, Any] = {
         "name": _name(name),
         "type": text(body, "type"),

@@ -12,11 +12,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from gpt_image.v1 import common_pb2, jobs_pb2
 from gpt_image_gateway.api import check_id, engine
 from gpt_image_gateway.api.queue import queue_json
-from gpt_image_gateway.client import dumps, job_json
+from gpt_image_gateway.client import dumps
 from gpt_image_gateway.forms import call_options, choice, optional_fields
-from gpt_image_gateway.sse import HEARTBEAT, event_json, ref_record, sse_error, sse_message
-from gpt_image_gateway.webpaths import rewrite, with_refs
+from gpt_image_gateway.sse import HEARTBEAT, event_json, sse_error, sse_message
+from gpt_image_gateway.webpaths import rewrite, rewrite_value, with_refs
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import job_dict, jobs_list, jobs_text, ref_record, role
 
 bp = Blueprint("jobs", __name__, url_prefix="/api")
 RESUME_ACTIONS = ("continue_save", "resubmit", "discard", "fill_missing", "reupload")
@@ -29,7 +30,7 @@ def started(first: common_pb2.JobEvent, **extra: Any) -> Any:
     job: Any = None
     queue: Any = None
     try:
-        job = web_job(engine().get_job(first.job_id).job_json)
+        job = web_job(engine().get_job(first.job_id).job)
         queue = queue_json(engine().get_queue(first.job_id))  # the upstream's enqueue answer carries the queue too
     except AppError:
         pass
@@ -62,21 +63,14 @@ def list_jobs() -> Any:
             "total": page.total,
         }
     )
-    # The engine's jobs array is already JSON: splice it in (paths rewritten on the text) rather than
-    # parse and re-encode it.
-    return Response(f'{head[:-1]},"jobs":{_jobs_text(page.jobs_json)}}}', mimetype="application/json")
+    # The jobs array is written once as text and spliced in (paths rewritten on the text) rather than
+    # encoded, parsed and encoded again.
+    return Response(f'{head[:-1]},"jobs":{rewrite(jobs_text(page))}}}', mimetype="application/json")
 
 
-def _jobs_text(text: str) -> str:
-    text = text.strip() or "[]"
-    if not text.startswith("["):
-        raise AppError("internal_error", "The engine sent a malformed job list.")
-    return rewrite(text)
-
-
-def web_job(text: str) -> Any:
-    """One engine job JSON as the browser sees it: file URLs instead of server paths."""
-    return job_json(rewrite(text))
+def web_job(job: jobs_pb2.Job) -> Any:
+    """One engine job as the browser sees it: file URLs instead of server paths."""
+    return rewrite_value(job_dict(job))
 
 
 @bp.get("/jobs/active")
@@ -84,7 +78,7 @@ def active_jobs() -> Any:
     """Queued, running and uploading jobs (the app merges them into every list it polls)."""
     page = engine().list_jobs(limit=200, cursor="", status="active", query="")
     head = dumps({"history_file": page.history_file})
-    return Response(f'{head[:-1]},"jobs":{_jobs_text(page.jobs_json)}}}', mimetype="application/json")
+    return Response(f'{head[:-1]},"jobs":{rewrite(jobs_text(page))}}}', mimetype="application/json")
 
 
 @bp.get("/jobs/interrupted")
@@ -92,18 +86,18 @@ def interrupted_jobs() -> Any:
     """Recovery descriptors of the jobs a stopped engine left failed (first page, as upstream)."""
     client = engine()
     page = client.list_jobs(limit=100, cursor="", status="interrupted", query="")
-    jobs = [job for job in job_json(_jobs_text(page.jobs_json)) if isinstance(job, dict) and job.get("id")]
+    jobs = [job for job in jobs_list(page.jobs) if isinstance(job, dict) and job.get("id")]
     return jsonify({"jobs": [client.get_recovery(str(job["id"])) for job in jobs]})
 
 
 @bp.get("/jobs/<job_id>")
 def get_job(job_id: str) -> Any:
     reply = engine().get_job(check_id(job_id), include_events=True)
-    refs = [a.index for a in reply.artifacts if a.role == "ref"]
+    refs = [a.index for a in reply.artifacts if role(a) == "ref"]
     return jsonify(
         {
             "history_file": reply.history_file,
-            "job": with_refs(web_job(reply.job_json), refs),
+            "job": with_refs(web_job(reply.job), refs),
             "events": [event_json(e) for e in reply.events],
             "artifacts": [ref_record(a) for a in reply.artifacts],
         }
@@ -148,7 +142,7 @@ def job_events(job_id: str) -> Any:
 def _artifact(job_id: str, roles: tuple[str, ...], index: int) -> common_pb2.ArtifactRef:
     reply = engine().get_job(check_id(job_id))
     for ref in reply.artifacts:
-        if ref.role in roles and ref.index == index:
+        if role(ref) in roles and ref.index == index:
             return ref
     raise AppError(
         "artifact_not_found", f"Job {job_id} has no {roles[0]} file {index}.", {"job_id": job_id, "index": index}
@@ -234,7 +228,7 @@ def cancel_job(job_id: str) -> Any:
     return jsonify(
         {
             "job_id": job_id,
-            "job": web_job(reply.job_json),
+            "job": web_job(reply.job),
             "cancelled": reply.cancelled,
             "canceled": reply.cancelled,
         }
@@ -282,7 +276,7 @@ def resume_job(job_id: str) -> Any:
     body = {
         "job_id": job_id,
         "action": action,
-        "job": web_job(reply.job_json),
+        "job": web_job(reply.job),
         "events": [event_json(first)] if first is not None else [],
     }
     if action == "reupload":

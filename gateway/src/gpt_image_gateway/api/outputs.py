@@ -8,7 +8,6 @@ documents the routes (merged into the gateway's OpenAPI table).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, jsonify
@@ -16,6 +15,7 @@ from flask import Blueprint, jsonify
 from gpt_image_gateway.api import engine
 from gpt_image_gateway.forms import fields, optional_fields, text
 from gpt_image_protocol.errors import AppError
+from gpt_image_protocol.jsonshape import optional_value, to_object
 
 bp = Blueprint("outputs", __name__, url_prefix="/api")
 
@@ -32,7 +32,7 @@ def _config(answer: Any) -> Any:
 
 @bp.put("/storage")
 def put_storage() -> Any:
-    return _config(engine().outputs_call("PutStorage", storage_json=json.dumps(fields())))
+    return _config(engine().outputs_call("PutStorage", storage=to_object(fields())))
 
 
 @bp.post("/storage/<name>/test")
@@ -41,9 +41,8 @@ def test_storage(name: str) -> Any:
     target = body.get("target")
     if target is not None and not isinstance(target, dict):
         raise AppError("storage_config_invalid", "target must be an object.", {"field": "target"})
-    reply = engine().outputs_reply(
-        "TestStorageTarget", name=_target_name(name), target_json=json.dumps(target) if target else ""
-    )
+    unsaved = {"target": to_object(target)} if target else {}
+    reply = engine().outputs_reply("TestStorageTarget", name=_target_name(name), **unsaved)
     result: dict[str, Any] = {
         "ok": reply.ok,
         "target": reply.target,
@@ -51,7 +50,7 @@ def test_storage(name: str) -> Any:
         "message": reply.message,
         "unsupported": reply.unsupported,
         "local_only": reply.local_only,
-        "detail": json.loads(reply.detail_json) if reply.detail_json else None,
+        "detail": optional_value(reply, "detail"),
     }
     if reply.HasField("latency_ms"):
         result["latency_ms"] = reply.latency_ms
@@ -62,7 +61,7 @@ def test_storage(name: str) -> Any:
 
 @bp.put("/notifications")
 def put_notifications() -> Any:
-    return _config(engine().outputs_call("PutNotifications", notifications_json=json.dumps(fields())))
+    return _config(engine().outputs_call("PutNotifications", notifications=to_object(fields())))
 
 
 @bp.post("/notifications/test")

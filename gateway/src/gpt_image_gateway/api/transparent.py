@@ -9,10 +9,19 @@ from flask import Blueprint, jsonify
 from gpt_image.v1 import transparent_pb2
 from gpt_image_gateway.api import engine
 from gpt_image_gateway.api.jobs import started
-from gpt_image_gateway.forms import call_options, fields, files, flag, image_options, text, transparent_options, upload
-from gpt_image_gateway.sse import ref_record
+from gpt_image_gateway.forms import (
+    call_options,
+    enum_word,
+    fields,
+    files,
+    flag,
+    image_options,
+    text,
+    transparent_options,
+    upload,
+)
 from gpt_image_protocol.errors import AppError
-from gpt_image_protocol.events import error_of, loads_or_empty
+from gpt_image_protocol.jsonshape import PROFILES, error_of, ref_record, result_of, state
 
 bp = Blueprint("transparent", __name__, url_prefix="/api")
 
@@ -46,7 +55,7 @@ def verify() -> Any:
     request = transparent_pb2.VerifyTransparentRequest(
         options=call_options(body),
         input=upload(client, single[0], "image"),
-        profile=text(body, "profile"),
+        transparent_profile=enum_word(body, "profile", PROFILES),
         expected_matte_color=text(body, "expected_matte_color", "matte_color"),
         strict=flag(body, "strict"),
     )
@@ -57,8 +66,8 @@ def verify() -> Any:
     return jsonify(
         {
             "job_id": last.job_id,
-            "status": last.status,
-            "result": loads_or_empty(last.result_json),
+            "status": state(last),
+            "result": result_of(last) or {},
             "artifacts": [ref_record(a) for a in last.artifacts],
         }
     )

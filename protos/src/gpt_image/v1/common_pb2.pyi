@@ -1,10 +1,112 @@
+import datetime
+
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    JOB_STATE_UNSPECIFIED: _ClassVar[JobState]
+    JOB_STATE_QUEUED: _ClassVar[JobState]
+    JOB_STATE_RUNNING: _ClassVar[JobState]
+    JOB_STATE_COMPLETED: _ClassVar[JobState]
+    JOB_STATE_PARTIAL_FAILED: _ClassVar[JobState]
+    JOB_STATE_FAILED: _ClassVar[JobState]
+    JOB_STATE_CANCELLED: _ClassVar[JobState]
+    JOB_STATE_INTERRUPTED: _ClassVar[JobState]
+    JOB_STATE_UPLOADING: _ClassVar[JobState]
+
+class EventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EVENT_KIND_UNSPECIFIED: _ClassVar[EventKind]
+    EVENT_KIND_LOCAL: _ClassVar[EventKind]
+    EVENT_KIND_PROGRESS: _ClassVar[EventKind]
+    EVENT_KIND_SSE: _ClassVar[EventKind]
+
+class ArtifactRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ARTIFACT_ROLE_UNSPECIFIED: _ClassVar[ArtifactRole]
+    ARTIFACT_ROLE_OUTPUT: _ClassVar[ArtifactRole]
+    ARTIFACT_ROLE_PARTIAL: _ClassVar[ArtifactRole]
+    ARTIFACT_ROLE_SOURCE: _ClassVar[ArtifactRole]
+    ARTIFACT_ROLE_REPORT: _ClassVar[ArtifactRole]
+    ARTIFACT_ROLE_UPLOAD: _ClassVar[ArtifactRole]
+    ARTIFACT_ROLE_REF: _ClassVar[ArtifactRole]
+    ARTIFACT_ROLE_MASK: _ClassVar[ArtifactRole]
+    ARTIFACT_ROLE_INPUT: _ClassVar[ArtifactRole]
+    ARTIFACT_ROLE_DARK: _ClassVar[ArtifactRole]
+    ARTIFACT_ROLE_LIGHT: _ClassVar[ArtifactRole]
+JOB_STATE_UNSPECIFIED: JobState
+JOB_STATE_QUEUED: JobState
+JOB_STATE_RUNNING: JobState
+JOB_STATE_COMPLETED: JobState
+JOB_STATE_PARTIAL_FAILED: JobState
+JOB_STATE_FAILED: JobState
+JOB_STATE_CANCELLED: JobState
+JOB_STATE_INTERRUPTED: JobState
+JOB_STATE_UPLOADING: JobState
+EVENT_KIND_UNSPECIFIED: EventKind
+EVENT_KIND_LOCAL: EventKind
+EVENT_KIND_PROGRESS: EventKind
+EVENT_KIND_SSE: EventKind
+ARTIFACT_ROLE_UNSPECIFIED: ArtifactRole
+ARTIFACT_ROLE_OUTPUT: ArtifactRole
+ARTIFACT_ROLE_PARTIAL: ArtifactRole
+ARTIFACT_ROLE_SOURCE: ArtifactRole
+ARTIFACT_ROLE_REPORT: ArtifactRole
+ARTIFACT_ROLE_UPLOAD: ArtifactRole
+ARTIFACT_ROLE_REF: ArtifactRole
+ARTIFACT_ROLE_MASK: ArtifactRole
+ARTIFACT_ROLE_INPUT: ArtifactRole
+ARTIFACT_ROLE_DARK: ArtifactRole
+ARTIFACT_ROLE_LIGHT: ArtifactRole
+
+class JsonValue(_message.Message):
+    __slots__ = ("null_value", "bool_value", "int_value", "double_value", "string_value", "list_value", "object_value", "big_int_value")
+    NULL_VALUE_FIELD_NUMBER: _ClassVar[int]
+    BOOL_VALUE_FIELD_NUMBER: _ClassVar[int]
+    INT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    DOUBLE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    STRING_VALUE_FIELD_NUMBER: _ClassVar[int]
+    LIST_VALUE_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    BIG_INT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    null_value: _struct_pb2.NullValue
+    bool_value: bool
+    int_value: int
+    double_value: float
+    string_value: str
+    list_value: JsonList
+    object_value: JsonObject
+    big_int_value: str
+    def __init__(self, null_value: _Optional[_Union[_struct_pb2.NullValue, str]] = ..., bool_value: _Optional[bool] = ..., int_value: _Optional[int] = ..., double_value: _Optional[float] = ..., string_value: _Optional[str] = ..., list_value: _Optional[_Union[JsonList, _Mapping]] = ..., object_value: _Optional[_Union[JsonObject, _Mapping]] = ..., big_int_value: _Optional[str] = ...) -> None: ...
+
+class JsonList(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedCompositeFieldContainer[JsonValue]
+    def __init__(self, values: _Optional[_Iterable[_Union[JsonValue, _Mapping]]] = ...) -> None: ...
+
+class JsonObject(_message.Message):
+    __slots__ = ("members",)
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    members: _containers.RepeatedCompositeFieldContainer[JsonMember]
+    def __init__(self, members: _Optional[_Iterable[_Union[JsonMember, _Mapping]]] = ...) -> None: ...
+
+class JsonMember(_message.Message):
+    __slots__ = ("key", "value")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    value: JsonValue
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[JsonValue, _Mapping]] = ...) -> None: ...
 
 class CallOptions(_message.Message):
     __slots__ = ("provider", "api_key", "openai_api_base", "config_file", "auth_file", "endpoint", "env_openai_api_key", "env_openai_base_url", "request_id")
@@ -29,14 +131,14 @@ class CallOptions(_message.Message):
     def __init__(self, provider: _Optional[str] = ..., api_key: _Optional[str] = ..., openai_api_base: _Optional[str] = ..., config_file: _Optional[str] = ..., auth_file: _Optional[str] = ..., endpoint: _Optional[str] = ..., env_openai_api_key: _Optional[str] = ..., env_openai_base_url: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class Error(_message.Message):
-    __slots__ = ("code", "message", "detail_json")
+    __slots__ = ("code", "message", "detail")
     CODE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
-    DETAIL_JSON_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
     code: str
     message: str
-    detail_json: str
-    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ..., detail_json: _Optional[str] = ...) -> None: ...
+    detail: JsonValue
+    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ..., detail: _Optional[_Union[JsonValue, _Mapping]] = ...) -> None: ...
 
 class RetryOptions(_message.Message):
     __slots__ = ("retries", "retry_delay_seconds", "request_timeout_seconds")
@@ -49,22 +151,22 @@ class RetryOptions(_message.Message):
     def __init__(self, retries: _Optional[int] = ..., retry_delay_seconds: _Optional[float] = ..., request_timeout_seconds: _Optional[float] = ...) -> None: ...
 
 class ArtifactRef(_message.Message):
-    __slots__ = ("artifact_id", "name", "mime_type", "size_bytes", "sha256", "index", "role")
+    __slots__ = ("artifact_id", "name", "mime_type", "size_bytes", "sha256", "index", "artifact_role")
     ARTIFACT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     MIME_TYPE_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
-    ROLE_FIELD_NUMBER: _ClassVar[int]
+    ARTIFACT_ROLE_FIELD_NUMBER: _ClassVar[int]
     artifact_id: str
     name: str
     mime_type: str
     size_bytes: int
     sha256: str
     index: int
-    role: str
-    def __init__(self, artifact_id: _Optional[str] = ..., name: _Optional[str] = ..., mime_type: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., index: _Optional[int] = ..., role: _Optional[str] = ...) -> None: ...
+    artifact_role: ArtifactRole
+    def __init__(self, artifact_id: _Optional[str] = ..., name: _Optional[str] = ..., mime_type: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., index: _Optional[int] = ..., artifact_role: _Optional[_Union[ArtifactRole, str]] = ...) -> None: ...
 
 class ImageSource(_message.Message):
     __slots__ = ("artifact_id", "url")
@@ -75,27 +177,93 @@ class ImageSource(_message.Message):
     def __init__(self, artifact_id: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
 
 class JobEvent(_message.Message):
-    __slots__ = ("job_id", "seq", "kind", "type", "data_json", "created_at", "terminal", "status", "result_json", "error", "artifacts")
+    __slots__ = ("job_id", "seq", "type", "terminal", "error", "artifacts", "event_kind", "create_time", "state", "fields", "progress", "lifecycle", "request_started", "terminal_data", "generate_result", "edit_result", "request_result", "transparent_generate_result", "transparent_extract_result", "transparent_verify_result", "resume_result", "other_result")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
-    KIND_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
-    DATA_JSON_FIELD_NUMBER: _ClassVar[int]
-    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     TERMINAL_FIELD_NUMBER: _ClassVar[int]
-    STATUS_FIELD_NUMBER: _ClassVar[int]
-    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     ARTIFACTS_FIELD_NUMBER: _ClassVar[int]
+    EVENT_KIND_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    LIFECYCLE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_STARTED_FIELD_NUMBER: _ClassVar[int]
+    TERMINAL_DATA_FIELD_NUMBER: _ClassVar[int]
+    GENERATE_RESULT_FIELD_NUMBER: _ClassVar[int]
+    EDIT_RESULT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_RESULT_FIELD_NUMBER: _ClassVar[int]
+    TRANSPARENT_GENERATE_RESULT_FIELD_NUMBER: _ClassVar[int]
+    TRANSPARENT_EXTRACT_RESULT_FIELD_NUMBER: _ClassVar[int]
+    TRANSPARENT_VERIFY_RESULT_FIELD_NUMBER: _ClassVar[int]
+    RESUME_RESULT_FIELD_NUMBER: _ClassVar[int]
+    OTHER_RESULT_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     seq: int
-    kind: str
     type: str
-    data_json: str
-    created_at: str
     terminal: bool
-    status: str
-    result_json: str
     error: Error
     artifacts: _containers.RepeatedCompositeFieldContainer[ArtifactRef]
-    def __init__(self, job_id: _Optional[str] = ..., seq: _Optional[int] = ..., kind: _Optional[str] = ..., type: _Optional[str] = ..., data_json: _Optional[str] = ..., created_at: _Optional[str] = ..., terminal: _Optional[bool] = ..., status: _Optional[str] = ..., result_json: _Optional[str] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., artifacts: _Optional[_Iterable[_Union[ArtifactRef, _Mapping]]] = ...) -> None: ...
+    event_kind: EventKind
+    create_time: _timestamp_pb2.Timestamp
+    state: JobState
+    fields: JsonObject
+    progress: ProgressData
+    lifecycle: LifecycleData
+    request_started: RequestStartedData
+    terminal_data: TerminalData
+    generate_result: JsonObject
+    edit_result: JsonObject
+    request_result: JsonObject
+    transparent_generate_result: JsonObject
+    transparent_extract_result: JsonObject
+    transparent_verify_result: JsonObject
+    resume_result: JsonObject
+    other_result: JsonObject
+    def __init__(self, job_id: _Optional[str] = ..., seq: _Optional[int] = ..., type: _Optional[str] = ..., terminal: _Optional[bool] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., artifacts: _Optional[_Iterable[_Union[ArtifactRef, _Mapping]]] = ..., event_kind: _Optional[_Union[EventKind, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[JobState, str]] = ..., fields: _Optional[_Union[JsonObject, _Mapping]] = ..., progress: _Optional[_Union[ProgressData, _Mapping]] = ..., lifecycle: _Optional[_Union[LifecycleData, _Mapping]] = ..., request_started: _Optional[_Union[RequestStartedData, _Mapping]] = ..., terminal_data: _Optional[_Union[TerminalData, _Mapping]] = ..., generate_result: _Optional[_Union[JsonObject, _Mapping]] = ..., edit_result: _Optional[_Union[JsonObject, _Mapping]] = ..., request_result: _Optional[_Union[JsonObject, _Mapping]] = ..., transparent_generate_result: _Optional[_Union[JsonObject, _Mapping]] = ..., transparent_extract_result: _Optional[_Union[JsonObject, _Mapping]] = ..., transparent_verify_result: _Optional[_Union[JsonObject, _Mapping]] = ..., resume_result: _Optional[_Union[JsonObject, _Mapping]] = ..., other_result: _Optional[_Union[JsonObject, _Mapping]] = ...) -> None: ...
+
+class ProgressData(_message.Message):
+    __slots__ = ("provider", "phase", "status", "message", "percent", "extra")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PERCENT_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    phase: str
+    status: JobState
+    message: str
+    percent: int
+    extra: JsonObject
+    def __init__(self, provider: _Optional[str] = ..., phase: _Optional[str] = ..., status: _Optional[_Union[JobState, str]] = ..., message: _Optional[str] = ..., percent: _Optional[int] = ..., extra: _Optional[_Union[JsonObject, _Mapping]] = ...) -> None: ...
+
+class LifecycleData(_message.Message):
+    __slots__ = ("status", "position", "eta_seconds")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    ETA_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    status: JobState
+    position: int
+    eta_seconds: float
+    def __init__(self, status: _Optional[_Union[JobState, str]] = ..., position: _Optional[int] = ..., eta_seconds: _Optional[float] = ...) -> None: ...
+
+class RequestStartedData(_message.Message):
+    __slots__ = ("provider", "endpoint", "transport")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    TRANSPORT_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    endpoint: str
+    transport: str
+    def __init__(self, provider: _Optional[str] = ..., endpoint: _Optional[str] = ..., transport: _Optional[str] = ...) -> None: ...
+
+class TerminalData(_message.Message):
+    __slots__ = ("output", "error_shown")
+    OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_SHOWN_FIELD_NUMBER: _ClassVar[int]
+    output: JsonValue
+    error_shown: bool
+    def __init__(self, output: _Optional[_Union[JsonValue, _Mapping]] = ..., error_shown: _Optional[bool] = ...) -> None: ...

@@ -7,16 +7,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConfigResult(_message.Message):
-    __slots__ = ("result_json",)
-    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
-    result_json: str
-    def __init__(self, result_json: _Optional[str] = ...) -> None: ...
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _common_pb2.JsonObject
+    def __init__(self, result: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class SecretResult(_message.Message):
-    __slots__ = ("result_json",)
-    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
-    result_json: str
-    def __init__(self, result_json: _Optional[str] = ...) -> None: ...
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _common_pb2.JsonObject
+    def __init__(self, result: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class GetConfigPathsRequest(_message.Message):
     __slots__ = ("options",)
@@ -79,24 +79,24 @@ class AddProviderRequest(_message.Message):
     def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., type: _Optional[str] = ..., api_base: _Optional[str] = ..., endpoint: _Optional[str] = ..., model: _Optional[str] = ..., api_key: _Optional[str] = ..., api_key_env: _Optional[str] = ..., account_id: _Optional[str] = ..., access_token: _Optional[str] = ..., refresh_token: _Optional[str] = ..., supports_n: _Optional[bool] = ..., edit_region_mode: _Optional[str] = ..., set_default: _Optional[bool] = ...) -> None: ...
 
 class UpsertProviderRequest(_message.Message):
-    __slots__ = ("options", "name", "provider_json")
+    __slots__ = ("options", "name", "provider")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
-    PROVIDER_JSON_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
     name: str
-    provider_json: str
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., provider_json: _Optional[str] = ...) -> None: ...
+    provider: _common_pb2.JsonObject
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., provider: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class UpdateConfigSectionRequest(_message.Message):
-    __slots__ = ("options", "section", "value_json")
+    __slots__ = ("options", "section", "value")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     SECTION_FIELD_NUMBER: _ClassVar[int]
-    VALUE_JSON_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
     section: str
-    value_json: str
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., section: _Optional[str] = ..., value_json: _Optional[str] = ...) -> None: ...
+    value: _common_pb2.JsonValue
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., section: _Optional[str] = ..., value: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ...) -> None: ...
 
 class RemoveProviderRequest(_message.Message):
     __slots__ = ("options", "name")

@@ -1,11 +1,34 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from gpt_image.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class JobCommand(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    JOB_COMMAND_UNSPECIFIED: _ClassVar[JobCommand]
+    JOB_COMMAND_IMAGES_GENERATE: _ClassVar[JobCommand]
+    JOB_COMMAND_IMAGES_EDIT: _ClassVar[JobCommand]
+    JOB_COMMAND_REQUEST_CREATE: _ClassVar[JobCommand]
+    JOB_COMMAND_TRANSPARENT_GENERATE: _ClassVar[JobCommand]
+    JOB_COMMAND_TRANSPARENT_EXTRACT: _ClassVar[JobCommand]
+    JOB_COMMAND_TRANSPARENT_VERIFY: _ClassVar[JobCommand]
+    JOB_COMMAND_JOBS_RESUME: _ClassVar[JobCommand]
+JOB_COMMAND_UNSPECIFIED: JobCommand
+JOB_COMMAND_IMAGES_GENERATE: JobCommand
+JOB_COMMAND_IMAGES_EDIT: JobCommand
+JOB_COMMAND_REQUEST_CREATE: JobCommand
+JOB_COMMAND_TRANSPARENT_GENERATE: JobCommand
+JOB_COMMAND_TRANSPARENT_EXTRACT: JobCommand
+JOB_COMMAND_TRANSPARENT_VERIFY: JobCommand
+JOB_COMMAND_JOBS_RESUME: JobCommand
 
 class GetJobRequest(_message.Message):
     __slots__ = ("job_id", "include_events")
@@ -15,17 +38,49 @@ class GetJobRequest(_message.Message):
     include_events: bool
     def __init__(self, job_id: _Optional[str] = ..., include_events: _Optional[bool] = ...) -> None: ...
 
+class Job(_message.Message):
+    __slots__ = ("id", "command", "provider", "status", "output_path", "create_time", "update_time", "metadata", "outputs", "reference_images", "storage_status", "error", "delete_time", "verbatim")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_PATH_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    OUTPUTS_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_IMAGES_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    DELETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    VERBATIM_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    command: JobCommand
+    provider: str
+    status: _common_pb2.JobState
+    output_path: str
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    metadata: _common_pb2.JsonValue
+    outputs: _containers.RepeatedCompositeFieldContainer[_common_pb2.JsonValue]
+    reference_images: _common_pb2.JsonValue
+    storage_status: _common_pb2.JsonValue
+    error: _common_pb2.JsonValue
+    delete_time: _timestamp_pb2.Timestamp
+    verbatim: _common_pb2.JsonObject
+    def __init__(self, id: _Optional[str] = ..., command: _Optional[_Union[JobCommand, str]] = ..., provider: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.JobState, str]] = ..., output_path: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ..., outputs: _Optional[_Iterable[_Union[_common_pb2.JsonValue, _Mapping]]] = ..., reference_images: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ..., storage_status: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ..., delete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., verbatim: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
 class GetJobResponse(_message.Message):
-    __slots__ = ("job_json", "events", "artifacts", "history_file")
-    JOB_JSON_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("job", "events", "artifacts", "history_file")
+    JOB_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     ARTIFACTS_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FILE_FIELD_NUMBER: _ClassVar[int]
-    job_json: str
+    job: Job
     events: _containers.RepeatedCompositeFieldContainer[_common_pb2.JobEvent]
     artifacts: _containers.RepeatedCompositeFieldContainer[_common_pb2.ArtifactRef]
     history_file: str
-    def __init__(self, job_json: _Optional[str] = ..., events: _Optional[_Iterable[_Union[_common_pb2.JobEvent, _Mapping]]] = ..., artifacts: _Optional[_Iterable[_Union[_common_pb2.ArtifactRef, _Mapping]]] = ..., history_file: _Optional[str] = ...) -> None: ...
+    def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ..., events: _Optional[_Iterable[_Union[_common_pb2.JobEvent, _Mapping]]] = ..., artifacts: _Optional[_Iterable[_Union[_common_pb2.ArtifactRef, _Mapping]]] = ..., history_file: _Optional[str] = ...) -> None: ...
 
 class ListJobsRequest(_message.Message):
     __slots__ = ("page_size", "page_token", "status", "query")
@@ -40,18 +95,18 @@ class ListJobsRequest(_message.Message):
     def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., status: _Optional[str] = ..., query: _Optional[str] = ...) -> None: ...
 
 class ListJobsResponse(_message.Message):
-    __slots__ = ("jobs_json", "next_page_token", "has_more", "total", "history_file")
-    JOBS_JSON_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("jobs", "next_page_token", "has_more", "total", "history_file")
+    JOBS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     HAS_MORE_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FILE_FIELD_NUMBER: _ClassVar[int]
-    jobs_json: str
+    jobs: _containers.RepeatedCompositeFieldContainer[Job]
     next_page_token: str
     has_more: bool
     total: int
     history_file: str
-    def __init__(self, jobs_json: _Optional[str] = ..., next_page_token: _Optional[str] = ..., has_more: _Optional[bool] = ..., total: _Optional[int] = ..., history_file: _Optional[str] = ...) -> None: ...
+    def __init__(self, jobs: _Optional[_Iterable[_Union[Job, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., has_more: _Optional[bool] = ..., total: _Optional[int] = ..., history_file: _Optional[str] = ...) -> None: ...
 
 class WatchJobRequest(_message.Message):
     __slots__ = ("job_id", "after_seq")
@@ -68,12 +123,12 @@ class CancelJobRequest(_message.Message):
     def __init__(self, job_id: _Optional[str] = ...) -> None: ...
 
 class CancelJobResponse(_message.Message):
-    __slots__ = ("job_json", "cancelled")
-    JOB_JSON_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("job", "cancelled")
+    JOB_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_FIELD_NUMBER: _ClassVar[int]
-    job_json: str
+    job: Job
     cancelled: bool
-    def __init__(self, job_json: _Optional[str] = ..., cancelled: _Optional[bool] = ...) -> None: ...
+    def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ..., cancelled: _Optional[bool] = ...) -> None: ...
 
 class DeleteJobRequest(_message.Message):
     __slots__ = ("job_id",)
@@ -106,10 +161,10 @@ class GetRecoveryRequest(_message.Message):
     def __init__(self, job_id: _Optional[str] = ...) -> None: ...
 
 class GetRecoveryResponse(_message.Message):
-    __slots__ = ("recovery_json",)
-    RECOVERY_JSON_FIELD_NUMBER: _ClassVar[int]
-    recovery_json: str
-    def __init__(self, recovery_json: _Optional[str] = ...) -> None: ...
+    __slots__ = ("recovery",)
+    RECOVERY_FIELD_NUMBER: _ClassVar[int]
+    recovery: _common_pb2.JsonObject
+    def __init__(self, recovery: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class ResumeJobRequest(_message.Message):
     __slots__ = ("job_id", "action", "options", "detach")

@@ -29,24 +29,24 @@ class GetOutputSettingsRequest(_message.Message):
     def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ...) -> None: ...
 
 class PutStorageRequest(_message.Message):
-    __slots__ = ("options", "storage_json")
+    __slots__ = ("options", "storage")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
-    STORAGE_JSON_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
-    storage_json: str
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., storage_json: _Optional[str] = ...) -> None: ...
+    storage: _common_pb2.JsonObject
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., storage: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class AddStorageTargetRequest(_message.Message):
-    __slots__ = ("options", "name", "target_json", "archive")
+    __slots__ = ("options", "name", "target", "archive")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
-    TARGET_JSON_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
     ARCHIVE_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
     name: str
-    target_json: str
+    target: _common_pb2.JsonObject
     archive: bool
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., target_json: _Optional[str] = ..., archive: _Optional[bool] = ...) -> None: ...
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., target: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ..., archive: _Optional[bool] = ...) -> None: ...
 
 class RemoveStorageTargetRequest(_message.Message):
     __slots__ = ("options", "name")
@@ -69,24 +69,24 @@ class SetStoragePipelineRequest(_message.Message):
     def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., mode: _Optional[str] = ..., origin: _Optional[str] = ..., archives: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class TestStorageTargetRequest(_message.Message):
-    __slots__ = ("options", "name", "target_json")
+    __slots__ = ("options", "name", "target")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
-    TARGET_JSON_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
     name: str
-    target_json: str
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., target_json: _Optional[str] = ...) -> None: ...
+    target: _common_pb2.JsonObject
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., target: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class StorageTestResult(_message.Message):
-    __slots__ = ("ok", "target", "target_type", "message", "latency_ms", "code", "detail_json", "unsupported", "local_only")
+    __slots__ = ("ok", "target", "target_type", "message", "latency_ms", "code", "detail", "unsupported", "local_only")
     OK_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     TARGET_TYPE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
-    DETAIL_JSON_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
     UNSUPPORTED_FIELD_NUMBER: _ClassVar[int]
     LOCAL_ONLY_FIELD_NUMBER: _ClassVar[int]
     ok: bool
@@ -95,18 +95,18 @@ class StorageTestResult(_message.Message):
     message: str
     latency_ms: int
     code: str
-    detail_json: str
+    detail: _common_pb2.JsonValue
     unsupported: bool
     local_only: bool
-    def __init__(self, ok: _Optional[bool] = ..., target: _Optional[str] = ..., target_type: _Optional[str] = ..., message: _Optional[str] = ..., latency_ms: _Optional[int] = ..., code: _Optional[str] = ..., detail_json: _Optional[str] = ..., unsupported: _Optional[bool] = ..., local_only: _Optional[bool] = ...) -> None: ...
+    def __init__(self, ok: _Optional[bool] = ..., target: _Optional[str] = ..., target_type: _Optional[str] = ..., message: _Optional[str] = ..., latency_ms: _Optional[int] = ..., code: _Optional[str] = ..., detail: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ..., unsupported: _Optional[bool] = ..., local_only: _Optional[bool] = ...) -> None: ...
 
 class PutNotificationsRequest(_message.Message):
-    __slots__ = ("options", "notifications_json")
+    __slots__ = ("options", "notifications")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
-    NOTIFICATIONS_JSON_FIELD_NUMBER: _ClassVar[int]
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
-    notifications_json: str
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., notifications_json: _Optional[str] = ...) -> None: ...
+    notifications: _common_pb2.JsonObject
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., notifications: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class Webhook(_message.Message):
     __slots__ = ("id", "name", "enabled", "url", "method", "headers", "timeout_seconds")

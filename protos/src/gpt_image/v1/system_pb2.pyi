@@ -7,10 +7,10 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SystemResult(_message.Message):
-    __slots__ = ("result_json",)
-    RESULT_JSON_FIELD_NUMBER: _ClassVar[int]
-    result_json: str
-    def __init__(self, result_json: _Optional[str] = ...) -> None: ...
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _common_pb2.JsonObject
+    def __init__(self, result: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class DoctorRequest(_message.Message):
     __slots__ = ("options",)

@@ -1,5 +1,6 @@
 from gpt_image.v1 import common_pb2 as _common_pb2
 from gpt_image.v1 import images_pb2 as _images_pb2
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Mapping as _Mapping
@@ -7,25 +8,59 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class TransparentMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRANSPARENT_METHOD_UNSPECIFIED: _ClassVar[TransparentMethod]
+    TRANSPARENT_METHOD_AUTO: _ClassVar[TransparentMethod]
+    TRANSPARENT_METHOD_CHROMA: _ClassVar[TransparentMethod]
+    TRANSPARENT_METHOD_DUAL: _ClassVar[TransparentMethod]
+
+class TransparentProfile(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRANSPARENT_PROFILE_UNSPECIFIED: _ClassVar[TransparentProfile]
+    TRANSPARENT_PROFILE_GENERIC: _ClassVar[TransparentProfile]
+    TRANSPARENT_PROFILE_ICON: _ClassVar[TransparentProfile]
+    TRANSPARENT_PROFILE_PRODUCT: _ClassVar[TransparentProfile]
+    TRANSPARENT_PROFILE_STICKER: _ClassVar[TransparentProfile]
+    TRANSPARENT_PROFILE_SEAL: _ClassVar[TransparentProfile]
+    TRANSPARENT_PROFILE_TRANSLUCENT: _ClassVar[TransparentProfile]
+    TRANSPARENT_PROFILE_GLOW: _ClassVar[TransparentProfile]
+    TRANSPARENT_PROFILE_SHADOW: _ClassVar[TransparentProfile]
+    TRANSPARENT_PROFILE_EFFECT: _ClassVar[TransparentProfile]
+TRANSPARENT_METHOD_UNSPECIFIED: TransparentMethod
+TRANSPARENT_METHOD_AUTO: TransparentMethod
+TRANSPARENT_METHOD_CHROMA: TransparentMethod
+TRANSPARENT_METHOD_DUAL: TransparentMethod
+TRANSPARENT_PROFILE_UNSPECIFIED: TransparentProfile
+TRANSPARENT_PROFILE_GENERIC: TransparentProfile
+TRANSPARENT_PROFILE_ICON: TransparentProfile
+TRANSPARENT_PROFILE_PRODUCT: TransparentProfile
+TRANSPARENT_PROFILE_STICKER: TransparentProfile
+TRANSPARENT_PROFILE_SEAL: TransparentProfile
+TRANSPARENT_PROFILE_TRANSLUCENT: TransparentProfile
+TRANSPARENT_PROFILE_GLOW: TransparentProfile
+TRANSPARENT_PROFILE_SHADOW: TransparentProfile
+TRANSPARENT_PROFILE_EFFECT: TransparentProfile
+
 class TransparentOptions(_message.Message):
-    __slots__ = ("method", "profile", "material", "matte_color", "threshold", "softness", "spill_suppression", "strict")
-    METHOD_FIELD_NUMBER: _ClassVar[int]
-    PROFILE_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("transparent_method", "transparent_profile", "material", "matte_color", "threshold", "softness", "spill_suppression", "strict")
+    TRANSPARENT_METHOD_FIELD_NUMBER: _ClassVar[int]
+    TRANSPARENT_PROFILE_FIELD_NUMBER: _ClassVar[int]
     MATERIAL_FIELD_NUMBER: _ClassVar[int]
     MATTE_COLOR_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     SOFTNESS_FIELD_NUMBER: _ClassVar[int]
     SPILL_SUPPRESSION_FIELD_NUMBER: _ClassVar[int]
     STRICT_FIELD_NUMBER: _ClassVar[int]
-    method: str
-    profile: str
+    transparent_method: TransparentMethod
+    transparent_profile: TransparentProfile
     material: str
     matte_color: str
     threshold: float
     softness: float
     spill_suppression: float
     strict: bool
-    def __init__(self, method: _Optional[str] = ..., profile: _Optional[str] = ..., material: _Optional[str] = ..., matte_color: _Optional[str] = ..., threshold: _Optional[float] = ..., softness: _Optional[float] = ..., spill_suppression: _Optional[float] = ..., strict: _Optional[bool] = ...) -> None: ...
+    def __init__(self, transparent_method: _Optional[_Union[TransparentMethod, str]] = ..., transparent_profile: _Optional[_Union[TransparentProfile, str]] = ..., material: _Optional[str] = ..., matte_color: _Optional[str] = ..., threshold: _Optional[float] = ..., softness: _Optional[float] = ..., spill_suppression: _Optional[float] = ..., strict: _Optional[bool] = ...) -> None: ...
 
 class GenerateTransparentRequest(_message.Message):
     __slots__ = ("options", "image", "transparent", "retry", "detach", "source_prompt", "keep_sources", "want_report")
@@ -66,15 +101,15 @@ class ExtractTransparentRequest(_message.Message):
     def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., transparent: _Optional[_Union[TransparentOptions, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.ImageSource, _Mapping]] = ..., dark_image: _Optional[_Union[_common_pb2.ImageSource, _Mapping]] = ..., light_image: _Optional[_Union[_common_pb2.ImageSource, _Mapping]] = ..., detach: _Optional[bool] = ..., client_out: _Optional[str] = ...) -> None: ...
 
 class VerifyTransparentRequest(_message.Message):
-    __slots__ = ("options", "input", "profile", "expected_matte_color", "strict")
+    __slots__ = ("options", "input", "expected_matte_color", "strict", "transparent_profile")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
-    PROFILE_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_MATTE_COLOR_FIELD_NUMBER: _ClassVar[int]
     STRICT_FIELD_NUMBER: _ClassVar[int]
+    TRANSPARENT_PROFILE_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
     input: _common_pb2.ImageSource
-    profile: str
     expected_matte_color: str
     strict: bool
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.ImageSource, _Mapping]] = ..., profile: _Optional[str] = ..., expected_matte_color: _Optional[str] = ..., strict: _Optional[bool] = ...) -> None: ...
+    transparent_profile: TransparentProfile
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.ImageSource, _Mapping]] = ..., expected_matte_color: _Optional[str] = ..., strict: _Optional[bool] = ..., transparent_profile: _Optional[_Union[TransparentProfile, str]] = ...) -> None: ...
