@@ -236,6 +236,8 @@ REGISTRY: dict[str, Code] = {
             "PERMISSION_DENIED",
             "A remote client would send a stored secret (storage, SMTP, webhook, Codex login) to a new destination.",
         ),
+        # --- cluster (engines sharing one PostgreSQL queue)
+        _C("cluster_queue_failed", "UNAVAILABLE", "The shared job queue in PostgreSQL could not be read or written."),
     ]
 }
 

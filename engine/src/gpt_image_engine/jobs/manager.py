@@ -169,6 +169,9 @@ class JobManager:
 
     LOCAL_LANE = "local"
     KEEP_FINISHED = 256
+    job_class: type[LiveJob] = LiveJob
+    # True when the queue and history are shared with other engines (cluster mode).
+    shared = False
 
     def __init__(self, history: History, jobs_dir: Path, max_parallel: int = 2) -> None:
         self.history = history
@@ -186,13 +189,40 @@ class JobManager:
         # and notifications after the terminal event. Both are best-effort and never fail a job.
         self.after_work: Callable[[LiveJob, Outcome], None] | None = None
         self.after_finish: Callable[[LiveJob, str], None] | None = None
+        # Work rebuilt from a stored request by method name (set by the server; the cluster
+        # manager runs jobs other engines accepted with it).
+        self.rebuilders: dict[str, Callable[[bytes], Work]] = {}
 
     # --- submission
     def submit(
-        self, command: str, provider: str, metadata: dict[str, Any], work: Work, lane: str | None = None
+        self,
+        command: str,
+        provider: str,
+        metadata: dict[str, Any],
+        work: Work,
+        lane: str | None = None,
+        spec: tuple[str, bytes] | None = None,
     ) -> LiveJob:
+        """Record and queue a job. `spec` (method, stored request) lets another engine rebuild the
+        work; the embedded queue never needs it (the cluster manager does)."""
         if not self._accepting:
             raise AppError("engine_unavailable", "The engine is shutting down.")
+        job = self._record_job(command, provider, metadata)
+        lane = self.lane_for(provider, lane)
+        with self._lock:
+            self._lanes.setdefault(lane, deque()).append((job, work))
+            if lane not in self._turn:
+                self._turn.append(lane)
+            position = sum(len(q) for q in self._lanes.values())
+        job.emit("local", "job.queued", {"status": "queued", "position": position})
+        self._dispatch()
+        return job
+
+    def lane_for(self, provider: str, lane: str | None = None) -> str:
+        return lane or (self.LOCAL_LANE if provider == "local" else f"provider:{provider}")
+
+    def _record_job(self, command: str, provider: str, metadata: dict[str, Any]) -> LiveJob:
+        """The job's folder and its `queued` history row, before anything else; a live job."""
         job_id = new_job_id()
         job_dir = self.jobs_dir / job_id
         try:
@@ -203,17 +233,10 @@ class JobManager:
         except AppError as err:
             self._record_refused(job_id, command, provider, metadata, err)
         self.history.create_job(job_id, command, provider, status="queued", metadata=metadata, fetch=False)
-        job = LiveJob(self, job_id, job_dir, command)
+        job = self.job_class(self, job_id, job_dir, command)
         job.eta_key = eta_key(command, provider, metadata)
-        lane = lane or (self.LOCAL_LANE if provider == "local" else f"provider:{provider}")
         with self._lock:
             self._live[job_id] = job
-            self._lanes.setdefault(lane, deque()).append((job, work))
-            if lane not in self._turn:
-                self._turn.append(lane)
-            position = sum(len(q) for q in self._lanes.values())
-        job.emit("local", "job.queued", {"status": "queued", "position": position})
-        self._dispatch()
         return job
 
     def _record_refused(
