@@ -143,6 +143,7 @@ class EngineServer:
             ExtractTransparent=transparent.ExtractTransparent,
             VerifyTransparent=transparent.VerifyTransparent,
         )
+        e.jobs.rebuilders.update(GenerateImage=images.rebuild_generate)
         e.request_types.update(
             GenerateImage=images_pb2.GenerateImageRequest,
             EditImage=images_pb2.EditImageRequest,

@@ -15,12 +15,30 @@ from typing import Any
 
 import httpx
 
+from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import JobManager
 from gpt_image_engine.outputs.proxy import ProxyClients
 from gpt_image_engine.security.urlguard import pinned_client
 from gpt_image_engine.store.artifacts import ArtifactStore
 from gpt_image_engine.store.history import History
 from gpt_image_engine.store.paths import EnginePaths
+
+
+def job_manager(history: Any, paths: EnginePaths, env: dict[str, str], max_parallel: int) -> JobManager:
+    """The embedded queue, or with `GPT_IMAGE_2_DATABASE_URL=postgresql://...` the cluster's
+    queue shared with every engine on that database."""
+    url = (env.get("GPT_IMAGE_2_DATABASE_URL") or "").strip()
+    if not url.startswith(("postgresql://", "postgres://")):
+        return JobManager(history, paths.jobs_dir, max_parallel=max_parallel)
+    from gpt_image_engine.cluster.manager import ClusterJobManager
+
+    raw_cap = (env.get("GPT_IMAGE_2_CLUSTER_MAX_PARALLEL") or "0").strip()
+    if not raw_cap.isdigit():
+        raise AppError(
+            "invalid_argument",
+            f"GPT_IMAGE_2_CLUSTER_MAX_PARALLEL must be a whole number of jobs (0: no cap), not {raw_cap!r}.",
+        )
+    return ClusterJobManager(history, paths.jobs_dir, url, max_parallel, cluster_max_parallel=int(raw_cap))
 
 
 @dataclass
@@ -49,7 +67,7 @@ class Engine:
             paths=paths,
             env=dict(os.environ) if env is None else env,
             history=history,
-            jobs=JobManager(history, paths.jobs_dir, max_parallel=max_parallel),
+            jobs=job_manager(history, paths, env if env is not None else dict(os.environ), max_parallel),
             artifacts=ArtifactStore(paths.uploads_dir, paths.jobs_dir),
             # Every provider, token-refresh and result-download connection is pinned to the
             # address the URL guard checked (DNS rebinding).

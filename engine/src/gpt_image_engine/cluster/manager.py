@@ -33,7 +33,7 @@ from gpt_image_engine.cluster.schema import migrate
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import TERMINAL_TYPES, JobManager, LiveJob, Outcome, Work
 from gpt_image_engine.jobs.recovery import describe
-from gpt_image_engine.security.redaction import redact
+from gpt_image_engine.security.redaction import redact, redact_url
 
 log = logging.getLogger("gpt_image_engine.cluster")
 
@@ -353,8 +353,22 @@ class ClusterJobManager(JobManager):
         )
         return status
 
-    def peers(self) -> list[dict[str, Any]]:
-        return self.queue.peers()
+    def cluster_info(self) -> dict[str, Any] | None:
+        info: dict[str, Any] = {
+            "engine_id": self.engine_id,
+            "database": redact_url(self.database_url),
+            "lease_seconds": self.lease_seconds,
+            "max_parallel": self.max_parallel,
+            "cluster_max_parallel": self.cluster_max_parallel or None,
+        }
+        try:
+            info["peers"] = self.queue.peers()
+            info["queue"] = {k: len(v) for k, v in self.queue.counts().items()}
+            info["ok"] = True
+        except AppError as err:
+            info["ok"] = False
+            info["error"] = redact(err.to_envelope())
+        return info
 
     # --- lifecycle
     def shutdown(self, grace_seconds: float) -> list[str]:

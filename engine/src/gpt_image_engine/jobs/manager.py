@@ -262,6 +262,10 @@ class JobManager:
         self.max_parallel = value
         self._dispatch()
 
+    def cluster_info(self) -> dict[str, Any] | None:
+        """The shared queue and its engines (doctor); None for an engine on its own."""
+        return None
+
     def queue_status(self) -> dict[str, Any]:
         with self._lock:
             queued = [job.job_id for q in self._lanes.values() for job, _ in q]

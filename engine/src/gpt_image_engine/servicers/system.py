@@ -46,6 +46,9 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
 
         payload = doctor(self.engine.paths, call_from_proto(request.options), self.engine.env)
         payload.setdefault("engine", self._engine_info())
+        cluster = self.engine.jobs.cluster_info()
+        if cluster is not None:  # the shared queue and the engines on it
+            payload["cluster"] = cluster
         return _result(payload)
 
     @coded_unary
