@@ -478,7 +478,7 @@ def test_search_index_matches_upstream_like_semantics(tmp_path: Path) -> None:
 
 
 def test_search_without_fts_falls_back_to_like(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import gpt_image_engine.store.history as mod
+    import gpt_image_engine.store.history.sqlite_search as mod
 
     monkeypatch.setattr(mod, "_fts_probe", False)
     path = tmp_path / "h.sqlite"
@@ -497,12 +497,12 @@ def test_search_without_fts_falls_back_to_like(tmp_path: Path, monkeypatch: pyte
 def test_large_backlog_is_indexed_in_the_background(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    import gpt_image_engine.store.history as mod
+    import gpt_image_engine.store.history.sqlite_search as mod
 
     if not mod.fts_trigram_available():
         pytest.skip("no FTS5 trigram in this SQLite")
-    monkeypatch.setattr(mod, "_INLINE_CATCH_UP", 10)
-    monkeypatch.setattr(mod, "_CHUNK", 7)
+    monkeypatch.setattr(mod, "INLINE_CATCH_UP", 10)
+    monkeypatch.setattr(mod, "CHUNK", 7)
     path = tmp_path / "h.sqlite"
     History(path).close()
     conn = sqlite3.connect(path)

@@ -20,7 +20,7 @@ from gpt_image_engine.jobs.manager import JobManager
 from gpt_image_engine.outputs.proxy import ProxyClients
 from gpt_image_engine.security.urlguard import pinned_client
 from gpt_image_engine.store.artifacts import ArtifactStore
-from gpt_image_engine.store.history import History
+from gpt_image_engine.store.history import HistoryStore, open_history
 from gpt_image_engine.store.paths import EnginePaths
 
 
@@ -45,7 +45,7 @@ def job_manager(history: Any, paths: EnginePaths, env: dict[str, str], max_paral
 class Engine:
     paths: EnginePaths
     env: dict[str, str]
-    history: History
+    history: HistoryStore
     jobs: JobManager
     artifacts: ArtifactStore
     http: httpx.Client
@@ -62,7 +62,7 @@ class Engine:
     def open(cls, paths: EnginePaths, env: dict[str, str] | None = None, max_parallel: int = 2) -> Engine:
         for folder in (paths.shared_dir, paths.jobs_dir, paths.uploads_dir):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        history = History(paths.history_file)
+        history = open_history(paths.history_file, paths.database_url)
         engine = cls(
             paths=paths,
             env=dict(os.environ) if env is None else env,

@@ -26,7 +26,7 @@ from gpt_image_engine.jobs.eta import Key, RunTimes, eta_key
 from gpt_image_engine.jobs.recovery import stamp_interrupted
 from gpt_image_engine.security.redaction import redact
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
-from gpt_image_engine.store.history import History, new_job_id
+from gpt_image_engine.store.history import HistoryStore, new_job_id
 
 log = logging.getLogger("gpt_image_engine.jobs")
 
@@ -173,7 +173,7 @@ class JobManager:
     # True when the queue and history are shared with other engines (cluster mode).
     shared = False
 
-    def __init__(self, history: History, jobs_dir: Path, max_parallel: int = 2) -> None:
+    def __init__(self, history: HistoryStore, jobs_dir: Path, max_parallel: int = 2) -> None:
         self.history = history
         self.jobs_dir = jobs_dir
         self.max_parallel = max_parallel

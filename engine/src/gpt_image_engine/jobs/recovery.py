@@ -18,6 +18,7 @@ from typing import Any
 
 from gpt_image_engine.jobs import reserve
 from gpt_image_engine.jobs.spool import spooled_responses
+from gpt_image_engine.store.history import HistoryStore
 
 _MAYBE_ACCEPTED = "The last request may already have been accepted by the provider; generating again calls it again."
 _SENT_TYPES = {"request_started", "request.started", "multipart_prepared"}
@@ -101,7 +102,7 @@ def describe(job: dict[str, Any], job_dir: Path, events: list[dict[str, Any]] | 
     }
 
 
-def stamp_interrupted(history: Any, jobs_dir: Path, job_ids: list[str]) -> None:
+def stamp_interrupted(history: HistoryStore, jobs_dir: Path, job_ids: list[str]) -> None:
     """Record each interrupted job's recoverability class on its row (`metadata.recoverability`),
     as the upstream does at start-up, so listings show it without a recovery call."""
     for job_id in job_ids:

@@ -17,7 +17,7 @@ from gpt_image_engine.outputs import notify, settings
 from gpt_image_engine.outputs.pinning import private_targets_allowed
 from gpt_image_engine.outputs.storage import StorageRunner
 from gpt_image_engine.store.config import load_config, redact_config, save_config, validate_provider_name
-from gpt_image_engine.store.history import History, now_ts
+from gpt_image_engine.store.history import HistoryStore, now_ts
 from gpt_image_engine.store.paths import EnginePaths
 
 
@@ -115,7 +115,7 @@ def set_pipeline(
 
 
 def test_target(
-    paths: EnginePaths, call: Call, name: str, target: Any, env: Mapping[str, str], history: History
+    paths: EnginePaths, call: Call, name: str, target: Any, env: Mapping[str, str], history: HistoryStore
 ) -> dict[str, Any]:
     config_file = paths.config_for(call.config_file)
     runner = StorageRunner(history, lambda: config_file, env)

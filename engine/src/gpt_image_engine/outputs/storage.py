@@ -24,7 +24,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.outputs import settings, targets
 from gpt_image_engine.outputs.pinning import private_targets_allowed
 from gpt_image_engine.security.redaction import redact, redact_known_secrets
-from gpt_image_engine.store.history import History, now_ts, storage_status
+from gpt_image_engine.store.history import HistoryStore, now_ts, storage_status
 
 
 def _test_png() -> bytes:
@@ -109,7 +109,7 @@ def outputs_of(job: Mapping[str, Any]) -> list[targets.UploadOutput]:
 class StorageRunner:
     """Uploads for one engine: reads config on each run, writes history rows."""
 
-    def __init__(self, history: History, config_file: Callable[[], Path], env: Mapping[str, str]) -> None:
+    def __init__(self, history: HistoryStore, config_file: Callable[[], Path], env: Mapping[str, str]) -> None:
         self.history = history
         self.config_file = config_file
         self.env = env

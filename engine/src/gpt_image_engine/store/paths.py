@@ -23,6 +23,8 @@ class EnginePaths:
     socket_path: Path
     pid_file: Path
     log_file: Path
+    # A PostgreSQL URL (GPT_IMAGE_2_DATABASE_URL / --database-url): the history lives there, not in history_file.
+    database_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> EnginePaths:
@@ -37,6 +39,7 @@ class EnginePaths:
             socket_path=base / "engine.sock",
             pid_file=base / "engine.pid",
             log_file=base / "logs" / "engine.log",
+            database_url=(env.get("GPT_IMAGE_2_DATABASE_URL") or "").strip() or None,
         )
 
     def config_for(self, override: str | None) -> Path:
