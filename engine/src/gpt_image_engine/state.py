@@ -24,11 +24,11 @@ from gpt_image_engine.store.history import HistoryStore, open_history
 from gpt_image_engine.store.paths import EnginePaths
 
 
-def job_manager(history: Any, paths: EnginePaths, env: dict[str, str], max_parallel: int) -> JobManager:
+def job_manager(history: HistoryStore, paths: EnginePaths, env: dict[str, str], max_parallel: int) -> JobManager:
     """The embedded queue, or with `GPT_IMAGE_2_DATABASE_URL=postgresql://...` the cluster's
     queue shared with every engine on that database."""
-    url = (env.get("GPT_IMAGE_2_DATABASE_URL") or "").strip()
-    if not url.startswith(("postgresql://", "postgres://")):
+    url = paths.database_url
+    if not url:
         return JobManager(history, paths.jobs_dir, max_parallel=max_parallel)
     from gpt_image_engine.cluster.manager import ClusterJobManager
 

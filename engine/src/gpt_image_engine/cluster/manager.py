@@ -34,6 +34,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import TERMINAL_TYPES, JobManager, LiveJob, Outcome, Work
 from gpt_image_engine.jobs.recovery import describe
 from gpt_image_engine.security.redaction import redact, redact_url
+from gpt_image_engine.store.history import HistoryStore
 
 log = logging.getLogger("gpt_image_engine.cluster")
 
@@ -67,7 +68,7 @@ class ClusterJobManager(JobManager):
 
     def __init__(
         self,
-        history: Any,
+        history: HistoryStore,
         jobs_dir: Path,
         database_url: str,
         max_parallel: int = 2,
