@@ -1,0 +1,65 @@
+"""Engines of one cluster for tests and the bench: real `gpt-image-2-engine serve` processes on
+one PostgreSQL database, sharing one data folder (config.json and job folders, as a shared
+volume would), each on its own Unix socket, with the provider key in each engine's own
+environment (a cluster's secrets live with its engines, never in the database)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from tests.conftest import EngineProc, base_env
+
+
+def cluster_engine(home: Path, database_url: str, upstream_base: str, **extra: str) -> EngineProc:
+    env = base_env(home)
+    env.update(
+        GPT_IMAGE_2_DATABASE_URL=database_url,
+        OPENAI_API_KEY="sk-cluster-engine",
+        OPENAI_BASE_URL=upstream_base,
+        **extra,
+    )
+    sock = Path(tempfile.mkdtemp(prefix="gi2c-")) / "e.sock"
+    return EngineProc(home=home, env=env, socket=sock)
+
+
+def client_env(engine: EngineProc, **extra: str) -> dict[str, str]:
+    """A CLI environment aimed at one engine, with no provider key of its own (the job then
+    travels: any engine may run it)."""
+    env = engine.client_env(**extra)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GPT_IMAGE_2_DATABASE_URL"):
+        env.pop(name, None)
+    env.update(extra)
+    return env
+
+
+def queue_row(database_url: str, job_id: str) -> dict[str, Any]:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT q.state, q.engine_id, q.pinned_engine, e.pid FROM job_queue q "
+            "LEFT JOIN cluster_engines e ON e.engine_id = COALESCE(q.engine_id, q.pinned_engine) WHERE q.job_id = %s",
+            (job_id,),
+        ).fetchone()
+    assert row is not None, job_id
+    return {"state": row[0], "engine_id": row[1], "pinned_engine": row[2], "pid": row[3]}
+
+
+def wait_for(predicate: Any, timeout: float, step: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout} s")
+
+
+def job_json(engine: EngineProc, job_id: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    result = engine.cli("history", "show", job_id, env=env or client_env(engine))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dict(json.loads(result.stdout)["job"])

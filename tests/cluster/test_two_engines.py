@@ -1,0 +1,99 @@
+"""Two real engine processes on one PostgreSQL: a job submitted to one is watched, downloaded and
+cancelled through the other; a job carrying no per-call key runs on whichever engine is free."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cluster.engines import client_env, cluster_engine, job_json, queue_row, wait_for
+from tests.conftest import EngineProc
+from tests.fakeupstream.server import GENERATIONS_PATH, Fault
+
+
+@pytest.fixture
+def pair(tmp_path: Path, pg_url: str, fake_upstream: Any) -> Iterator[tuple[EngineProc, EngineProc]]:
+    home = tmp_path / "shared"
+    home.mkdir()
+    a = cluster_engine(home, pg_url, fake_upstream.openai_base)
+    b = cluster_engine(home, pg_url, fake_upstream.openai_base)
+    a.start()
+    try:
+        b.start()
+        try:
+            yield a, b
+        finally:
+            b.stop()
+    finally:
+        a.stop()
+
+
+def test_submit_on_one_watch_download_and_cancel_on_the_other(
+    pair: tuple[EngineProc, EngineProc], pg_url: str, fake_upstream: Any, tmp_path: Path
+) -> None:
+    a, b = pair
+    # A per-call key pins the job to the engine it was sent to (a key never leaves that engine),
+    # so this job certainly runs on `a` while `b` follows it.
+    on_a = client_env(a, OPENAI_API_KEY="sk-per-call")
+    fake_upstream.faults(Fault.slow(1.5, path=GENERATIONS_PATH))
+    started = a.cli("images", "generate", "--prompt", "a red fox", "--detach", env=on_a)
+    assert started.returncode == 0, started.stdout + started.stderr
+    job_id = started.json["job_id"]
+    wait_for(lambda: queue_row(pg_url, job_id)["state"] == "running", 10)
+    assert queue_row(pg_url, job_id)["pid"] == a.proc.pid  # type: ignore[union-attr]
+
+    out = tmp_path / "fox.png"
+    watched = b.cli("--json-events", "jobs", "watch", job_id, "--out", str(out), env=client_env(b))
+    assert watched.returncode == 0, watched.stdout + watched.stderr
+    types = [e.get("type") for e in watched.events]
+    assert types[0] == "job.queued" and types[-1] == "job.completed", types
+    assert "job.running" in types and "output_saved" in types
+    seqs = [e["seq"] for e in watched.events]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)  # in order, none twice
+    stored = job_json(b, job_id)
+    file = stored["outputs"][0]
+    assert out.read_bytes() and hashlib.sha256(out.read_bytes()).hexdigest() == file["sha256"]
+    assert len(fake_upstream.requests_to(GENERATIONS_PATH)) == 1
+
+    # Cancel through `b` a job that `a` is running: `a` hears it (NOTIFY) and stops the call.
+    fake_upstream.faults(Fault.slow(30.0, path=GENERATIONS_PATH))
+    slow = a.cli("images", "generate", "--prompt", "a slow owl", "--detach", env=on_a)
+    slow_id = slow.json["job_id"]
+    wait_for(lambda: len(fake_upstream.requests_to(GENERATIONS_PATH)) == 2, 10)
+    t0 = time.monotonic()
+    cancelled = b.cli("jobs", "cancel", slow_id, env=client_env(b))
+    assert cancelled.returncode == 0 and cancelled.json["cancelled"] is True, cancelled.stdout
+    wait_for(lambda: job_json(b, slow_id)["status"] == "cancelled", 10)
+    assert time.monotonic() - t0 < 5  # not the 30 s the upstream would take
+    assert queue_row(pg_url, slow_id)["state"] == "done"
+    assert len(fake_upstream.requests_to(GENERATIONS_PATH)) == 2  # nothing re-sent
+
+    # A queued job cancelled from the other engine ends at once and is never sent.
+    doctor = b.cli("doctor", env=client_env(b))
+    peers = json.loads(doctor.stdout)["cluster"]["peers"]
+    assert {p["pid"] for p in peers} == {a.proc.pid, b.proc.pid}  # type: ignore[union-attr]
+    assert "sk-" not in doctor.stdout
+
+
+def test_a_job_without_a_per_call_key_runs_on_any_engine(
+    pair: tuple[EngineProc, EngineProc], pg_url: str, fake_upstream: Any, tmp_path: Path
+) -> None:
+    a, b = pair
+    fake_upstream.faults(Fault.slow(0.5, path=GENERATIONS_PATH, times=8))
+    ids = []
+    for i in range(8):
+        started = a.cli("images", "generate", "--prompt", f"tile {i}", "--detach", env=client_env(a))
+        assert started.returncode == 0, started.stdout + started.stderr
+        ids.append(started.json["job_id"])
+    for job_id in ids:
+        wait_for(lambda job_id=job_id: job_json(b, job_id)["status"] in ("completed", "failed"), 30, 0.2)
+    runners = {queue_row(pg_url, job_id)["engine_id"] for job_id in ids}
+    assert all(job_json(a, job_id)["status"] == "completed" for job_id in ids)
+    assert len(runners) == 2  # both engines took work that `a` accepted (2 slots each, 8 slow jobs)
+    assert len(fake_upstream.requests_to(GENERATIONS_PATH)) == 8  # each sent once
