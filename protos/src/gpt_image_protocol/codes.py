@@ -10,7 +10,7 @@ engine uses when it raises the code, and a one-line meaning. The tree:
     upstream trouble (UNAVAILABLE / INTERNAL)
         network_error, http_error, request_failed, invalid_json_response, ...
     local state (INTERNAL / NOT_FOUND)
-        config_*, history_*, output_write_failed, artifact_*
+        config_*, history_*, database_unavailable, output_write_failed, artifact_*
     transparent (FAILED_PRECONDITION / INVALID_ARGUMENT)
         transparent_*, image_*
     remote engine (UNAUTHENTICATED / FAILED_PRECONDITION / INVALID_ARGUMENT)
@@ -235,6 +235,13 @@ REGISTRY: dict[str, Code] = {
             "secret_redirect_refused",
             "PERMISSION_DENIED",
             "A remote client would send a stored secret (storage, SMTP, webhook, Codex login) to a new destination.",
+        ),
+        # --- shared stores (a cluster of engines)
+        _C("database_unavailable", "UNAVAILABLE", "The history database (PostgreSQL) cannot be reached."),
+        _C(
+            "history_target_not_empty",
+            "FAILED_PRECONDITION",
+            "migrate-history was pointed at a database that already holds jobs.",
         ),
         # --- cluster (engines sharing one PostgreSQL queue)
         _C("cluster_queue_failed", "UNAVAILABLE", "The shared job queue in PostgreSQL could not be read or written."),

@@ -49,7 +49,9 @@ def open_history(history_file: Path, database_url: str | None = None) -> History
             "GPT_IMAGE_2_DATABASE_URL must be a postgresql:// URL.",
             {"scheme": scheme, "hint": "Unset it to keep the history in history.sqlite."},
         )
-    raise AppError("invalid_argument", "PostgreSQL support is not built yet.", {"scheme": scheme})
+    from gpt_image_engine.store.history.postgres import PostgresHistory
+
+    return PostgresHistory(database_url)
 
 
 __all__ = [
