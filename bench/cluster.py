@@ -38,7 +38,7 @@ from gpt_image.v1 import common_pb2, images_pb2, images_pb2_grpc  # noqa: E402
 from gpt_image_protocol.address import parse_address  # noqa: E402
 from gpt_image_protocol.channel import open_channel  # noqa: E402
 from gpt_image_protocol.health import wait_for_serving  # noqa: E402
-from tests.cluster.pgserver import PgServer  # noqa: E402
+from tests.servers.postgres import PostgresCluster, running_cluster  # noqa: E402
 from tests.fakeupstream.server import GENERATIONS_PATH, FakeUpstream, Fault  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -46,8 +46,8 @@ TERMINAL = ("completed", "partial_failed", "failed", "cancelled")
 
 
 class Cluster:
-    def __init__(self, pg: PgServer, fake: FakeUpstream, name: str, engines: int, max_parallel: int) -> None:
-        self.url = pg.new_database(name)
+    def __init__(self, pg: PostgresCluster, fake: FakeUpstream, name: str, engines: int, max_parallel: int) -> None:
+        self.url = pg.url(pg.create_database(name))
         self.home = Path(tempfile.mkdtemp(prefix=f"gi2-{name}-"))
         self.fake = fake
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "GPT_IMAGE_2_"))}
@@ -105,6 +105,10 @@ class Cluster:
             time.sleep(0.1)
         raise SystemExit(f"jobs not terminal after {timeout} s")
 
+    def artifact(self, artifact_id: str) -> bytes:
+        """An output's bytes as the store holds them (the shared job folders)."""
+        return (self.home / "codex" / "gpt-image-2-skill" / "jobs" / artifact_id).read_bytes()
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -116,7 +120,7 @@ class Cluster:
                 proc.kill()
 
 
-def throughput(pg: PgServer, fake: FakeUpstream, name: str, engines: int, jobs: int, delay: float) -> dict[str, Any]:
+def throughput(pg: PostgresCluster, fake: FakeUpstream, name: str, engines: int, jobs: int, delay: float) -> dict[str, Any]:
     cluster = Cluster(pg, fake, name, engines, 4)
     try:
         fake.reset()
@@ -141,7 +145,7 @@ def throughput(pg: PgServer, fake: FakeUpstream, name: str, engines: int, jobs: 
         cluster.stop()
 
 
-def failover(pg: PgServer, fake: FakeUpstream, jobs: int, delay: float) -> dict[str, Any]:
+def failover(pg: PostgresCluster, fake: FakeUpstream, jobs: int, delay: float) -> dict[str, Any]:
     cluster = Cluster(pg, fake, "failover", 3, 4)
     try:
         fake.reset()
@@ -158,12 +162,14 @@ def failover(pg: PgServer, fake: FakeUpstream, jobs: int, delay: float) -> dict[
         sent = Counter(str((r.json or {}).get("prompt")) for r in fake.requests_to(GENERATIONS_PATH))
         interrupted = [r for r in rows.values() if r["metadata"].get("interrupted_reason")]
         completed = [(job_id, r) for job_id, r in rows.items() if r["status"] == "completed"]
-        whole = 0
+        whole = files = 0
         for _job_id, row in completed:
-            for file in row["metadata"]["output"]["files"]:
-                data = Path(file["path"]).read_bytes()
-                whole += int(hashlib.sha256(data).hexdigest() == file["sha256"] and len(data) == file["bytes"])
-        files = sum(len(r["metadata"]["output"]["files"]) for _, r in completed)
+            for ref in row["metadata"]["artifacts"]:
+                if ref["role"] != "output":
+                    continue
+                files += 1
+                data = cluster.artifact(ref["artifact_id"])
+                whole += int(hashlib.sha256(data).hexdigest() == ref["sha256"] and len(data) == ref["size_bytes"])
         return {
             "settle": done - killed,
             "completed": len(completed),
@@ -187,17 +193,16 @@ def main() -> None:
     parser.add_argument("--single-jobs", type=int, default=100)
     parser.add_argument("--delay", type=float, default=0.5)
     ns = parser.parse_args()
-    pg = PgServer().start()
     fake = FakeUpstream(default_size=(256, 256)).start()
     try:
-        rows = [
-            throughput(pg, fake, "three", 3, ns.jobs, ns.delay),
-            throughput(pg, fake, "one", 1, ns.single_jobs, ns.delay),
-        ]
-        kill = failover(pg, fake, ns.jobs, ns.delay)
+        with running_cluster() as pg:
+            rows = [
+                throughput(pg, fake, "three", 3, ns.jobs, ns.delay),
+                throughput(pg, fake, "one", 1, ns.single_jobs, ns.delay),
+            ]
+            kill = failover(pg, fake, ns.jobs, ns.delay)
     finally:
         fake.stop()
-        pg.stop()
     print(f"\ncluster bench: fake upstream answering in {ns.delay * 1000:.0f} ms, max_parallel 4 per engine")
     print(f"{'run':<12} {'jobs':>5} {'wall s':>8} {'ideal s':>8} {'x ideal':>8} {'jobs/s':>7} {'completed':>10}")
     for r in rows:

@@ -30,9 +30,13 @@ def test_kill_9_mid_job_is_noticed_and_recovered_on_the_survivor(
     try:
         pinned = client_env(doomed, OPENAI_API_KEY="sk-per-call")  # both jobs run on `doomed`
         fake_upstream.faults(Fault.slow(60.0, path=GENERATIONS_PATH))
-        in_flight = doomed.cli("images", "generate", "--prompt", "in flight", "--detach", env=pinned).json["job_id"]
+        in_flight = doomed.cli(
+            "images", "generate", "--prompt", "in flight", "--out", str(tmp_path / "f.png"), "--detach", env=pinned
+        ).json["job_id"]
         wait_for(lambda: len(fake_upstream.requests_to(GENERATIONS_PATH)) == 1, 10)
-        spooled = doomed.cli("images", "generate", "--prompt", "spooled", "--detach", env=pinned).json["job_id"]
+        spooled = doomed.cli(
+            "images", "generate", "--prompt", "spooled", "--out", str(tmp_path / "s.png"), "--detach", env=pinned
+        ).json["job_id"]
         spool = doomed.shared_dir / "jobs" / spooled / "raw_response.json"
         wait_for(spool.is_file, 10)
         assert queue_row(pg_url, in_flight)["pid"] == doomed.proc.pid  # type: ignore[union-attr]
@@ -59,7 +63,8 @@ def test_kill_9_mid_job_is_noticed_and_recovered_on_the_survivor(
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
         assert resumed.json["provider_calls"] == 0
         new_job = job_json(survivor, resumed.json["history"]["job_id"], seen)
-        assert hashlib.sha256(out.read_bytes()).hexdigest() == new_job["outputs"][0]["sha256"]
+        output = next(a for a in new_job["metadata"]["artifacts"] if a["role"] == "output")
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == output["sha256"]
         time.sleep(LEASE_SECONDS / 2)  # nobody re-sends later either
         assert len(fake_upstream.requests_to(GENERATIONS_PATH)) == 2  # one request per job, ever
     finally:

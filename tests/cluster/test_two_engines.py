@@ -42,7 +42,9 @@ def test_submit_on_one_watch_download_and_cancel_on_the_other(
     # so this job certainly runs on `a` while `b` follows it.
     on_a = client_env(a, OPENAI_API_KEY="sk-per-call")
     fake_upstream.faults(Fault.slow(1.5, path=GENERATIONS_PATH))
-    started = a.cli("images", "generate", "--prompt", "a red fox", "--detach", env=on_a)
+    started = a.cli(
+        "images", "generate", "--prompt", "a red fox", "--out", str(tmp_path / "a.png"), "--detach", env=on_a
+    )
     assert started.returncode == 0, started.stdout + started.stderr
     job_id = started.json["job_id"]
     wait_for(lambda: queue_row(pg_url, job_id)["state"] == "running", 10)
@@ -57,13 +59,14 @@ def test_submit_on_one_watch_download_and_cancel_on_the_other(
     seqs = [e["seq"] for e in watched.events]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)  # in order, none twice
     stored = job_json(b, job_id)
-    file = stored["outputs"][0]
-    assert out.read_bytes() and hashlib.sha256(out.read_bytes()).hexdigest() == file["sha256"]
+    output = next(a for a in stored["metadata"]["artifacts"] if a["role"] == "output")
+    assert out.stat().st_size == output["size_bytes"]
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == output["sha256"]  # downloaded whole through b
     assert len(fake_upstream.requests_to(GENERATIONS_PATH)) == 1
 
     # Cancel through `b` a job that `a` is running: `a` hears it (NOTIFY) and stops the call.
     fake_upstream.faults(Fault.slow(30.0, path=GENERATIONS_PATH))
-    slow = a.cli("images", "generate", "--prompt", "a slow owl", "--detach", env=on_a)
+    slow = a.cli("images", "generate", "--prompt", "a slow owl", "--out", str(tmp_path / "o.png"), "--detach", env=on_a)
     slow_id = slow.json["job_id"]
     wait_for(lambda: len(fake_upstream.requests_to(GENERATIONS_PATH)) == 2, 10)
     t0 = time.monotonic()
@@ -88,12 +91,22 @@ def test_a_job_without_a_per_call_key_runs_on_any_engine(
     fake_upstream.faults(Fault.slow(0.5, path=GENERATIONS_PATH, times=8))
     ids = []
     for i in range(8):
-        started = a.cli("images", "generate", "--prompt", f"tile {i}", "--detach", env=client_env(a))
+        started = a.cli(
+            "images",
+            "generate",
+            "--prompt",
+            f"tile {i}",
+            "--out",
+            str(tmp_path / f"t{i}.png"),
+            "--detach",
+            env=client_env(a),
+        )
         assert started.returncode == 0, started.stdout + started.stderr
         ids.append(started.json["job_id"])
     for job_id in ids:
         wait_for(lambda job_id=job_id: job_json(b, job_id)["status"] in ("completed", "failed"), 30, 0.2)
     runners = {queue_row(pg_url, job_id)["engine_id"] for job_id in ids}
-    assert all(job_json(a, job_id)["status"] == "completed" for job_id in ids)
+    ends = {job_id: job_json(a, job_id) for job_id in ids}
+    assert all(j["status"] == "completed" for j in ends.values()), [j.get("error") for j in ends.values()]
     assert len(runners) == 2  # both engines took work that `a` accepted (2 slots each, 8 slow jobs)
     assert len(fake_upstream.requests_to(GENERATIONS_PATH)) == 8  # each sent once

@@ -108,6 +108,8 @@ class ClusterJobManager(JobManager):
             raise AppError("engine_unavailable", "The engine is shutting down.")
         job = self._record_job(command, provider, metadata)
         method, body = spec if spec is not None else ("", None)
+        # Before the row is claimable: the claiming engine's events follow this one.
+        job.emit("local", "job.queued", {"status": "queued", "engine_id": self.engine_id})
         with self._lock:
             self._work[job.job_id] = (work, time.monotonic())
         try:
@@ -117,7 +119,6 @@ class ClusterJobManager(JobManager):
                 self._work.pop(job.job_id, None)
             JobManager._finish(self, job, "failed", error=err)
             raise
-        job.emit("local", "job.queued", {"status": "queued", "engine_id": self.engine_id})
         self._wakeup.set()
         return job
 
