@@ -49,6 +49,13 @@ def queue_row(database_url: str, job_id: str) -> dict[str, Any]:
     return {"state": row[0], "engine_id": row[1], "pinned_engine": row[2], "pid": row[3]}
 
 
+def statuses(database_url: str, job_ids: list[str]) -> dict[str, str]:
+    """The jobs' statuses straight from the shared database (cheaper to poll than a CLI process)."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT id, status FROM jobs WHERE id = ANY(%s)", (job_ids,)).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
 def wait_for(predicate: Any, timeout: float, step: float = 0.05) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.cluster.engines import client_env, cluster_engine, job_json, queue_row, wait_for
+from tests.cluster.engines import client_env, cluster_engine, job_json, queue_row, statuses, wait_for
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
 
 LEASE_SECONDS = 5.0
@@ -45,7 +45,7 @@ def test_kill_9_mid_job_is_noticed_and_recovered_on_the_survivor(
         doomed.proc.wait()  # type: ignore[union-attr]
         killed_at = time.monotonic()
         seen = client_env(survivor)
-        wait_for(lambda: all(job_json(survivor, j, seen)["status"] == "failed" for j in (in_flight, spooled)), 15, 0.2)
+        wait_for(lambda: set(statuses(pg_url, [in_flight, spooled]).values()) == {"failed"}, 15)
         noticed = time.monotonic() - killed_at
         assert noticed < LEASE_SECONDS + 3, noticed  # lease + a beat or two
 
