@@ -39,8 +39,8 @@ from gpt_image.v1 import common_pb2, images_pb2, images_pb2_grpc  # noqa: E402
 from gpt_image_protocol.address import parse_address  # noqa: E402
 from gpt_image_protocol.channel import open_channel  # noqa: E402
 from gpt_image_protocol.health import wait_for_serving  # noqa: E402
-from tests.servers.postgres import PostgresCluster, running_cluster  # noqa: E402
 from tests.fakeupstream.server import GENERATIONS_PATH, FakeUpstream, Fault  # noqa: E402
+from tests.servers.postgres import PostgresCluster, running_cluster  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TERMINAL = ("completed", "partial_failed", "failed", "cancelled")
@@ -123,7 +123,9 @@ class Cluster:
                 proc.kill()
 
 
-def throughput(pg: PostgresCluster, fake: FakeUpstream, name: str, engines: int, jobs: int, delay: float) -> dict[str, Any]:
+def throughput(
+    pg: PostgresCluster, fake: FakeUpstream, name: str, engines: int, jobs: int, delay: float
+) -> dict[str, Any]:
     cluster = Cluster(pg, fake, name, engines, 4)
     try:
         fake.reset()
