@@ -6,9 +6,9 @@ upstream's substring search) over the schema in `postgres_schema`. psycopg 3 wit
 `psycopg_pool.ConnectionPool`: every connection is checked before use, so an engine whose database
 restarted reconnects by itself; while it is gone, calls fail `database_unavailable` and a write
 never lands half (each is one transaction). Search is served by a pg_trgm GIN index on the same
-expression the query filters on. A listing's `total` is exact up to `COUNT_CAP` matching rows;
-above that it is the planner's estimate (`total_estimated: true`), so a first page on millions of
-jobs stays in milliseconds.
+expression the query filters on. A listing's `total` is exact up to `COUNT_CAP` matching rows
+(when the planner does not already expect far more); above that it is the planner's estimate
+(`total_estimated: true`), so a first page on a million jobs stays in milliseconds.
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ from gpt_image_engine.store.history.shaping import (
 __all__ = ["COUNT_CAP", "PostgresHistory", "display_url"]
 
 # Totals are counted exactly up to this many matching rows, estimated above.
-COUNT_CAP = 5000
+COUNT_CAP = 2000
+# Above this many times the cap, the estimate alone is used (no counting scan at all).
+ESTIMATE_ONLY_FACTOR = 4
 CONNECT_TIMEOUT_S = 5
 # How long a call waits for a pooled connection (the database may be restarting) before it fails.
 ACQUIRE_TIMEOUT_S = 5.0
@@ -428,18 +430,22 @@ class PostgresHistory:
         return page
 
     def _total(self, conn: psycopg.Connection[Any], where: str, params: list[Any]) -> tuple[int, bool]:
-        """Exact up to COUNT_CAP matching rows; above it the planner's estimate, never below the cap."""
+        """The planner's estimate when it says the result is far beyond COUNT_CAP (counting a
+        common word's hundreds of thousands of rows would cost more than the page); else an exact
+        count up to the cap, and the estimate above it."""
+        plan = conn.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM jobs{where}", params).fetchone()
+        doc = plan[0] if plan else None
+        if isinstance(doc, str):
+            doc = json.loads(doc)
+        estimate = int(doc[0]["Plan"]["Plan Rows"]) if isinstance(doc, list) and doc else 0
+        if estimate > COUNT_CAP * ESTIMATE_ONLY_FACTOR:
+            return estimate, True
         row = conn.execute(
             f"SELECT count(*) FROM (SELECT 1 FROM jobs{where} LIMIT {COUNT_CAP + 1}) AS capped", params
         ).fetchone()
         counted = int(row[0]) if row else 0
         if counted <= COUNT_CAP:
             return counted, False
-        plan = conn.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM jobs{where}", params).fetchone()
-        doc = plan[0] if plan else None
-        if isinstance(doc, str):
-            doc = json.loads(doc)
-        estimate = int(doc[0]["Plan"]["Plan Rows"]) if isinstance(doc, list) and doc else 0
         return max(estimate, COUNT_CAP + 1), True
 
     # --- events and uploads --------------------------------------------------------------------
