@@ -284,7 +284,7 @@ class PostgresHistory:
     ) -> dict[str, Any] | None:
         """Patch a job row; returns the job JSON (None with `fetch=False`)."""
         with self._write() as conn:
-            row = conn.execute("SELECT metadata FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
+            row = conn.execute("SELECT metadata FROM jobs WHERE id = %s FOR NO KEY UPDATE", (job_id,)).fetchone()
             if row is None:
                 raise self._not_found(job_id)
             conn.execute(
@@ -317,7 +317,7 @@ class PostgresHistory:
 
     def delete_job(self, job_id: str) -> int:
         with self._write("history_delete_failed") as conn:
-            row = conn.execute("SELECT status FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
+            row = conn.execute("SELECT status FROM jobs WHERE id = %s FOR NO KEY UPDATE", (job_id,)).fetchone()
             if row is None:
                 raise self._not_found(job_id)
             if row[0] in ("queued", "running"):
@@ -338,7 +338,7 @@ class PostgresHistory:
 
     def _set_deleted(self, job_id: str, when: str | None) -> dict[str, Any]:
         with self._write("history_delete_failed") as conn:
-            row = conn.execute("SELECT status FROM jobs WHERE id = %s FOR UPDATE", (job_id,)).fetchone()
+            row = conn.execute("SELECT status FROM jobs WHERE id = %s FOR NO KEY UPDATE", (job_id,)).fetchone()
             if row is None:
                 raise self._not_found(job_id)
             if when is not None and row[0] in ("queued", "running"):
@@ -366,7 +366,7 @@ class PostgresHistory:
         with self._write() as conn:
             rows = conn.execute(
                 "SELECT id, metadata FROM jobs WHERE status = ANY(%s) AND (claimed_by IS NULL OR claimed_by = %s) "
-                "ORDER BY created_at, id FOR UPDATE",
+                "ORDER BY created_at, id FOR NO KEY UPDATE",
                 (list(ACTIVE_STATUSES), self.owner),
             ).fetchall()
             for job_id, text in rows:
