@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +26,11 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from history import RARE, WORDS, measure, started_engine  # noqa: E402  (bench/history.py)
+
 from gpt_image_engine.store.history.postgres import COUNT_CAP, PostgresHistory  # noqa: E402
 from tests.servers.postgres import running_cluster  # noqa: E402
 
-WORDS = ["fox", "lantern", "harbor", "cedar", "neon", "marble", "orchid", "glacier", "copper", "velvet", "ember", "meadow", "prism", "quartz", "saffron", "tundra", "willow", "zephyr", "basalt", "coral", "dune", "falcon", "garnet", "heron", "indigo", "jasper"]  # fmt: skip
-RARE = "xylophone"
 # Finished jobs only: a big shared history holds few live ones, and an engine starting on rows left
 # "running" by no engine marks each interrupted (a separate cost, not the listing's).
 STATUSES = ["completed"] * 8 + ["failed", "partial_failed", "cancelled"]
@@ -76,17 +72,6 @@ def fill(url: str, jobs: int, seed: int = 7) -> tuple[float, float]:
     return copied, indexed
 
 
-def measure(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
-    fn()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
-
-
 def through_grpc(
     url: str, tmp: Path, cases: list[tuple[str, dict[str, Any]]], runs: int
 ) -> list[tuple[str, float, float]]:
@@ -94,19 +79,7 @@ def through_grpc(
     from gpt_image_protocol.address import EngineAddress
     from gpt_image_protocol.channel import open_channel
 
-    sock = Path(tempfile.mkdtemp(prefix="gi2pgb-")) / "e.sock"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GPT_IMAGE_2_", "OPENAI_"))}
-    env.update(CODEX_HOME=str(tmp / "codex"), GPT_IMAGE_2_DATABASE_URL=url)
-    engine = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gpt-image-2-engine"), "serve", "--socket", str(sock)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while not sock.exists():
-            if engine.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the engine did not start")
-            time.sleep(0.05)
+    with started_engine(tmp, GPT_IMAGE_2_DATABASE_URL=url) as (sock, _env):
         channel = open_channel(EngineAddress("unix", str(sock)))
         stub = jobs_pb2_grpc.JobsServiceStub(channel)
         results = []
@@ -116,9 +89,6 @@ def through_grpc(
             results.append((name, p50, p95))
         channel.close()
         return results
-    finally:
-        engine.terminate()
-        engine.wait(timeout=30)
 
 
 def main() -> None:

@@ -28,14 +28,11 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.store.history.base import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    STATUS_GROUPS,
     now_ts,
 )
-from gpt_image_engine.store.history.cursors import decode_cursor, escape_like
+from gpt_image_engine.store.history.cursors import escape_like
 from gpt_image_engine.store.history.postgres_schema import MIGRATION_LOCK, MIGRATIONS, SEARCH_EXPR
-from gpt_image_engine.store.history.rows import RowStore
+from gpt_image_engine.store.history.rows import Listing, RowStore
 from gpt_image_engine.store.history.shaping import (
     JOB_COLUMNS,
     build_page,
@@ -92,6 +89,7 @@ class PostgresHistory(RowStore):
     # NO KEY UPDATE: an event append's foreign-key check (KEY SHARE) never waits on a status change.
     LOCK_ROWS = " FOR NO KEY UPDATE"
     INTERRUPT_SET = ", lease_until = NULL"
+    INTERRUPTED_CLAUSE = "status = 'failed' AND (gi2_try_jsonb(metadata) ->> 'interrupted_reason') IS NOT NULL"
 
     def __init__(self, url: str, *, owner: str | None = None, max_size: int = 8) -> None:
         self.url = url
@@ -248,39 +246,19 @@ class PostgresHistory(RowStore):
 
     # --- listing -------------------------------------------------------------------------------
 
-    def list_jobs(
-        self,
-        limit: int = DEFAULT_LIMIT,
-        cursor: str | None = None,
-        status: str | None = None,
-        query: str | None = None,
-        include_deleted: bool = False,
-    ) -> dict[str, Any]:
-        limit = max(1, min(MAX_LIMIT, int(limit)))
-        after = decode_cursor(cursor) if cursor else None
-        clauses: list[str] = []
-        params: list[Any] = []
-        group = (status or "").strip().lower()
-        statuses = STATUS_GROUPS.get(group, ())
-        if statuses:
-            clauses.append("status = ANY(%s)")
-            params.append(list(statuses))
-        if group == "interrupted":  # failed rows a stopped engine left behind (the upstream's /jobs/interrupted)
-            clauses.append("status = 'failed' AND (gi2_try_jsonb(metadata) ->> 'interrupted_reason') IS NOT NULL")
-        if not include_deleted:
-            clauses.append("deleted_at IS NULL")
-        needle = (query or "").strip().lower()
-        if needle:
-            clauses.append(f"{SEARCH_EXPR} LIKE %s")
-            params.append(f"%{escape_like(needle)}%")
+    def _page(self, listing: Listing) -> dict[str, Any]:
+        limit, after, clauses, params = listing.limit, listing.after, listing.clauses, listing.params
+        if listing.needle:
+            clauses.append(f"{SEARCH_EXPR} LIKE ?")
+            params.append(f"%{escape_like(listing.needle)}%")
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         page_where, page_params = where, list(params)
         if after is not None:
-            page_where = f" WHERE {' AND '.join([*clauses, '(created_at, id) < (%s, %s)'])}"
+            page_where = f" WHERE {' AND '.join([*clauses, '(created_at, id) < (?, ?)'])}"
             page_params.extend(after)
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {JOB_COLUMNS} FROM jobs{page_where} ORDER BY created_at DESC, id DESC LIMIT %s",
+                self._q(f"SELECT {JOB_COLUMNS} FROM jobs{page_where} ORDER BY created_at DESC, id DESC LIMIT ?"),
                 (*page_params, limit + 1),
             ).fetchall()
             has_more = len(rows) > limit
@@ -299,7 +277,7 @@ class PostgresHistory(RowStore):
         """The planner's estimate when it says the result is far beyond COUNT_CAP (counting a
         common word's hundreds of thousands of rows would cost more than the page); else an exact
         count up to the cap, and the estimate above it."""
-        plan = conn.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM jobs{where}", params).fetchone()
+        plan = conn.execute(self._q(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM jobs{where}"), params).fetchone()
         doc = plan[0] if plan else None
         if isinstance(doc, str):
             doc = json.loads(doc)
@@ -307,7 +285,7 @@ class PostgresHistory(RowStore):
         if estimate > COUNT_CAP * ESTIMATE_ONLY_FACTOR:
             return estimate, True
         row = conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM jobs{where} LIMIT {COUNT_CAP + 1}) AS capped", params
+            self._q(f"SELECT count(*) FROM (SELECT 1 FROM jobs{where} LIMIT {COUNT_CAP + 1}) AS capped"), params
         ).fetchone()
         counted = int(row[0]) if row else 0
         if counted <= COUNT_CAP:

@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.store.history.base import ACTIVE_STATUSES, interrupted_error, now_ts
+from gpt_image_engine.store.history.base import (
+    ACTIVE_STATUSES,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    STATUS_GROUPS,
+    interrupted_error,
+    now_ts,
+)
+from gpt_image_engine.store.history.cursors import decode_cursor
 from gpt_image_engine.store.history.shaping import (
     JOB_COLUMNS,
     UPLOAD_COLUMNS,
@@ -33,6 +42,21 @@ _UPSERT_UPLOAD = (
 )
 
 
+@dataclass
+class Listing:
+    """One `list_jobs` call, normalised: the row filters every backend applies (`clauses` with `?`
+    parameters in `params`), the lowered search needle each backend serves its own way, and the
+    page position."""
+
+    limit: int
+    after: tuple[str, str] | None
+    statuses: tuple[str, ...]
+    needle: str
+    include_deleted: bool
+    clauses: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+
 class RowStore:
     """The shared half of a history store. SQL here is written with `?` placeholders; `_q` turns
     them into the backend's."""
@@ -43,6 +67,8 @@ class RowStore:
     LOCK_ROWS = ""
     #: Extra assignments when a job is marked interrupted (the cluster's lease is released).
     INTERRUPT_SET = ""
+    #: `status=interrupted`: failed rows a stopped engine left behind (the upstream's /jobs/interrupted).
+    INTERRUPTED_CLAUSE = ""
 
     # --- what a backend provides ---------------------------------------------------------------
 
@@ -69,6 +95,10 @@ class RowStore:
     def _interrupt_scope(self) -> tuple[str, tuple[Any, ...]]:
         """Which active rows `mark_interrupted` may take (SQL starting with AND, and parameters)."""
         return "", ()
+
+    def _page(self, listing: Listing) -> dict[str, Any]:
+        """The page for a normalised listing (search applied the backend's way)."""
+        raise NotImplementedError
 
     def close(self) -> None:
         raise NotImplementedError
@@ -244,6 +274,34 @@ class RowStore:
                 )
             ids.extend(str(r[0]) for r in rows)
         return ids
+
+    # --- listing -------------------------------------------------------------------------------
+
+    def list_jobs(
+        self,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        status: str | None = None,
+        query: str | None = None,
+        include_deleted: bool = False,
+    ) -> dict[str, Any]:
+        group = (status or "").strip().lower()
+        listing = Listing(
+            limit=max(1, min(MAX_LIMIT, int(limit))),
+            after=decode_cursor(cursor) if cursor else None,
+            statuses=STATUS_GROUPS.get(group, ()),
+            needle=(query or "").strip().lower(),
+            include_deleted=include_deleted,
+        )
+        if listing.statuses:
+            chosen, params = self._in("status", listing.statuses)
+            listing.clauses.append(chosen)
+            listing.params.extend(params)
+        if group == "interrupted":
+            listing.clauses.append(self.INTERRUPTED_CLAUSE)
+        if not include_deleted:
+            listing.clauses.append("deleted_at IS NULL")
+        return self._page(listing)
 
     # --- uploads and events --------------------------------------------------------------------
 

@@ -22,13 +22,10 @@ from typing import Any
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.store.history import sqlite_search as search
 from gpt_image_engine.store.history.base import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    STATUS_GROUPS,
     now_ts,
 )
-from gpt_image_engine.store.history.cursors import decode_cursor, escape_like
-from gpt_image_engine.store.history.rows import RowStore
+from gpt_image_engine.store.history.cursors import escape_like
+from gpt_image_engine.store.history.rows import Listing, RowStore
 from gpt_image_engine.store.history.shaping import (
     JOB_COLUMNS,
     build_page,
@@ -103,6 +100,11 @@ class History(RowStore):
     connection per thread, which WAL lets run beside the writer; a searched listing counts its
     total on a helper thread while the page is fetched, so the two table scans overlap.
     """
+
+    INTERRUPTED_CLAUSE = (
+        "status = 'failed' AND "
+        "(CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.interrupted_reason') END) IS NOT NULL"
+    )
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -286,31 +288,11 @@ class History(RowStore):
 
     # --- listing -------------------------------------------------------------------------------
 
-    def list_jobs(
-        self,
-        limit: int = DEFAULT_LIMIT,
-        cursor: str | None = None,
-        status: str | None = None,
-        query: str | None = None,
-        include_deleted: bool = False,
-    ) -> dict[str, Any]:
-        limit = max(1, min(MAX_LIMIT, int(limit)))
-        after = decode_cursor(cursor) if cursor else None
-        clauses: list[str] = []
-        params: list[Any] = []
-        group = (status or "").strip().lower()
-        statuses = STATUS_GROUPS.get(group, ())
-        if statuses:
-            clauses.append(f"status IN ({','.join('?' * len(statuses))})")
-            params.extend(statuses)
-        if group == "interrupted":  # failed rows a stopped engine left behind (the upstream's /jobs/interrupted)
-            clauses.append(
-                "status = 'failed' AND "
-                "(CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.interrupted_reason') END) IS NOT NULL"
-            )
-        if not include_deleted:
-            clauses.append("deleted_at IS NULL")
-        needle = (query or "").strip().lower()
+    def _page(self, listing: Listing) -> dict[str, Any]:
+        limit, after, statuses, needle, include_deleted = (
+            listing.limit, listing.after, listing.statuses, listing.needle, listing.include_deleted
+        )  # fmt: skip
+        clauses, params = listing.clauses, listing.params
         plan = self._search_plan(needle) if needle else None
         if plan is not None and plan.ids is not None:
             clauses.append("id IN (SELECT value FROM json_each(?))")
