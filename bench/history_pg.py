@@ -31,6 +31,11 @@ from history import RARE, WORDS, measure, started_engine  # noqa: E402  (bench/h
 from gpt_image_engine.store.history.postgres import COUNT_CAP, PostgresHistory  # noqa: E402
 from tests.servers.postgres import running_cluster  # noqa: E402
 
+# In 4,000 jobs whatever the size: more than the exact-count cap, too few for the estimate alone,
+# so the listing counts up to the cap (the slowest path a total takes).
+MID = "quokka"
+MID_JOBS = 4000
+
 # Finished jobs only: a big shared history holds few live ones, and an engine starting on rows left
 # "running" by no engine marks each interrupted (a separate cost, not the listing's).
 STATUSES = ["completed"] * 8 + ["failed", "partial_failed", "cancelled"]
@@ -52,6 +57,8 @@ def fill(url: str, jobs: int, seed: int = 7) -> tuple[float, float]:
                 prompt = " ".join(rng.choice(WORDS) for _ in range(12))
                 if i % 5000 == 0:
                     prompt += f" {RARE}"
+                if i % max(1, jobs // MID_JOBS) == 1:
+                    prompt += f" {MID}"
                 job_id = f"job-{(start + i // 3) * 1_000_000_000 + i}-4242"
                 meta: dict[str, Any] = {
                     "operation": "generate", "prompt": prompt, "size": "1024x1024", "format": "png",
@@ -113,6 +120,7 @@ def main() -> None:
             ("first page, status=failed", {"status": "failed"}),
             ("search common word 'harbor'", {"query": "harbor"}),
             (f"search rare word '{RARE}'", {"query": RARE}),
+            (f"search word in {MID_JOBS:,} jobs '{MID}'", {"query": MID}),
             ("search absent word 'qqqzzz'", {"query": "qqqzzz"}),
             ("deep cursor page + search", {"query": "harbor", "cursor": deep_cursor}),
         ]
