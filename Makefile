@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DISTS := protos engine cli gateway
 PROTO_SRC := $(wildcard protos/gpt_image/v1/*.proto)
 
-.PHONY: install demo test check proto clean bench bench-deps browser-deps buf buf-check released-contract skill-bundle dist
+.PHONY: install demo test check proto clean bench bench-deps browser-deps postgres-deps buf buf-check released-contract skill-bundle dist
 
 install: $(STAMP)
 
@@ -66,11 +66,20 @@ browser-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The history tests run a private PostgreSQL cluster (tests/servers/postgres.py) from Debian's
+# server binaries (initdb, pg_ctl; under /usr/lib/postgresql/*/bin): installed when missing.
+postgres-deps:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing postgresql for the history store tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 # Tests run in parallel (most wait on real processes); a file's tests stay on one worker so
 # module-scoped engines and servers are shared. TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 3
 
-test: $(STAMP) browser-deps $(BUF)
+test: $(STAMP) browser-deps postgres-deps $(BUF)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 demo: $(STAMP)
@@ -88,7 +97,7 @@ bench-deps: $(STAMP)
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-bench: $(STAMP) bench-deps
+bench: $(STAMP) bench-deps postgres-deps
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/generate_overhead.py
 	$(BIN)/python bench/transparent.py --quick
@@ -96,6 +105,7 @@ bench: $(STAMP) bench-deps
 	$(BIN)/python bench/dual_corpus.py
 	$(BIN)/python bench/source_corpus.py
 	$(BIN)/python bench/history.py
+	$(BIN)/python bench/history_pg.py
 	@for b in artifact_throughput gateway_load load storage_throughput; do \
 		if [ -f bench/$$b.py ]; then $(BIN)/python bench/$$b.py || exit 1; fi; \
 	done

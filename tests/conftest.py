@@ -29,8 +29,11 @@ ENGINE = str(BIN / "gpt-image-2-engine")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# The private PostgreSQL cluster's fixtures, for any test that asks for them.
+from tests.servers.postgres import pg_url, postgres_cluster  # noqa: E402,F401
+
 # COLUMNS/LINES: pytest-xdist workers set 80x24, which would override a child pty's own size.
-_SCRUB = ("COLUMNS", "LINES", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GPT_IMAGE_2_ENGINE", "GPT_IMAGE_2_CONFIG_FILE", "GPT_IMAGE_2_HISTORY_FILE", "CODEX_HOME")
+_SCRUB = ("COLUMNS", "LINES", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GPT_IMAGE_2_ENGINE", "GPT_IMAGE_2_CONFIG_FILE", "GPT_IMAGE_2_HISTORY_FILE", "GPT_IMAGE_2_DATABASE_URL", "CODEX_HOME")
 
 
 def base_env(home: Path) -> dict[str, str]:

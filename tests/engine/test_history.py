@@ -1,4 +1,9 @@
-"""history.sqlite: schema compatibility, refusal of foreign files, paging, search, events, deletes."""
+"""The history store: schema compatibility, refusal of foreign files, paging, search, events, deletes.
+
+Tests taking the `history` fixture run against both backends (history.sqlite and a PostgreSQL
+database on the suite's private cluster); the SQLite file's own behaviour (the upstream's schema,
+foreign files, the FTS index) is tested on SQLite alone.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,18 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.store.history import (
     History,
+    HistoryStore,
     decode_cursor,
     encode_cursor,
     new_job_id,
 )
+from gpt_image_engine.store.history.postgres import PostgresHistory
 
 # The upstream's DDL (§8.1), written out by hand: what an upstream-created file looks like.
 UPSTREAM_DDL = """
@@ -38,18 +46,44 @@ CREATE INDEX idx_job_events_job_created ON job_events (job_id, created_at);
 """
 
 
-@pytest.fixture
-def history(tmp_path: Path) -> Iterator[History]:
-    h = History(tmp_path / "history.sqlite")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HistoryStore]:
+    h: HistoryStore
+    if request.param == "sqlite":
+        h = History(tmp_path / "history.sqlite")
+    else:
+        h = PostgresHistory(request.getfixturevalue("pg_url"))
     yield h
     h.close()
+
+
+def insert_rows(history: HistoryStore, rows: list[tuple[object, ...]]) -> None:
+    """Rows (id, command, provider, status, output_path, created_at, metadata) written straight
+    into the store's database, as another program (or a bulk import) would."""
+    if isinstance(history, History):
+        conn = sqlite3.connect(history.path)
+        with conn:
+            conn.executemany(
+                "INSERT INTO jobs (id, command, provider, status, output_path, created_at, metadata) "
+                "VALUES (?,?,?,?,?,?,?)",
+                rows,
+            )
+        conn.close()
+        return
+    assert isinstance(history, PostgresHistory)
+    with psycopg.connect(history.url) as pg:
+        pg.cursor().executemany(
+            "INSERT INTO jobs (id, command, provider, status, output_path, created_at, metadata) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s)",
+            rows,
+        )
 
 
 def _code(exc: pytest.ExceptionInfo[AppError]) -> str:
     return exc.value.code
 
 
-def test_round_trip_and_job_json(history: History) -> None:
+def test_round_trip_and_job_json(history: HistoryStore) -> None:
     meta = {
         "prompt": "A Red Fox",
         "attempts": [{"attempt_id": "a"}],
@@ -206,10 +240,9 @@ def test_foreign_sqlite_is_refused_and_untouched(tmp_path: Path) -> None:
     conn.close()
 
 
-def _bulk(history: History, n: int) -> list[str]:
+def _bulk(history: HistoryStore, n: int) -> list[str]:
     """n jobs, several per second, so ordering leans on the id tiebreak."""
-    conn = sqlite3.connect(history.path)
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for i in range(n):
         status = [
             "completed",
@@ -232,16 +265,11 @@ def _bulk(history: History, n: int) -> list[str]:
                 json.dumps(meta),
             )
         )
-    with conn:
-        conn.executemany(
-            "INSERT INTO jobs (id, command, provider, status, output_path, created_at, metadata) VALUES (?,?,?,?,?,?,?)",
-            rows,
-        )
-    conn.close()
-    return [r[0] for r in rows]
+    insert_rows(history, rows)
+    return [str(r[0]) for r in rows]
 
 
-def test_paging_1200_jobs_sees_each_once(history: History) -> None:
+def test_paging_1200_jobs_sees_each_once(history: HistoryStore) -> None:
     ids = _bulk(history, 1200)
     seen: list[str] = []
     cursor = None
@@ -267,7 +295,7 @@ def test_paging_1200_jobs_sees_each_once(history: History) -> None:
     assert len(history.list_jobs(limit=10_000)["jobs"]) == 200
 
 
-def test_cursor_is_opaque_and_validated(history: History) -> None:
+def test_cursor_is_opaque_and_validated(history: HistoryStore) -> None:
     token = encode_cursor("1700000000", "job-1")
     assert "|" not in token and decode_cursor(token) == ("1700000000", "job-1")
     for bad in ["not base64!", "Zm9v", encode_cursor("", "x").replace("=", ""), "%%%"]:
@@ -276,7 +304,7 @@ def test_cursor_is_opaque_and_validated(history: History) -> None:
         assert _code(exc) == "invalid_argument"
 
 
-def test_search_and_status_filters(history: History) -> None:
+def test_search_and_status_filters(history: HistoryStore) -> None:
     _bulk(history, 140)
     assert history.list_jobs(query="  WALRUS ")["total"] == 14
     walrus_failed = sum(1 for i in range(0, 140, 10) if i % 7 in (1, 4, 5, 6))  # failed group
@@ -300,7 +328,7 @@ def test_search_and_status_filters(history: History) -> None:
     assert statuses == {"failed", "partial_failed", "cancelled", "canceled"}
 
 
-def test_events_seq_continuity_and_concurrency(history: History) -> None:
+def test_events_seq_continuity_and_concurrency(history: HistoryStore) -> None:
     history.create_job("job-1", "images generate", "openai", metadata={})
     assert history.append_event("job-1", "local", "job.queued", {"status": "queued"})[0] == 1
     history.update_job("job-1", status="running")
@@ -333,7 +361,8 @@ def test_events_seq_continuity_and_concurrency(history: History) -> None:
     assert _code(exc) == "history_not_found"
 
 
-def test_events_survive_an_upstream_style_duplicate_seq(history: History) -> None:
+def test_events_survive_an_upstream_style_duplicate_seq(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.sqlite")
     history.create_job("job-1", "images generate", "openai", metadata={})
     conn = sqlite3.connect(history.path)
     with conn:
@@ -344,9 +373,10 @@ def test_events_survive_an_upstream_style_duplicate_seq(history: History) -> Non
     conn.close()
     assert history.append_event("job-1", "local", "job.running", {})[0] == 2
     assert [e["type"] for e in history.events("job-1")] == ["job.queued", "job.running"]
+    history.close()
 
 
-def test_delete_job(history: History) -> None:
+def test_delete_job(history: HistoryStore) -> None:
     history.create_job("job-run", "images generate", "openai", status="running", metadata={})
     history.create_job("job-q", "images generate", "openai", metadata={})
     history.create_job("job-done", "images generate", "openai", status="completed", metadata={})
@@ -362,7 +392,7 @@ def test_delete_job(history: History) -> None:
     assert history.events("job-done") == []
 
 
-def test_active_jobs_and_mark_interrupted(history: History) -> None:
+def test_active_jobs_and_mark_interrupted(history: HistoryStore) -> None:
     for job_id, status in [
         ("a", "queued"),
         ("b", "running"),
@@ -376,10 +406,7 @@ def test_active_jobs_and_mark_interrupted(history: History) -> None:
             status=status,
             metadata={"prompt": job_id},
         )
-    conn = sqlite3.connect(history.path)
-    with conn:
-        conn.execute("UPDATE jobs SET deleted_at = '1' WHERE id = 'c'")
-    conn.close()
+    history.soft_delete_job("c")
     assert {j["id"] for j in history.active_jobs()} == {"a", "b"}
     assert history.list_jobs()["total"] == 3 and history.list_jobs(include_deleted=True)["total"] == 4
 
@@ -401,8 +428,8 @@ def test_new_job_id_unique_and_shaped() -> None:
     assert ids == sorted(ids)
 
 
-def test_reads_from_other_threads_and_close(tmp_path: Path) -> None:
-    h = History(tmp_path / "h.sqlite")
+def test_reads_from_other_threads_and_close(history: HistoryStore) -> None:
+    h = history
     h.create_job("job-1", "images generate", "openai", metadata={"prompt": "otter"})
     out: list[int] = []
     t = threading.Thread(target=lambda: out.append(h.list_jobs(query="otter")["total"]))

@@ -22,7 +22,7 @@ import signal
 import stat
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +134,13 @@ def _apply_logging_setting(paths: EnginePaths) -> None:
         pass  # a broken config.json is reported by the config calls
 
 
-def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOptions | None = None) -> int:
+def serve(
+    socket_path: Path | None,
+    max_parallel: int,
+    grace: float,
+    tcp: TcpOptions | None = None,
+    database_url: str | None = None,
+) -> int:
     from gpt_image_engine.logsetup import setup_logging
     from gpt_image_engine.server import ConnectionPolicy, EngineServer
     from gpt_image_engine.state import Engine
@@ -143,6 +149,8 @@ def serve(socket_path: Path | None, max_parallel: int, grace: float, tcp: TcpOpt
     os.umask(0o077)  # everything the engine writes is private to its user
     _pin_mmap_threshold()
     paths = EnginePaths.from_env()
+    if database_url:
+        paths = replace(paths, database_url=database_url)
     paths.shared_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     setup_logging(paths.log_file)
     _apply_logging_setting(paths)
@@ -323,6 +331,18 @@ def stop(socket_path: Path, pid_file: Path, timeout: float = 30.0) -> int:
     return 0
 
 
+def migrate_history(source: Path, url: str) -> int:
+    """`migrate-history`: one JSON envelope on stdout (counts per table), or the coded error on stderr."""
+    from gpt_image_engine.store.history.migrate import copy_sqlite_to_postgres
+
+    try:
+        report = copy_sqlite_to_postgres(source.expanduser(), url)
+    except AppError as err:
+        return _fail(err)
+    print(json.dumps({"ok": True, **report}))
+    return 0
+
+
 def _env_path(name: str) -> Path | None:
     value = (os.environ.get(name) or "").strip()
     return Path(value) if value else None
@@ -369,6 +389,12 @@ def main(argv: list[str] | None = None) -> int:
                 metavar="HOST:PORT",
                 help="Plaintext listener for grpc.health.v1 only (for kubelet grpc: probes and load balancers).",
             )
+            p.add_argument(
+                "--database-url",
+                default=None,
+                metavar="postgresql://...",
+                help="Keep the history in this PostgreSQL database (env GPT_IMAGE_2_DATABASE_URL; default history.sqlite).",
+            )
             p.add_argument("--max-connection-age", type=float, default=30 * 60.0, help="Seconds before GOAWAY.")
             p.add_argument(
                 "--max-connection-age-grace",
@@ -376,8 +402,19 @@ def main(argv: list[str] | None = None) -> int:
                 default=15 * 60.0,
                 help="Seconds open streams get after GOAWAY.",
             )
+    m = sub.add_parser("migrate-history", help="Copy the SQLite history into an empty PostgreSQL database.")
+    m.add_argument("--to", required=True, metavar="postgresql://...", help="The target database (must hold no jobs).")
+    m.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        help="The history.sqlite to copy (default: GPT_IMAGE_2_HISTORY_FILE or the engine's).",
+    )
     ns = parser.parse_args(argv)
     paths = EnginePaths.from_env()
+    if ns.command == "migrate-history":
+        return migrate_history(ns.source or paths.history_file, ns.to)
     socket_path = (ns.socket or paths.socket_path).expanduser().absolute()
     pid_file = paths.pid_file if socket_path == paths.socket_path else socket_path.with_suffix(".pid")
     if ns.command == "serve":
@@ -392,7 +429,13 @@ def main(argv: list[str] | None = None) -> int:
             max_connection_age_grace=max(0.0, ns.max_connection_age_grace),
             health_listen=ns.health_listen,
         )
-        return serve(None if ns.no_socket else socket_path, max(1, min(32, ns.max_parallel)), ns.grace, tcp)
+        return serve(
+            None if ns.no_socket else socket_path,
+            max(1, min(32, ns.max_parallel)),
+            ns.grace,
+            tcp,
+            database_url=(ns.database_url or "").strip() or None,
+        )
     if ns.command == "status":
         return status(socket_path, pid_file)
     return stop(socket_path, pid_file)

@@ -66,7 +66,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         job_json = dumps(job)
         if len(job_json.encode()) > _JOB_REPLY_BYTES:  # a legacy row too big for one gRPC message
             job_json = dumps(summarise_job(job, len(job_json)))
-        reply = jobs_pb2.GetJobResponse(job_json=job_json, history_file=str(self.engine.paths.history_file))
+        reply = jobs_pb2.GetJobResponse(job_json=job_json, history_file=self.engine.history.location)
         if request.include_events:
             for record in self.engine.history.events(request.job_id):
                 reply.events.append(to_job_event(request.job_id, record))
@@ -92,7 +92,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
             next_page_token=page.get("next_cursor") or "",
             has_more=bool(page.get("has_more")),
             total=int(page.get("total") or 0),
-            history_file=str(self.engine.paths.history_file),
+            history_file=self.engine.history.location,
         )
 
     @coded_stream
