@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,6 +24,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import progress_data
 from gpt_image_engine.jobs.eta import Key, RunTimes, eta_key
 from gpt_image_engine.jobs.recovery import stamp_interrupted
+from gpt_image_engine.jobs.spool import spool_chunks
 from gpt_image_engine.security.redaction import redact
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
 from gpt_image_engine.store.history import History, new_job_id
@@ -77,7 +78,8 @@ Work = Callable[["LiveJob"], Outcome]
 
 
 class LiveJob:
-    """A job this engine process is running or has run; also its JobContext."""
+    """A job this engine process is running or has run; also its JobContext and the
+    `ProviderContext` its provider calls report through."""
 
     def __init__(self, manager: JobManager, job_id: str, job_dir: Path, command: str) -> None:
         self.manager = manager
@@ -134,6 +136,10 @@ class LiveJob:
                     path=path, role="partial", index=index, mime="image/png", size=len(data)
                 ).ref(self.job_id)
 
+    def spool(self, chunks: Iterable[bytes]) -> Path | bytes | None:
+        """A provider response into the job folder as it arrives (`jobs.spool`)."""
+        return spool_chunks(self.job_dir, chunks)
+
     def wake(self) -> None:
         """Wake this job's watchers (one whose `stop` was just set leaves at once)."""
         with self.cond:
@@ -189,8 +195,17 @@ class JobManager:
 
     # --- submission
     def submit(
-        self, command: str, provider: str, metadata: dict[str, Any], work: Work, lane: str | None = None
+        self,
+        command: str,
+        provider: str,
+        metadata: dict[str, Any],
+        work: Work,
+        lane: str | None = None,
+        prepare: Callable[[str, Path], None] | None = None,
     ) -> LiveJob:
+        """Record and queue a job. `prepare(job_id, job_dir)` fills the new job folder (its
+        inputs and stored spec) before the job is recorded; a failure there is the job's
+        refusal, recorded as a failed job like a full disk."""
         if not self._accepting:
             raise AppError("engine_unavailable", "The engine is shutting down.")
         job_id = new_job_id()
@@ -198,6 +213,8 @@ class JobManager:
         try:
             ensure_room(self.jobs_dir)  # before dispatch: storage_full / jobs_dir_unwritable
             job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if prepare is not None:
+                prepare(job_id, job_dir)
         except OSError as exc:
             self._record_refused(job_id, command, provider, metadata, storage_error(exc, job_dir))
         except AppError as err:

@@ -33,7 +33,7 @@ from gpt_image_engine.system.probe import probe_many
 
 
 def _selected_endpoint(resolved: ResolvedProvider) -> str:
-    return resolved.endpoint if resolved.kind == "codex" else resolved.api_base
+    return resolved.url
 
 
 def _selection_error(requested: str, exc: AppError) -> dict[str, Any]:
