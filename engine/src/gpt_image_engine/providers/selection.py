@@ -96,6 +96,13 @@ def codex_endpoint(call: Call, entry: Mapping[str, Any] | None = None, *, provid
     return configured
 
 
+def entry_url(call: Call, entry: Mapping[str, Any]) -> str:
+    """Where a config entry's requests would go, even when the entry cannot resolve (`doctor`)."""
+    if entry.get("type") == "codex":
+        return codex_endpoint(call, entry)
+    return str(entry.get("api_base") or DEFAULT_OPENAI_API_BASE)
+
+
 def openai_inspect(call: Call, env: Mapping[str, str]) -> dict[str, Any]:
     """The OpenAI inspect object (§2.2); never carries the key."""
     key, source = openai_api_key(call, env)
