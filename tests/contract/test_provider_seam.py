@@ -43,7 +43,7 @@ def test_the_pattern_finds_the_branches_it_forbids() -> None:
         'if resolved.kind == "codex":',
         'label = resolved.name if resolved.kind != "codex" else "codex"',
         'if entry.get("type") == "codex":',
-        'if isinstance(provider, CodexProvider):',
+        "if isinstance(provider, CodexProvider):",
     ):
         assert KIND_BRANCH.search(line), line
-    assert not KIND_BRANCH.search('if caps.masks and job.mask is not None:')
+    assert not KIND_BRANCH.search("if caps.masks and job.mask is not None:")

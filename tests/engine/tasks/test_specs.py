@@ -82,7 +82,9 @@ def test_stored_form_reads_back_equal_without_secrets(spec: specs.Spec, tmp_path
     if getattr(spec, "call", None) == CALL:
         # The call comes back without its keys and with its URLs redacted; all else is equal.
         assert loaded.call == Call(  # type: ignore[union-attr]
-            provider="openai", openai_api_base="https://img.example/v1?api-key=[redacted]", config_file="/srv/config.json"
+            provider="openai",
+            openai_api_base="https://img.example/v1?api-key=[redacted]",
+            config_file="/srv/config.json",
         )
         assert specs.with_call(loaded, CALL) == spec
     else:
@@ -112,10 +114,18 @@ def error_of(build: Any) -> AppError:
         (lambda: ImageOptions(prompt="x", size="100x100"), "invalid_command", None),
         (lambda: ImageOptions(prompt="x", quality="best"), "invalid_command", None),
         (lambda: ImageOptions(prompt="x", n=11), "invalid_command", "--n must be between 1 and 10, got 11."),
-        (lambda: ImageOptions(prompt="x", partial_images=4), "invalid_command", "--partial-images must be between 0 and 3."),
+        (
+            lambda: ImageOptions(prompt="x", partial_images=4),
+            "invalid_command",
+            "--partial-images must be between 0 and 3.",
+        ),
         (lambda: RetrySettings(retries=11), "invalid_argument", "--retries must be between 0 and 10."),
         (lambda: RetrySettings(request_timeout_seconds=0), "invalid_argument", None),
-        (lambda: EditSpec(image=ImageOptions(prompt="x")), "invalid_command", "images edit needs at least one --ref-image."),
+        (
+            lambda: EditSpec(image=ImageOptions(prompt="x")),
+            "invalid_command",
+            "images edit needs at least one --ref-image.",
+        ),
         (
             lambda: EditSpec(image=ImageOptions(prompt="x"), refs=(ImageSource(url="u"),), input_fidelity="max"),
             "invalid_command",
@@ -124,8 +134,16 @@ def error_of(build: Any) -> AppError:
         (lambda: RequestSpec(body=[1]), "invalid_body_json", "The request body must be a JSON object."),  # type: ignore[arg-type]
         (lambda: RequestSpec(body={}, request_operation="x"), "invalid_command", None),
         (lambda: TransparentOptions(profile="poster"), "invalid_command", None),
-        (lambda: TransparentOptions(spill_suppression=2.0), "invalid_command", "--spill-suppression must be between 0 and 1."),
-        (lambda: ExtractSpec(transparent=TransparentOptions(method="magic")), "invalid_command", "--method must be auto, chroma or dual."),
+        (
+            lambda: TransparentOptions(spill_suppression=2.0),
+            "invalid_command",
+            "--spill-suppression must be between 0 and 1.",
+        ),
+        (
+            lambda: ExtractSpec(transparent=TransparentOptions(method="magic")),
+            "invalid_command",
+            "--method must be auto, chroma or dual.",
+        ),
         (lambda: VerifySpec(), "invalid_argument", "transparent verify needs --input."),
         (lambda: ImageSource(artifact_id="a", url="b"), "ref_image_invalid", None),
     ],
