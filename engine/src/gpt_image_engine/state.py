@@ -1,8 +1,7 @@
 """The engine's long-lived state, built once at start-up and shared by every servicer.
 
-Paths, history, the job manager, the artifact store and the HTTP clients; also the
-work-starting RPC handlers by method name, which `jobs retry` and `resubmit` replay a stored
-request through (until each operation has a stored, typed spec in `tasks/`).
+Paths, history, the job manager, the artifact store and the HTTP clients. No gRPC: a job is
+re-run from its stored, typed spec (`tasks.run`), not through a servicer.
 """
 
 from __future__ import annotations
@@ -51,10 +50,6 @@ class Engine:
     http: httpx.Client
     started_at: float = field(default_factory=time.time)
     stop_requested: threading.Event = field(default_factory=threading.Event)
-    # Work-starting RPC handlers by method name, for retry/resubmit (set by the server).
-    handlers: dict[str, Any] = field(default_factory=dict)
-    # Request message classes by method name.
-    request_types: dict[str, Any] = field(default_factory=dict)
     # One HTTP client per proxy setting, for provider traffic (§9.6).
     proxies: ProxyClients = field(default_factory=ProxyClients)
 

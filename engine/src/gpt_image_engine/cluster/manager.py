@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,9 @@ from gpt_image_engine.store.history import HistoryStore
 
 log = logging.getLogger("gpt_image_engine.cluster")
 
+# What `job_queue.method` says the stored bytes are: the job folder's spec.json.
+SPEC_FILE = "spec.json"
+SPEC_FORMAT = "spec.json/v1"
 LEASE_SECONDS = 5.0
 BEAT_SECONDS = 1.0
 
@@ -47,6 +50,14 @@ def _env_float(name: str, default: float) -> float:
         return float(os.environ.get(name, "") or default)
     except ValueError:
         return default
+
+
+def _stored_spec(job_dir: Path) -> bytes | None:
+    """The job's `spec.json` as written by `prepare`; None (the job stays here) without one."""
+    try:
+        return (job_dir / SPEC_FILE).read_bytes()
+    except OSError:
+        return None
 
 
 class ClusterLiveJob(LiveJob):
@@ -102,18 +113,19 @@ class ClusterJobManager(JobManager):
         metadata: dict[str, Any],
         work: Work,
         lane: str | None = None,
-        spec: tuple[str, bytes] | None = None,
+        prepare: Callable[[str, Path], None] | None = None,
+        portable: bool = False,
     ) -> LiveJob:
         if not self._accepting:
             raise AppError("engine_unavailable", "The engine is shutting down.")
-        job = self._record_job(command, provider, metadata)
-        method, body = spec if spec is not None else ("", None)
+        job = self._record_job(command, provider, metadata, prepare)
+        body = _stored_spec(job.job_dir) if portable else None
         # Before the row is claimable: the claiming engine's events follow this one.
         job.emit("local", "job.queued", {"status": "queued", "engine_id": self.engine_id})
         with self._lock:
             self._work[job.job_id] = (work, time.monotonic())
         try:
-            self.queue.enqueue(job.job_id, self.lane_for(provider, lane), method, body, pinned=spec is None)
+            self.queue.enqueue(job.job_id, self.lane_for(provider, lane), SPEC_FORMAT, body, pinned=body is None)
         except AppError as err:
             with self._lock:
                 self._work.pop(job.job_id, None)
@@ -179,19 +191,18 @@ class ClusterJobManager(JobManager):
         threading.Thread(target=self._run, args=(job, work), name=f"job-{job_id[-8:]}", daemon=True).start()
 
     def _rebuild(self, method: str, spec: bytes | None) -> Work:
-        builder = self.rebuilders.get(method)
-        if builder is None or spec is None:
+        if self.rebuild is None or spec is None or method != SPEC_FORMAT:
 
             def refuse(live: LiveJob) -> Outcome:
                 raise AppError(
                     "invalid_argument",
-                    f"This engine cannot run a stored {method or 'unnamed'} request.",
-                    {"method": method},
+                    f"This engine cannot run a job stored as {method or 'nothing'}.",
+                    {"format": method, "supported": SPEC_FORMAT},
                 )
 
             return refuse
         try:
-            return builder(spec)
+            return self.rebuild(spec)
         except AppError as err:  # e.g. no provider configured on this engine: the job fails coded
 
             def fail(live: LiveJob, err: AppError = err) -> Outcome:

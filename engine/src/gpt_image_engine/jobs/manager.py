@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,6 +24,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import progress_data
 from gpt_image_engine.jobs.eta import Key, RunTimes, eta_key
 from gpt_image_engine.jobs.recovery import stamp_interrupted
+from gpt_image_engine.jobs.spool import spool_chunks
 from gpt_image_engine.security.redaction import redact
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
 from gpt_image_engine.store.history import HistoryStore, new_job_id
@@ -77,7 +78,8 @@ Work = Callable[["LiveJob"], Outcome]
 
 
 class LiveJob:
-    """A job this engine process is running or has run; also its JobContext."""
+    """A job this engine process is running or has run; also its JobContext and the
+    `ProviderContext` its provider calls report through."""
 
     def __init__(self, manager: JobManager, job_id: str, job_dir: Path, command: str) -> None:
         self.manager = manager
@@ -134,6 +136,10 @@ class LiveJob:
                     path=path, role="partial", index=index, mime="image/png", size=len(data)
                 ).ref(self.job_id)
 
+    def spool(self, chunks: Iterable[bytes]) -> Path | bytes | None:
+        """A provider response into the job folder as it arrives (`jobs.spool`)."""
+        return spool_chunks(self.job_dir, chunks)
+
     def wake(self) -> None:
         """Wake this job's watchers (one whose `stop` was just set leaves at once)."""
         with self.cond:
@@ -189,9 +195,9 @@ class JobManager:
         # and notifications after the terminal event. Both are best-effort and never fail a job.
         self.after_work: Callable[[LiveJob, Outcome], None] | None = None
         self.after_finish: Callable[[LiveJob, str], None] | None = None
-        # Work rebuilt from a stored request by method name (set by the server; the cluster
-        # manager runs jobs other engines accepted with it).
-        self.rebuilders: dict[str, Callable[[bytes], Work]] = {}
+        # The work of a stored spec (`spec.json`'s bytes), set by the server: the cluster
+        # manager runs jobs other engines accepted with it.
+        self.rebuild: Callable[[bytes], Work] | None = None
 
     # --- submission
     def submit(
@@ -201,13 +207,16 @@ class JobManager:
         metadata: dict[str, Any],
         work: Work,
         lane: str | None = None,
-        spec: tuple[str, bytes] | None = None,
+        prepare: Callable[[str, Path], None] | None = None,
+        portable: bool = False,
     ) -> LiveJob:
-        """Record and queue a job. `spec` (method, stored request) lets another engine rebuild the
-        work; the embedded queue never needs it (the cluster manager does)."""
+        """Record and queue a job. `prepare(job_id, job_dir)` fills the new job folder (its
+        inputs and stored spec) before the job is recorded; a failure there is the job's
+        refusal, recorded as a failed job like a full disk. `portable`: another engine may run
+        it from its stored spec (the call carries no per-call secret); only a cluster uses it."""
         if not self._accepting:
             raise AppError("engine_unavailable", "The engine is shutting down.")
-        job = self._record_job(command, provider, metadata)
+        job = self._record_job(command, provider, metadata, prepare)
         lane = self.lane_for(provider, lane)
         with self._lock:
             self._lanes.setdefault(lane, deque()).append((job, work))
@@ -221,13 +230,21 @@ class JobManager:
     def lane_for(self, provider: str, lane: str | None = None) -> str:
         return lane or (self.LOCAL_LANE if provider == "local" else f"provider:{provider}")
 
-    def _record_job(self, command: str, provider: str, metadata: dict[str, Any]) -> LiveJob:
+    def _record_job(
+        self,
+        command: str,
+        provider: str,
+        metadata: dict[str, Any],
+        prepare: Callable[[str, Path], None] | None = None,
+    ) -> LiveJob:
         """The job's folder and its `queued` history row, before anything else; a live job."""
         job_id = new_job_id()
         job_dir = self.jobs_dir / job_id
         try:
             ensure_room(self.jobs_dir)  # before dispatch: storage_full / jobs_dir_unwritable
             job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if prepare is not None:
+                prepare(job_id, job_dir)
         except OSError as exc:
             self._record_refused(job_id, command, provider, metadata, storage_error(exc, job_dir))
         except AppError as err:

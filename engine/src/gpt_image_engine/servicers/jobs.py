@@ -9,13 +9,16 @@ from typing import Any
 import grpc
 
 from gpt_image.v1 import common_pb2, jobs_pb2, jobs_pb2_grpc
+from gpt_image_engine.call import call_from_proto
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.servicers import to_spec
 from gpt_image_engine.servicers.common import coded_stream, coded_unary, dumps, stream_job, to_job_event
-from gpt_image_engine.servicers.replay import load_request
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.artifacts import MIME_BY_EXT
 from gpt_image_engine.store.config import load_config, queue_max_parallel, save_queue_max_parallel
 from gpt_image_engine.store.history import summarise_job
+from gpt_image_engine.tasks.run import rerun, start, stored_spec
+from gpt_image_engine.tasks.specs import ContinueSaveSpec, ReuploadSpec, VerifySpec
 
 # One job in a GetJob reply: its JSON stays well under gRPC's 4 MiB message limit.
 _JOB_REPLY_BYTES = 3 * 1024 * 1024
@@ -143,24 +146,10 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         context: grpc.ServicerContext,
         n: int | None = None,
     ) -> Iterator[common_pb2.JobEvent]:
-        live = self.engine.jobs.live(job_id)
-        if live is not None and not live.finished:
-            raise AppError("job_running", "The job is still running.", {"job_id": job_id})
-        self.engine.history.get_job(job_id)  # history_not_found for unknown ids
-        method, body = load_request(self.engine.paths.jobs_dir / job_id)
-        message_type = self.engine.request_types.get(method)
-        if message_type is None:
-            raise AppError("invalid_argument", f"Jobs started by {method} cannot be retried.")
-        replay = message_type.FromString(body)
-        if n is not None:
-            if not hasattr(replay, "image"):
-                raise AppError("invalid_argument", f"fill_missing works on image jobs, not on {method}.")
-            replay.image.n = n
-        if hasattr(replay, "options"):
-            replay.options.CopyFrom(options)
-        if hasattr(replay, "detach"):
-            replay.detach = detach
-        yield from self.engine.handlers[method](replay, context)
+        """A new job from the old one's stored spec, with this call's options."""
+        spec = stored_spec(self.engine, job_id) or to_spec.legacy_spec(self.engine.paths.jobs_dir / job_id)
+        live = rerun(self.engine, spec, call_from_proto(options), n)
+        yield from stream_job(self.engine, live, context, detach and not isinstance(spec, VerifySpec))
 
     @coded_unary
     def GetRecovery(
@@ -179,7 +168,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         self, request: jobs_pb2.ResumeJobRequest, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.JobEvent]:
         from gpt_image_engine.jobs.recovery import describe
-        from gpt_image_engine.tasks.recovery import continue_save, discard
+        from gpt_image_engine.tasks.recovery import discard
 
         job = self.engine.history.get_job(request.job_id)
         descriptor = describe(
@@ -206,7 +195,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
             for record in self.engine.history.events(request.job_id)[-1:]:
                 yield to_job_event(request.job_id, record)
             return
-        live = continue_save(self.engine, job)
+        live = start(self.engine, ContinueSaveSpec(source_job_id=request.job_id))
         yield from stream_job(self.engine, live, context, request.detach)
 
     def _fill_or_reupload(
@@ -244,9 +233,8 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         status = str(job.get("storage_status") or "not_configured")
         if status != "not_configured":
             # Storage ran for this job: upload the outputs again (a local job, no provider call).
-            from gpt_image_engine.tasks.delivery import reupload
-
-            yield from stream_job(self.engine, reupload(self.engine, job), context, request.detach)
+            live = start(self.engine, ReuploadSpec(source_job_id=job_id))
+            yield from stream_job(self.engine, live, context, request.detach)
             return
         self.engine.history.append_event(job_id, "local", "job.storage", {"status": status, "job_id": job_id})
         for record in self.engine.history.events(job_id)[-1:]:

@@ -28,6 +28,8 @@ from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_protocol.validation import check_base_url
 
 BUILTIN_PROVIDERS = ("auto", "openai", "codex")
+# A new entry's model when none is given, by provider type (else gpt-image-2).
+DEFAULT_MODELS = {"codex": "gpt-5.4"}
 KNOWN_TOP_LEVEL = (
     "version",
     "default_provider",
@@ -413,7 +415,7 @@ def add_provider(
             creds[key] = {"source": "file", "value": value}
     entry: dict[str, Any] = {
         "type": provider_type,
-        "model": model or ("gpt-5.4" if provider_type == "codex" else "gpt-image-2"),
+        "model": model or DEFAULT_MODELS.get(provider_type, "gpt-image-2"),
         "credentials": creds,
     }
     if api_base:
