@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 from tests.servers.postgres import pg_url, postgres_cluster  # noqa: E402,F401
 
 # COLUMNS/LINES: pytest-xdist workers set 80x24, which would override a child pty's own size.
-_SCRUB = ("COLUMNS", "LINES", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GPT_IMAGE_2_ENGINE", "GPT_IMAGE_2_CONFIG_FILE", "GPT_IMAGE_2_HISTORY_FILE", "GPT_IMAGE_2_DATABASE_URL", "CODEX_HOME")
+_SCRUB = ("COLUMNS", "LINES", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GPT_IMAGE_2_ENGINE", "GPT_IMAGE_2_CONFIG_FILE", "GPT_IMAGE_2_HISTORY_FILE", "GPT_IMAGE_2_DATABASE_URL", "GPT_IMAGE_2_ARTIFACTS_URL", "CODEX_HOME")
 
 
 def base_env(home: Path) -> dict[str, str]:
@@ -226,6 +226,27 @@ def module_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EnginePr
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real SeaweedFS S3 server for the session (storage targets, the engine's artifact bucket)."""
+    from tests.s3server import SeaweedS3
+
+    server = SeaweedS3(tmp_path_factory.mktemp("seaweed")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_url(s3_server: Any) -> str:
+    """`s3://<bucket>/<new prefix>` on the session's SeaweedFS: an empty artifact store for one
+    test (a prefix, not a bucket: each SeaweedFS bucket takes volumes of its own)."""
+    import secrets
+
+    return f"s3://{s3_server.bucket}/t-{secrets.token_hex(6)}"
 
 
 @pytest.fixture(scope="session", autouse=True)

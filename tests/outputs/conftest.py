@@ -1,4 +1,5 @@
-"""Session-wide real servers for the outputs tests (started once, stopped at the end)."""
+"""Session-wide real servers for the outputs tests (started once, stopped at the end; SeaweedFS,
+`s3_server`, comes from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.outputs.servers import HttpSink, Proxies, SeaweedS3, Sftp, Smtp, WebDav
-
-
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
-    server = SeaweedS3(tmp_path_factory.mktemp("seaweed")).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+from tests.outputs.servers import HttpSink, Proxies, Sftp, Smtp, WebDav
 
 
 @pytest.fixture(scope="session")

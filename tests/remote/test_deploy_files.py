@@ -115,24 +115,29 @@ def _k8s_objects() -> list[dict[str, Any]]:
     return objects
 
 
+def assert_hardened(name: str, deployment: dict[str, Any]) -> None:
+    """Non-root, no service account token, read-only root, no capabilities, limits and probes."""
+    spec = deployment["spec"]["template"]["spec"]
+    assert spec["securityContext"]["runAsNonRoot"] is True, name
+    assert spec["automountServiceAccountToken"] is False, name
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    volumes = {v["name"] for v in spec.get("volumes", [])}
+    for container in spec["containers"]:
+        sc = container["securityContext"]
+        assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False, name
+        assert sc["capabilities"]["drop"] == ["ALL"], name
+        assert container["resources"]["limits"]["memory"] and container["resources"]["limits"]["cpu"], name
+        assert container["readinessProbe"] and container["livenessProbe"], name
+        assert {m["name"] for m in container.get("volumeMounts", [])} <= volumes, name
+
+
 def test_kubernetes_hardening() -> None:
     objects = _k8s_objects()
     deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Deployment"}
     assert set(deployments) == {"gpt-image-2-engine", "gpt-image-2-gateway"}
     for name, deployment in deployments.items():
-        spec = deployment["spec"]["template"]["spec"]
-        assert spec["securityContext"]["runAsNonRoot"] is True, name
-        assert spec["automountServiceAccountToken"] is False, name
-        selector = deployment["spec"]["selector"]["matchLabels"]
-        assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
-        volumes = {v["name"] for v in spec.get("volumes", [])}
-        for container in spec["containers"]:
-            sc = container["securityContext"]
-            assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False, name
-            assert sc["capabilities"]["drop"] == ["ALL"], name
-            assert container["resources"]["limits"]["memory"] and container["resources"]["limits"]["cpu"], name
-            assert container["readinessProbe"] and container["livenessProbe"], name
-            assert {m["name"] for m in container.get("volumeMounts", [])} <= volumes, name
+        assert_hardened(name, deployment)
     engine = deployments["gpt-image-2-engine"]["spec"]["template"]["spec"]["containers"][0]
     assert all("grpc" in engine[p] for p in ("readinessProbe", "livenessProbe", "startupProbe"))
     assert any(a.startswith("--token-file=") for a in engine["args"]) and any(
@@ -180,9 +185,15 @@ def test_engine_accepts_the_deployed_flags() -> None:
         check=True,
     ).stdout
     used: set[str] = set()
-    for path in [*DOCKERFILES, DEPLOY / "kubernetes" / "engine.yaml", *(DEPLOY / "systemd").glob("*.service")]:
+    cluster = [DEPLOY / "k8s" / "engine.yaml", DEPLOY / "compose" / "compose.yaml"]
+    for path in [
+        *DOCKERFILES,
+        DEPLOY / "kubernetes" / "engine.yaml",
+        *cluster,
+        *(DEPLOY / "systemd").glob("*.service"),
+    ]:
         used |= set(re.findall(r"(--[a-z][a-z-]+)", path.read_text()))
     used -= {"--system", "--uid", "--gid", "--home-dir", "--shell", "--user", "--from", "--interval", "--timeout",
-             "--start-period", "--retries", "--now"}  # fmt: skip
+             "--start-period", "--retries", "--now", "--build"}  # fmt: skip
     missing = sorted(flag for flag in used if flag not in help_text)
     assert not missing, missing

@@ -10,7 +10,10 @@ A TCP engine is reached with the token and TLS settings of
 `gpt_image_protocol.channel.client_settings`; one GetVersion call up front
 checks the token and the contract version, so a wrong token or an
 incompatible engine fails before any work starts. Given several engines
-(`h1:p,h2:p` or `dns:///name:p`) one CLI invocation pins itself to one engine:
+(`h1:p,h2:p` or `dns:///name:p`) that share one history database and one artifact bucket
+(GetVersion says `stores.shared`), the CLI opens one channel that gRPC balances with
+`round_robin`, and any engine answers any call. Engines with their own stores need more:
+one CLI invocation pins itself to one engine:
 for new work, one picked at random among those whose health check answers (an
 upload, the job and the download must all reach the same engine, and the
 random pick spreads invocations across the engines); for a command that names
@@ -181,12 +184,37 @@ def pick_engine(address: EngineAddress, settings: ClientSettings) -> EngineAddre
     )
 
 
+def shared_cluster(address: EngineAddress, settings: ClientSettings) -> Engine | None:
+    """Engines on one shared history and bucket (GetVersion's `stores.shared`): one channel that
+    gRPC balances with `round_robin` over all of them, every call to any engine. None when the
+    engines keep their own stores (or none answers): then the caller pins and routes by owner."""
+    engine = Engine(address=address, channel=open_channel(address, settings=settings), settings=settings)
+    try:
+        info = engine.version(timeout=5.0)
+    except (grpc.RpcError, AppError):
+        engine.close()
+        return None
+    if not (info.get("stores") or {}).get("shared"):
+        engine.close()
+        return None
+    try:
+        check_contract(info)
+    except BaseException:
+        engine.close()
+        raise
+    return engine
+
+
 def connect_remote(address: EngineAddress, *, token_file: str | None = None, check: bool = True) -> Engine:
-    """A channel to a TCP engine (pinned to one member of a list), its token and contract checked."""
+    """A channel to a TCP engine, its token and contract checked. Of several engines: one balanced
+    channel when they share their stores, else one engine picked (pinned) among them."""
     settings = remote_settings(address, token_file)
     if not address.is_multi:
         engine = Engine(address=address, channel=open_channel(address, settings=settings), settings=settings)
         return _checked(engine, check)
+    shared = shared_cluster(address, settings)
+    if shared is not None:
+        return shared
     target = pick_engine(address, settings)
     from gpt_image_protocol.routing import EngineRouter
 
@@ -203,6 +231,9 @@ def connect_job(
     if address.kind != "tcp" or not address.is_multi:
         return connect(engine_flag, autostart=autostart, token_file=token_file)
     settings = remote_settings(address, token_file)
+    shared = shared_cluster(address, settings)
+    if shared is not None:  # any engine answers for any job
+        return shared
     from gpt_image_protocol.routing import EngineRouter
 
     router = EngineRouter(address, settings)

@@ -18,7 +18,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import JobManager
 from gpt_image_engine.outputs.proxy import ProxyClients
 from gpt_image_engine.security.urlguard import pinned_client
-from gpt_image_engine.store.artifacts import ArtifactStore
+from gpt_image_engine.store.artifacts import ArtifactStore, open_objects
 from gpt_image_engine.store.history import HistoryStore, open_history
 from gpt_image_engine.store.paths import EnginePaths
 
@@ -57,13 +57,17 @@ class Engine:
     def open(cls, paths: EnginePaths, env: dict[str, str] | None = None, max_parallel: int = 2) -> Engine:
         for folder in (paths.shared_dir, paths.jobs_dir, paths.uploads_dir):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        env = dict(os.environ) if env is None else env
+        # The artifact store first: a missing bucket or refused keys stop the start (coded) before
+        # history is opened or any job is recovered.
+        objects = open_objects({"uploads": paths.uploads_dir, "jobs": paths.jobs_dir}, env)
         history = open_history(paths.history_file, paths.database_url)
         engine = cls(
             paths=paths,
-            env=dict(os.environ) if env is None else env,
+            env=env,
             history=history,
-            jobs=job_manager(history, paths, env if env is not None else dict(os.environ), max_parallel),
-            artifacts=ArtifactStore(paths.uploads_dir, paths.jobs_dir),
+            jobs=job_manager(history, paths, env, max_parallel),
+            artifacts=ArtifactStore(paths.uploads_dir, paths.jobs_dir, objects),
             # Every provider, token-refresh and result-download connection is pinned to the
             # address the URL guard checked (DNS rebinding).
             http=pinned_client(trust_env=True, follow_redirects=False),

@@ -12,7 +12,9 @@ the next serving engine in turn, and every call that names a job goes to the
 engine that owns it (the one that started it here, else the one whose GetJob
 knows it). A request that uploads files and then starts work uses `pinned()`,
 so the uploads and the job meet on one engine. The job list merges the
-engines' pages.
+engines' pages. All of that is skipped when every engine reports shared stores
+(GetVersion's `stores.shared`: one PostgreSQL history, one bucket): then each
+call goes to the next serving engine and the list is any engine's.
 
 Each time an engine comes up (startup, reconnect) its GetVersion is checked
 with `check_contract`; while an engine speaks another contract every `/api`
@@ -106,6 +108,7 @@ class EngineClient:
         self._up: dict[str, bool | None] = {str(m): None for m in self.members}
         self._incompatible: dict[str, AppError] = {}
         self._checked_at: dict[str, float] = {}
+        self._shared: dict[str, bool] = {}  # engine -> whether it reports a shared history and bucket
         self.up: bool | None = None
         for member in self.members:  # check the contract once before serving the first request
             if is_serving(self._on(member).channel, timeout=1.0):
@@ -140,6 +143,8 @@ class EngineClient:
         except grpc.RpcError:
             return  # unreachable or refusing our token: the calls themselves will say so
         info = _json(reply.result_json)
+        stores = info.get("stores") if isinstance(info, dict) else None
+        self._shared[str(member)] = bool(isinstance(stores, dict) and stores.get("shared"))
         try:
             check_contract(info if isinstance(info, dict) else {})
         except AppError as err:
@@ -156,7 +161,7 @@ class EngineClient:
             return  # the name does not resolve right now: keep the engines we have
         if changed:
             names = {str(m) for m in self.members}
-            for table in (self._stubs, self._up, self._incompatible, self._checked_at):
+            for table in (self._stubs, self._up, self._incompatible, self._checked_at, self._shared):
                 for name in [n for n in table if n not in names]:
                     table.pop(name, None)
 
@@ -208,9 +213,16 @@ class EngineClient:
 
     # --- routing
 
+    @property
+    def shared(self) -> bool:
+        """Several engines on one history database and one bucket: any engine answers any call, so
+        no pinning, no owner lookup and one engine's job list (merging would repeat every job)."""
+        known = [self._shared.get(str(m)) for m in self.members]
+        return self.router.is_multi and bool(known) and all(known)
+
     def pinned(self) -> EngineClient:
         """A view of this client whose new work and uploads all go to one engine."""
-        if self._pin is not None or not self.router.is_multi:
+        if self._pin is not None or not self.router.is_multi or self.shared:
             return self
         view = copy.copy(self)
         view._pin = self.router.pick(lambda m: self._up.get(str(m)))
@@ -222,7 +234,9 @@ class EngineClient:
         return self._on(member)
 
     def _owner(self, job_id: str) -> _Stubs:
-        """The engine that owns `job_id`."""
+        """The engine that owns `job_id` (with shared stores: any serving engine)."""
+        if self.shared:
+            return self._any()
         try:
             member = self.router.owner(job_id)
         except grpc.RpcError as exc:
@@ -283,7 +297,12 @@ class EngineClient:
     # --- jobs
 
     def list_jobs(self, *, limit: int, cursor: str, status: str, query: str) -> jobs_pb2.ListJobsResponse:
-        """One page, newest first; of several engines, their pages merged (the cursor combines theirs)."""
+        """One page, newest first; of several engines, their pages merged (the cursor combines theirs),
+        unless they share one history: then any engine's page is the whole list."""
+        if self.shared:
+            request = jobs_pb2.ListJobsRequest(page_size=limit, page_token=cursor, status=status, query=query)
+            reply: jobs_pb2.ListJobsResponse = self._call(self._any().jobs.ListJobs, request)
+            return reply
         try:
             return self.router.list_jobs(limit=limit, cursor=cursor, status=status, query=query, timeout=UNARY_TIMEOUT)
         except grpc.RpcError as exc:

@@ -26,6 +26,7 @@ from gpt_image_engine.jobs.eta import Key, RunTimes, eta_key
 from gpt_image_engine.jobs.recovery import stamp_interrupted
 from gpt_image_engine.jobs.spool import spool_chunks
 from gpt_image_engine.security.redaction import redact
+from gpt_image_engine.store.artifacts import publish_job_dir
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
 from gpt_image_engine.store.history import HistoryStore, new_job_id
 
@@ -346,6 +347,7 @@ class JobManager:
             job._publish(record)
             outcome = work(job)
             job.check_cancelled()
+            publish_job_dir(job.job_dir)  # every file whole in a shared bucket before `completed`
             if self.after_work is not None and outcome.status in ("completed", "partial_failed"):
                 try:
                     self.after_work(job, outcome)

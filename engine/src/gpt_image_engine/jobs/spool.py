@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from gpt_image_engine.store.artifacts import publish_written
 from gpt_image_engine.store.diskspace import is_out_of_space
 
 log = logging.getLogger("gpt_image_engine.jobs")
@@ -56,6 +57,7 @@ def spool_chunks(job_dir: Path | None, chunks: Iterable[bytes]) -> Path | bytes 
         finally:
             os.close(fd)
         os.replace(part, final)
+        publish_written(final)  # a bucket gets it now: continue_save can run on another engine
     except OSError as exc:
         if not is_out_of_space(exc):
             part.unlink(missing_ok=True)

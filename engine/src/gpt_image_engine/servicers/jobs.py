@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any
 
 import grpc
@@ -33,13 +33,13 @@ _INPUT_ROLES = (
 )
 
 
-def input_artifacts(job_dir: Path) -> list[dict[str, Any]]:
-    """Inputs kept in the job folder (`ref-<i>`, `mask`, …) and partial previews, as artifact refs."""
-    if not job_dir.is_dir():
-        return []
+def input_artifacts(job_id: str, files: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """Inputs kept with the job (`ref-<i>`, `mask`, …) and partial previews, as artifact refs;
+    `files` is the store's (name, size) list for the job."""
     refs = []
-    for path in sorted(job_dir.iterdir()):
-        if path.suffix.lower() not in MIME_BY_EXT or path.name.startswith(".") or not path.is_file():
+    for name, size in sorted(files):
+        path = PurePosixPath(name)
+        if path.suffix.lower() not in MIME_BY_EXT or name.startswith("."):
             continue
         for prefix, role in _INPUT_ROLES:
             if path.stem == prefix or path.stem.startswith(prefix):
@@ -47,10 +47,10 @@ def input_artifacts(job_dir: Path) -> list[dict[str, Any]]:
                 index = int(tail) - (1 if role == "partial" else 0) if tail.isdigit() else 0
                 refs.append(
                     {
-                        "artifact_id": f"{job_dir.name}/{path.name}",
-                        "name": path.name,
+                        "artifact_id": f"{job_id}/{name}",
+                        "name": name,
                         "mime_type": MIME_BY_EXT[path.suffix.lower()],
-                        "size_bytes": path.stat().st_size,
+                        "size_bytes": size,
                         "index": index,
                         "role": role,
                     }
@@ -77,7 +77,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         for ref in (job.get("metadata") or {}).get("artifacts") or []:
             reply.artifacts.add(**ref)
             known.add(ref.get("artifact_id"))
-        for ref in input_artifacts(self.engine.paths.jobs_dir / request.job_id):
+        for ref in input_artifacts(request.job_id, self.engine.artifacts.job_files(request.job_id)):
             if ref["artifact_id"] not in known:
                 reply.artifacts.add(**ref)
         return reply
@@ -125,11 +125,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         if live is not None and not live.finished:
             raise AppError("job_running", "The job is still running; cancel it first.", {"job_id": request.job_id})
         deleted = self.engine.history.delete_job(request.job_id)
-        import shutil
-
-        job_dir = self.engine.paths.jobs_dir / request.job_id
-        if job_dir.parent == self.engine.paths.jobs_dir and job_dir.is_dir():
-            shutil.rmtree(job_dir, ignore_errors=True)
+        self.engine.artifacts.delete_job(request.job_id)
         return jobs_pb2.DeleteJobResponse(job_id=request.job_id, deleted=deleted)
 
     @coded_stream
@@ -147,7 +143,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         n: int | None = None,
     ) -> Iterator[common_pb2.JobEvent]:
         """A new job from the old one's stored spec, with this call's options."""
-        spec = stored_spec(self.engine, job_id) or to_spec.legacy_spec(self.engine.paths.jobs_dir / job_id)
+        spec = stored_spec(self.engine, job_id) or to_spec.legacy_spec(self.engine.artifacts.job_dir(job_id))
         live = rerun(self.engine, spec, call_from_proto(options), n)
         yield from stream_job(self.engine, live, context, detach and not isinstance(spec, VerifySpec))
 
@@ -160,7 +156,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
         job = self.engine.history.get_job(request.job_id)
         events = self.engine.history.events(request.job_id)
         return jobs_pb2.GetRecoveryResponse(
-            recovery_json=dumps(describe(job, self.engine.paths.jobs_dir / request.job_id, events))
+            recovery_json=dumps(describe(job, self.engine.artifacts.job_dir(request.job_id), events))
         )
 
     @coded_stream
@@ -172,7 +168,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
 
         job = self.engine.history.get_job(request.job_id)
         descriptor = describe(
-            job, self.engine.paths.jobs_dir / request.job_id, self.engine.history.events(request.job_id)
+            job, self.engine.artifacts.job_dir(request.job_id), self.engine.history.events(request.job_id)
         )
         if request.action in ("fill_missing", "reupload"):
             yield from self._fill_or_reupload(request, job, descriptor, context)

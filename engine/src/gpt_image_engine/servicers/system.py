@@ -30,6 +30,17 @@ def engine_id(data_dir: Path) -> str:
         return value
 
 
+def stores(engine: Engine) -> dict[str, object]:
+    """The store kinds clients read from GetVersion: with a shared history and a shared bucket
+    any engine answers any call, so a client of several engines needs no job-owner routing."""
+    history = "postgresql" if engine.paths.database_url else "sqlite"
+    return {
+        "history": history,
+        "artifacts": engine.artifacts.kind,
+        "shared": history != "sqlite" and engine.artifacts.remote,
+    }
+
+
 def _result(payload: object) -> system_pb2.SystemResult:
     # Configured endpoints are echoed here: a key in their userinfo or query never is.
     return system_pb2.SystemResult(result_json=dumps(redact_urls(payload)))
@@ -46,6 +57,8 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
 
         payload = doctor(self.engine.paths, call_from_proto(request.options), self.engine.env)
         payload.setdefault("engine", self._engine_info())
+        # Where this engine keeps artifacts, and whether the bucket answers now (never a key).
+        payload["artifact_store"] = self.engine.artifacts.status()
         cluster = self.engine.jobs.cluster_info()
         if cluster is not None:  # the shared queue and the engines on it
             payload["cluster"] = cluster
@@ -93,4 +106,5 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
             "uptime_seconds": round(time.time() - self.engine.started_at, 3),
             "data_dir": str(self.engine.paths.shared_dir),
             "running_jobs": len(self.engine.jobs.running_jobs()),
+            "stores": stores(self.engine),
         }

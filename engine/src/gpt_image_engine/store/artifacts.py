@@ -1,5 +1,8 @@
 """Artifact files: uploads from clients and the files jobs produce, addressed by opaque ids.
 
+Where they live is the `ObjectStore` seam (`store/objects.py`): the engine's own folders by
+default, or an S3-compatible bucket shared by a cluster (`GPT_IMAGE_2_ARTIFACTS_URL`).
+
 Ids are `u-<hex>/<name>` for uploads (kept under `uploads/`) and
 `<job-id>/<name>` for job files (under `jobs/`). Every id is checked against a
 strict pattern before it touches the file system, so no id can reach outside
@@ -17,20 +20,35 @@ calls it for every upload a refused request named).
 
 from __future__ import annotations
 
-import functools
-import hashlib
+import logging
 import os
 import re
 import secrets
 import shutil
+import stat as stat_module
+import threading
 import time
-from collections.abc import Iterable, Iterator
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.store.atomic import is_temp_name
+from gpt_image_engine.store.objects import (
+    ARTIFACTS_URL_ENV,
+    CHUNK_SIZE,
+    LocalObjects,
+    ObjectMissing,
+    ObjectStore,
+    parse_artifacts_url,
+    sha256_file,
+)
 
-CHUNK_SIZE = 1024 * 1024
+__all__ = ["CHUNK_SIZE", "ArtifactStore", "StoredArtifact", "is_upload_id", "safe_name", "sha256_file"]
+
+log = logging.getLogger("gpt_image_engine.store")
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 MAX_UPLOAD_ENV = "GPT_IMAGE_2_MAX_UPLOAD_BYTES"
 UPLOAD_TTL_SECONDS = 24 * 3600
@@ -88,134 +106,251 @@ def safe_name(name: str, default: str = "upload.bin") -> str:
     return stem[: 128 - len(suffix)] + suffix
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK_SIZE), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-@functools.lru_cache(maxsize=4096)
-def _sha256_cached(path: str, inode: int, size: int, mtime_ns: int) -> str:
-    """sha256 of a file, remembered per (inode, size, mtime): files are written once by rename,
-    so a repeated download does not hash the whole file again."""
-    return sha256_file(Path(path))
-
-
 @dataclass
 class StoredArtifact:
     artifact_id: str
-    path: Path
+    path: Path | None  # the file, when the store is local folders
     name: str
     mime: str
     size: int
     sha256: str
 
 
+def mime_of(name: str) -> str:
+    return MIME_BY_EXT.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
+
+
+# Stores on a bucket, by their local jobs folder: `publish_written` finds the one a job file belongs to.
+_REMOTE: weakref.WeakValueDictionary[str, ArtifactStore] = weakref.WeakValueDictionary()
+
+
+def publish_written(path: Path, *, best_effort: bool = False) -> None:
+    """Publish one finished job file (`jobs/<id>/<name>`) now, when its engine keeps artifacts in a
+    bucket (a spooled response, a kept input, the stored request): another engine can then resume,
+    retry or show the job even if this one dies. A no-op for local folders. With `best_effort` a
+    failure is logged, not raised (the job's own publish before `completed` tries again, strictly)."""
+    store = _REMOTE.get(str(path.parent.parent))
+    if store is None:
+        return
+    try:
+        store.publish(path.parent.name, path)
+    except AppError:
+        if not best_effort:
+            raise
+        log.warning("could not publish %s to the artifact store yet", path.name, exc_info=True)
+
+
+def publish_job_dir(job_dir: Path) -> None:
+    """Publish every finished file of a job folder (see `publish_written`)."""
+    store = _REMOTE.get(str(job_dir.parent))
+    if store is not None:
+        store.publish_job(job_dir.name)
+
+
 class ArtifactStore:
-    def __init__(self, uploads_dir: Path, jobs_dir: Path) -> None:
+    """Uploads and job files by artifact id, over an `ObjectStore` (local folders by default).
+
+    With local folders the job folder *is* the store. With a bucket, `jobs_dir` is this
+    engine's working folder: jobs write there, `publish`/`publish_job` copy finished files to
+    the bucket, and `job_dir(job_id)` fills the working folder from the bucket for a job
+    another engine ran (continue_save, retry)."""
+
+    PUBLISHED_JOBS = 512  # jobs whose published files this process remembers (LRU)
+    REMOTE_SWEEP_SECONDS = 600.0
+
+    def __init__(self, uploads_dir: Path, jobs_dir: Path, objects: ObjectStore | None = None) -> None:
         self.uploads_dir = uploads_dir
         self.jobs_dir = jobs_dir
+        self.objects: ObjectStore = objects or LocalObjects({"uploads": uploads_dir, "jobs": jobs_dir})
+        self._published: OrderedDict[str, dict[str, tuple[int, int]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._last_sweep = 0.0
+        if self.objects.kind != "local":
+            _REMOTE[str(jobs_dir)] = self
+
+    @property
+    def kind(self) -> str:
+        return self.objects.kind
+
+    @property
+    def remote(self) -> bool:
+        return self.objects.kind != "local"
+
+    def key(self, artifact_id: str) -> str:
+        """The object key of an artifact id; any id that is not `u-<hex>/<name>` or `job-…/<name>` is not found."""
+        parts = artifact_id.split("/")
+        if len(parts) == 2 and _NAME.match(parts[1]):
+            if _UPLOAD.match(parts[0]):
+                return f"uploads/{artifact_id}"
+            if _JOB.match(parts[0]):
+                return f"jobs/{artifact_id}"
+        raise _not_found(artifact_id)
 
     def resolve(self, artifact_id: str) -> Path:
-        parts = artifact_id.split("/")
-        if len(parts) != 2 or not _NAME.match(parts[1]):
-            raise AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
-        head, name = parts
-        if _UPLOAD.match(head):
-            path = self.uploads_dir / head / name
-        elif _JOB.match(head):
-            path = self.jobs_dir / head / name
-        else:
-            raise AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
-        if not path.is_file() or path.is_symlink() or path.parent.is_symlink():
-            raise AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
-        root = (self.uploads_dir if head.startswith("u-") else self.jobs_dir).resolve()
-        if root not in path.resolve().parents:  # a linked folder above the job's own: never serve it
-            raise AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
+        """The local file of an artifact (local folders only)."""
+        path = self.objects.local_path(self.key(artifact_id))
+        if path is None:
+            raise _not_found(artifact_id)
         return path
 
     def read(self, artifact_id: str) -> bytes:
-        return self.resolve(artifact_id).read_bytes()
+        try:
+            return self.objects.get(self.key(artifact_id))
+        except ObjectMissing:
+            raise _not_found(artifact_id) from None
 
     def describe(self, artifact_id: str) -> StoredArtifact:
-        path = self.resolve(artifact_id)
-        st = path.stat()
-        return StoredArtifact(
-            artifact_id,
-            path,
-            path.name,
-            MIME_BY_EXT.get(path.suffix.lower(), "application/octet-stream"),
-            st.st_size,
-            _sha256_cached(str(path), st.st_ino, st.st_size, st.st_mtime_ns),
-        )
+        key = self.key(artifact_id)
+        try:
+            info = self.objects.describe(key)
+        except ObjectMissing:
+            raise _not_found(artifact_id) from None
+        name = artifact_id.rpartition("/")[2]
+        return StoredArtifact(artifact_id, self.objects.local_path(key), name, mime_of(name), info.size, info.sha256)
 
     def iter_chunks(self, artifact_id: str, offset: int = 0) -> Iterator[tuple[int, bytes]]:
-        path = self.resolve(artifact_id)
-        with open(path, "rb") as fh:
-            fh.seek(max(0, offset))
-            position = max(0, offset)
-            while True:
-                block = fh.read(CHUNK_SIZE)
-                if not block:
-                    return
-                yield position, block
-                position += len(block)
+        try:
+            blocks = self.objects.iter_chunks(self.key(artifact_id), max(0, offset))
+        except ObjectMissing:
+            raise _not_found(artifact_id) from None
+        position = max(0, offset)
+        for block in blocks:
+            yield position, block
+            position += len(block)
 
     def store_upload(
         self, name: str, chunks: Iterable[bytes], declared_size: int = 0, declared_sha256: str = ""
     ) -> StoredArtifact:
-        self._sweep()
-        room = self._make_room(declared_size)
+        if self.remote:
+            self._sweep_remote()
+            room: float = float("inf")
+        else:
+            self._sweep()
+            room = self._make_room(declared_size)
         head = "u-" + secrets.token_hex(16)
-        folder = self.uploads_dir / head
-        folder.mkdir(parents=True, mode=0o700)
-        final = folder / safe_name(name)
-        tmp = folder / (".part-" + final.name)
-        digest = hashlib.sha256()
-        size = 0
+        final = safe_name(name)
         cap = max_upload_bytes()
-        try:
-            with open(tmp, "wb") as fh:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if size > cap:
-                        raise AppError("artifact_invalid", f"Upload exceeds {cap} bytes.", {"max_bytes": cap})
-                    if size > room:
-                        raise _uploads_full(size)
-                    digest.update(chunk)
-                    fh.write(chunk)
-                fh.flush()
-                os.fsync(fh.fileno())
+
+        def guarded() -> Iterator[bytes]:
+            size = 0
+            for chunk in chunks:
+                size += len(chunk)
+                if size > cap:
+                    raise AppError("artifact_invalid", f"Upload exceeds {cap} bytes.", {"max_bytes": cap})
+                if size > room:
+                    raise _uploads_full(size)
+                yield chunk
+
+        def check(size: int, sha256: str) -> None:
             if declared_size and declared_size != size:
                 raise AppError(
                     "artifact_invalid",
                     "Upload size does not match its header.",
                     {"declared": declared_size, "received": size},
                 )
-            if declared_sha256 and declared_sha256.lower() != digest.hexdigest():
+            if declared_sha256 and declared_sha256.lower() != sha256:
                 raise AppError("artifact_invalid", "Upload sha256 does not match its header.")
-            os.replace(tmp, final)
+
+        declared = declared_sha256.lower() if re.fullmatch(r"[0-9a-fA-F]{64}", declared_sha256 or "") else ""
+        try:
+            info = self.objects.put_stream(f"uploads/{head}/{final}", guarded(), check, sha256=declared)
         except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
+            if not self.remote:
+                shutil.rmtree(self.uploads_dir / head, ignore_errors=True)
             raise
-        return StoredArtifact(
-            f"{head}/{final.name}",
-            final,
-            final.name,
-            MIME_BY_EXT.get(final.suffix.lower(), "application/octet-stream"),
-            size,
-            digest.hexdigest(),
-        )
+        artifact_id = f"{head}/{final}"
+        path = self.objects.local_path(f"uploads/{artifact_id}")
+        return StoredArtifact(artifact_id, path, final, mime_of(final), info.size, info.sha256)
 
     def discard_upload(self, artifact_id: str) -> bool:
         """Remove an upload now (a refused request's input); False when it is not an upload."""
         if not is_upload_id(artifact_id):
             return False
-        shutil.rmtree(self.uploads_dir / artifact_id.partition("/")[0], ignore_errors=True)
+        self.objects.delete_prefix(f"uploads/{artifact_id.partition('/')[0]}/")
         return True
 
+    # --- job files
+    def publish(self, job_id: str, path: Path) -> None:
+        """Copy one finished job file to the bucket (once per version); a no-op for local folders."""
+        if not self.remote or not _JOB.match(job_id) or not _NAME.match(path.name) or is_temp_name(path.name):
+            return
+        try:
+            st = path.stat()
+        except OSError:
+            return
+        if not stat_module.S_ISREG(st.st_mode):
+            return
+        stamp = (st.st_size, st.st_mtime_ns)
+        with self._lock:
+            known = self._published.setdefault(job_id, {})
+            self._published.move_to_end(job_id)
+            while len(self._published) > self.PUBLISHED_JOBS:
+                self._published.popitem(last=False)
+            if known.get(path.name) == stamp:
+                return
+        self.objects.put_file(f"jobs/{job_id}/{path.name}", path)
+        with self._lock:
+            self._published.setdefault(job_id, {})[path.name] = stamp
+
+    def publish_job(self, job_id: str) -> None:
+        """Publish every finished file of a job's working folder (artifact_store_unavailable on failure)."""
+        folder = self.jobs_dir / job_id
+        if not self.remote or not folder.is_dir():
+            return
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.is_file(follow_symlinks=False):
+                self.publish(job_id, Path(entry.path))
+
+    def job_dir(self, job_id: str) -> Path:
+        """The job's working folder, holding every file the store has for it (downloaded from the
+        bucket when another engine wrote them)."""
+        folder = self.jobs_dir / job_id
+        if not self.remote or not _JOB.match(job_id):
+            return folder
+        for name, size in self.job_files(job_id):
+            target = folder / name
+            if target.is_file() and target.stat().st_size == size:
+                continue
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+            try:
+                with open(tmp, "wb") as fh:
+                    for block in self.objects.iter_chunks(f"jobs/{job_id}/{name}"):
+                        fh.write(block)
+                os.replace(tmp, target)
+            except ObjectMissing:
+                tmp.unlink(missing_ok=True)
+                continue
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            st = target.stat()
+            with self._lock:
+                self._published.setdefault(job_id, {})[name] = (st.st_size, st.st_mtime_ns)
+        return folder
+
+    def job_files(self, job_id: str) -> list[tuple[str, int]]:
+        """(name, size) of every file the store holds for a job."""
+        if not _JOB.match(job_id):
+            return []
+        prefix = f"jobs/{job_id}/"
+        names = ((info.key[len(prefix) :], info.size) for info in self.objects.list(prefix))
+        return [(name, size) for name, size in names if _NAME.match(name) and not is_temp_name(name)]
+
+    def delete_job(self, job_id: str) -> None:
+        """Remove a job's files from the store (and this engine's working folder)."""
+        if not _JOB.match(job_id):
+            return
+        self.objects.delete_prefix(f"jobs/{job_id}/")
+        if self.remote:
+            shutil.rmtree(self.jobs_dir / job_id, ignore_errors=True)
+            with self._lock:
+                self._published.pop(job_id, None)
+
+    def status(self) -> dict[str, object]:
+        return self.objects.status()
+
+    # --- upload housekeeping
     def _uploads(self) -> list[tuple[float, int, Path]]:
         """(mtime, bytes, folder) of every upload, oldest first."""
         found: list[tuple[float, int, Path]] = []
@@ -260,6 +395,25 @@ class ArtifactStore:
             except OSError:
                 continue
 
+    def _sweep_remote(self) -> None:
+        """In a bucket, uploads older than a day go too, checked at most every ten minutes per
+        engine (the folder cap is the bucket's business: quotas or a lifecycle rule)."""
+        now = time.time()
+        if now - self._last_sweep < self.REMOTE_SWEEP_SECONDS:
+            return
+        self._last_sweep = now
+        cutoff = now - UPLOAD_TTL_SECONDS
+        try:
+            for info in list(self.objects.list("uploads/")):
+                if info.mtime and info.mtime < cutoff:
+                    self.objects.delete(info.key)
+        except AppError:
+            log.warning("could not sweep old uploads in the artifact store", exc_info=True)
+
+
+def _not_found(artifact_id: str) -> AppError:
+    return AppError("artifact_not_found", "No artifact with that id.", {"artifact_id": artifact_id})
+
 
 def _uploads_full(size: int) -> AppError:
     cap = max_uploads_total_bytes()
@@ -268,3 +422,16 @@ def _uploads_full(size: int) -> AppError:
         f"The engine's uploads folder is full: an upload of {size} bytes does not fit in its {cap}-byte cap.",
         {"folder": "uploads", "max_total_bytes": cap, "upload_bytes": size},
     )
+
+
+def open_objects(roots: Mapping[str, Path], env: Mapping[str, str]) -> ObjectStore:
+    """The store `GPT_IMAGE_2_ARTIFACTS_URL` names (checked: a missing bucket or refused keys are
+    `artifact_store_unavailable` now, not at the first job), else local folders."""
+    url = (env.get(ARTIFACTS_URL_ENV) or "").strip()
+    if not url or url in ("local", "file:"):
+        return LocalObjects(roots)
+    from gpt_image_engine.store.s3objects import S3Objects
+
+    store = S3Objects.from_url(parse_artifacts_url(url), env)
+    store.check()
+    return store

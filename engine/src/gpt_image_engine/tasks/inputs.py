@@ -10,6 +10,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.providers.base import InputImage
 from gpt_image_engine.providers.sources import image_from_bytes, image_from_url, sniff_extension
 from gpt_image_engine.state import Engine
+from gpt_image_engine.store.artifacts import publish_written
 from gpt_image_engine.store.atomic import atomic_write_bytes
 from gpt_image_engine.store.diskspace import storage_error
 from gpt_image_engine.tasks.specs import ImageSource
@@ -22,7 +23,7 @@ def input_image(engine: Engine, source: ImageSource, index: int, role: str) -> I
             stored = engine.artifacts.describe(source.artifact_id)
         except AppError as err:
             raise AppError("ref_image_missing", f"The uploaded {role} was not found.", err.detail) from err
-        return image_from_bytes(stored.path.read_bytes(), stored.name)
+        return image_from_bytes(engine.artifacts.read(source.artifact_id), stored.name)
     if source.url:
         return image_from_url(source.url, index=index, role=role)
     raise AppError("ref_image_invalid", f"The {role} has no source.")
@@ -49,4 +50,5 @@ def keep_input(job_id: str, job_dir: Path, stem: str, image: InputImage | bytes)
         atomic_write_bytes(path, data)
     except OSError as exc:
         raise storage_error(exc, path) from exc
+    publish_written(path, best_effort=True)  # in a bucket too: another engine may run or retry the job
     return ImageSource(artifact_id=f"{job_id}/{path.name}")

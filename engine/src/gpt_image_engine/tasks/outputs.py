@@ -9,7 +9,7 @@ from typing import Any
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import Artifact
 from gpt_image_engine.providers.sources import sniff_extension, sniff_mime
-from gpt_image_engine.store.artifacts import MIME_BY_EXT
+from gpt_image_engine.store.artifacts import MIME_BY_EXT, publish_written
 from gpt_image_engine.store.atomic import atomic_write_bytes
 from gpt_image_engine.store.diskspace import storage_error
 
@@ -20,6 +20,7 @@ def save_file(job_dir: Path, name: str, data: bytes, role: str, index: int) -> A
         atomic_write_bytes(path, data, mode=0o600)
     except OSError as exc:
         raise storage_error(exc, path) from exc
+    publish_written(path)  # with a bucket: whole in the store before the job says completed
     return Artifact(
         path=path,
         role=role,

@@ -21,7 +21,7 @@ from gpt_image_engine.tasks.specs import ContinueSaveSpec
 
 def _images_from_spool(engine: Engine, job_id: str) -> list[bytes]:
     images: list[bytes] = []
-    for path in spooled_responses(engine.paths.jobs_dir / job_id):
+    for path in spooled_responses(engine.artifacts.job_dir(job_id)):
         try:
             body = json.loads(path.read_bytes())
         except ValueError:

@@ -82,7 +82,7 @@ def stored_spec(engine: Engine, job_id: str) -> Spec | None:
     if live is not None and not live.finished:
         raise AppError("job_running", "The job is still running.", {"job_id": job_id})
     engine.history.get_job(job_id)  # history_not_found for unknown ids
-    return specs.load_spec(engine.paths.jobs_dir / job_id)
+    return specs.load_spec(engine.artifacts.job_dir(job_id))
 
 
 def rerun(engine: Engine, spec: Spec, call: Call, n: int | None = None) -> LiveJob:

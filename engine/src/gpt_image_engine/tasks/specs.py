@@ -29,6 +29,7 @@ from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.providers.base import RetryPolicy
 from gpt_image_engine.security.redaction import redact_url
+from gpt_image_engine.store.artifacts import publish_written
 from gpt_image_engine.store.atomic import atomic_write_json
 from gpt_image_protocol import validation
 
@@ -444,6 +445,7 @@ def with_call(spec: Spec, call: Call) -> Spec:
 
 def save_spec(job_dir: Path, spec: Spec) -> None:
     atomic_write_json(job_dir / SPEC_FILE, spec.to_dict())
+    publish_written(job_dir / SPEC_FILE, best_effort=True)  # retry/resubmit from any engine
 
 
 def load_spec(job_dir: Path) -> Spec | None:
