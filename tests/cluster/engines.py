@@ -1,7 +1,7 @@
 """Engines of one cluster for tests and the bench: real `gpt-image-2-engine serve` processes on
-one PostgreSQL database, sharing one data folder (config.json and job folders, as a shared
-volume would), each on its own Unix socket, with the provider key in each engine's own
-environment (a cluster's secrets live with its engines, never in the database)."""
+one PostgreSQL database and one S3 bucket (SeaweedFS), each with its own data folder (only a
+working folder: every file goes to the bucket) and Unix socket, and the provider key in each
+engine's own environment (a cluster's secrets live with its engines, never in the database)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,26 @@ import psycopg
 from tests.conftest import EngineProc, base_env
 
 
-def cluster_engine(home: Path, database_url: str, upstream_base: str, **extra: str) -> EngineProc:
+def bucket_env(s3_server: Any, s3_url: str) -> dict[str, str]:
+    """The settings that put an engine's artifacts in the test bucket."""
+    return {
+        "GPT_IMAGE_2_ARTIFACTS_URL": s3_url,
+        "AWS_ENDPOINT_URL_S3": s3_server.endpoint,
+        "AWS_ACCESS_KEY_ID": s3_server.access_key,
+        "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
+    }
+
+
+def cluster_engine(
+    home: Path, database_url: str, upstream_base: str, bucket: dict[str, str], **extra: str
+) -> EngineProc:
+    home.mkdir(parents=True, exist_ok=True)
     env = base_env(home)
     env.update(
         GPT_IMAGE_2_DATABASE_URL=database_url,
         OPENAI_API_KEY="sk-cluster-engine",
         OPENAI_BASE_URL=upstream_base,
+        **bucket,
         **extra,
     )
     sock = Path(tempfile.mkdtemp(prefix="gi2c-")) / "e.sock"
@@ -32,7 +46,7 @@ def client_env(engine: EngineProc, **extra: str) -> dict[str, str]:
     """A CLI environment aimed at one engine, with no provider key of its own (the job then
     travels: any engine may run it)."""
     env = engine.client_env(**extra)
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GPT_IMAGE_2_DATABASE_URL"):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GPT_IMAGE_2_DATABASE_URL", "GPT_IMAGE_2_ARTIFACTS_URL"):
         env.pop(name, None)
     env.update(extra)
     return env

@@ -1,7 +1,7 @@
-"""Failover: `kill -9` of an engine in the middle of two jobs. A surviving engine notices the
-expired leases within the lease timeout, marks both jobs failed with `interrupted_reason` and
-their recoverability class, re-sends nothing, and finishes the job whose response was spooled
-with `continue_save` — no provider call."""
+"""Failover: `kill -9` of an engine in the middle of two jobs. A surviving engine (its own data
+folder; the same PostgreSQL and bucket) notices the expired leases within the lease timeout, marks
+both jobs failed with `interrupted_reason` and their recoverability class, re-sends nothing, and
+finishes the job whose response was spooled to the bucket with `continue_save` — no provider call."""
 
 from __future__ import annotations
 
@@ -11,20 +11,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.cluster.engines import client_env, cluster_engine, job_json, queue_row, statuses, wait_for
+from tests.cluster.engines import bucket_env, client_env, cluster_engine, job_json, queue_row, statuses, wait_for
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
 
 LEASE_SECONDS = 5.0
 
 
 def test_kill_9_mid_job_is_noticed_and_recovered_on_the_survivor(
-    tmp_path: Path, pg_url: str, fake_upstream: Any
+    tmp_path: Path, pg_url: str, s3_server: Any, s3_url: str, fake_upstream: Any
 ) -> None:
-    home = tmp_path / "shared"
-    home.mkdir()
+    bucket = bucket_env(s3_server, s3_url)
     # `doomed` sleeps right after spooling a response, so the kill lands between spool and save.
-    doomed = cluster_engine(home, pg_url, fake_upstream.openai_base, GPT_IMAGE_2_TEST_PAUSE_AFTER_SPOOL="60")
-    survivor = cluster_engine(home, pg_url, fake_upstream.openai_base)
+    doomed = cluster_engine(
+        tmp_path / "doomed", pg_url, fake_upstream.openai_base, bucket, GPT_IMAGE_2_TEST_PAUSE_AFTER_SPOOL="60"
+    )
+    survivor = cluster_engine(tmp_path / "survivor", pg_url, fake_upstream.openai_base, bucket)
     doomed.start()
     survivor.start()
     try:
@@ -37,8 +38,10 @@ def test_kill_9_mid_job_is_noticed_and_recovered_on_the_survivor(
         spooled = doomed.cli(
             "images", "generate", "--prompt", "spooled", "--out", str(tmp_path / "s.png"), "--detach", env=pinned
         ).json["job_id"]
-        spool = doomed.shared_dir / "jobs" / spooled / "raw_response.json"
-        wait_for(spool.is_file, 10)
+        prefix = s3_url.split("/", 3)[3]
+        spool_key = f"{prefix}/jobs/{spooled}/raw_response.json"  # in the bucket, not only on doomed's disk
+        s3 = s3_server.client()
+        wait_for(lambda: s3.list_objects_v2(Bucket=s3_server.bucket, Prefix=spool_key).get("KeyCount"), 10)
         assert queue_row(pg_url, in_flight)["pid"] == doomed.proc.pid  # type: ignore[union-attr]
 
         doomed.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]

@@ -1,5 +1,6 @@
-"""Two real engine processes on one PostgreSQL: a job submitted to one is watched, downloaded and
-cancelled through the other; a job carrying no per-call key runs on whichever engine is free."""
+"""Two real engine processes on one PostgreSQL and one SeaweedFS bucket, each with its own data
+folder: a job submitted to one is watched, downloaded and cancelled through the other; a job
+carrying no per-call key runs on whichever engine is free."""
 
 from __future__ import annotations
 
@@ -13,17 +14,18 @@ from typing import Any
 
 import pytest
 
-from tests.cluster.engines import client_env, cluster_engine, job_json, queue_row, statuses, wait_for
+from tests.cluster.engines import bucket_env, client_env, cluster_engine, job_json, queue_row, statuses, wait_for
 from tests.conftest import EngineProc
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
 
 
 @pytest.fixture
-def pair(tmp_path: Path, pg_url: str, fake_upstream: Any) -> Iterator[tuple[EngineProc, EngineProc]]:
-    home = tmp_path / "shared"
-    home.mkdir()
-    a = cluster_engine(home, pg_url, fake_upstream.openai_base)
-    b = cluster_engine(home, pg_url, fake_upstream.openai_base)
+def pair(
+    tmp_path: Path, pg_url: str, s3_server: Any, s3_url: str, fake_upstream: Any
+) -> Iterator[tuple[EngineProc, EngineProc]]:
+    bucket = bucket_env(s3_server, s3_url)
+    a = cluster_engine(tmp_path / "a", pg_url, fake_upstream.openai_base, bucket)
+    b = cluster_engine(tmp_path / "b", pg_url, fake_upstream.openai_base, bucket)
     a.start()
     try:
         b.start()

@@ -72,6 +72,7 @@ class Engine:
             # address the URL guard checked (DNS rebinding).
             http=pinned_client(trust_env=True, follow_redirects=False),
         )
+        engine.jobs.job_folder = engine.artifacts.job_dir
         from gpt_image_engine.tasks.delivery import attach
 
         attach(engine)

@@ -244,7 +244,8 @@ class ClusterJobManager(JobManager):
                 return  # it finished as its lease ran out
             meta = {**(job.get("metadata") or {}), "interrupted_reason": what, "interrupted_engine": engine_id}
             seen = {**job, "status": "failed", "metadata": meta, "error": error}
-            klass = describe(seen, self.jobs_dir / job_id, self.history.events(job_id))["recoverability"]
+            # The evidence (a spooled response) is where the dead engine published it: the store.
+            klass = describe(seen, self.job_folder(job_id), self.history.events(job_id))["recoverability"]
             with self.history.batch():  # the status and its terminal event: one transaction
                 self.history.update_job(
                     job_id,

@@ -199,6 +199,9 @@ class JobManager:
         # The work of a stored spec (`spec.json`'s bytes), set by the server: the cluster
         # manager runs jobs other engines accepted with it.
         self.rebuild: Callable[[bytes], Work] | None = None
+        # A job's folder with every file the artifact store holds for it (set by the engine:
+        # with a bucket, fetched from it), for the evidence of a recoverability class.
+        self.job_folder: Callable[[str], Path] = lambda job_id: self.jobs_dir / job_id
 
     # --- submission
     def submit(
