@@ -1,6 +1,7 @@
-"""Cluster throughput and failover (issue 17): engines on one PostgreSQL sharing one job store.
+"""Cluster throughput and failover (issue 17): engines on one PostgreSQL and one S3 bucket.
 
-Three real engines (`max_parallel` 4 each) on a private PostgreSQL, the fake upstream answering
+Three real engines (`max_parallel` 4 each, each with its own working folder) on a private
+PostgreSQL and a SeaweedFS bucket (`weed server -s3`), the fake upstream answering
 every generation in 500 ms. Jobs are submitted over gRPC round-robin to the engines (detached,
 no per-call key, so any engine may run any job). Prints a table:
 
@@ -9,7 +10,7 @@ no per-call key, so any engine may run any job). Prints a table:
   kill -9          one engine killed halfway: seconds until every job is terminal (target <= 30 s
                    after the kill), jobs interrupted and whether each has a recoverability class,
                    provider requests per job (none sent twice) and every completed output's
-                   sha256 checked against its bytes in the store.
+                   sha256 and size checked against its object in the bucket.
 
     .venv/bin/python bench/cluster.py [--jobs 300] [--single-jobs 100] [--delay 0.5]
 """
@@ -20,6 +21,7 @@ import argparse
 import hashlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -40,6 +42,7 @@ from gpt_image_protocol.address import parse_address  # noqa: E402
 from gpt_image_protocol.channel import open_channel  # noqa: E402
 from gpt_image_protocol.health import wait_for_serving  # noqa: E402
 from tests.fakeupstream.server import GENERATIONS_PATH, FakeUpstream, Fault  # noqa: E402
+from tests.s3server import SeaweedS3  # noqa: E402
 from tests.servers.postgres import PostgresCluster, running_cluster  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -47,16 +50,21 @@ TERMINAL = ("completed", "partial_failed", "failed", "cancelled")
 
 
 class Cluster:
-    def __init__(self, pg: PostgresCluster, fake: FakeUpstream, name: str, engines: int, max_parallel: int) -> None:
+    def __init__(
+        self, pg: PostgresCluster, s3: SeaweedS3, fake: FakeUpstream, name: str, engines: int, max_parallel: int
+    ) -> None:
         self.url = pg.url(pg.create_database(name))
         self.home = Path(tempfile.mkdtemp(prefix=f"gi2-{name}-"))
-        self.fake = fake
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "GPT_IMAGE_2_"))}
+        self.s3 = s3
+        self.prefix = f"bench-{name}-{secrets.token_hex(4)}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "GPT_IMAGE_2_", "AWS_"))}
         env.update(
-            CODEX_HOME=str(self.home / "codex"),
-            HOME=str(self.home),
             GPT_IMAGE_2_ALLOW_PRIVATE_URLS="1",
             GPT_IMAGE_2_DATABASE_URL=self.url,
+            GPT_IMAGE_2_ARTIFACTS_URL=f"s3://{s3.bucket}/{self.prefix}",
+            AWS_ENDPOINT_URL_S3=s3.endpoint,
+            AWS_ACCESS_KEY_ID=s3.access_key,
+            AWS_SECRET_ACCESS_KEY=s3.secret_key,
             GPT_IMAGE_2_MAX_PARALLEL=str(max_parallel),
             OPENAI_API_KEY="sk-bench",
             OPENAI_BASE_URL=fake.openai_base,
@@ -65,10 +73,11 @@ class Cluster:
         self.stubs = []
         for i in range(engines):
             sock = self.home / f"e{i}.sock"
+            own = {"CODEX_HOME": str(self.home / f"e{i}" / "codex"), "HOME": str(self.home / f"e{i}")}
             self.procs.append(
                 subprocess.Popen(
                     [str(BIN / "gpt-image-2-engine"), "serve", "--socket", str(sock)],
-                    env=env,
+                    env={**env, **own},
                     stdout=subprocess.DEVNULL,
                     stderr=open(self.home / f"e{i}.log", "ab"),  # noqa: SIM115
                 )
@@ -106,11 +115,20 @@ class Cluster:
             if len(rows) == len(ids) and all(r["status"] in TERMINAL for r in rows.values()):
                 return time.monotonic()
             time.sleep(0.1)
-        raise SystemExit(f"jobs not terminal after {timeout} s")
+        with psycopg.connect(self.url) as conn:
+            stuck = conn.execute(
+                "SELECT j.id, j.status, q.state, q.engine_id, q.lease_until < now() FROM jobs j "
+                "LEFT JOIN job_queue q ON q.job_id = j.id WHERE j.id = ANY(%s) AND j.status <> ALL(%s)",
+                (ids, list(TERMINAL)),
+            ).fetchall()
+        raise SystemExit(
+            f"jobs not terminal after {timeout} s: {stuck[:10]} ({len(stuck)} in all); logs in {self.home}"
+        )
 
     def artifact(self, artifact_id: str) -> bytes:
-        """An output's bytes as the store holds them (the shared job folders)."""
-        return (self.home / "codex" / "gpt-image-2-skill" / "jobs" / artifact_id).read_bytes()
+        """An output's bytes as the bucket holds them."""
+        body = self.s3.client().get_object(Bucket=self.s3.bucket, Key=f"{self.prefix}/jobs/{artifact_id}")["Body"]
+        return bytes(body.read())
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -124,9 +142,9 @@ class Cluster:
 
 
 def throughput(
-    pg: PostgresCluster, fake: FakeUpstream, name: str, engines: int, jobs: int, delay: float
+    pg: PostgresCluster, s3: SeaweedS3, fake: FakeUpstream, name: str, engines: int, jobs: int, delay: float
 ) -> dict[str, Any]:
-    cluster = Cluster(pg, fake, name, engines, 4)
+    cluster = Cluster(pg, s3, fake, name, engines, 4)
     try:
         fake.reset()
         fake.faults(Fault.slow(delay, times=10**9, path=GENERATIONS_PATH))
@@ -150,8 +168,8 @@ def throughput(
         cluster.stop()
 
 
-def failover(pg: PostgresCluster, fake: FakeUpstream, jobs: int, delay: float) -> dict[str, Any]:
-    cluster = Cluster(pg, fake, "failover", 3, 4)
+def failover(pg: PostgresCluster, s3: SeaweedS3, fake: FakeUpstream, jobs: int, delay: float) -> dict[str, Any]:
+    cluster = Cluster(pg, s3, fake, "failover", 3, 4)
     try:
         fake.reset()
         fake.faults(Fault.slow(delay, times=10**9, path=GENERATIONS_PATH))
@@ -201,15 +219,17 @@ def main() -> None:
     fake = FakeUpstream(default_size=(256, 256)).start()
     # The killed engine's connections reset mid-request: expected here, not worth a traceback.
     fake._server.handle_error = lambda request, address: None  # type: ignore[union-attr,method-assign]
+    s3 = SeaweedS3(Path(tempfile.mkdtemp(prefix="gi2-weed-"))).start()
     try:
         with running_cluster() as pg:
             rows = [
-                throughput(pg, fake, "three", 3, ns.jobs, ns.delay),
-                throughput(pg, fake, "one", 1, ns.single_jobs, ns.delay),
+                throughput(pg, s3, fake, "three", 3, ns.jobs, ns.delay),
+                throughput(pg, s3, fake, "one", 1, ns.single_jobs, ns.delay),
             ]
-            kill = failover(pg, fake, ns.jobs, ns.delay)
+            kill = failover(pg, s3, fake, ns.jobs, ns.delay)
     finally:
         fake.stop()
+        s3.stop()
     print(f"\ncluster bench: fake upstream answering in {ns.delay * 1000:.0f} ms, max_parallel 4 per engine")
     print(f"{'run':<12} {'jobs':>5} {'wall s':>8} {'ideal s':>8} {'x ideal':>8} {'jobs/s':>7} {'completed':>10}")
     for r in rows:

@@ -183,3 +183,35 @@ def test_unreachable_database_is_a_coded_error_without_the_password() -> None:
     assert info.value.code == "cluster_queue_failed"
     assert "s3cret-pass" not in str(info.value.to_envelope())
     assert "127.0.0.1:1" in str(info.value.detail)
+
+
+def test_a_sweep_that_could_not_record_puts_the_row_back(db: str) -> None:
+    a, b = _queue(db, "a", lease=0.3), _queue(db, "b", lease=0.3)
+    a.enqueue("j1", "provider:openai", "spec.json/v1", b"{}", pinned=False)
+    assert a.claim(True, True) is not None
+    time.sleep(0.5)
+    assert b.take_expired() == [("j1", "a", "lease_expired")]
+    assert b.take_expired() == []
+    b.reopen("j1")  # the history write failed: the next sweep, on any engine, takes it again
+    assert a.heartbeat(["j1"]) == ([], ["j1"])  # still not a's again
+    assert b.take_expired() == [("j1", "a", "lease_expired")]
+    a.close()
+    b.close()
+
+
+def test_orphans_are_closed_rows_whose_history_never_ended(db: str) -> None:
+    a = _queue(db, "a")
+    with psycopg.connect(db) as conn:
+        for job_id in ("left", "ended"):
+            conn.execute(
+                "INSERT INTO jobs VALUES (%s, 'images generate', 'openai', 'queued', NULL, 'now', '{}')", (job_id,)
+            )
+    for job_id in ("left", "ended"):
+        a.enqueue(job_id, "provider:openai", "spec.json/v1", b"{}", pinned=False)
+        assert a.request_cancel(job_id) == "queued"  # off the queue; the engine dies before recording it
+    with psycopg.connect(db) as conn:
+        conn.execute("UPDATE jobs SET status = 'cancelled' WHERE id = 'ended'")
+    assert a.orphans(settle_seconds=30) == []  # give a live engine time to record its end
+    time.sleep(0.1)
+    assert a.orphans(settle_seconds=0.05) == [("left", None)]
+    a.close()

@@ -99,6 +99,7 @@ class ClusterJobManager(JobManager):
         # Jobs accepted here, with when: the closure (no rebuild when we claim them ourselves).
         self._work: dict[str, tuple[Work, float]] = {}
         self._wakeup = threading.Event()
+        self._abandoned: set[str] = set()
         self._stopping = threading.Event()
         self.hub = Hub(database_url, on_cancel=self._remote_cancel, on_queued=self._wakeup.set)
         self.hub.start()
@@ -183,9 +184,9 @@ class ClusterJobManager(JobManager):
                 log.exception("cannot take job %s", job_id)
                 with self._lock:
                     self._running.pop(job_id, None)
-                self.queue.finish(job_id)
                 err = exc if isinstance(exc, AppError) else AppError("internal_error", str(exc))
                 self._record_failure(job_id, err)
+                self.queue.finish(job_id)
                 return
         work = accepted[0] if accepted is not None else self._rebuild(method, spec)
         threading.Thread(target=self._run, args=(job, work), name=f"job-{job_id[-8:]}", daemon=True).start()
@@ -228,11 +229,18 @@ class ClusterJobManager(JobManager):
             log.warning("lost the lease of job %s", job_id)
 
     def _sweep(self) -> None:
+        for job_id, engine_id in self.queue.orphans():
+            self._interrupt(job_id, engine_id, "engine_lost")
         for job_id, engine_id, what in self.queue.take_expired():
-            self._interrupt(job_id, engine_id, what)
+            if not self._interrupt(job_id, engine_id, what):
+                try:
+                    self.queue.reopen(job_id)  # recorded by a later sweep, never lost
+                except AppError:
+                    log.exception("could not put job %s back for the next sweep", job_id)
 
-    def _interrupt(self, job_id: str, engine_id: str | None, what: str) -> None:
-        """Record a job whose engine is gone: failed, `interrupted_reason`, recoverability."""
+    def _interrupt(self, job_id: str, engine_id: str | None, what: str) -> bool:
+        """Record a job whose engine is gone: failed, `interrupted_reason`, recoverability.
+        False when it could not be recorded (the caller puts it back for the next sweep)."""
         error = {
             "code": "job_interrupted",
             "message": "The engine running this job stopped before it finished.",
@@ -241,11 +249,16 @@ class ClusterJobManager(JobManager):
         try:
             job = self.history.get_job(job_id)
             if job.get("status") in TERMINAL_TYPES:
-                return  # it finished as its lease ran out
+                return True  # it finished as its lease ran out
             meta = {**(job.get("metadata") or {}), "interrupted_reason": what, "interrupted_engine": engine_id}
             seen = {**job, "status": "failed", "metadata": meta, "error": error}
-            # The evidence (a spooled response) is where the dead engine published it: the store.
-            klass = describe(seen, self.job_folder(job_id), self.history.events(job_id))["recoverability"]
+            events = self.history.events(job_id)
+            try:  # the evidence (a spooled response) is where the dead engine published it: the store
+                folder = self.job_folder(job_id)
+            except Exception:  # noqa: BLE001 - the store is down: classify from the events alone
+                log.warning("no job files for %s; classifying it from its events", job_id, exc_info=True)
+                folder = self.jobs_dir / job_id
+            klass = describe(seen, folder, events)["recoverability"]
             with self.history.batch():  # the status and its terminal event: one transaction
                 self.history.update_job(
                     job_id,
@@ -264,12 +277,14 @@ class ClusterJobManager(JobManager):
                     "job.failed",
                     {"status": "failed", "job_id": job_id, "error": error, "recoverability": klass},
                 )
-            log.warning(
-                "job interrupted: its engine is gone",
-                extra={"data": {"job_id": job_id, "engine_id": engine_id, "reason": what, "recoverability": klass}},
-            )
-        except AppError:
+        except Exception:  # noqa: BLE001 - a database hiccup: the row goes back, a later sweep records it
             log.exception("could not record the interruption of job %s", job_id)
+            return False
+        log.warning(
+            "job interrupted: its engine is gone",
+            extra={"data": {"job_id": job_id, "engine_id": engine_id, "reason": what, "recoverability": klass}},
+        )
+        return True
 
     def _record_failure(self, job_id: str, err: AppError) -> None:
         envelope = redact(err.to_envelope())
@@ -286,11 +301,18 @@ class ClusterJobManager(JobManager):
     def _finish(
         self, job: LiveJob, status: str, *, outcome: Outcome | None = None, error: AppError | None = None
     ) -> None:
+        """Record the end, then close the lease, in that order: an engine killed in between leaves
+        a terminal row whose lease the sweeper finds and leaves as it is (never a closed lease over
+        a row still `running`, which nobody would ever end)."""
+        with self._lock:
+            abandoned = job.job_id in self._abandoned
+        if abandoned:  # the engine stopped past its grace period: recorded as interrupted instead
+            return
         try:
-            ours = self.queue.finish(job.job_id)
+            ours = self.queue.renew(job.job_id)
         except AppError as err:
-            log.warning("could not close the lease of job %s: %s", job.job_id, err.message)
-            ours = True
+            log.warning("could not check the lease of job %s: %s", job.job_id, err.message)
+            ours = True  # the database is away: record what we know; the sweeper checks the row
         if not ours:
             # Swept as interrupted while we still ran it (this engine stalled past its lease):
             # the row already says failed with its recoverability; do not write a second end.
@@ -298,9 +320,13 @@ class ClusterJobManager(JobManager):
             with self._lock:
                 self._running.pop(job.job_id, None)
             job.wake()
-            log.warning("job %s finished after its lease was lost; its result is kept on disk", job.job_id)
+            log.warning("job %s finished after its lease was lost; its files are kept", job.job_id)
             return
         super()._finish(job, status, outcome=outcome, error=error)
+        try:
+            self.queue.finish(job.job_id)
+        except AppError as err:  # the lease then runs out; the sweeper sees the terminal row
+            log.warning("could not close the lease of job %s: %s", job.job_id, err.message)
 
     # --- cancel
     def cancel(self, job_id: str) -> bool:
@@ -406,6 +432,8 @@ class ClusterJobManager(JobManager):
             time.sleep(0.05)
         with self._lock:
             leftover = list(self._running)
+        with self._lock:
+            self._abandoned.update(leftover)  # their threads end without recording anything
         for job_id in leftover:
             job = self.live(job_id)
             if job is not None:
@@ -413,11 +441,11 @@ class ClusterJobManager(JobManager):
         self._stopping.set()
         self._loop.join(timeout=3)
         for job_id in leftover:
-            try:
-                self.queue.finish(job_id)
-            except AppError:
-                continue
-            self._interrupt(job_id, self.engine_id, "engine_stopped")
+            if self._interrupt(job_id, self.engine_id, "engine_stopped"):
+                try:
+                    self.queue.finish(job_id)
+                except AppError:
+                    continue  # its lease runs out; the sweeper finds the row already ended
         try:
             self.queue.unregister()
         except AppError:

@@ -181,6 +181,17 @@ class Queue:
         kept = {r[0] for r in rows}
         return [r[0] for r in rows if r[1]], [j for j in job_ids if j not in kept]
 
+    def renew(self, job_id: str) -> bool:
+        """Extend this engine's lease on one job (before recording its end); False when the
+        lease is no longer ours (swept while this engine stalled)."""
+        with self.rpc.tx() as conn:
+            row = conn.execute(
+                "UPDATE job_queue SET lease_until = now() + %s::interval WHERE job_id = %s AND engine_id = %s "
+                "AND state = 'running' RETURNING job_id",
+                (self.lease, job_id, self.engine_id),
+            ).fetchone()
+        return row is not None
+
     def finish(self, job_id: str) -> bool:
         """Close this engine's lease on a job; False when the lease was lost (swept meanwhile)."""
         with self.rpc.tx() as conn:
@@ -220,6 +231,7 @@ class Queue:
             rows = conn.execute(
                 "UPDATE job_queue q SET state = 'done', finished_at = now() FROM ("
                 "SELECT job_id FROM job_queue j WHERE (state = 'running' AND lease_until < now() - %(grace)s::interval) "
+                "OR state = 'lost' "
                 "OR (state = 'queued' AND pinned_engine IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cluster_engines e "
                 "WHERE e.engine_id = j.pinned_engine AND e.stopped_at IS NULL "
                 "AND e.last_beat > now() - %(lease)s::interval - %(grace)s::interval)) "
@@ -229,6 +241,27 @@ class Queue:
                 {"grace": f"{float(grace_seconds)} seconds", "lease": self.lease, "limit": limit},
             ).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
+
+    def orphans(self, settle_seconds: float = 30.0, limit: int = 50) -> list[tuple[str, str | None]]:
+        """Jobs the queue closed whose history row never got its end (an engine killed between
+        taking a queued job off the queue and recording it): looked at only in the last hour."""
+        with self.loop.tx() as conn:
+            rows = conn.execute(
+                "SELECT q.job_id, COALESCE(q.engine_id, q.pinned_engine) FROM job_queue q JOIN jobs j ON j.id = q.job_id "
+                "WHERE q.state = 'done' AND q.finished_at < now() - %s::interval "
+                "AND q.finished_at > now() - interval '1 hour' AND j.status IN ('queued', 'running') LIMIT %s",
+                (f"{float(settle_seconds)} seconds", limit),
+            ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def reopen(self, job_id: str) -> None:
+        """Put a swept row back as `lost` (its end could not be recorded): the next sweep, here or
+        on any engine, takes it again; its old engine's heartbeat cannot renew it."""
+        with self.loop.tx() as conn:
+            conn.execute(
+                "UPDATE job_queue SET state = 'lost', finished_at = NULL WHERE job_id = %s AND state = 'done'",
+                (job_id,),
+            )
 
     def counts(self) -> dict[str, Any]:
         with self.rpc.tx() as conn:

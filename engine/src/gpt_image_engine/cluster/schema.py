@@ -1,6 +1,7 @@
 """The cluster's tables in PostgreSQL, as named forward-only migrations.
 
-`job_queue` holds one row per job a cluster engine accepted: its lane, the stored request it
+`job_queue` holds one row per job a cluster engine accepted (state `queued`, `running`,
+`done`, or `lost`: swept but not yet recorded, for the next sweep): its lane, the stored request it
 can be rebuilt from (`method` + `spec`), the engine holding its lease and until when, and the
 cancel flag. `cluster_engines` lists the engines with their last heartbeat (doctor's peers; a
 pinned job whose engine stopped beating is swept). A trigger on `job_events` NOTIFYs every
@@ -32,7 +33,8 @@ CREATE TABLE IF NOT EXISTS job_queue (
     finished_at TIMESTAMPTZ
 );
 CREATE INDEX IF NOT EXISTS idx_job_queue_ready ON job_queue (enqueued_at) WHERE state = 'queued';
-CREATE INDEX IF NOT EXISTS idx_job_queue_running ON job_queue (lease_until) WHERE state = 'running';
+CREATE INDEX IF NOT EXISTS idx_job_queue_running ON job_queue (lease_until) WHERE state IN ('running', 'lost');
+CREATE INDEX IF NOT EXISTS idx_job_queue_finished ON job_queue (finished_at) WHERE state = 'done';
 CREATE TABLE IF NOT EXISTS cluster_engines (
     engine_id TEXT PRIMARY KEY,
     host TEXT NOT NULL,
