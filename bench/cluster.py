@@ -130,6 +130,18 @@ class Cluster:
         body = self.s3.client().get_object(Bucket=self.s3.bucket, Key=f"{self.prefix}/jobs/{artifact_id}")["Body"]
         return bytes(body.read())
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the engine processes have used so far (Linux /proc)."""
+        total = 0.0
+        tick = os.sysconf("SC_CLK_TCK")
+        for proc in self.procs:
+            try:
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -152,6 +164,7 @@ def throughput(
         ids = cluster.submit(jobs, name)
         done = cluster.wait_terminal(ids, 600)
         wall = done - t0
+        cpu = cluster.cpu_seconds()
         rows = cluster.statuses(ids)
         ideal = jobs * delay / (engines * 4)
         return {
@@ -162,6 +175,7 @@ def throughput(
             "ratio": wall / ideal,
             "completed": sum(1 for r in rows.values() if r["status"] == "completed"),
             "per_s": jobs / wall,
+            "cpu_ms": cpu * 1000 / jobs,
         }
     finally:
         fake.clear_faults()
@@ -231,11 +245,14 @@ def main() -> None:
         fake.stop()
         s3.stop()
     print(f"\ncluster bench: fake upstream answering in {ns.delay * 1000:.0f} ms, max_parallel 4 per engine")
-    print(f"{'run':<12} {'jobs':>5} {'wall s':>8} {'ideal s':>8} {'x ideal':>8} {'jobs/s':>7} {'completed':>10}")
+    print(
+        f"{'run':<12} {'jobs':>5} {'wall s':>8} {'ideal s':>8} {'x ideal':>8} {'jobs/s':>7} {'completed':>10} "
+        f"{'engine CPU ms/job':>18}"
+    )
     for r in rows:
         print(
             f"{r['name']:<12} {r['jobs']:>5} {r['wall']:>8.2f} {r['ideal']:>8.2f} {r['ratio']:>8.2f} "
-            f"{r['per_s']:>7.1f} {r['completed']:>10}"
+            f"{r['per_s']:>7.1f} {r['completed']:>10} {r['cpu_ms']:>18.0f}"
         )
     speedup = rows[0]["per_s"] / rows[1]["per_s"]
     verdict = "ok" if rows[0]["ratio"] <= 1.3 else "MISS"

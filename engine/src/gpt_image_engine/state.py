@@ -23,7 +23,9 @@ from gpt_image_engine.store.history import HistoryStore, open_history
 from gpt_image_engine.store.paths import EnginePaths
 
 
-def job_manager(history: HistoryStore, paths: EnginePaths, env: dict[str, str], max_parallel: int) -> JobManager:
+def job_manager(
+    history: HistoryStore, paths: EnginePaths, env: dict[str, str], max_parallel: int, shared_files: bool
+) -> JobManager:
     """The embedded queue, or with `GPT_IMAGE_2_DATABASE_URL=postgresql://...` the cluster's
     queue shared with every engine on that database."""
     url = paths.database_url
@@ -37,7 +39,9 @@ def job_manager(history: HistoryStore, paths: EnginePaths, env: dict[str, str], 
             "invalid_argument",
             f"GPT_IMAGE_2_CLUSTER_MAX_PARALLEL must be a whole number of jobs (0: no cap), not {raw_cap!r}.",
         )
-    return ClusterJobManager(history, paths.jobs_dir, url, max_parallel, cluster_max_parallel=int(raw_cap))
+    return ClusterJobManager(
+        history, paths.jobs_dir, url, max_parallel, cluster_max_parallel=int(raw_cap), shared_files=shared_files
+    )
 
 
 @dataclass
@@ -62,12 +66,13 @@ class Engine:
         # history is opened or any job is recovered.
         objects = open_objects({"uploads": paths.uploads_dir, "jobs": paths.jobs_dir}, env)
         history = open_history(paths.history_file, paths.database_url)
+        artifacts = ArtifactStore(paths.uploads_dir, paths.jobs_dir, objects)
         engine = cls(
             paths=paths,
             env=env,
             history=history,
-            jobs=job_manager(history, paths, env, max_parallel),
-            artifacts=ArtifactStore(paths.uploads_dir, paths.jobs_dir, objects),
+            jobs=job_manager(history, paths, env, max_parallel, shared_files=artifacts.remote),
+            artifacts=artifacts,
             # Every provider, token-refresh and result-download connection is pinned to the
             # address the URL guard checked (DNS rebinding).
             http=pinned_client(trust_env=True, follow_redirects=False),

@@ -85,6 +85,7 @@ class ClusterJobManager(JobManager):
         max_parallel: int = 2,
         cluster_max_parallel: int = 0,
         lease_seconds: float | None = None,
+        shared_files: bool = True,
     ) -> None:
         super().__init__(history, jobs_dir, max_parallel=max_parallel)
         self.engine_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -100,6 +101,7 @@ class ClusterJobManager(JobManager):
         self._work: dict[str, tuple[Work, float]] = {}
         self._wakeup = threading.Event()
         self._abandoned: set[str] = set()
+        self.shared_files = shared_files  # artifacts in a bucket: any engine can run any job
         self._stopping = threading.Event()
         self.hub = Hub(database_url, on_cancel=self._remote_cancel, on_queued=self._wakeup.set)
         self.hub.start()
@@ -120,7 +122,9 @@ class ClusterJobManager(JobManager):
         if not self._accepting:
             raise AppError("engine_unavailable", "The engine is shutting down.")
         job = self._record_job(command, provider, metadata, prepare)
-        body = _stored_spec(job.job_dir) if portable else None
+        # Another engine can run it only if it can read its inputs and write its outputs where
+        # every engine sees them (a bucket) and the call carries no key of its own.
+        body = _stored_spec(job.job_dir) if portable and self.shared_files else None
         # Before the row is claimable: the claiming engine's events follow this one.
         job.emit("local", "job.queued", {"status": "queued", "engine_id": self.engine_id})
         with self._lock:
@@ -400,6 +404,8 @@ class ClusterJobManager(JobManager):
             "lease_seconds": self.lease_seconds,
             "max_parallel": self.max_parallel,
             "cluster_max_parallel": self.cluster_max_parallel or None,
+            # Without a shared bucket each job runs on the engine that accepted it.
+            "jobs_travel": self.shared_files,
         }
         try:
             info["peers"] = self.queue.peers()
