@@ -1,5 +1,6 @@
 """Two real engine processes on one PostgreSQL and one SeaweedFS bucket, each with its own data
-folder: a job submitted to one is watched, downloaded and cancelled through the other; a job
+folder: a job submitted to one is watched (CLI and the gateway's SSE), downloaded and cancelled
+through the other; a job
 carrying no per-call key runs on whichever engine is free."""
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from typing import Any
 
 import pytest
 
+from gpt_image_gateway.app import create_app
+from gpt_image_gateway.client import EngineClient
+from gpt_image_gateway.settings import Settings
+from gpt_image_protocol.address import parse_address
 from tests.cluster.engines import bucket_env, client_env, cluster_engine, job_json, queue_row, statuses, wait_for
 from tests.conftest import EngineProc
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
+from tests.gateway.conftest import follow
 
 
 @pytest.fixture
@@ -44,7 +50,7 @@ def test_submit_on_one_watch_download_and_cancel_on_the_other(
     # A per-call key pins the job to the engine it was sent to (a key never leaves that engine),
     # so this job certainly runs on `a` while `b` follows it.
     on_a = client_env(a, OPENAI_API_KEY="sk-per-call")
-    fake_upstream.faults(Fault.slow(1.5, path=GENERATIONS_PATH))
+    fake_upstream.faults(Fault.slow(3.0, path=GENERATIONS_PATH))  # still running when b starts following
     started = a.cli(
         "images", "generate", "--prompt", "a red fox", "--out", str(tmp_path / "a.png"), "--detach", env=on_a
     )
@@ -52,6 +58,16 @@ def test_submit_on_one_watch_download_and_cancel_on_the_other(
     job_id = started.json["job_id"]
     wait_for(lambda: queue_row(pg_url, job_id)["state"] == "running", 10)
     assert queue_row(pg_url, job_id)["pid"] == a.proc.pid  # type: ignore[union-attr]
+
+    # The gateway of engine `b` streams it over SSE while `a` runs it (its hub wakes on NOTIFY).
+    gateway = EngineClient(parse_address(b.address))
+    try:
+        sse = follow(create_app(gateway, Settings(sse_heartbeat_s=1.0)).test_client(), job_id)
+    finally:
+        gateway.close()
+    sse_types = [m["data"]["type"] for m in sse]
+    assert sse_types[0] == "job.queued" and "job.running" in sse_types and sse_types[-1] == "job.completed"
+    assert [int(m["id"]) for m in sse] == sorted(int(m["id"]) for m in sse)
 
     out = tmp_path / "fox.png"
     watched = b.cli("--json-events", "jobs", "watch", job_id, "--out", str(out), env=client_env(b))
