@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from tests.conftest import EngineProc, base_env
+from tests.gateway.support import wait_for
 
-
-def bucket_env(s3_server: Any, s3_url: str) -> dict[str, str]:
-    """The settings that put an engine's artifacts in the test bucket."""
-    return {
-        "GPT_IMAGE_2_ARTIFACTS_URL": s3_url,
-        "AWS_ENDPOINT_URL_S3": s3_server.endpoint,
-        "AWS_ACCESS_KEY_ID": s3_server.access_key,
-        "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
-    }
+__all__ = ["client_env", "cluster_engine", "job_json", "queue_row", "statuses", "wait_for"]
 
 
 def cluster_engine(
@@ -68,16 +60,6 @@ def statuses(database_url: str, job_ids: list[str]) -> dict[str, str]:
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT id, status FROM jobs WHERE id = ANY(%s)", (job_ids,)).fetchall()
     return {r[0]: r[1] for r in rows}
-
-
-def wait_for(predicate: Any, timeout: float, step: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout} s")
 
 
 def job_json(engine: EngineProc, job_id: str, env: dict[str, str] | None = None) -> dict[str, Any]:

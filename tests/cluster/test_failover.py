@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.cluster.engines import bucket_env, client_env, cluster_engine, job_json, queue_row, statuses, wait_for
+from tests.cluster.engines import client_env, cluster_engine, job_json, queue_row, statuses, wait_for
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
 
 LEASE_SECONDS = 5.0
@@ -20,7 +20,7 @@ LEASE_SECONDS = 5.0
 def test_kill_9_mid_job_is_noticed_and_recovered_on_the_survivor(
     tmp_path: Path, pg_url: str, s3_server: Any, s3_url: str, fake_upstream: Any
 ) -> None:
-    bucket = bucket_env(s3_server, s3_url)
+    bucket = s3_server.engine_env(s3_url)
     # `doomed` sleeps right after spooling a response, so the kill lands between spool and save.
     doomed = cluster_engine(
         tmp_path / "doomed", pg_url, fake_upstream.openai_base, bucket, GPT_IMAGE_2_TEST_PAUSE_AFTER_SPOOL="60"

@@ -19,7 +19,7 @@ from gpt_image_gateway.app import create_app
 from gpt_image_gateway.client import EngineClient
 from gpt_image_gateway.settings import Settings
 from gpt_image_protocol.address import parse_address
-from tests.cluster.engines import bucket_env, client_env, cluster_engine, job_json, queue_row, statuses, wait_for
+from tests.cluster.engines import client_env, cluster_engine, job_json, queue_row, statuses, wait_for
 from tests.conftest import EngineProc
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
 from tests.gateway.conftest import follow
@@ -29,7 +29,7 @@ from tests.gateway.conftest import follow
 def pair(
     tmp_path: Path, pg_url: str, s3_server: Any, s3_url: str, fake_upstream: Any
 ) -> Iterator[tuple[EngineProc, EngineProc]]:
-    bucket = bucket_env(s3_server, s3_url)
+    bucket = s3_server.engine_env(s3_url)
     a = cluster_engine(tmp_path / "a", pg_url, fake_upstream.openai_base, bucket)
     b = cluster_engine(tmp_path / "b", pg_url, fake_upstream.openai_base, bucket)
     a.start()

@@ -24,12 +24,7 @@ from tests.conftest import ENGINE, EngineProc, base_env
 
 
 def s3_vars(server: Any, url: str) -> dict[str, str]:
-    return {
-        "GPT_IMAGE_2_ARTIFACTS_URL": url,
-        "AWS_ENDPOINT_URL_S3": server.endpoint,
-        "AWS_ACCESS_KEY_ID": server.access_key,
-        "AWS_SECRET_ACCESS_KEY": server.secret_key,
-    }
+    return dict(server.engine_env(url))
 
 
 def make_engine(root: Path, name: str, extra: dict[str, str]) -> EngineProc:
