@@ -184,6 +184,7 @@ def test_search_matches_the_upstream_semantics_and_uses_the_index(pg_url: str) -
 
 def test_large_totals_are_estimated_beyond_the_cap(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pgmod, "COUNT_CAP", 50)
+    monkeypatch.setattr(pgmod, "SEARCH_COUNT_CAP", 20)
     h = PostgresHistory(pg_url)
     with psycopg.connect(pg_url) as conn:
         conn.cursor().executemany(
@@ -197,8 +198,10 @@ def test_large_totals_are_estimated_beyond_the_cap(pg_url: str, monkeypatch: pyt
         conn.execute("ANALYZE jobs")
     page = h.list_jobs(limit=20)
     assert page["total_estimated"] is True and page["total"] > 50 and len(page["jobs"]) == 20
-    exact = h.list_jobs(limit=20, query="job-000")  # 10 rows: exact
-    assert exact["total"] == 10 and "total_estimated" not in exact
+    exact = h.list_jobs(limit=5, query="job-000")  # 10 rows: exact
+    assert exact["total"] == 10 and "total_estimated" not in exact and exact["has_more"]
+    searched = h.list_jobs(limit=5, query="heron")  # 200 rows, beyond the search cap of 20
+    assert searched["total_estimated"] is True and searched["total"] > 20
     h.close()
 
 
