@@ -251,3 +251,41 @@ def test_migrate_history_refuses_a_foreign_file_untouched(tmp_path: Path, pg_url
     with pytest.raises(AppError) as exc:
         copy_sqlite_to_postgres(tmp_path / "missing.sqlite", pg_url)
     assert exc.value.code == "history_open_failed"
+
+
+def test_a_job_whose_database_goes_away_ends_coded_and_the_engine_recovers(
+    postgres_cluster: PostgresCluster, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job manager on PostgreSQL: the database refuses connections while a job runs. Its
+    watchers still get a coded end, nothing half is recorded, and once the database is back the
+    same store serves again and the stale row is marked interrupted."""
+    from gpt_image_engine.jobs.manager import JobManager, LiveJob, Outcome
+
+    monkeypatch.setattr(pgmod, "ACQUIRE_TIMEOUT_S", 1.0)
+    dbname = pg_url.rsplit("/", 1)[1]
+    h = PostgresHistory(pg_url)
+    (tmp_path / "jobs").mkdir()
+    manager = JobManager(h, tmp_path / "jobs", max_parallel=1)
+
+    def work(job: LiveJob) -> Outcome:
+        postgres_cluster.admin_sql(f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS false")
+        _kill_connections(postgres_cluster, pg_url)
+        return Outcome(payload={"output": None}, metadata={"n": 1})
+
+    try:
+        job = manager.submit("images generate", "fake", {"prompt": "a heron"}, work)
+        events = list(manager.watch(job.job_id))
+        assert [e["type"] for e in events] == ["job.queued", "job.running", "job.failed"]
+        assert [e["seq"] for e in events] == [1, 2, 3]
+        assert events[-1]["data"]["error"]["code"] == "database_unavailable"
+        assert postgres_cluster.password not in json.dumps(events)
+        with pytest.raises(AppError) as exc:
+            h.get_job(job.job_id)
+        assert exc.value.code == "database_unavailable"
+    finally:
+        postgres_cluster.admin_sql(f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS true")
+    row = h.get_job(job.job_id)  # the same store, reconnected
+    assert row["status"] == "running" and "n" not in row["metadata"]  # the end was not half-written
+    assert [e["type"] for e in h.events(job.job_id)] == ["job.queued", "job.running"]
+    assert h.mark_interrupted("engine_restarted") == [job.job_id]
+    h.close()
