@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import psycopg.errors
@@ -29,6 +29,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.store.history.base import (
+    display_url,
     now_ts,
 )
 from gpt_image_engine.store.history.cursors import escape_like
@@ -52,30 +53,10 @@ ESTIMATE_ONLY_FACTOR = 4
 CONNECT_TIMEOUT_S = 5
 # How long a call waits for a pooled connection (the database may be restarting) before it fails.
 ACQUIRE_TIMEOUT_S = 5.0
-_SECRET_PARAMS = frozenset({"password", "sslpassword", "passfile", "sslkey"})
 _HINT = (
     "Check that PostgreSQL is running and reachable from this engine, and the user, password and "
     "database in GPT_IMAGE_2_DATABASE_URL (or --database-url); unset it to use history.sqlite."
 )
-
-
-def display_url(url: str) -> str:
-    """`url` safe to show: the password (in the userinfo or a query parameter) replaced."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "[unparsable database url]"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user, sep, _password = userinfo.partition(":")
-        netloc = f"{user}:[redacted]@{hostport}" if sep else f"{user}@{hostport}"
-    query = urlencode(
-        [(k, "[redacted]" if k.lower() in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query)],
-        quote_via=quote,
-        safe="[]/",
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def default_owner() -> str:
