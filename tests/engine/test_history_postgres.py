@@ -48,11 +48,11 @@ def test_migrations_are_recorded_once_and_concurrent_opens_agree(pg_url: str) ->
     for t in threads:
         t.join()
     assert not errors and len(stores) == 4
-    assert stores[0].applied_migrations() == ["m001_initial", "m002_search", "m003_queue"]
+    assert stores[0].applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by"]
     for s in stores:
         s.close()
     with PostgresHistory(pg_url) as again:
-        assert again.applied_migrations() == ["m001_initial", "m002_search", "m003_queue"]
+        assert again.applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by"]
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() == (3,)
         index = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_jobs_search_trgm'").fetchone()

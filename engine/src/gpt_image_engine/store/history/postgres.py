@@ -73,7 +73,6 @@ class PostgresHistory(RowStore):
     PLACEHOLDER = "%s"
     # NO KEY UPDATE: an event append's foreign-key check (KEY SHARE) never waits on a status change.
     LOCK_ROWS = " FOR NO KEY UPDATE"
-    INTERRUPT_SET = ", lease_until = NULL"
     INTERRUPTED_CLAUSE = "status = 'failed' AND (gi2_try_jsonb(metadata) ->> 'interrupted_reason') IS NOT NULL"
 
     def __init__(self, url: str, *, owner: str | None = None, max_size: int = 8) -> None:
