@@ -289,3 +289,17 @@ def test_a_job_whose_database_goes_away_ends_coded_and_the_engine_recovers(
     assert [e["type"] for e in h.events(job.job_id)] == ["job.queued", "job.running"]
     assert h.mark_interrupted("engine_restarted") == [job.job_id]
     h.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://u:pw%40secret@[::1/db", "postgresql://u:pw%40secret@127.0.0.1:notaport/db", "postgresql:///"],
+    ids=["bad-host", "bad-port", "no-host"],
+)
+def test_a_malformed_url_is_coded_and_hides_the_password(url: str) -> None:
+    with pytest.raises(AppError) as exc:
+        PostgresHistory(url)
+    text = json.dumps(exc.value.to_envelope())
+    assert exc.value.code == "database_unavailable"
+    assert "pw%40secret" not in text and "pw@secret" not in text
+    assert "hint" in (exc.value.detail or {})

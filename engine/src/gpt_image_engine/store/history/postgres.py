@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote
 
 import psycopg
 import psycopg.errors
@@ -116,8 +116,13 @@ class PostgresHistory(RowStore):
         )
 
     def _scrub(self, text: str) -> str:
-        password = urlsplit(self.url).password if "://" in self.url else None
-        return text.replace(password, "[redacted]") if password else text
+        """`text` (a driver message) without the URL's password, written or percent-decoded."""
+        # By hand, not urlsplit: a URL too broken to parse still has its password hidden.
+        authority = self.url.partition("://")[2].split("/", 1)[0].split("?", 1)[0]
+        raw = authority.rpartition("@")[0].partition(":")[2]
+        for secret in {raw, unquote(raw)} - {""}:
+            text = text.replace(secret, "***")
+        return text
 
     def _probe(self) -> None:
         """One direct connection first: a wrong password or host fails at once with its reason,
