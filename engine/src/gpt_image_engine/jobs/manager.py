@@ -420,8 +420,18 @@ class JobManager:
                 done = self.history.append_event(job.job_id, "local", TERMINAL_TYPES[status], data)
         except AppError:
             log.exception("could not record the end of job %s", job.job_id)
+        if done is None:
+            try:
+                done = self.history.append_event(job.job_id, "local", TERMINAL_TYPES[status], data)
+            except AppError as lost:
+                # The history is out of reach (a database gone mid-run): nothing was written, and
+                # watchers still hear a coded end, numbered after the last event they saw. The row
+                # keeps its last recorded state until the engine marks it interrupted.
+                log.error("job %s ended unrecorded: %s", job.job_id, lost.code)
+                status, data = "failed", {**data, "status": "failed", "error": redact(lost.to_envelope())}
+                done = (job.events[-1]["seq"] + 1 if job.events else 1), str(int(time.time()))
         job.status = status
-        seq, created_at = done or self.history.append_event(job.job_id, "local", TERMINAL_TYPES[status], data)
+        seq, created_at = done
         with job.cond:
             job.events.append(
                 {"seq": seq, "kind": "local", "type": TERMINAL_TYPES[status], "data": data, "created_at": created_at}

@@ -24,6 +24,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.security import keyenv
 from gpt_image_engine.store.atomic import atomic_write_json
 from gpt_image_engine.store.credentials import redact_credential
+from gpt_image_engine.store.history.base import display_url
 from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_protocol.validation import check_base_url
 
@@ -330,6 +331,7 @@ def config_paths(paths: EnginePaths, call: Call) -> dict[str, Any]:
         "config_file": str(config_file),
         "history_file": str(paths.history_file),
         "jobs_dir": str(paths.jobs_dir),
+        **({"history_database": display_url(paths.database_url)} if paths.database_url else {}),
     }
 
 

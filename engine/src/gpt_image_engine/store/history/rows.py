@@ -65,8 +65,6 @@ class RowStore:
     PLACEHOLDER = "?"
     #: Appended to a SELECT whose rows the transaction then rewrites.
     LOCK_ROWS = ""
-    #: Extra assignments when a job is marked interrupted (the cluster's lease is released).
-    INTERRUPT_SET = ""
     #: `status=interrupted`: failed rows a stopped engine left behind (the upstream's /jobs/interrupted).
     INTERRUPTED_CLAUSE = ""
 
@@ -269,7 +267,7 @@ class RowStore:
                     meta = {}
                 meta.update(interrupted_reason=reason, error=error, updated_at=now)
                 conn.execute(
-                    self._q(f"UPDATE jobs SET status = 'failed', metadata = ?{self.INTERRUPT_SET} WHERE id = ?"),
+                    self._q("UPDATE jobs SET status = 'failed', metadata = ? WHERE id = ?"),
                     (dumps(meta), job_id),
                 )
             ids.extend(str(r[0]) for r in rows)
