@@ -166,3 +166,50 @@ def test_a_bucket_lost_mid_run_fails_the_job_coded(fake_upstream: Any, tmp_path:
     finally:
         engine.stop()
         server.stop()
+
+
+def test_continue_save_on_another_engine_from_the_bucket(
+    s3_server: Any, s3_url: str, pg_url: str, fake_upstream: Any, tmp_path: Path
+) -> None:
+    """A's response is spooled (and published) and A dies before decoding it; A's machine and its
+    working folder are gone. B, on the same database and bucket, rebuilds the output from the
+    spooled response in the bucket: no provider call."""
+    import signal
+    import time
+
+    shared = {**s3_vars(s3_server, s3_url), "GPT_IMAGE_2_DATABASE_URL": pg_url}
+    a = make_engine(tmp_path, "a", {**shared, "GPT_IMAGE_2_ENGINE_ID": "engine-a"})
+    b = make_engine(tmp_path, "b", {**shared, "GPT_IMAGE_2_ENGINE_ID": "engine-b"})
+    prefix = s3_url.split("/", 3)[3] + "/"
+    try:
+        a.extra_env["GPT_IMAGE_2_TEST_PAUSE_AFTER_SPOOL"] = "30"
+        a.start(timeout=60)
+        env = a.client_env(OPENAI_API_KEY="sk-test-s3", OPENAI_BASE_URL=fake_upstream.openai_base)
+        r = a.cli("images", "generate", "--prompt", "a plum", "--out", str(tmp_path / "plum"), "--detach", env=env)
+        assert r.returncode == 0, r.stdout + r.stderr
+        job_id = r.json["job_id"]
+        key = f"{prefix}jobs/{job_id}/raw_response.json"
+        deadline = time.monotonic() + 30
+        while not s3_server.client().list_objects_v2(Bucket=s3_server.bucket, Prefix=key).get("Contents"):
+            assert time.monotonic() < deadline, "the spooled response never reached the bucket"
+            time.sleep(0.05)
+        a.stop(signal.SIGKILL)
+        a.extra_env.pop("GPT_IMAGE_2_TEST_PAUSE_AFTER_SPOOL")
+        a.start(timeout=60)  # marks its own unfinished job interrupted, then goes away with its disk
+        a.stop()
+        shutil.rmtree(a.shared_dir / "jobs")
+        calls = len(fake_upstream.requests)
+
+        b.start(timeout=60)
+        recovery = b.cli("jobs", "recovery", job_id).json
+        assert recovery["primary_action"]["id"] == "continue_save", recovery
+        out = tmp_path / "saved"
+        r = b.cli("jobs", "resume", job_id, "--action", "continue_save", "--out", str(out))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.json["provider_calls"] == 0 and len(fake_upstream.requests) == calls
+        assert (tmp_path / "saved.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        new_job = r.json["history"]["job_id"]
+        assert s3_server.client().head_object(Bucket=s3_server.bucket, Key=f"{prefix}jobs/{new_job}/out.png")
+    finally:
+        a.stop()
+        b.stop()
