@@ -28,18 +28,23 @@ from gpt_image_engine.providers.base import RetryPolicy
 POLICY = RetryPolicy(base_delay_seconds=0.0)
 
 
+def failing(failures: int) -> Callable[[], int]:
+    """An attempt that fails `failures` times with a retryable error, then succeeds."""
+    errors = [AppError("network_error", "down") for _ in range(failures)]
+
+    def attempt() -> int:
+        if errors:
+            raise errors.pop()
+        return 1
+
+    return attempt
+
+
 def per_call_us(module: ModuleType, failures: int, calls: int) -> float:
     ctx = RecordingContext(Path(tempfile.gettempdir()) / "no-such-job")
     started = time.perf_counter()
     for _ in range(calls):
-        errors = [AppError("network_error", "down") for _ in range(failures)]
-
-        def attempt() -> int:
-            if errors:
-                raise errors.pop()
-            return 1
-
-        module.with_retries(attempt, POLICY, ctx, "openai", lambda: ["sk-secret"])
+        module.with_retries(failing(failures), POLICY, ctx, "openai", lambda: ["sk-secret"])
         ctx.events.clear()
     return (time.perf_counter() - started) / calls * 1e6
 
@@ -67,8 +72,8 @@ def main() -> None:
         for _ in range(args.rounds):  # alternate, so load drifts hit both alike
             for name, module in modules.items():
                 runs[name].append(per_call_us(module, failures, calls))
-        measure: Callable[[str], float] = lambda name: statistics.median(runs[name])  # noqa: E731
-        print(f"{label:20s}" + "".join(f"{measure(name):16.1f}" for name in modules))
+        medians = [statistics.median(values) for values in runs.values()]
+        print(f"{label:20s}" + "".join(f"{value:16.1f}" for value in medians))
     with open("/proc/loadavg") as fh:
         print("load average:", fh.read().split()[0])
 
