@@ -22,7 +22,7 @@ def input_image(engine: Engine, source: ImageSource, index: int, role: str) -> I
             stored = engine.artifacts.describe(source.artifact_id)
         except AppError as err:
             raise AppError("ref_image_missing", f"The uploaded {role} was not found.", err.detail) from err
-        return image_from_bytes(stored.path.read_bytes(), stored.name)
+        return image_from_bytes(engine.artifacts.read(source.artifact_id), stored.name)
     if source.url:
         return image_from_url(source.url, index=index, role=role)
     raise AppError("ref_image_invalid", f"The {role} has no source.")
