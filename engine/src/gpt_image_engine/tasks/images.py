@@ -34,10 +34,10 @@ def image_job(operation: str, image: ImageOptions) -> ImageJob:
     """The provider-level job for a spec's image options (inputs are added by the caller).
     Two types on purpose: the spec is what was asked (frozen, stored), the job what a
     provider is handed (it gains inputs and per-operation overrides)."""
-    return ImageJob(operation=operation, **{f.name: getattr(image, f.name) for f in fields(image) if f.name in _JOB})
+    return ImageJob(operation=operation, **{name: getattr(image, name) for name in _SHARED})
 
 
-_JOB = {f.name for f in fields(ImageJob)}
+_SHARED = tuple(f.name for f in fields(ImageOptions) if f.name in {g.name for g in fields(ImageJob)})
 
 
 def plan_images(engine: Engine, spec: GenerateSpec | EditSpec) -> Plan:

@@ -10,6 +10,7 @@ can `plan` its stored spec: that is all a cluster needs to run work another engi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,9 @@ def plan(engine: Engine, spec: Spec) -> Plan:
     return planner(engine, spec)
 
 
+@functools.cache
 def _planners() -> dict[type[Spec], Callable[[Engine, Any], Plan]]:
+    """Built once, on first use (the planners' modules build on this one)."""
     from gpt_image_engine.tasks import delivery, images, recovery, requests, transparent
 
     return {
