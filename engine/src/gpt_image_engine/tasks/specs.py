@@ -42,6 +42,7 @@ EXTRACT_METHODS = ("auto", "chroma", "dual")
 REQUEST_OPERATIONS = ("responses", "generate", "edit")
 
 T = TypeVar("T")
+S = TypeVar("S", bound="Spec")
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -205,9 +206,22 @@ class Spec:
     COMMAND: ClassVar[str] = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """The stored form: JSON data with `version` and `operation`, no secrets, no None values."""
         out: dict[str, Any] = {"version": SPEC_VERSION, "operation": self.OPERATION}
         out.update(_plain(self))
         return out
+
+    @classmethod
+    def from_dict(cls: type[S], data: Mapping[str, Any]) -> S:
+        """The spec stored as `data`, validated again; on a subclass it must be that operation's."""
+        spec = from_dict(data)
+        if not isinstance(spec, cls):
+            raise AppError(
+                "invalid_argument",
+                f"The stored spec is a {spec.OPERATION} spec, not {cls.OPERATION or 'a spec'}.",
+                {"operation": spec.OPERATION},
+            )
+        return spec
 
 
 @functools.cache
