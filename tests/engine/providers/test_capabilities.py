@@ -54,6 +54,17 @@ def test_openai_declares_its_own(openai_resolved: ResolvedProvider) -> None:
     )
 
 
+def test_transparent_background_follows_the_declaration(openai_resolved: ResolvedProvider) -> None:
+    check_options(openai_resolved, ImageJob("generate", "x", background="transparent"))
+    opaque_only = replace(
+        openai_resolved, capabilities=replace(openai_resolved.capabilities, transparent_background=False)
+    )
+    assert unsupported(opaque_only, ImageJob("generate", "x", background="transparent")).startswith(
+        "--background transparent is not supported"
+    )
+    check_options(opaque_only, ImageJob("generate", "x", background="opaque"))
+
+
 def test_request_operations_follow_the_declaration(
     openai_resolved: ResolvedProvider, codex_resolved: ResolvedProvider
 ) -> None:
