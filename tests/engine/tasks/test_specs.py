@@ -176,6 +176,13 @@ def test_stored_specs_from_elsewhere_are_refused_saying_why(data: Any, says: str
     assert err.code == "invalid_argument" and says in err.message
 
 
+def test_each_spec_class_reads_its_own_operation() -> None:
+    edit = every_spec()[1]
+    assert EditSpec.from_dict(edit.to_dict()) == specs.with_call(edit, Call(**specs.call_to_dict(CALL)))
+    err = error_of(lambda: GenerateSpec.from_dict(edit.to_dict()))
+    assert err.code == "invalid_argument" and "edit spec, not generate" in err.message
+
+
 def test_a_stored_spec_is_validated_again() -> None:
     err = error_of(lambda: specs.from_dict({"version": 1, "operation": "generate", "image": {"prompt": ""}}))
     assert err.code == "invalid_command"

@@ -28,6 +28,11 @@ def check_options(resolved: ResolvedProvider, job: ImageJob) -> None:
         raise _unsupported("--partial-images is supported by OpenAI-kind providers.")
     if job.instructions and job.instructions != DEFAULT_INSTRUCTIONS and not caps.instructions:
         raise _unsupported("--instructions is supported by the codex provider.")
+    if job.background == "transparent" and not caps.transparent_background:
+        raise _unsupported(
+            "--background transparent is not supported by this provider (try `transparent generate`).",
+            {"provider": resolved.name},
+        )
     if job.mask is not None and not caps.masks:
         raise _unsupported(
             "--mask requires a provider with native-mask region editing.",

@@ -3,7 +3,7 @@
 Generate is a JSON `POST {base}/images/generations`; edit is a multipart
 `POST {base}/images/edits` with text fields, one `image[]` part per reference (in order)
 and a `mask` part. With `job.partial_images > 0` the request streams (`stream: true`):
-each partial image reaches `ctx.on_partial_image(index, data)` when the context has one,
+each partial image reaches `ctx.on_partial_image(index, data)` (the job keeps it as a preview)
 and a `partial_image` progress event (index and size, never the bytes). Results are
 `b64_json` or a `url` downloaded through the URL guard (the configured API host itself
 is trusted). Events follow §3.2; the job runner emits `output_saved`.

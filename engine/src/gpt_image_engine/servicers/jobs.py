@@ -17,8 +17,7 @@ from gpt_image_engine.state import Engine
 from gpt_image_engine.store.artifacts import MIME_BY_EXT
 from gpt_image_engine.store.config import load_config, queue_max_parallel, save_queue_max_parallel
 from gpt_image_engine.store.history import summarise_job
-from gpt_image_engine.tasks.run import rerun, start, stored_spec
-from gpt_image_engine.tasks.specs import ContinueSaveSpec, ReuploadSpec, VerifySpec
+from gpt_image_engine.tasks import lifecycle
 
 # One job in a GetJob reply: its JSON stays well under gRPC's 4 MiB message limit.
 _JOB_REPLY_BYTES = 3 * 1024 * 1024
@@ -121,31 +120,15 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
     def DeleteJob(
         self, request: jobs_pb2.DeleteJobRequest, context: grpc.ServicerContext
     ) -> jobs_pb2.DeleteJobResponse:
-        live = self.engine.jobs.live(request.job_id)
-        if live is not None and not live.finished:
-            raise AppError("job_running", "The job is still running; cancel it first.", {"job_id": request.job_id})
-        deleted = self.engine.history.delete_job(request.job_id)
-        self.engine.artifacts.delete_job(request.job_id)
+        deleted = lifecycle.delete(self.engine, request.job_id)
         return jobs_pb2.DeleteJobResponse(job_id=request.job_id, deleted=deleted)
 
     @coded_stream
     def RetryJob(
         self, request: jobs_pb2.RetryJobRequest, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.JobEvent]:
-        yield from self._rerun(request.job_id, request.options, request.detach, context)
-
-    def _rerun(
-        self,
-        job_id: str,
-        options: common_pb2.CallOptions,
-        detach: bool,
-        context: grpc.ServicerContext,
-        n: int | None = None,
-    ) -> Iterator[common_pb2.JobEvent]:
-        """A new job from the old one's stored spec, with this call's options."""
-        spec = stored_spec(self.engine, job_id) or to_spec.legacy_spec(self.engine.artifacts.job_dir(job_id))
-        live = rerun(self.engine, spec, call_from_proto(options), n)
-        yield from stream_job(self.engine, live, context, detach and not isinstance(spec, VerifySpec))
+        done = lifecycle.retry(self.engine, request.job_id, call_from_proto(request.options), to_spec.legacy_spec)
+        yield from self._follow(request.job_id, done, request.detach, context)
 
     @coded_unary
     def GetRecovery(
@@ -163,77 +146,18 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
     def ResumeJob(
         self, request: jobs_pb2.ResumeJobRequest, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.JobEvent]:
-        from gpt_image_engine.jobs.recovery import describe
-        from gpt_image_engine.tasks.recovery import discard
-
-        job = self.engine.history.get_job(request.job_id)
-        descriptor = describe(
-            job, self.engine.artifacts.job_dir(request.job_id), self.engine.history.events(request.job_id)
+        done = lifecycle.resume(
+            self.engine, request.job_id, request.action, call_from_proto(request.options), to_spec.legacy_spec
         )
-        if request.action in ("fill_missing", "reupload"):
-            yield from self._fill_or_reupload(request, job, descriptor, context)
-            return
-        primary = descriptor.get("primary_action")
-        allowed = [str(primary["id"])] if isinstance(primary, dict) else []
-        allowed += [a["id"] for a in descriptor.get("secondary_actions") or []]
-        allowed.append("discard")
-        if request.action not in allowed:
-            raise AppError(
-                "invalid_argument",
-                f"Recovery action {request.action!r} is not available for this job.",
-                {"available": allowed, "recoverability": descriptor.get("recoverability")},
-            )
-        if request.action == "resubmit":
-            yield from self._rerun(request.job_id, request.options, request.detach, context)
-            return
-        if request.action == "discard":
-            discard(self.engine, request.job_id)
-            for record in self.engine.history.events(request.job_id)[-1:]:
-                yield to_job_event(request.job_id, record)
-            return
-        live = start(self.engine, ContinueSaveSpec(source_job_id=request.job_id))
-        yield from stream_job(self.engine, live, context, request.detach)
+        yield from self._follow(request.job_id, done, request.detach, context)
 
-    def _fill_or_reupload(
-        self,
-        request: jobs_pb2.ResumeJobRequest,
-        job: dict[str, Any],
-        descriptor: dict[str, Any],
-        context: grpc.ServicerContext,
+    def _follow(
+        self, job_id: str, done: lifecycle.Resumed, detach: bool, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.JobEvent]:
-        """The upstream's two batch/storage actions, offered whatever the descriptor says (as upstream).
-
-        fill_missing: a new job that generates only the outputs the old one lacks (billable).
-        reupload: when storage ran for the job, its outputs are uploaded again (a local job);
-        with no storage configured it records `job.storage` with status `not_configured`, as the
-        upstream does with no targets.
-        """
-        job_id = request.job_id
-        if job.get("status") in ("queued", "running", "uploading"):
-            raise AppError("job_running", "The job is still running.", {"job_id": job_id})
-        if request.action == "fill_missing":
-            evidence = descriptor.get("evidence") or {}
-            missing = int(evidence.get("outputs_expected") or 1) - int(evidence.get("outputs_present") or 0)
-            if missing <= 0:
-                raise AppError(
-                    "recovery_nothing_missing",
-                    "This job has no missing images to fill in.",
-                    {"job_id": job_id, "outputs_present": evidence.get("outputs_present")},
-                )
-            yield from self._rerun(job_id, request.options, request.detach, context, n=missing)
-            return
-        if not job.get("outputs"):
-            raise AppError(
-                "recovery_nothing_to_reupload", "This job has no local outputs to upload again.", {"job_id": job_id}
-            )
-        status = str(job.get("storage_status") or "not_configured")
-        if status != "not_configured":
-            # Storage ran for this job: upload the outputs again (a local job, no provider call).
-            live = start(self.engine, ReuploadSpec(source_job_id=job_id))
-            yield from stream_job(self.engine, live, context, request.detach)
-            return
-        self.engine.history.append_event(job_id, "local", "job.storage", {"status": status, "job_id": job_id})
-        for record in self.engine.history.events(job_id)[-1:]:
+        """The new job's events, or the records of what was done to `job_id`."""
+        if done.live is not None:
+            yield from stream_job(self.engine, done.live, context, detach and done.detachable)
+        for record in done.records:
             yield to_job_event(job_id, record)
 
 

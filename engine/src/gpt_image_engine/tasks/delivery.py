@@ -98,10 +98,4 @@ def plan_reupload(engine: Engine, spec: ReuploadSpec) -> Plan:
         }
         return Outcome(payload=payload, metadata={"resumed_from": source_id, "action": "reupload"}, provider="local")
 
-    return Plan(
-        spec=spec,
-        command=spec.COMMAND,
-        provider="local",
-        metadata={"resumed_from": source_id, "action": "reupload"},
-        work=work,
-    )
+    return Plan.local(spec, {"resumed_from": source_id, "action": "reupload"}, work)

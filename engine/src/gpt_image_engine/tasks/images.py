@@ -10,7 +10,7 @@ payload mirrors the upstream's success envelope.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +31,13 @@ from gpt_image_engine.tasks.specs import EditSpec, GenerateSpec, ImageOptions, S
 
 
 def image_job(operation: str, image: ImageOptions) -> ImageJob:
-    """The provider-level job for a spec's image options (inputs are added by the caller)."""
-    return ImageJob(
-        operation=operation,
-        prompt=image.prompt,
-        model=image.model,
-        instructions=image.instructions,
-        background=image.background,
-        size=image.size,
-        quality=image.quality,
-        output_format=image.output_format,
-        compression=image.compression,
-        n=image.n,
-        moderation=image.moderation,
-        partial_images=image.partial_images,
-    )
+    """The provider-level job for a spec's image options (inputs are added by the caller).
+    Two types on purpose: the spec is what was asked (frozen, stored), the job what a
+    provider is handed (it gains inputs and per-operation overrides)."""
+    return ImageJob(operation=operation, **{name: getattr(image, name) for name in _SHARED})
+
+
+_SHARED = tuple(f.name for f in fields(ImageOptions) if f.name in {g.name for g in fields(ImageJob)})
 
 
 def plan_images(engine: Engine, spec: GenerateSpec | EditSpec) -> Plan:

@@ -24,5 +24,10 @@ class Plan:
     work: Work
     keep_inputs: Callable[[str, Path], Spec] | None = None
 
+    @classmethod
+    def local(cls, spec: Spec, metadata: dict[str, Any], work: Work) -> Plan:
+        """A job the engine does itself (no provider; the local lane)."""
+        return cls(spec=spec, command=spec.COMMAND, provider="local", metadata=metadata, work=work)
+
     def stored_spec(self, job_id: str, job_dir: Path) -> Spec:
         return self.keep_inputs(job_id, job_dir) if self.keep_inputs is not None else self.spec

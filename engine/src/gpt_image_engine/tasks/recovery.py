@@ -68,13 +68,7 @@ def plan_continue_save(engine: Engine, spec: ContinueSaveSpec) -> Plan:
             provider=str(job.get("provider") or "local"),
         )
 
-    return Plan(
-        spec=spec,
-        command=spec.COMMAND,
-        provider="local",
-        metadata={"resumed_from": source_id, "action": "continue_save"},
-        work=work,
-    )
+    return Plan.local(spec, {"resumed_from": source_id, "action": "continue_save"}, work)
 
 
 def discard(engine: Engine, job_id: str) -> None:

@@ -10,8 +10,11 @@ can `plan` its stored spec: that is all a cluster needs to run work another engi
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
@@ -23,25 +26,28 @@ from gpt_image_engine.tasks.specs import Spec
 
 
 def plan(engine: Engine, spec: Spec) -> Plan:
-    """The plan for any spec (dispatch on its type)."""
-    from gpt_image_engine.tasks import images, recovery, requests, transparent
-    from gpt_image_engine.tasks.delivery import plan_reupload
+    """The plan for any spec: its operation's planner."""
+    planner = _planners().get(type(spec))
+    if planner is None:
+        raise AppError("invalid_argument", f"No use case runs {type(spec).__name__}.")
+    return planner(engine, spec)
 
-    if isinstance(spec, specs.GenerateSpec | specs.EditSpec):
-        return images.plan_images(engine, spec)
-    if isinstance(spec, specs.RequestSpec):
-        return requests.plan_request(engine, spec)
-    if isinstance(spec, specs.ExtractSpec):
-        return transparent.plan_extract(engine, spec)
-    if isinstance(spec, specs.VerifySpec):
-        return transparent.plan_verify(engine, spec)
-    if isinstance(spec, specs.TransparentGenerateSpec):
-        return transparent.plan_generate(engine, spec)
-    if isinstance(spec, specs.ContinueSaveSpec):
-        return recovery.plan_continue_save(engine, spec)
-    if isinstance(spec, specs.ReuploadSpec):
-        return plan_reupload(engine, spec)
-    raise AppError("invalid_argument", f"No use case runs {type(spec).__name__}.")
+
+@functools.cache
+def _planners() -> dict[type[Spec], Callable[[Engine, Any], Plan]]:
+    """Built once, on first use (the planners' modules build on this one)."""
+    from gpt_image_engine.tasks import delivery, images, recovery, requests, transparent
+
+    return {
+        specs.GenerateSpec: images.plan_images,
+        specs.EditSpec: images.plan_images,
+        specs.RequestSpec: requests.plan_request,
+        specs.ExtractSpec: transparent.plan_extract,
+        specs.VerifySpec: transparent.plan_verify,
+        specs.TransparentGenerateSpec: transparent.plan_generate,
+        specs.ContinueSaveSpec: recovery.plan_continue_save,
+        specs.ReuploadSpec: delivery.plan_reupload,
+    }
 
 
 def work_for(engine: Engine, spec: Spec) -> Work:

@@ -31,12 +31,10 @@ def plan_extract(engine: Engine, spec: ExtractSpec) -> Plan:
     input_png = input_bytes(engine, spec.input)
     dark = input_bytes(engine, spec.dark_image)
     light = input_bytes(engine, spec.light_image)
-    return Plan(
-        spec=spec,
-        command=spec.COMMAND,
-        provider="local",
-        metadata={"method": options["method"], "profile": options["profile"], "client_out": spec.client_out},
-        work=lambda live: run_extract(live, input_png, dark, light, options),
+    return Plan.local(
+        spec,
+        {"method": options["method"], "profile": options["profile"], "client_out": spec.client_out},
+        lambda live: run_extract(live, input_png, dark, light, options),
     )
 
 
@@ -44,12 +42,10 @@ def plan_verify(engine: Engine, spec: VerifySpec) -> Plan:
     data = input_bytes(engine, spec.input)
     if data is None:
         raise AppError("invalid_argument", "transparent verify needs --input.")
-    return Plan(
-        spec=spec,
-        command=spec.COMMAND,
-        provider="local",
-        metadata={"profile": spec.profile},
-        work=lambda live: run_verify(live, data, spec.profile, spec.expected_matte_color, spec.strict),
+    return Plan.local(
+        spec,
+        {"profile": spec.profile},
+        lambda live: run_verify(live, data, spec.profile, spec.expected_matte_color, spec.strict),
     )
 
 
