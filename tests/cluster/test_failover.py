@@ -11,8 +11,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.cluster.engines import client_env, cluster_engine, job_json, queue_row, statuses, wait_for
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
+
+pytestmark = pytest.mark.slow  # real engines, PostgreSQL and SeaweedFS
 
 LEASE_SECONDS = 5.0
 

@@ -24,6 +24,8 @@ from tests.conftest import EngineProc
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
 from tests.gateway.conftest import follow
 
+pytestmark = pytest.mark.slow  # real engines, PostgreSQL and SeaweedFS
+
 
 @pytest.fixture
 def pair(

@@ -144,7 +144,12 @@ class ClusterJobManager(JobManager):
         self._wakeup.set()
 
     def _queue_loop(self) -> None:
+        """Claim while there are free slots; every beat renew this engine's leases and sweep the
+        expired ones of others. Sweeping waits until this engine has reached the database for a
+        whole lease (at start, and after losing it): after an outage every lease looks expired,
+        and each live engine must get the chance to renew its own before anyone sweeps them."""
         next_beat = 0.0
+        healthy_since: float | None = time.monotonic()
         while not self._stopping.is_set():
             self._wakeup.wait(self.beat_seconds / 2)
             self._wakeup.clear()
@@ -154,8 +159,11 @@ class ClusterJobManager(JobManager):
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + self.beat_seconds
                     self._beat()
-                    self._sweep()
+                    healthy_since = healthy_since or time.monotonic()
+                    if time.monotonic() - healthy_since >= self.lease_seconds:
+                        self._sweep()
             except AppError as err:
+                healthy_since = None
                 log.warning("cluster queue loop: %s", err.message, extra={"data": redact(err.to_envelope())})
                 self._stopping.wait(self.beat_seconds)
             except Exception:
