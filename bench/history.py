@@ -23,7 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,23 +135,9 @@ def measure(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
 def through_cli(path: Path, tmp: Path, words: list[str], runs: int) -> list[tuple[str, float, float]]:
     """Start a real engine on `path` and time the CLI's `history list --query W` for each word."""
     bin_dir = Path(sys.executable).parent
-    sock = Path(tempfile.mkdtemp(prefix="gi2b-")) / "e.sock"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GPT_IMAGE_2_", "OPENAI_"))}
-    env.update(CODEX_HOME=str(tmp / "codex"), GPT_IMAGE_2_HISTORY_FILE=str(path))
-    engine = subprocess.Popen(
-        [str(bin_dir / "gpt-image-2-engine"), "serve", "--socket", str(sock)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client_env = dict(env, GPT_IMAGE_2_ENGINE=f"unix://{sock}", GPT_IMAGE_2_NO_AUTOSTART="1")
     cli = [str(bin_dir / "gpt-image-2-skill"), "--json", "history", "list", "--limit", "20", "--query"]
-    try:
-        deadline = time.monotonic() + 60
-        while not sock.exists():
-            if engine.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the engine did not start")
-            time.sleep(0.05)
+    with started_engine(tmp, GPT_IMAGE_2_HISTORY_FILE=str(path)) as (sock, env):
+        client_env = dict(env, GPT_IMAGE_2_ENGINE=f"unix://{sock}", GPT_IMAGE_2_NO_AUTOSTART="1")
         results = []
         for word in words:
 
@@ -162,6 +149,28 @@ def through_cli(path: Path, tmp: Path, words: list[str], runs: int) -> list[tupl
             p50, p95 = measure(run, runs)
             results.append((word, p50, p95))
         return results
+
+
+@contextmanager
+def started_engine(tmp: Path, **settings: str) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A real engine on a temporary socket with its own CODEX_HOME and `settings` in its
+    environment (no GPT_IMAGE_2_*/OPENAI_* from ours); yields the socket and that environment."""
+    sock = Path(tempfile.mkdtemp(prefix="gi2b-")) / "e.sock"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GPT_IMAGE_2_", "OPENAI_"))}
+    env.update(CODEX_HOME=str(tmp / "codex"), **settings)
+    engine = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gpt-image-2-engine"), "serve", "--socket", str(sock)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not sock.exists():
+            if engine.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the engine did not start")
+            time.sleep(0.05)
+        yield sock, env
     finally:
         engine.terminate()
         engine.wait(timeout=30)

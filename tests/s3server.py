@@ -55,6 +55,15 @@ class SeaweedS3:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def engine_env(self, url: str) -> dict[str, str]:
+        """The settings that put an engine's artifacts at `url` (`s3://<bucket>/<prefix>`) here."""
+        return {
+            "GPT_IMAGE_2_ARTIFACTS_URL": url,
+            "AWS_ENDPOINT_URL_S3": self.endpoint,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+        }
+
     def client(self) -> Any:
         import boto3
 

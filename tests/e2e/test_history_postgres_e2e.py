@@ -61,6 +61,10 @@ def test_engine_on_postgresql_after_migrate_history(
         assert everything["total"] == 41 and everything["jobs"][0]["id"] == job_id
         shown = json.dumps(everything)
         assert postgres_cluster.password not in shown
+        where = engine.cli("config", "path")
+        assert where.returncode == 0, where.stdout
+        assert where.json["history_database"].endswith(pg_url.rsplit("@", 1)[1])
+        assert postgres_cluster.password not in where.stdout
     finally:
         engine.stop()
     assert not (home / ".codex" / "gpt-image-2-skill" / "history.sqlite").exists()  # nothing went to SQLite
@@ -89,5 +93,5 @@ def test_serve_with_an_unreachable_database_fails_coded(tmp_path: Path) -> None:
     err = envelope["error"]
     assert err["code"] == "database_unavailable"
     assert "sup3rsecret" not in out.stderr + out.stdout
-    assert err["detail"]["database_url"].startswith("postgresql://gi2:[redacted]@127.0.0.1:")
+    assert err["detail"]["database_url"].startswith("postgresql://gi2:***@127.0.0.1:")
     assert "GPT_IMAGE_2_DATABASE_URL" in err["detail"]["hint"]

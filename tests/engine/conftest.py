@@ -7,13 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from gpt_image_engine.store.history import History
+from gpt_image_engine.store.history import History, HistoryStore
+from gpt_image_engine.store.history.postgres import PostgresHistory
 
 
-@pytest.fixture
-def history(tmp_path: Path) -> Iterator[History]:
-    """A real history.sqlite in the test's temporary folder."""
-    store = History(tmp_path / "history.sqlite")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HistoryStore]:
+    """A real history store, once per backend: history.sqlite in the test's temporary folder, and
+    a new database on the suite's private PostgreSQL cluster."""
+    store: HistoryStore
+    if request.param == "sqlite":
+        store = History(tmp_path / "history.sqlite")
+    else:
+        store = PostgresHistory(request.getfixturevalue("pg_url"))
     try:
         yield store
     finally:

@@ -1,7 +1,7 @@
 """The history store: schema compatibility, refusal of foreign files, paging, search, events, deletes.
 
-Tests taking the `history` fixture run against both backends (history.sqlite and a PostgreSQL
-database on the suite's private cluster); the SQLite file's own behaviour (the upstream's schema,
+Tests taking the `history` fixture (tests/engine/conftest.py) run against both backends
+(history.sqlite and a PostgreSQL database on the suite's private cluster); the SQLite file's own behaviour (the upstream's schema,
 foreign files, the FTS index) is tested on SQLite alone.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -44,17 +43,6 @@ CREATE TABLE job_events (job_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT N
     FOREIGN KEY (job_id) REFERENCES jobs(id) ON DELETE CASCADE);
 CREATE INDEX idx_job_events_job_created ON job_events (job_id, created_at);
 """
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def history(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[HistoryStore]:
-    h: HistoryStore
-    if request.param == "sqlite":
-        h = History(tmp_path / "history.sqlite")
-    else:
-        h = PostgresHistory(request.getfixturevalue("pg_url"))
-    yield h
-    h.close()
 
 
 def insert_rows(history: HistoryStore, rows: list[tuple[object, ...]]) -> None:

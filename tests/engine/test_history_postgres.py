@@ -48,11 +48,11 @@ def test_migrations_are_recorded_once_and_concurrent_opens_agree(pg_url: str) ->
     for t in threads:
         t.join()
     assert not errors and len(stores) == 4
-    assert stores[0].applied_migrations() == ["m001_initial", "m002_search", "m003_queue"]
+    assert stores[0].applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by"]
     for s in stores:
         s.close()
     with PostgresHistory(pg_url) as again:
-        assert again.applied_migrations() == ["m001_initial", "m002_search", "m003_queue"]
+        assert again.applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by"]
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() == (3,)
         index = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_jobs_search_trgm'").fetchone()
@@ -79,10 +79,10 @@ def test_unreachable_database_is_coded_with_the_password_redacted() -> None:
     assert err.code == "database_unavailable"
     assert "hunter2secret" not in text
     assert err.detail is not None and err.detail["database_url"] == (
-        f"postgresql://someone:[redacted]@127.0.0.1:{url.split(':')[3].split('/')[0]}/history?sslmode=disable"
+        f"postgresql://someone:***@127.0.0.1:{url.split(':')[3].split('/')[0]}/history?sslmode=disable"
     )
     assert "GPT_IMAGE_2_DATABASE_URL" in err.detail["hint"]
-    assert "[redacted]" in err.message
+    assert "someone:***@" in err.message
 
 
 def test_wrong_password_is_database_unavailable(postgres_cluster: PostgresCluster, pg_url: str) -> None:
@@ -96,7 +96,7 @@ def test_wrong_password_is_database_unavailable(postgres_cluster: PostgresCluste
 
 def test_display_url_hides_passwords_only() -> None:
     assert display_url("postgresql://u:p%40ss@db:5432/h?password=x&sslmode=require") == (
-        "postgresql://u:[redacted]@db:5432/h?password=[redacted]&sslmode=require"
+        "postgresql://u:***@db:5432/h?password=[redacted]&sslmode=require"
     )
     assert display_url("postgresql://u@db/h") == "postgresql://u@db/h"
 
@@ -122,7 +122,7 @@ def test_lost_connections_fail_coded_write_nothing_half_and_reconnect(
         assert _kill_connections(postgres_cluster, pg_url) >= 1
         h.append_event("job-1", "local", "job.running", {})
     assert exc.value.code == "database_unavailable"
-    assert "[redacted]" in exc.value.detail["database_url"]  # type: ignore[index]
+    assert ":***@" in exc.value.detail["database_url"]  # type: ignore[index]
     # The pool checks connections before handing them out: the next calls reconnect by themselves.
     job = h.get_job("job-1")
     assert job["status"] == "queued" and job["metadata"]["prompt"] == "before"
@@ -184,6 +184,7 @@ def test_search_matches_the_upstream_semantics_and_uses_the_index(pg_url: str) -
 
 def test_large_totals_are_estimated_beyond_the_cap(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pgmod, "COUNT_CAP", 50)
+    monkeypatch.setattr(pgmod, "SEARCH_COUNT_CAP", 20)
     h = PostgresHistory(pg_url)
     with psycopg.connect(pg_url) as conn:
         conn.cursor().executemany(
@@ -197,8 +198,10 @@ def test_large_totals_are_estimated_beyond_the_cap(pg_url: str, monkeypatch: pyt
         conn.execute("ANALYZE jobs")
     page = h.list_jobs(limit=20)
     assert page["total_estimated"] is True and page["total"] > 50 and len(page["jobs"]) == 20
-    exact = h.list_jobs(limit=20, query="job-000")  # 10 rows: exact
-    assert exact["total"] == 10 and "total_estimated" not in exact
+    exact = h.list_jobs(limit=5, query="job-000")  # 10 rows: exact
+    assert exact["total"] == 10 and "total_estimated" not in exact and exact["has_more"]
+    searched = h.list_jobs(limit=5, query="heron")  # 200 rows, beyond the search cap of 20
+    assert searched["total_estimated"] is True and searched["total"] > 20
     h.close()
 
 
@@ -225,7 +228,7 @@ def test_migrate_history_copies_every_row_and_refuses_a_non_empty_target(tmp_pat
     report = copy_sqlite_to_postgres(src, pg_url)
     assert report["copied"] == {"jobs": 30, "job_events": 30, "output_uploads": 1}
     assert report["skipped_orphans"] == {"job_events": 1, "output_uploads": 0}
-    assert "[redacted]" in report["to"]
+    assert ":***@" in report["to"]
     assert src.read_bytes() == before  # read-only
     with History(src) as s, PostgresHistory(pg_url) as p:
         assert (
@@ -248,3 +251,55 @@ def test_migrate_history_refuses_a_foreign_file_untouched(tmp_path: Path, pg_url
     with pytest.raises(AppError) as exc:
         copy_sqlite_to_postgres(tmp_path / "missing.sqlite", pg_url)
     assert exc.value.code == "history_open_failed"
+
+
+def test_a_job_whose_database_goes_away_ends_coded_and_the_engine_recovers(
+    postgres_cluster: PostgresCluster, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job manager on PostgreSQL: the database refuses connections while a job runs. Its
+    watchers still get a coded end, nothing half is recorded, and once the database is back the
+    same store serves again and the stale row is marked interrupted."""
+    from gpt_image_engine.jobs.manager import JobManager, LiveJob, Outcome
+
+    monkeypatch.setattr(pgmod, "ACQUIRE_TIMEOUT_S", 1.0)
+    dbname = pg_url.rsplit("/", 1)[1]
+    h = PostgresHistory(pg_url)
+    (tmp_path / "jobs").mkdir()
+    manager = JobManager(h, tmp_path / "jobs", max_parallel=1)
+
+    def work(job: LiveJob) -> Outcome:
+        postgres_cluster.admin_sql(f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS false")
+        _kill_connections(postgres_cluster, pg_url)
+        return Outcome(payload={"output": None}, metadata={"n": 1})
+
+    try:
+        job = manager.submit("images generate", "fake", {"prompt": "a heron"}, work)
+        events = list(manager.watch(job.job_id))
+        assert [e["type"] for e in events] == ["job.queued", "job.running", "job.failed"]
+        assert [e["seq"] for e in events] == [1, 2, 3]
+        assert events[-1]["data"]["error"]["code"] == "database_unavailable"
+        assert postgres_cluster.password not in json.dumps(events)
+        with pytest.raises(AppError) as exc:
+            h.get_job(job.job_id)
+        assert exc.value.code == "database_unavailable"
+    finally:
+        postgres_cluster.admin_sql(f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS true")
+    row = h.get_job(job.job_id)  # the same store, reconnected
+    assert row["status"] == "running" and "n" not in row["metadata"]  # the end was not half-written
+    assert [e["type"] for e in h.events(job.job_id)] == ["job.queued", "job.running"]
+    assert h.mark_interrupted("engine_restarted") == [job.job_id]
+    h.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://u:pw%40secret@[::1/db", "postgresql://u:pw%40secret@127.0.0.1:notaport/db", "postgresql:///"],
+    ids=["bad-host", "bad-port", "no-host"],
+)
+def test_a_malformed_url_is_coded_and_hides_the_password(url: str) -> None:
+    with pytest.raises(AppError) as exc:
+        PostgresHistory(url)
+    text = json.dumps(exc.value.to_envelope())
+    assert exc.value.code == "database_unavailable"
+    assert "pw%40secret" not in text and "pw@secret" not in text
+    assert "hint" in (exc.value.detail or {})

@@ -1,4 +1,4 @@
-"""JobManager in-process: a real History on a temporary SQLite file, real threads, and work
+"""JobManager in-process: a real history store (history.sqlite, then PostgreSQL), real threads, and work
 functions the tests write (the `Work` seam every servicer hands the manager).
 
 Covers submit (recorded `queued` before the work runs), lanes and `max_parallel`, the local
@@ -18,13 +18,13 @@ import pytest
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import TERMINAL_TYPES, Artifact, JobManager, LiveJob, Outcome
-from gpt_image_engine.store.history import History
+from gpt_image_engine.store.history import HistoryStore
 
 DEADLINE = 10.0
 
 
 @pytest.fixture
-def manager(history: History, tmp_path: Path) -> JobManager:
+def manager(history: HistoryStore, tmp_path: Path) -> JobManager:
     (tmp_path / "jobs").mkdir()  # the engine makes it at start-up
     return JobManager(history, tmp_path / "jobs", max_parallel=2)
 
@@ -67,7 +67,7 @@ def running_and_queued(manager: JobManager, gate: Gate) -> tuple[LiveJob, LiveJo
     return running, manager.submit("images generate", "fake", {}, gate.work("second"))
 
 
-def test_submit_records_queued_before_work_and_completes(manager: JobManager, history: History) -> None:
+def test_submit_records_queued_before_work_and_completes(manager: JobManager, history: HistoryStore) -> None:
     seen: dict[str, Any] = {}
 
     def work(job: LiveJob) -> Outcome:
@@ -106,7 +106,7 @@ def test_submit_records_queued_before_work_and_completes(manager: JobManager, hi
     assert [e["seq"] for e in manager.watch(job.job_id, after_seq=2)] == [3, 4]
 
 
-def test_a_job_without_room_for_its_files_is_refused_with_a_failed_row(history: History, tmp_path: Path) -> None:
+def test_a_job_without_room_for_its_files_is_refused_with_a_failed_row(history: HistoryStore, tmp_path: Path) -> None:
     manager = JobManager(history, tmp_path / "missing-jobs-dir")
     ran: list[str] = []
     with pytest.raises(AppError) as refused:
@@ -119,7 +119,7 @@ def test_a_job_without_room_for_its_files_is_refused_with_a_failed_row(history: 
     assert ran == []
 
 
-def test_failures_are_recorded_with_their_code(manager: JobManager, history: History) -> None:
+def test_failures_are_recorded_with_their_code(manager: JobManager, history: HistoryStore) -> None:
     def refused(job: LiveJob) -> Outcome:
         raise AppError("invalid_argument", "No such size.", {"size": "7x7"})
 
@@ -197,7 +197,7 @@ def test_local_lane_has_its_own_slot(manager: JobManager) -> None:
     wait_finished(provider_job)
 
 
-def test_cancel_queued_job_ends_at_once_and_never_runs(manager: JobManager, history: History) -> None:
+def test_cancel_queued_job_ends_at_once_and_never_runs(manager: JobManager, history: HistoryStore) -> None:
     gate = Gate()
     running, queued = running_and_queued(manager, gate)
     assert manager.cancel(queued.job_id) is True
@@ -213,7 +213,7 @@ def test_cancel_queued_job_ends_at_once_and_never_runs(manager: JobManager, hist
     assert [e["type"] for e in history.events(queued.job_id)] == ["job.queued", "job.cancelled"]
 
 
-def test_cancel_running_job_stops_at_its_next_check(manager: JobManager, history: History) -> None:
+def test_cancel_running_job_stops_at_its_next_check(manager: JobManager, history: HistoryStore) -> None:
     entered = threading.Event()
 
     def work(job: LiveJob) -> Outcome:
@@ -253,7 +253,7 @@ def test_finished_jobs_retire_from_memory_and_replay_from_history(manager: JobMa
     assert replay[-1]["data"]["result"] == {"i": 0}
 
 
-def test_secret_keys_in_events_are_redacted_before_they_are_stored(manager: JobManager, history: History) -> None:
+def test_secret_keys_in_events_are_redacted_before_they_are_stored(manager: JobManager, history: HistoryStore) -> None:
     def work(job: LiveJob) -> Outcome:
         job.emit("progress", "auth.refreshed", {"api_key": "sk-live-secret", "note": "ok"})
         return Outcome(payload={})
@@ -265,7 +265,9 @@ def test_secret_keys_in_events_are_redacted_before_they_are_stored(manager: JobM
     assert stored["data"]["note"] == "ok"
 
 
-def test_shutdown_cancels_queued_records_running_and_refuses_new_work(manager: JobManager, history: History) -> None:
+def test_shutdown_cancels_queued_records_running_and_refuses_new_work(
+    manager: JobManager, history: HistoryStore
+) -> None:
     gate = Gate()
     running, queued = running_and_queued(manager, gate)
     try:

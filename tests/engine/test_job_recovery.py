@@ -1,6 +1,6 @@
 """jobs/recovery: each recoverability class from real history rows and real job folders.
 
-Rows are written through `History` (as the engine writes them), evidence is files in the job
+Rows are written through the history store (as the engine writes them; SQLite and PostgreSQL), evidence is files in the job
 folder (a spooled `raw_response.json`, outputs) or the in-memory reserve, and events are the
 ones the row's job recorded.
 """
@@ -14,11 +14,11 @@ import pytest
 
 from gpt_image_engine.jobs import reserve
 from gpt_image_engine.jobs.recovery import describe, stamp_interrupted
-from gpt_image_engine.store.history import History, new_job_id
+from gpt_image_engine.store.history import HistoryStore, new_job_id
 
 
 class Jobs:
-    def __init__(self, history: History, root: Path) -> None:
+    def __init__(self, history: HistoryStore, root: Path) -> None:
         self.history = history
         self.root = root
         root.mkdir(exist_ok=True)
@@ -46,7 +46,7 @@ class Jobs:
 
 
 @pytest.fixture
-def jobs(history: History, tmp_path: Path) -> Jobs:
+def jobs(history: HistoryStore, tmp_path: Path) -> Jobs:
     return Jobs(history, tmp_path / "jobs")
 
 
@@ -129,7 +129,7 @@ def test_interrupted_after_sending_is_ambiguous(jobs: Jobs) -> None:
     assert report["evidence"]["interrupted_reason"] == "engine_stopped"
 
 
-def test_outputs_on_disk_with_a_failed_upload_offer_reupload(jobs: Jobs, history: History) -> None:
+def test_outputs_on_disk_with_a_failed_upload_offer_reupload(jobs: Jobs, history: HistoryStore) -> None:
     job_id = jobs.make("completed", sent=True)
     out = jobs.root / job_id / "image-1.png"
     out.write_bytes(b"png")
@@ -145,7 +145,7 @@ def test_outputs_on_disk_with_a_failed_upload_offer_reupload(jobs: Jobs, history
     assert jobs.describe(job_id)["recoverability"] == "completed"
 
 
-def test_stamp_interrupted_records_each_class_on_its_row(jobs: Jobs, history: History) -> None:
+def test_stamp_interrupted_records_each_class_on_its_row(jobs: Jobs, history: HistoryStore) -> None:
     unsent = jobs.make("running")
     sent = jobs.make("running", sent=True)
     marked = history.mark_interrupted("engine_stopped")

@@ -64,7 +64,7 @@ def test_explicit_openai(paths: EnginePaths, env: dict[str, str]) -> None:
         paths,
         {**env, "OPENAI_API_KEY": "sk-env"},
     )
-    assert (r.name, r.kind, r.reason, r.api_key, r.auth_source) == (
+    assert (r.name, r.kind, r.reason, r.settings.api_key, r.auth_source) == (
         "openai",
         "openai",
         "explicit",
@@ -72,22 +72,22 @@ def test_explicit_openai(paths: EnginePaths, env: dict[str, str]) -> None:
         "flag",
     )
     assert r.supports_n is True and r.edit_region_mode == "native-mask" and r.model == "gpt-image-2"
-    assert r.api_base == DEFAULT_OPENAI_API_BASE
+    assert r.settings.api_base == DEFAULT_OPENAI_API_BASE
     r = select_provider(
         Call(provider="openai", env_openai_api_key="sk-client"),
         paths,
         {**env, "OPENAI_API_KEY": "sk-engine"},
     )
-    assert r.api_key == "sk-client" and r.auth_source == "env"
+    assert r.settings.api_key == "sk-client" and r.auth_source == "env"
     r = select_provider(Call(provider="openai"), paths, {**env, "OPENAI_API_KEY": "sk-engine"})
-    assert r.api_key == "sk-engine" and r.auth_source == "env"
+    assert r.settings.api_key == "sk-engine" and r.auth_source == "env"
 
 
 def test_openai_api_base_precedence(paths: EnginePaths, env: dict[str, str]) -> None:
     e = {**env, "OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "http://engine-env/v1"}
-    assert select_provider(Call(provider="openai"), paths, e).api_base == "http://engine-env/v1"
+    assert select_provider(Call(provider="openai"), paths, e).settings.api_base == "http://engine-env/v1"
     assert (
-        select_provider(Call(provider="openai", env_openai_base_url="http://client/v1"), paths, e).api_base
+        select_provider(Call(provider="openai", env_openai_base_url="http://client/v1"), paths, e).settings.api_base
         == "http://client/v1"
     )
     assert (
@@ -99,7 +99,7 @@ def test_openai_api_base_precedence(paths: EnginePaths, env: dict[str, str]) -> 
             ),
             paths,
             e,
-        ).api_base
+        ).settings.api_base
         == "http://flag/v1"
     )
 
@@ -118,8 +118,8 @@ def test_explicit_codex(paths: EnginePaths, env: dict[str, str], tmp_path: Path)
         False,
         "reference-hint",
     )
-    assert r.auth_file == auth and r.account_id == "acct-1" and r.refresh_token == "rt" and r.auth_source == "auth.json"
-    assert r.endpoint == DEFAULT_CODEX_ENDPOINT and r.token_url == DEFAULT_TOKEN_URL
+    assert r.settings.auth_file == auth and r.settings.account_id == "acct-1" and r.settings.refresh_token == "rt" and r.auth_source == "auth.json"
+    assert r.settings.endpoint == DEFAULT_CODEX_ENDPOINT and r.settings.token_url == DEFAULT_TOKEN_URL
     other = tmp_path / "other-auth.json"
     other.write_text(json.dumps({"access_token": jwt("acct-2")}))
     r = select_provider(
@@ -128,10 +128,10 @@ def test_explicit_codex(paths: EnginePaths, env: dict[str, str], tmp_path: Path)
         {**env, "GPT_IMAGE_2_CODEX_TOKEN_URL": "http://tok"},
     )
     assert (
-        r.auth_file == other
-        and r.account_id == "acct-2"
-        and r.endpoint == "http://codex.local/r"
-        and r.token_url == "http://tok"
+        r.settings.auth_file == other
+        and r.settings.account_id == "acct-2"
+        and r.settings.endpoint == "http://codex.local/r"
+        and r.settings.token_url == "http://tok"
     )
 
 
@@ -149,7 +149,7 @@ def test_auto(paths: EnginePaths, env: dict[str, str]) -> None:
     assert select_provider(Call(), paths, env).reason == "auto_codex_auth"
     cs.add_provider(paths, Call(), "mine", api_key="sk-cfg", set_default=True)
     r = select_provider(Call(provider="  "), paths, {**env, "OPENAI_API_KEY": "k"})
-    assert (r.name, r.reason, r.api_key, r.auth_source, r.requested) == (
+    assert (r.name, r.reason, r.settings.api_key, r.auth_source, r.requested) == (
         "mine",
         "config_default_provider",
         "sk-cfg",
@@ -168,7 +168,7 @@ def test_configured_openai_provider_resolves_with_file_secret(paths: EnginePaths
     )
     r = select_provider(Call(provider="my-image-api"), paths, env)
     assert r.kind == "openai" and r.reason == "explicit_config_provider"
-    assert r.api_base == "https://img.example.com/v1" and r.api_key == "sk-file"
+    assert r.settings.api_base == "https://img.example.com/v1" and r.settings.api_key == "sk-file"
     assert r.edit_region_mode == "reference-hint" and r.supports_n is False
     assert r.selection_payload()["kind"] == "openai-compatible"
     assert r.config_file == paths.config_for(None) and r.config_entry is not None
@@ -185,17 +185,17 @@ def test_explicit_builtin_name_uses_configured_provider_when_present(paths: Engi
     )
     r = select_provider(Call(provider="openai"), paths, {**env, "OPENAI_API_KEY": "sk-env"})
     assert (
-        r.reason == "explicit_config_provider" and r.api_base == "https://custom.example/v1" and r.supports_n is False
+        r.reason == "explicit_config_provider" and r.settings.api_base == "https://custom.example/v1" and r.supports_n is False
     )
 
 
 def test_configured_openai_name_loads_config_secret_for_image_auth(paths: EnginePaths, env: dict[str, str]) -> None:
     cs.add_provider(paths, Call(), "openai", type="openai", api_key="sk-cfg")
     r = select_provider(Call(provider="openai"), paths, {**env, "OPENAI_API_KEY": "sk-env"})
-    assert r.api_key == "sk-cfg" and r.auth_source == "file"
+    assert r.settings.api_key == "sk-cfg" and r.auth_source == "file"
     assert r.supports_n is True and r.edit_region_mode == "native-mask"
     r = select_provider(Call(provider="openai", api_key="sk-flag"), paths, env)
-    assert r.api_key == "sk-flag" and r.auth_source == "flag"
+    assert r.settings.api_key == "sk-flag" and r.auth_source == "flag"
 
 
 def test_config_errors(paths: EnginePaths, env: dict[str, str]) -> None:
@@ -236,15 +236,15 @@ def test_config_codex_provider(paths: EnginePaths, env: dict[str, str]) -> None:
         refresh_token="rt-c",
     )
     r = select_provider(Call(provider="cx"), paths, env)
-    assert (r.kind, r.model, r.supports_n, r.edit_region_mode, r.endpoint) == (
+    assert (r.kind, r.model, r.supports_n, r.edit_region_mode, r.settings.endpoint) == (
         "codex",
         "gpt-5.4",
         False,
         "reference-hint",
         "http://codex.example/r",
     )
-    assert r.account_id == "acct-c" and r.refresh_token == "rt-c" and r.auth_source == "config"
-    assert select_provider(Call(provider="cx", endpoint="http://flag/r"), paths, env).endpoint == "http://flag/r"
+    assert r.settings.account_id == "acct-c" and r.settings.refresh_token == "rt-c" and r.auth_source == "config"
+    assert select_provider(Call(provider="cx", endpoint="http://flag/r"), paths, env).settings.endpoint == "http://flag/r"
 
 
 def test_select_for_request(paths: EnginePaths, env: dict[str, str]) -> None:

@@ -197,7 +197,8 @@ def serve(
         engine = Engine.open(paths, max_parallel=max_parallel)
     except AppError as err:
         return _fail(err)
-    interrupted = engine.history.mark_interrupted("engine_restarted")
+    # In a cluster the other engines' jobs are alive: a dead engine's jobs are found by lease expiry.
+    interrupted = [] if engine.jobs.shared else engine.history.mark_interrupted("engine_restarted")
     if interrupted:
         stamp_interrupted(engine.history, paths.jobs_dir, interrupted)
         log.warning("marked %d unfinished jobs as failed", len(interrupted), extra={"data": {"job_ids": interrupted}})

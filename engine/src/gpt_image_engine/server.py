@@ -1,7 +1,7 @@
 """Builds the gRPC server: every v1 servicer, standard health checking and reflection.
 
-Servicers turn messages into domain calls and domain results into messages
-(a few still make choices that belong in `tasks/`; docs/architecture.md says which). The server listens on a Unix socket created with mode 0600
+Servicers turn messages into typed specs and domain calls, and results into
+messages; the use cases live in `tasks/`. The server listens on a Unix socket created with mode 0600
 and, when asked, on TCP (`bind_tcp`: TLS or loopback plaintext) behind the
 token interceptor. Keepalive and max-connection-age are server-wide: the
 engine pings idle peers so half-open connections die, accepts the clients'
@@ -131,35 +131,20 @@ class EngineServer:
         from gpt_image_engine.servicers.requests import RequestsServicer
         from gpt_image_engine.servicers.system import SystemServicer
         from gpt_image_engine.servicers.transparent import TransparentServicer
+        from gpt_image_engine.tasks.run import work_from_stored
 
         e = self.engine
-        images, requests_ = ImagesServicer(e), RequestsServicer(e)
-        transparent = TransparentServicer(e)
-        e.handlers.update(
-            GenerateImage=images.GenerateImage,
-            EditImage=images.EditImage,
-            CreateRequest=requests_.CreateRequest,
-            GenerateTransparent=transparent.GenerateTransparent,
-            ExtractTransparent=transparent.ExtractTransparent,
-            VerifyTransparent=transparent.VerifyTransparent,
-        )
-        e.request_types.update(
-            GenerateImage=images_pb2.GenerateImageRequest,
-            EditImage=images_pb2.EditImageRequest,
-            CreateRequest=requests_pb2.CreateRequestRequest,
-            GenerateTransparent=transparent_pb2.GenerateTransparentRequest,
-            ExtractTransparent=transparent_pb2.ExtractTransparentRequest,
-            VerifyTransparent=transparent_pb2.VerifyTransparentRequest,
-        )
+        # A cluster engine runs jobs other engines accepted from their stored spec.
+        e.jobs.rebuild = lambda stored: work_from_stored(e, stored)
         artifacts_pb2_grpc.add_ArtifactsServiceServicer_to_server(ArtifactsServicer(e), self.server)
         config_pb2_grpc.add_ConfigServiceServicer_to_server(ConfigServicer(e), self.server)
         config_pb2_grpc.add_SecretsServiceServicer_to_server(SecretsServicer(e), self.server)
         outputs_pb2_grpc.add_OutputsServiceServicer_to_server(OutputsServicer(e), self.server)
-        images_pb2_grpc.add_ImagesServiceServicer_to_server(images, self.server)
+        images_pb2_grpc.add_ImagesServiceServicer_to_server(ImagesServicer(e), self.server)
         jobs_pb2_grpc.add_JobsServiceServicer_to_server(JobsServicer(e), self.server)
-        requests_pb2_grpc.add_RequestsServiceServicer_to_server(requests_, self.server)
+        requests_pb2_grpc.add_RequestsServiceServicer_to_server(RequestsServicer(e), self.server)
         system_pb2_grpc.add_SystemServiceServicer_to_server(SystemServicer(e), self.server)
-        transparent_pb2_grpc.add_TransparentServiceServicer_to_server(transparent, self.server)
+        transparent_pb2_grpc.add_TransparentServiceServicer_to_server(TransparentServicer(e), self.server)
         jobs_pb2_grpc.add_QueueServiceServicer_to_server(QueueServicer(e), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(

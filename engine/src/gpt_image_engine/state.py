@@ -1,8 +1,7 @@
 """The engine's long-lived state, built once at start-up and shared by every servicer.
 
-Paths, history, the job manager, the artifact store and the HTTP clients; also the
-work-starting RPC handlers by method name, which `jobs retry` and `resubmit` replay a stored
-request through (until each operation has a stored, typed spec in `tasks/`).
+Paths, history, the job manager, the artifact store and the HTTP clients. No gRPC: a job is
+re-run from its stored, typed spec (`tasks.run`), not through a servicer.
 """
 
 from __future__ import annotations
@@ -15,12 +14,34 @@ from typing import Any
 
 import httpx
 
+from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import JobManager
 from gpt_image_engine.outputs.proxy import ProxyClients
 from gpt_image_engine.security.urlguard import pinned_client
 from gpt_image_engine.store.artifacts import ArtifactStore, open_objects
 from gpt_image_engine.store.history import HistoryStore, open_history
 from gpt_image_engine.store.paths import EnginePaths
+
+
+def job_manager(
+    history: HistoryStore, paths: EnginePaths, env: dict[str, str], max_parallel: int, shared_files: bool
+) -> JobManager:
+    """The embedded queue, or with `GPT_IMAGE_2_DATABASE_URL=postgresql://...` the cluster's
+    queue shared with every engine on that database."""
+    url = paths.database_url
+    if not url:
+        return JobManager(history, paths.jobs_dir, max_parallel=max_parallel)
+    from gpt_image_engine.cluster.manager import ClusterJobManager
+
+    raw_cap = (env.get("GPT_IMAGE_2_CLUSTER_MAX_PARALLEL") or "0").strip()
+    if not raw_cap.isdigit():
+        raise AppError(
+            "invalid_argument",
+            f"GPT_IMAGE_2_CLUSTER_MAX_PARALLEL must be a whole number of jobs (0: no cap), not {raw_cap!r}.",
+        )
+    return ClusterJobManager(
+        history, paths.jobs_dir, url, max_parallel, cluster_max_parallel=int(raw_cap), shared_files=shared_files
+    )
 
 
 @dataclass
@@ -33,10 +54,6 @@ class Engine:
     http: httpx.Client
     started_at: float = field(default_factory=time.time)
     stop_requested: threading.Event = field(default_factory=threading.Event)
-    # Work-starting RPC handlers by method name, for retry/resubmit (set by the server).
-    handlers: dict[str, Any] = field(default_factory=dict)
-    # Request message classes by method name.
-    request_types: dict[str, Any] = field(default_factory=dict)
     # One HTTP client per proxy setting, for provider traffic (§9.6).
     proxies: ProxyClients = field(default_factory=ProxyClients)
 
@@ -49,16 +66,18 @@ class Engine:
         # history is opened or any job is recovered.
         objects = open_objects({"uploads": paths.uploads_dir, "jobs": paths.jobs_dir}, env)
         history = open_history(paths.history_file, paths.database_url)
+        artifacts = ArtifactStore(paths.uploads_dir, paths.jobs_dir, objects)
         engine = cls(
             paths=paths,
             env=env,
             history=history,
-            jobs=JobManager(history, paths.jobs_dir, max_parallel=max_parallel),
-            artifacts=ArtifactStore(paths.uploads_dir, paths.jobs_dir, objects),
+            jobs=job_manager(history, paths, env, max_parallel, shared_files=artifacts.remote),
+            artifacts=artifacts,
             # Every provider, token-refresh and result-download connection is pinned to the
             # address the URL guard checked (DNS rebinding).
             http=pinned_client(trust_env=True, follow_redirects=False),
         )
+        engine.jobs.job_folder = engine.artifacts.job_dir
         from gpt_image_engine.tasks.delivery import attach
 
         attach(engine)

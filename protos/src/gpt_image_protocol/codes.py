@@ -250,6 +250,8 @@ REGISTRY: dict[str, Code] = {
             "The artifact store (S3 bucket) is missing, unreachable or refuses the credentials.",
         ),
         _C("artifact_store_config_invalid", "INVALID_ARGUMENT", "GPT_IMAGE_2_ARTIFACTS_URL is not a valid s3:// URL."),
+        # --- cluster (engines sharing one PostgreSQL queue)
+        _C("cluster_queue_failed", "UNAVAILABLE", "The shared job queue in PostgreSQL could not be read or written."),
     ]
 }
 

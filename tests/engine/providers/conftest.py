@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from gpt_image_engine.jobs.context import RecordingContext
-from gpt_image_engine.providers.base import ResolvedProvider, RetryPolicy
+from gpt_image_engine.providers import codex, openai
+from gpt_image_engine.providers.base import CodexSettings, OpenAISettings, ResolvedProvider, RetryPolicy
 from tests.fakeupstream import FakeUpstream
 
 API_KEY = "sk-test-secret-key-0123456789"
@@ -46,10 +47,8 @@ def openai_resolved(fake: FakeUpstream) -> ResolvedProvider:
         requested="openai",
         reason="explicit",
         model="gpt-image-2",
-        supports_n=True,
-        edit_region_mode="native-mask",
-        api_base=fake.openai_base,
-        api_key=API_KEY,
+        capabilities=openai.CAPABILITIES,
+        settings=OpenAISettings(api_base=fake.openai_base, api_key=API_KEY),
         auth_source="env",
     )
 
@@ -67,10 +66,7 @@ def codex_resolved(fake: FakeUpstream, auth_file: Path) -> ResolvedProvider:
         requested="codex",
         reason="explicit",
         model="gpt-5.4",
-        supports_n=False,
-        edit_region_mode="reference-hint",
-        endpoint=fake.codex_endpoint,
+        capabilities=codex.CAPABILITIES,
+        settings=CodexSettings(endpoint=fake.codex_endpoint, auth_file=auth_file, token_url=fake.token_url),
         auth_source="auth.json",
-        auth_file=auth_file,
-        token_url=fake.token_url,
     )

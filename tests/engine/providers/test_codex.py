@@ -13,10 +13,10 @@ import pytest
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import RecordingContext
-from gpt_image_engine.providers.base import ImageJob, ResolvedProvider, RetryPolicy
-from gpt_image_engine.providers.codex import CodexProvider
+from gpt_image_engine.providers.base import CodexSettings, ImageJob, ResolvedProvider, RetryPolicy
+from gpt_image_engine.providers.codex import CAPABILITIES, CodexProvider
 from gpt_image_engine.providers.openai import USER_AGENT
-from gpt_image_engine.providers.registry import run_image_job
+from gpt_image_engine.providers.registry import run_image_job, run_raw_request
 from gpt_image_engine.providers.sources import image_from_bytes, sniff_mime, to_data_url
 from tests.fakeupstream import FakeUpstream, Fault, draw_png
 from tests.fakeupstream.server import CODEX_PATH, DEFAULT_ACCOUNT_ID, TOKEN_PATH
@@ -34,7 +34,7 @@ def test_generate_body_headers_and_events(
     fake: FakeUpstream, codex_resolved: ResolvedProvider, http: httpx.Client, ctx: RecordingContext, policy: RetryPolicy
 ) -> None:
     job = ImageJob("generate", "a lighthouse", size="1024x1024", quality="high", output_format="png", compression=80)
-    out = CodexProvider(codex_resolved, http).run_image(job, ctx, policy)
+    out = run_image_job(codex_resolved, job, ctx, policy, http)
 
     (rec,) = fake.requests_to(CODEX_PATH)
     assert rec.json == {
@@ -77,7 +77,7 @@ def test_generate_body_headers_and_events(
     assert out.response["model"] == "gpt-5.4" and out.response["status"] == "completed"
     assert out.request["delegated_image_model"] == "gpt-image-2" and out.request["format"] == "png"
     assert out.auth == {
-        "source": "auth.json", "auth_file": str(codex_resolved.auth_file), "account_id": DEFAULT_ACCOUNT_ID, "refreshed": False
+        "source": "auth.json", "auth_file": str(codex_resolved.settings.auth_file), "account_id": DEFAULT_ACCOUNT_ID, "refreshed": False
     }  # fmt: skip
     dumped = json.dumps(ctx.events)
     assert fake.access_token not in dumped and fake.refresh_token not in dumped
@@ -89,7 +89,7 @@ def test_edit_with_two_refs(
     refs = [image_from_bytes(draw_png(index=0), "a.png"), image_from_bytes(draw_png(index=1), "b.png")]
     refs[1].url = "https://example.com/ref.png"  # http refs pass through to Codex unchanged
     job = ImageJob("edit", "combine", refs=refs, instructions="Be brief.")
-    out = CodexProvider(codex_resolved, http).run_image(job, ctx, policy)
+    out = run_image_job(codex_resolved, job, ctx, policy, http)
     (rec,) = fake.requests_to(CODEX_PATH)
     content = rec.json["input"][0]["content"]
     assert content == [
@@ -111,8 +111,8 @@ def test_unsupported_options_fail_before_network(
 ) -> None:  # fmt: skip
     job = ImageJob("edit", "x", refs=[image_from_bytes(draw_png(), "a.png")])
     setattr(job, field, image_from_bytes(draw_png(), "m.png") if value == "MASK" else value)
-    with pytest.raises(AppError) as info:
-        CodexProvider(codex_resolved, http).run_image(job, ctx, policy)
+    with pytest.raises(AppError) as info:  # one attempt on the provider itself (no batching of n)
+        CodexProvider(codex_resolved, http).run_image(job, ctx, policy.request_timeout_seconds)
     assert info.value.code == "unsupported_option"
     assert fake.requests == [] and ctx.events == []
 
@@ -123,7 +123,7 @@ def test_401_refreshes_once_and_rewrites_auth_json(
 ) -> None:  # fmt: skip
     original = json.loads(auth_file.read_text())
     fake.revoke_access_token()  # the token in auth.json is now stale
-    out = CodexProvider(codex_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+    out = run_image_job(codex_resolved, ImageJob("generate", "x"), ctx, policy, http)
 
     assert fake.token_calls == 1 and len(fake.requests_to(TOKEN_PATH)) == 1
     token_body = fake.requests_to(TOKEN_PATH)[0].json
@@ -157,7 +157,7 @@ def test_second_401_is_http_error_without_second_refresh(
     fake.faults(Fault.unauthorized(path=CODEX_PATH))  # the re-send is refused too
     fake.faults(Fault.unauthorized(path=CODEX_PATH))
     with pytest.raises(AppError) as info:
-        CodexProvider(codex_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+        run_image_job(codex_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert info.value.code == "http_error" and info.value.status_code == 401
     assert fake.token_calls == 1
 
@@ -168,7 +168,7 @@ def test_rejected_refresh_is_not_retried(
     fake.revoke_access_token()
     fake.faults(Fault.fail(500, path=TOKEN_PATH))
     with pytest.raises(AppError) as info:
-        CodexProvider(codex_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+        run_image_job(codex_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert info.value.code == "http_error" and info.value.status_code == 500
     assert fake.token_calls == 0 and len(fake.requests_to(CODEX_PATH)) == 1
 
@@ -178,7 +178,7 @@ def test_cut_stream_is_not_resent(
 ) -> None:
     fake.faults(Fault.cut_stream(path=CODEX_PATH))
     with pytest.raises(AppError) as info:
-        CodexProvider(codex_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+        run_image_job(codex_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert info.value.code == "request_failed" and info.value.detail["remote_accepted"] is True
     assert len(fake.requests_to(CODEX_PATH)) == 1 and progress(ctx, "retry_scheduled") == []
 
@@ -187,7 +187,7 @@ def test_two_500s_then_success(
     fake: FakeUpstream, codex_resolved: ResolvedProvider, http: httpx.Client, ctx: RecordingContext, policy: RetryPolicy
 ) -> None:
     fake.faults(Fault.fail(500, times=2, path=CODEX_PATH))
-    out = CodexProvider(codex_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+    out = run_image_job(codex_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert out.retry_count == 2 and len(progress(ctx, "retry_scheduled")) == 2
 
 
@@ -196,7 +196,7 @@ def test_no_image_is_missing_image_result(
 ) -> None:
     fake.faults(Fault.no_image(path=CODEX_PATH))
     with pytest.raises(AppError) as info:
-        CodexProvider(codex_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+        run_image_job(codex_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert info.value.code == "missing_image_result"
     assert len(fake.requests_to(CODEX_PATH)) == 1
 
@@ -204,11 +204,11 @@ def test_no_image_is_missing_image_result(
 def test_session_tokens_without_auth_file(
     fake: FakeUpstream, codex_resolved: ResolvedProvider, http: httpx.Client, ctx: RecordingContext, policy: RetryPolicy
 ) -> None:
-    codex_resolved.auth_file = None
-    codex_resolved.access_token = fake.access_token
-    codex_resolved.refresh_token = fake.refresh_token
+    codex_resolved.settings.auth_file = None
+    codex_resolved.settings.access_token = fake.access_token
+    codex_resolved.settings.refresh_token = fake.refresh_token
     fake.revoke_access_token()
-    out = CodexProvider(codex_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+    out = run_image_job(codex_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert out.auth["source"] == "session" and out.auth["refreshed"] is True and fake.token_calls == 1
 
 
@@ -225,12 +225,12 @@ def test_run_raw_responses(
     fake: FakeUpstream, codex_resolved: ResolvedProvider, http: httpx.Client, ctx: RecordingContext, policy: RetryPolicy
 ) -> None:
     body = {"model": "gpt-5.4", "stream": True, "input": "hi", "tools": [{"type": "image_generation"}]}
-    out = CodexProvider(codex_resolved, http).run_raw(body, "responses", ctx, policy, expect_image=True)
+    out = run_raw_request(codex_resolved, body, "responses", ctx, policy, True, http)
     assert fake.requests_to(CODEX_PATH)[0].json == body
     assert out.request == {"operation": "responses"} and len(out.images) == 1
     assert out.raw["output_items"][0]["result"]["_omitted"] == "base64"
     with pytest.raises(AppError) as info:
-        CodexProvider(codex_resolved, http).run_raw(body, "generate", ctx, policy, expect_image=True)
+        run_raw_request(codex_resolved, body, "generate", ctx, policy, True, http)
     assert info.value.code == "unsupported_option"
 
 
@@ -251,11 +251,12 @@ def test_config_provider_refresh_persists_into_config(
     config_file.write_text(json.dumps({"version": 1, "providers": {"mycodex": entry}}))
     resolved = ResolvedProvider(
         name="mycodex", kind="codex", requested="mycodex", reason="explicit_config_provider", model="gpt-5.4",
-        supports_n=False, edit_region_mode="reference-hint", endpoint=fake.codex_endpoint, auth_source="config",
-        access_token=stale, refresh_token=refresh, token_url=fake.token_url, config_file=config_file,
-        config_entry=entry,
+        capabilities=CAPABILITIES, auth_source="config", config_file=config_file, config_entry=entry,
+        settings=CodexSettings(
+            endpoint=fake.codex_endpoint, access_token=stale, refresh_token=refresh, token_url=fake.token_url
+        ),
     )  # fmt: skip
-    out = CodexProvider(resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+    out = run_image_job(resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert out.auth == {"source": "config", "auth_file": None, "account_id": DEFAULT_ACCOUNT_ID, "refreshed": True}
     creds = json.loads(config_file.read_text())["providers"]["mycodex"]["credentials"]
     assert creds["access_token"]["value"] == fake.access_token

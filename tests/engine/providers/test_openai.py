@@ -4,6 +4,7 @@ streaming partial images, url results and the failure codes."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,8 @@ import pytest
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import RecordingContext
 from gpt_image_engine.providers.base import ImageJob, ResolvedProvider, RetryPolicy
-from gpt_image_engine.providers.openai import USER_AGENT, OpenAIProvider
-from gpt_image_engine.providers.registry import run_image_job
+from gpt_image_engine.providers.openai import USER_AGENT
+from gpt_image_engine.providers.registry import run_image_job, run_raw_request
 from gpt_image_engine.providers.sources import image_from_bytes, sniff_mime
 from tests.fakeupstream import FakeUpstream, Fault, draw_png
 from tests.fakeupstream.server import EDITS_PATH, GENERATIONS_PATH
@@ -38,7 +39,7 @@ def test_generate_body_headers_events_and_payloads(
     policy: RetryPolicy,
 ) -> None:
     job = ImageJob("generate", "a red circle", size="1024x640", quality="low", output_format="png", n=2)
-    out = OpenAIProvider(openai_resolved, http).run_image(job, ctx, policy)
+    out = run_image_job(openai_resolved, job, ctx, policy, http)
 
     assert len(out.images) == 2 and all(sniff_mime(i) == "image/png" for i in out.images)
     (rec,) = fake.requests_to(GENERATIONS_PATH)
@@ -69,7 +70,7 @@ def test_edit_multipart_parts_in_order_with_mask(
     refs = [image_from_bytes(draw_png(index=0), "first ref.png"), image_from_bytes(draw_png(index=1), "second.png")]
     mask = image_from_bytes(draw_png(index=2), "mask.png")
     job = ImageJob("edit", "make it blue", refs=refs, mask=mask, input_fidelity="high", quality="high")
-    out = OpenAIProvider(openai_resolved, http).run_image(job, ctx, policy)
+    out = run_image_job(openai_resolved, job, ctx, policy, http)
 
     (rec,) = fake.requests_to(EDITS_PATH)
     assert [(p.name, p.filename) for p in rec.files] == [
@@ -93,7 +94,7 @@ def test_two_500s_then_success(
     policy: RetryPolicy,
 ) -> None:
     fake.faults(Fault.fail(500, times=2))
-    out = OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+    out = run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert out.retry_count == 2
     retries = progress(ctx, "retry_scheduled")
     assert [r["retry_number"] for r in retries] == [1, 2]
@@ -112,7 +113,7 @@ def test_non_retryable_4xx_fails_fast_with_body(
 ) -> None:
     fake.faults(Fault.fail(400, body='{"error": {"message": "bad size"}}'))
     with pytest.raises(AppError) as info:
-        OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+        run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert info.value.code == "http_error" and info.value.message == "HTTP 400"
     assert info.value.status_code == 400 and "bad size" in info.value.detail
     assert len(fake.requests_to(GENERATIONS_PATH)) == 1
@@ -125,18 +126,18 @@ def test_wrong_key_is_http_401(
     ctx: RecordingContext,
     policy: RetryPolicy,
 ) -> None:
-    openai_resolved.api_key = "sk-wrong"
+    openai_resolved.settings.api_key = "sk-wrong"
     with pytest.raises(AppError) as info:
-        OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+        run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert info.value.code == "http_error" and info.value.status_code == 401
 
 
 def test_missing_key(
     openai_resolved: ResolvedProvider, http: httpx.Client, ctx: RecordingContext, policy: RetryPolicy
 ) -> None:
-    openai_resolved.api_key = None
+    openai_resolved.settings.api_key = None
     with pytest.raises(AppError) as info:
-        OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+        run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert info.value.code == "api_key_missing"
     assert info.value.detail == {"provider": "openai", "env_var": "OPENAI_API_KEY"}
 
@@ -150,7 +151,7 @@ def test_malformed_json(
 ) -> None:
     fake.faults(Fault.malformed_json())
     with pytest.raises(AppError) as info:
-        OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+        run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert info.value.code == "invalid_json_response"
     assert len(fake.requests_to(GENERATIONS_PATH)) == 1  # not retried
 
@@ -164,7 +165,7 @@ def test_no_image(
 ) -> None:
     fake.faults(Fault.no_image())
     with pytest.raises(AppError) as info:
-        OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+        run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert info.value.code == "missing_image_result"
 
 
@@ -178,7 +179,7 @@ def test_cut_response_is_not_resent(
     # A 200 whose body is cut: the provider accepted (and may bill) the request.
     fake.faults(Fault.cut_stream())
     with pytest.raises(AppError) as info:
-        OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+        run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert info.value.code == "network_error" and info.value.detail["remote_accepted"] is True
     assert len(fake.requests_to(GENERATIONS_PATH)) == 1 and progress(ctx, "retry_scheduled") == []
 
@@ -189,7 +190,7 @@ def test_timeout_is_network_error(
     fake.faults(Fault.slow(1.0))
     quick = RetryPolicy(max_retries=0, request_timeout_seconds=0.2)
     with pytest.raises(AppError) as info:
-        OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, quick)
+        run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, quick, http)
     assert info.value.code == "network_error"
 
 
@@ -204,7 +205,7 @@ def test_streaming_partials_arrive_in_order_before_final(
             seen.append(("partial", index))
 
     ctx = PreviewContext(tmp_path / "job")
-    out = OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x", partial_images=3), ctx, policy)
+    out = run_image_job(openai_resolved, ImageJob("generate", "x", partial_images=3), ctx, policy, http)
     (rec,) = fake.requests_to(GENERATIONS_PATH)
     assert rec.json["stream"] is True and rec.json["partial_images"] == 3
     assert seen == [("partial", 0), ("partial", 1), ("partial", 2)]
@@ -224,7 +225,7 @@ def test_streaming_edit(
     policy: RetryPolicy,
 ) -> None:
     job = ImageJob("edit", "x", refs=[image_from_bytes(draw_png(), "a.png")], partial_images=1)
-    out = OpenAIProvider(openai_resolved, http).run_image(job, ctx, policy)
+    out = run_image_job(openai_resolved, job, ctx, policy, http)
     (rec,) = fake.requests_to(EDITS_PATH)
     assert rec.fields["stream"] == "true" and rec.fields["partial_images"] == "1"
     assert len(progress(ctx, "partial_image")) == 1 and len(out.images) == 1
@@ -236,7 +237,7 @@ def test_url_results_are_downloaded_from_the_configured_host(
 ) -> None:  # fmt: skip
     monkeypatch.delenv("GPT_IMAGE_2_ALLOW_PRIVATE_URLS", raising=False)
     fake.result_mode = "url"
-    out = OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+    out = run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert sniff_mime(out.images[0]) == "image/png"
     assert any(r.path.startswith("/files/") for r in fake.requests)
 
@@ -249,7 +250,7 @@ def test_big_output(
     policy: RetryPolicy,
 ) -> None:
     fake.faults(Fault.big_image(3_000_000))
-    out = OpenAIProvider(openai_resolved, http).run_image(ImageJob("generate", "x"), ctx, policy)
+    out = run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, policy, http)
     assert len(out.images[0]) >= 2_900_000 and sniff_mime(out.images[0]) == "image/png"
 
 
@@ -261,11 +262,11 @@ def test_run_raw_generate(
     policy: RetryPolicy,
 ) -> None:
     body = {"model": "gpt-image-2", "prompt": "raw", "size": "1024x1024", "custom": 1}
-    out = OpenAIProvider(openai_resolved, http).run_raw(body, "generate", ctx, policy, expect_image=True)
+    out = run_raw_request(openai_resolved, body, "generate", ctx, policy, True, http)
     assert fake.requests_to(GENERATIONS_PATH)[0].json == body
     assert out.request == {"operation": "generate", "model": "gpt-image-2"} and len(out.images) == 1
     with pytest.raises(AppError) as info:
-        OpenAIProvider(openai_resolved, http).run_raw(body, "responses", ctx, policy, expect_image=True)
+        run_raw_request(openai_resolved, body, "responses", ctx, policy, True, http)
     assert info.value.code == "unsupported_option"
 
 
@@ -280,7 +281,7 @@ def test_run_raw_edit_with_data_urls(
 
     url = "data:image/png;base64," + base64.b64encode(draw_png()).decode()
     body = {"model": "gpt-image-2", "prompt": "raw", "images": [{"image_url": url}, url], "mask": {"image_url": url}}
-    OpenAIProvider(openai_resolved, http).run_raw(body, "edit", ctx, policy, expect_image=True)
+    run_raw_request(openai_resolved, body, "edit", ctx, policy, True, http)
     (rec,) = fake.requests_to(EDITS_PATH)
     assert [(p.name, p.filename) for p in rec.files] == [
         ("image[]", "image-1.png"),
@@ -296,7 +297,7 @@ def test_batching_when_provider_lacks_n(
     ctx: RecordingContext,
     policy: RetryPolicy,
 ) -> None:
-    openai_resolved.supports_n = False
+    openai_resolved.capabilities = replace(openai_resolved.capabilities, native_n=False)
     out = run_image_job(openai_resolved, ImageJob("generate", "x", n=3), ctx, policy, http)
     reqs = fake.requests_to(GENERATIONS_PATH)
     assert len(reqs) == 3 and all("n" not in r.json for r in reqs)
@@ -317,7 +318,7 @@ def test_batching_child_failure_fails_job(
     ctx: RecordingContext,
     policy: RetryPolicy,
 ) -> None:
-    openai_resolved.supports_n = False
+    openai_resolved.capabilities = replace(openai_resolved.capabilities, native_n=False)
     fake.faults(Fault.fail(400))
     with pytest.raises(AppError) as info:
         run_image_job(openai_resolved, ImageJob("generate", "x", n=2), ctx, policy, http)

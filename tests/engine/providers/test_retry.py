@@ -13,7 +13,7 @@ import pytest
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import RecordingContext
 from gpt_image_engine.providers.base import ImageJob, ResolvedProvider, RetryPolicy
-from gpt_image_engine.providers.openai import OpenAIProvider
+from gpt_image_engine.providers.registry import run_image_job
 from gpt_image_engine.providers.retry import is_retryable, parse_retry_after, retry_delay, with_retries
 from tests.fakeupstream import FakeUpstream, Fault
 
@@ -100,9 +100,7 @@ def test_429_retry_after_is_honoured_end_to_end(
 ) -> None:
     fake.faults(Fault.fail(429, retry_after="1"))
     started = time.monotonic()
-    out = OpenAIProvider(openai_resolved, http).run_image(
-        ImageJob("generate", "x"), ctx, RetryPolicy(base_delay_seconds=0.05)
-    )
+    out = run_image_job(openai_resolved, ImageJob("generate", "x"), ctx, RetryPolicy(base_delay_seconds=0.05), http)
     elapsed = time.monotonic() - started
     (event,) = retry_events(ctx)
     assert event["delay_seconds"] == 1.0 and event["status_code"] == 429

@@ -1,13 +1,15 @@
 """What a running job's work sees of the job machinery: `JobContext`.
 
-Domain code (providers, tasks) receives a context and uses only this
-surface: emit events, check for cancellation, find the job folder. The job
-manager supplies the real implementation; tests may use `RecordingContext`.
+Tasks receive a context and use only this surface: emit events, check for
+cancellation, find the job folder. Providers see less (`providers.base.ProviderContext`:
+no job folder, a `spool` instead). The job manager supplies the real implementation;
+tests may use `RecordingContext`, which is both.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,6 +51,7 @@ class RecordingContext:
         self.job_dir = job_dir
         self.cancel_event = threading.Event()
         self.events: list[dict[str, Any]] = []
+        self.partial_images: list[tuple[int, int]] = []  # (index, bytes) of each preview
 
     def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
         from gpt_image_engine.security.redaction import redact
@@ -70,6 +73,14 @@ class RecordingContext:
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():
             raise AppError("job_cancelled", "The job was cancelled.")
+
+    def on_partial_image(self, index: int, data: bytes) -> None:
+        self.partial_images.append((index, len(data)))
+
+    def spool(self, chunks: Iterable[bytes]) -> Path | bytes | None:
+        from gpt_image_engine.jobs.spool import spool_chunks
+
+        return spool_chunks(self.job_dir, chunks)
 
 
 def progress_data(

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -24,6 +24,7 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.context import progress_data
 from gpt_image_engine.jobs.eta import Key, RunTimes, eta_key
 from gpt_image_engine.jobs.recovery import stamp_interrupted
+from gpt_image_engine.jobs.spool import spool_chunks
 from gpt_image_engine.security.redaction import redact
 from gpt_image_engine.store.artifacts import publish_job_dir
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
@@ -78,7 +79,8 @@ Work = Callable[["LiveJob"], Outcome]
 
 
 class LiveJob:
-    """A job this engine process is running or has run; also its JobContext."""
+    """A job this engine process is running or has run; also its JobContext and the
+    `ProviderContext` its provider calls report through."""
 
     def __init__(self, manager: JobManager, job_id: str, job_dir: Path, command: str) -> None:
         self.manager = manager
@@ -135,6 +137,10 @@ class LiveJob:
                     path=path, role="partial", index=index, mime="image/png", size=len(data)
                 ).ref(self.job_id)
 
+    def spool(self, chunks: Iterable[bytes]) -> Path | bytes | None:
+        """A provider response into the job folder as it arrives (`jobs.spool`)."""
+        return spool_chunks(self.job_dir, chunks)
+
     def wake(self) -> None:
         """Wake this job's watchers (one whose `stop` was just set leaves at once)."""
         with self.cond:
@@ -170,6 +176,9 @@ class JobManager:
 
     LOCAL_LANE = "local"
     KEEP_FINISHED = 256
+    job_class: type[LiveJob] = LiveJob
+    # True when the queue and history are shared with other engines (cluster mode).
+    shared = False
 
     def __init__(self, history: HistoryStore, jobs_dir: Path, max_parallel: int = 2) -> None:
         self.history = history
@@ -187,34 +196,68 @@ class JobManager:
         # and notifications after the terminal event. Both are best-effort and never fail a job.
         self.after_work: Callable[[LiveJob, Outcome], None] | None = None
         self.after_finish: Callable[[LiveJob, str], None] | None = None
+        # The work of a stored spec (`spec.json`'s bytes), set by the server: the cluster
+        # manager runs jobs other engines accepted with it.
+        self.rebuild: Callable[[bytes], Work] | None = None
+        # A job's folder with every file the artifact store holds for it (set by the engine:
+        # with a bucket, fetched from it), for the evidence of a recoverability class.
+        self.job_folder: Callable[[str], Path] = lambda job_id: self.jobs_dir / job_id
 
     # --- submission
     def submit(
-        self, command: str, provider: str, metadata: dict[str, Any], work: Work, lane: str | None = None
+        self,
+        command: str,
+        provider: str,
+        metadata: dict[str, Any],
+        work: Work,
+        lane: str | None = None,
+        prepare: Callable[[str, Path], None] | None = None,
+        portable: bool = False,
     ) -> LiveJob:
+        """Record and queue a job. `prepare(job_id, job_dir)` fills the new job folder (its
+        inputs and stored spec) before the job is recorded; a failure there is the job's
+        refusal, recorded as a failed job like a full disk. `portable`: another engine may run
+        it from its stored spec (the call carries no per-call secret); only a cluster uses it."""
         if not self._accepting:
             raise AppError("engine_unavailable", "The engine is shutting down.")
-        job_id = new_job_id()
-        job_dir = self.jobs_dir / job_id
-        try:
-            ensure_room(self.jobs_dir)  # before dispatch: storage_full / jobs_dir_unwritable
-            job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            self._record_refused(job_id, command, provider, metadata, storage_error(exc, job_dir))
-        except AppError as err:
-            self._record_refused(job_id, command, provider, metadata, err)
-        self.history.create_job(job_id, command, provider, status="queued", metadata=metadata, fetch=False)
-        job = LiveJob(self, job_id, job_dir, command)
-        job.eta_key = eta_key(command, provider, metadata)
-        lane = lane or (self.LOCAL_LANE if provider == "local" else f"provider:{provider}")
+        job = self._record_job(command, provider, metadata, prepare)
+        lane = self.lane_for(provider, lane)
         with self._lock:
-            self._live[job_id] = job
             self._lanes.setdefault(lane, deque()).append((job, work))
             if lane not in self._turn:
                 self._turn.append(lane)
             position = sum(len(q) for q in self._lanes.values())
         job.emit("local", "job.queued", {"status": "queued", "position": position})
         self._dispatch()
+        return job
+
+    def lane_for(self, provider: str, lane: str | None = None) -> str:
+        return lane or (self.LOCAL_LANE if provider == "local" else f"provider:{provider}")
+
+    def _record_job(
+        self,
+        command: str,
+        provider: str,
+        metadata: dict[str, Any],
+        prepare: Callable[[str, Path], None] | None = None,
+    ) -> LiveJob:
+        """The job's folder and its `queued` history row, before anything else; a live job."""
+        job_id = new_job_id()
+        job_dir = self.jobs_dir / job_id
+        try:
+            ensure_room(self.jobs_dir)  # before dispatch: storage_full / jobs_dir_unwritable
+            job_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if prepare is not None:
+                prepare(job_id, job_dir)
+        except OSError as exc:
+            self._record_refused(job_id, command, provider, metadata, storage_error(exc, job_dir))
+        except AppError as err:
+            self._record_refused(job_id, command, provider, metadata, err)
+        self.history.create_job(job_id, command, provider, status="queued", metadata=metadata, fetch=False)
+        job = self.job_class(self, job_id, job_dir, command)
+        job.eta_key = eta_key(command, provider, metadata)
+        with self._lock:
+            self._live[job_id] = job
         return job
 
     def _record_refused(
@@ -239,6 +282,10 @@ class JobManager:
             raise AppError("invalid_argument", "max_parallel must be between 1 and 32.", {"min": 1, "max": 32})
         self.max_parallel = value
         self._dispatch()
+
+    def cluster_info(self) -> dict[str, Any] | None:
+        """The shared queue and its engines (doctor); None for an engine on its own."""
+        return None
 
     def queue_status(self) -> dict[str, Any]:
         with self._lock:
@@ -373,8 +420,18 @@ class JobManager:
                 done = self.history.append_event(job.job_id, "local", TERMINAL_TYPES[status], data)
         except AppError:
             log.exception("could not record the end of job %s", job.job_id)
+        if done is None:
+            try:
+                done = self.history.append_event(job.job_id, "local", TERMINAL_TYPES[status], data)
+            except AppError as lost:
+                # The history is out of reach (a database gone mid-run): nothing was written, and
+                # watchers still hear a coded end, numbered after the last event they saw. The row
+                # keeps its last recorded state until the engine marks it interrupted.
+                log.error("job %s ended unrecorded: %s", job.job_id, lost.code)
+                status, data = "failed", {**data, "status": "failed", "error": redact(lost.to_envelope())}
+                done = (job.events[-1]["seq"] + 1 if job.events else 1), str(int(time.time()))
         job.status = status
-        seq, created_at = done or self.history.append_event(job.job_id, "local", TERMINAL_TYPES[status], data)
+        seq, created_at = done
         with job.cond:
             job.events.append(
                 {"seq": seq, "kind": "local", "type": TERMINAL_TYPES[status], "data": data, "created_at": created_at}

@@ -11,6 +11,7 @@ Mask, moderation, input fidelity and n != 1 are `unsupported_option`, before any
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,17 +19,19 @@ from typing import Any
 import httpx
 
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.jobs.context import JobContext
 from gpt_image_engine.providers import codex_auth
 from gpt_image_engine.providers.base import (
     DEFAULT_INSTRUCTIONS,
+    REFERENCE_HINT,
+    Capabilities,
+    CodexSettings,
     ImageJob,
+    ProviderContext,
     ProviderOutput,
     ResolvedProvider,
-    RetryPolicy,
 )
 from gpt_image_engine.providers.openai import USER_AGENT, decode_base64_text
-from gpt_image_engine.providers.retry import after_acceptance, http_error, with_retries
+from gpt_image_engine.providers.retry import after_acceptance, http_error
 from gpt_image_engine.providers.sources import to_data_url
 from gpt_image_engine.providers.transport import send_cancellable
 from gpt_image_engine.security import urlguard
@@ -36,6 +39,22 @@ from gpt_image_engine.security.redaction import redact
 
 PROVIDER = "codex"
 DELEGATED_IMAGE_MODEL = "gpt-image-2"
+
+# What the Codex image_generation tool takes: one image per request (the registry batches
+# `n`), references as hints, no mask, moderation, input fidelity or partial previews.
+CAPABILITIES = Capabilities(
+    label="Codex",
+    native_n=False,
+    edit_region_mode=REFERENCE_HINT,
+    partial_previews=False,
+    moderation=False,
+    input_fidelity=False,
+    instructions=True,
+    transparent_background=True,
+    request_operations=("responses",),
+    payload_kind="codex",
+    output_label=PROVIDER,
+)
 
 
 class _Stream:
@@ -70,18 +89,33 @@ class _Stream:
 class CodexProvider:
     """`Provider` for kind "codex"."""
 
+    event_name = PROVIDER
+
     def __init__(self, resolved: ResolvedProvider, http: httpx.Client) -> None:
+        if not isinstance(resolved.settings, CodexSettings):
+            raise AppError(
+                "provider_kind_unsupported",
+                f"Provider {resolved.name} has no Codex settings.",
+                {"provider": resolved.name, "kind": resolved.kind},
+            )
         self.resolved = resolved
+        self.settings = resolved.settings
         self.http = http
+        # One instance serves one job: its attempts run in one thread (a batch child's in its
+        # own), which reads the auth state once and refreshes the token at most once on 401.
+        self._local = threading.local()
 
-    # --- public surface
+    # --- public surface (each call is one attempt; the registry retries)
 
-    def run_image(self, job: ImageJob, ctx: JobContext, retry: RetryPolicy) -> ProviderOutput:
+    def check(self, job: ImageJob) -> None:
+        self.check_supported(job)
+
+    def run_image(self, job: ImageJob, ctx: ProviderContext, timeout: float) -> ProviderOutput:
         self.check_supported(job)
         state = self._auth_state()
         model = job.model or self.resolved.model
         body = self._body(job, model)
-        stream, retries = self._run(body, state, ctx, retry)
+        stream = self._run(body, state, ctx, timeout)
         images = stream.images()
         if not images:
             raise AppError("missing_image_result", "The response did not include an image_generation_call result.")
@@ -102,11 +136,10 @@ class CodexProvider:
             request=self._request_payload(job, model),
             response=response,
             auth=self._auth_payload(state),
-            retry_count=retries,
         )
 
     def run_raw(
-        self, body: dict[str, Any], operation: str, ctx: JobContext, retry: RetryPolicy, expect_image: bool
+        self, body: dict[str, Any], operation: str, ctx: ProviderContext, timeout: float, expect_image: bool
     ) -> ProviderOutput:
         """`request create --request-operation responses`: send the body verbatim."""
         if operation != "responses":
@@ -116,7 +149,7 @@ class CodexProvider:
                 {"provider": self.resolved.name, "operation": operation},
             )
         state = self._auth_state()
-        stream, retries = self._run(body, state, ctx, retry)
+        stream = self._run(body, state, ctx, timeout)
         images = stream.images()
         if expect_image and not images:
             raise AppError("missing_image_result", "The response did not include an image_generation_call result.")
@@ -132,7 +165,6 @@ class CodexProvider:
                 "error": redact(stream.error),
             },
             auth={k: v for k, v in self._auth_payload(state).items() if k != "account_id"},
-            retry_count=retries,
             raw={"output_items": output_items},
         )
 
@@ -159,24 +191,30 @@ class CodexProvider:
     # --- auth
 
     def _auth_state(self) -> codex_auth.AuthState:
-        r = self.resolved
-        if r.auth_file is not None:
-            return codex_auth.load_auth_state(r.auth_file)
-        if r.access_token:
-            account_id = codex_auth.resolve_account_id(r.access_token, r.account_id)
+        state: codex_auth.AuthState | None = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = self._load_auth_state()
+        return state
+
+    def _load_auth_state(self) -> codex_auth.AuthState:
+        r, c = self.resolved, self.settings
+        if c.auth_file is not None:
+            return codex_auth.load_auth_state(c.auth_file)
+        if c.access_token:
+            account_id = codex_auth.resolve_account_id(c.access_token, c.account_id)
             from_config = r.config_entry is not None and r.config_file is not None
             creds = (r.config_entry or {}).get("credentials")
             return codex_auth.AuthState(
                 auth_path=Path(r.config_file) if r.config_file is not None else Path(),
                 auth_json={
                     "tokens": {
-                        "access_token": r.access_token,
-                        "refresh_token": r.refresh_token,
+                        "access_token": c.access_token,
+                        "refresh_token": c.refresh_token,
                         "account_id": account_id,
                     }
                 },
-                access_token=r.access_token,
-                refresh_token=r.refresh_token,
+                access_token=c.access_token,
+                refresh_token=c.refresh_token,
                 account_id=account_id,
                 persistence=codex_auth.PERSIST_CONFIG if from_config else codex_auth.PERSIST_SESSION,
                 provider_name=r.name,
@@ -195,8 +233,8 @@ class CodexProvider:
             "refreshed": state.refreshed,
         }
 
-    def _refresh(self, state: codex_auth.AuthState, ctx: JobContext) -> None:
-        token_url = self.resolved.token_url
+    def _refresh(self, state: codex_auth.AuthState, ctx: ProviderContext) -> None:
+        token_url = self.settings.token_url
         ctx.progress(
             PROVIDER, "auth_refresh_started", "running", "Refreshing the Codex access token.", 2, endpoint=token_url
         )
@@ -208,8 +246,18 @@ class CodexProvider:
         ctx.emit("local", "auth.refresh.completed", redact(dict(state.last_refresh_payload or {})))
         ctx.progress(PROVIDER, "auth_refresh_completed", "running", "Codex access token refreshed.", 4)
 
-    def _configured_secrets(self) -> list[str | None]:
-        return [self.resolved.access_token, self.resolved.refresh_token]
+    def secrets(self) -> list[str | None]:
+        """The tokens in use (a refresh rotates them) and the configured ones."""
+        state: codex_auth.AuthState | None = getattr(self._local, "state", None)
+        found: list[str | None] = []
+        if state is not None:
+            tokens = codex_auth.token_container(state.auth_json) if isinstance(state.auth_json, dict) else {}
+            found += [
+                state.access_token,
+                state.refresh_token,
+                *(v for k, v in tokens.items() if isinstance(v, str) and k.endswith("_token")),
+            ]
+        return found + self.settings.secrets()
 
     # --- request
 
@@ -250,63 +298,48 @@ class CodexProvider:
             "User-Agent": USER_AGENT,
         }
 
-    def _run(
-        self, body: dict[str, Any], state: codex_auth.AuthState, ctx: JobContext, retry: RetryPolicy
-    ) -> tuple[_Stream, int]:
-        urlguard.check_url_shape(self.resolved.endpoint, "Codex endpoint")
+    def _run(self, body: dict[str, Any], state: codex_auth.AuthState, ctx: ProviderContext, timeout: float) -> _Stream:
+        """One attempt (with at most one token refresh per job on 401, not counted as a retry)."""
+        urlguard.check_url_shape(self.settings.endpoint, "Codex endpoint")
         encoded = json.dumps(body).encode("utf-8")
-        refreshed = [False]  # at most one refresh per job, across retries
-
-        def attempt() -> _Stream:
-            response = self._send(encoded, state, ctx, retry)
-            try:
-                if response.status_code == 401 and not refreshed[0]:
-                    refreshed[0] = True
-                    response.read()
-                    response.close()
-                    self._refresh(state, ctx)
-                    response = self._send(encoded, state, ctx, retry)
-                if not 200 <= response.status_code < 300:
-                    raise http_error(response, response.read().decode("utf-8", "replace"))
-            except httpx.HTTPError as exc:
+        response = self._send(encoded, state, ctx, timeout)
+        try:
+            if response.status_code == 401 and not getattr(self._local, "refreshed", False):
+                self._local.refreshed = True
+                response.read()
                 response.close()
-                raise AppError(
-                    "request_failed", "The Codex event stream failed.", {"error": f"{type(exc).__name__}: {exc}"}
-                ) from None
-            except BaseException:
-                response.close()
-                raise
-            # The provider accepted the request: whatever breaks from here is never resent.
-            try:
-                return self._read_stream(response, ctx)
-            except httpx.HTTPError as exc:
-                raise after_acceptance(
-                    AppError(
-                        "request_failed", "The Codex event stream failed.", {"error": f"{type(exc).__name__}: {exc}"}
-                    )
-                ) from None
-            except AppError as err:
-                raise after_acceptance(err) from None
-            finally:
-                response.close()
+                self._refresh(state, ctx)
+                response = self._send(encoded, state, ctx, timeout)
+            if not 200 <= response.status_code < 300:
+                raise http_error(response, response.read().decode("utf-8", "replace"))
+        except httpx.HTTPError as exc:
+            response.close()
+            raise AppError(
+                "request_failed", "The Codex event stream failed.", {"error": f"{type(exc).__name__}: {exc}"}
+            ) from None
+        except BaseException:
+            response.close()
+            raise
+        # The provider accepted the request: whatever breaks from here is never resent.
+        try:
+            return self._read_stream(response, ctx)
+        except httpx.HTTPError as exc:
+            raise after_acceptance(
+                AppError("request_failed", "The Codex event stream failed.", {"error": f"{type(exc).__name__}: {exc}"})
+            ) from None
+        except AppError as err:
+            raise after_acceptance(err) from None
+        finally:
+            response.close()
 
-        def secrets() -> list[str | None]:
-            tokens = codex_auth.token_container(state.auth_json) if isinstance(state.auth_json, dict) else {}
-            return [
-                state.access_token,
-                state.refresh_token,
-                *(v for k, v in tokens.items() if isinstance(v, str) and k.endswith("_token")),
-                *self._configured_secrets(),
-            ]
-
-        return with_retries(attempt, retry, ctx, PROVIDER, secrets)
-
-    def _send(self, encoded: bytes, state: codex_auth.AuthState, ctx: JobContext, retry: RetryPolicy) -> httpx.Response:
-        endpoint = self.resolved.endpoint
+    def _send(
+        self, encoded: bytes, state: codex_auth.AuthState, ctx: ProviderContext, timeout: float
+    ) -> httpx.Response:
+        endpoint = self.settings.endpoint
         ctx.emit("local", "request.started", {"provider": PROVIDER, "endpoint": endpoint})
         ctx.progress(PROVIDER, "request_started", "running", "Codex image request sent.", 0, endpoint=endpoint)
         request = self.http.build_request(
-            "POST", endpoint, content=encoded, headers=self._headers(state), timeout=retry.request_timeout_seconds
+            "POST", endpoint, content=encoded, headers=self._headers(state), timeout=timeout
         )
         try:
             return send_cancellable(self.http, request, ctx)
@@ -317,7 +350,7 @@ class CodexProvider:
 
     # --- SSE
 
-    def _read_stream(self, response: httpx.Response, ctx: JobContext) -> _Stream:
+    def _read_stream(self, response: httpx.Response, ctx: ProviderContext) -> _Stream:
         stream = _Stream()
         for payload in _sse_payloads(response.iter_lines()):
             if payload == "[DONE]":
@@ -355,7 +388,7 @@ class CodexProvider:
         )
         return stream
 
-    def _track(self, stream: _Stream, kind: str, event: dict[str, Any], ctx: JobContext) -> None:
+    def _track(self, stream: _Stream, kind: str, event: dict[str, Any], ctx: ProviderContext) -> None:
         raw_response = event.get("response")
         response: dict[str, Any] = raw_response if isinstance(raw_response, dict) else {}
         if response:

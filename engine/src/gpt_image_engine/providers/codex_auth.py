@@ -241,9 +241,10 @@ def auth_state_for(resolved: ResolvedProvider, env: Mapping[str, str] | None = N
     """The AuthState for a codex ResolvedProvider: its config entry's credentials or its auth file."""
     if resolved.config_entry is not None and resolved.config_file is not None:
         return config_auth_state(resolved.config_file, resolved.name, resolved.config_entry, env)
-    if resolved.auth_file is None:
+    auth_file = getattr(resolved.settings, "auth_file", None)
+    if auth_file is None:
         raise AppError("auth_missing", "No Codex auth file was resolved.")
-    return load_auth_state(resolved.auth_file)
+    return load_auth_state(auth_file)
 
 
 def token_url_for(config_entry: dict[str, Any] | None, env: Mapping[str, str] | None = None) -> str:

@@ -3,7 +3,7 @@
 Generate is a JSON `POST {base}/images/generations`; edit is a multipart
 `POST {base}/images/edits` with text fields, one `image[]` part per reference (in order)
 and a `mask` part. With `job.partial_images > 0` the request streams (`stream: true`):
-each partial image reaches `ctx.on_partial_image(index, data)` when the context has one,
+each partial image reaches `ctx.on_partial_image(index, data)` (the job keeps it as a preview)
 and a `partial_image` progress event (index and size, never the bytes). Results are
 `b64_json` or a `url` downloaded through the URL guard (the configured API host itself
 is trusted). Events follow §3.2; the job runner emits `output_saved`.
@@ -25,10 +25,17 @@ import httpx
 
 from gpt_image_engine import __version__
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.jobs.context import JobContext
-from gpt_image_engine.jobs.spool import spool_chunks
-from gpt_image_engine.providers.base import ImageJob, InputImage, ProviderOutput, ResolvedProvider, RetryPolicy
-from gpt_image_engine.providers.retry import after_acceptance, http_error, network_error, with_retries
+from gpt_image_engine.providers.base import (
+    NATIVE_MASK,
+    Capabilities,
+    ImageJob,
+    InputImage,
+    OpenAISettings,
+    ProviderContext,
+    ProviderOutput,
+    ResolvedProvider,
+)
+from gpt_image_engine.providers.retry import after_acceptance, http_error, network_error
 from gpt_image_engine.providers.sources import image_from_url
 from gpt_image_engine.providers.transport import send_cancellable
 from gpt_image_engine.security import urlguard
@@ -38,6 +45,21 @@ PROVIDER = "openai"
 ENV_VAR = "OPENAI_API_KEY"
 _PARTIAL_TYPES = ("image_generation.partial_image", "image_edit.partial_image")
 _COMPLETED_TYPES = ("image_generation.completed", "image_edit.completed")
+
+# What the OpenAI images API takes (an OpenAI-compatible config entry may say it lacks
+# native `n` or masks: `supports_n`, `edit_region_mode`).
+CAPABILITIES = Capabilities(
+    label="OpenAI",
+    native_n=True,
+    edit_region_mode=NATIVE_MASK,
+    partial_previews=True,
+    moderation=True,
+    input_fidelity=True,
+    instructions=False,
+    transparent_background=True,
+    request_operations=("generate", "edit"),
+    payload_kind="openai-compatible",
+)
 
 
 def _text(value: Any) -> str:
@@ -57,15 +79,31 @@ class _Result:
 class OpenAIProvider:
     """`Provider` for kind "openai". Holds no state between jobs besides the HTTP client."""
 
+    event_name = PROVIDER
+
     def __init__(self, resolved: ResolvedProvider, http: httpx.Client) -> None:
+        if not isinstance(resolved.settings, OpenAISettings):
+            raise AppError(
+                "provider_kind_unsupported",
+                f"Provider {resolved.name} has no OpenAI settings.",
+                {"provider": resolved.name, "kind": resolved.kind},
+            )
         self.resolved = resolved
+        self.settings = resolved.settings
         self.http = http
 
-    # --- public surface
+    # --- public surface (each call is one attempt; the registry retries)
 
-    def run_image(self, job: ImageJob, ctx: JobContext, retry: RetryPolicy) -> ProviderOutput:
+    def check(self, job: ImageJob) -> None:
+        self._api_key()
+        urlguard.check_url_shape(self.settings.api_base, "OpenAI base URL")
+
+    def secrets(self) -> list[str | None]:
+        return self.settings.secrets()
+
+    def run_image(self, job: ImageJob, ctx: ProviderContext, timeout: float) -> ProviderOutput:
         key = self._api_key()
-        urlguard.check_url_shape(self.resolved.api_base, "OpenAI base URL")
+        urlguard.check_url_shape(self.settings.api_base, "OpenAI base URL")
         model = job.model or self.resolved.model
         stream = job.partial_images > 0
         if job.operation == "edit":
@@ -75,14 +113,9 @@ class OpenAIProvider:
             files = [("image[]", (ref.name, ref.data, ref.mime)) for ref in job.refs]
             if job.mask is not None:
                 files.append(("mask", (job.mask.name, job.mask.data, job.mask.mime)))
-            result, retries = with_retries(
-                lambda: self._attempt_edit(fields, files, key, ctx, retry), retry, ctx, PROVIDER, self._secrets
-            )
+            result = self._attempt_edit(fields, files, key, ctx, timeout)
         elif job.operation == "generate":
-            body = self._generate_body(job, model, stream)
-            result, retries = with_retries(
-                lambda: self._attempt_generate(body, key, ctx, retry), retry, ctx, PROVIDER, self._secrets
-            )
+            result = self._attempt_generate(self._generate_body(job, model, stream), key, ctx, timeout)
         else:
             raise AppError("invalid_operation", f"Unsupported OpenAI operation: {job.operation}")
         if not result.images:
@@ -92,25 +125,20 @@ class OpenAIProvider:
             request=self._request_payload(job, model),
             response=self._response_payload(result),
             auth=self.auth_payload(),
-            retry_count=retries,
             raw=None,
         )
 
     def run_raw(
-        self, body: dict[str, Any], operation: str, ctx: JobContext, retry: RetryPolicy, expect_image: bool
+        self, body: dict[str, Any], operation: str, ctx: ProviderContext, timeout: float, expect_image: bool
     ) -> ProviderOutput:
         """`request create`: send a caller-built generate body verbatim, or an edit body as multipart."""
         key = self._api_key()
-        urlguard.check_url_shape(self.resolved.api_base, "OpenAI base URL")
+        urlguard.check_url_shape(self.settings.api_base, "OpenAI base URL")
         if operation == "generate":
-            result, retries = with_retries(
-                lambda: self._attempt_generate(body, key, ctx, retry), retry, ctx, PROVIDER, self._secrets
-            )
+            result = self._attempt_generate(body, key, ctx, timeout)
         elif operation == "edit":
             fields, files = _raw_edit_parts(body)
-            result, retries = with_retries(
-                lambda: self._attempt_edit(fields, files, key, ctx, retry), retry, ctx, PROVIDER, self._secrets
-            )
+            result = self._attempt_edit(fields, files, key, ctx, timeout)
         else:
             raise AppError(
                 "unsupported_option",
@@ -126,7 +154,6 @@ class OpenAIProvider:
             request={"operation": operation, "model": body.get("model")},
             response=response,
             auth=self.auth_payload(),
-            retry_count=retries,
             raw={k: v for k, v in result.payload.items() if k != "_revised_prompts"},
         )
 
@@ -136,21 +163,18 @@ class OpenAIProvider:
     # --- bodies
 
     def _api_key(self) -> str:
-        if not self.resolved.api_key:
+        if not self.settings.api_key:
             raise AppError(
                 "api_key_missing",
                 "No OpenAI API key: pass --api-key, configure the provider, or set OPENAI_API_KEY.",
                 {"provider": PROVIDER, "env_var": ENV_VAR},
             )
-        return self.resolved.api_key
-
-    def _secrets(self) -> list[str | None]:
-        return [self.resolved.api_key]
+        return self.settings.api_key
 
     def _endpoint(self, operation: str) -> str:
         suffix = "/images/edits" if operation == "edit" else "/images/generations"
         # The path grows; a query in the base (`?api-version=`, `?api-key=`) stays a query.
-        parts = urlsplit(self.resolved.api_base)
+        parts = urlsplit(self.settings.api_base)
         return urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix))
 
     @staticmethod
@@ -202,7 +226,7 @@ class OpenAIProvider:
 
     # --- attempts (events repeat for each attempt, as upstream)
 
-    def _attempt_generate(self, body: dict[str, Any], key: str, ctx: JobContext, retry: RetryPolicy) -> _Result:
+    def _attempt_generate(self, body: dict[str, Any], key: str, ctx: ProviderContext, timeout: float) -> _Result:
         endpoint = self._endpoint("generate")
         ctx.emit("local", "request.started", {"provider": PROVIDER, "endpoint": endpoint})
         ctx.progress(PROVIDER, "request_started", "running", "OpenAI image request sent.", 0, endpoint=endpoint)
@@ -211,17 +235,17 @@ class OpenAIProvider:
             endpoint,
             content=json.dumps(body).encode("utf-8"),
             headers=self._headers(key, True),
-            timeout=retry.request_timeout_seconds,
+            timeout=timeout,
         )
-        return self._exchange(request, ctx, retry)
+        return self._exchange(request, ctx, timeout)
 
     def _attempt_edit(
         self,
         fields: dict[str, str],
         files: list[tuple[str, tuple[str, bytes, str]]],
         key: str,
-        ctx: JobContext,
-        retry: RetryPolicy,
+        ctx: ProviderContext,
+        timeout: float,
     ) -> _Result:
         endpoint = self._endpoint("edit")
         ctx.emit("local", "request.started", {"provider": PROVIDER, "endpoint": endpoint, "transport": "multipart"})
@@ -240,7 +264,7 @@ class OpenAIProvider:
             data=fields,
             files=files,
             headers=self._headers(key, False),
-            timeout=retry.request_timeout_seconds,
+            timeout=timeout,
         )
         ctx.progress(
             PROVIDER,
@@ -250,9 +274,9 @@ class OpenAIProvider:
             10,
             transport="multipart",
         )
-        return self._exchange(request, ctx, retry)
+        return self._exchange(request, ctx, timeout)
 
-    def _exchange(self, request: httpx.Request, ctx: JobContext, retry: RetryPolicy) -> _Result:
+    def _exchange(self, request: httpx.Request, ctx: ProviderContext, timeout: float) -> _Result:
         try:
             response = send_cancellable(self.http, request, ctx)
         except httpx.HTTPError as exc:
@@ -266,7 +290,7 @@ class OpenAIProvider:
                 raise http_error(response, text)
             # From here the provider has accepted the request: whatever breaks is never resent.
             try:
-                result = self._read_accepted(response, ctx, retry)
+                result = self._read_accepted(response, ctx, timeout)
             except httpx.HTTPError as exc:
                 raise after_acceptance(network_error(exc, "The OpenAI response could not be read.")) from None
             except AppError as err:
@@ -284,21 +308,20 @@ class OpenAIProvider:
         )
         return result
 
-    def _read_accepted(self, response: httpx.Response, ctx: JobContext, retry: RetryPolicy) -> _Result:
-        job_dir = getattr(ctx, "job_dir", None)
+    def _read_accepted(self, response: httpx.Response, ctx: ProviderContext, timeout: float) -> _Result:
         if response.headers.get("content-type", "").startswith("text/event-stream"):
             result = self._read_stream(response, ctx)
-            spool_chunks(job_dir, _response_json_chunks(result))
+            ctx.spool(_response_json_chunks(result))
             return result
         # The body goes straight to the spool as it arrives and is parsed from there:
         # a 4K image's ~16 MB of JSON is never held (let alone copied) in memory.
-        spooled = spool_chunks(job_dir, response.iter_bytes())
+        spooled = ctx.spool(response.iter_bytes())
         if spooled is None:
-            return self._read_json(response.read(), retry)
+            return self._read_json(response.read(), timeout)
         if isinstance(spooled, bytes):  # the disk filled up: the body was kept in memory
-            return self._read_json(spooled, retry)
+            return self._read_json(spooled, timeout)
         try:
-            return self._read_json_file(spooled, retry)
+            return self._read_json_file(spooled, timeout)
         except AppError as err:
             if err.code == "invalid_json_response":
                 # Kept as evidence, but not as a cached response `continue_save` could use.
@@ -307,17 +330,17 @@ class OpenAIProvider:
 
     # --- response parsing
 
-    def _read_json_file(self, path: Path, retry: RetryPolicy) -> _Result:
+    def _read_json_file(self, path: Path, timeout: float) -> _Result:
         with open(path, "rb") as fh:
             if not fh.seek(0, 2):
-                return self._read_json(b"", retry)
+                return self._read_json(b"", timeout)
             body = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         try:
-            return self._read_json(body, retry)
+            return self._read_json(body, timeout)
         finally:
             body.close()
 
-    def _read_json(self, raw: bytes | mmap.mmap, retry: RetryPolicy) -> _Result:
+    def _read_json(self, raw: bytes | mmap.mmap, timeout: float) -> _Result:
         """Parse a JSON response. Each plain `b64_json` string is lifted out before the parse
         (`_lift_base64`) and decoded straight from `raw` when its item is reached, so no copy of
         it is ever made as text; the payload keeps only a summary of it."""
@@ -351,16 +374,16 @@ class OpenAIProvider:
                 item["b64_json"] = {"_omitted": "base64", "base64_chars": span[1] - span[0] if span else len(b64)}
                 del b64
             elif isinstance(item.get("url"), str) and item["url"]:
-                images.append(self._download(item["url"], retry))
+                images.append(self._download(item["url"], timeout))
         payload["_revised_prompts"] = revised
         return _Result(payload, images)
 
-    def _download(self, url: str, retry: RetryPolicy) -> bytes:
-        trusted = {urlguard.trusted_host_key(self.resolved.api_base)}
-        data, _mime = urlguard.fetch_image_url(url, timeout=retry.request_timeout_seconds, trusted_hosts=trusted)
+    def _download(self, url: str, timeout: float) -> bytes:
+        trusted = {urlguard.trusted_host_key(self.settings.api_base)}
+        data, _mime = urlguard.fetch_image_url(url, timeout=timeout, trusted_hosts=trusted)
         return data
 
-    def _read_stream(self, response: httpx.Response, ctx: JobContext) -> _Result:
+    def _read_stream(self, response: httpx.Response, ctx: ProviderContext) -> _Result:
         images: list[bytes] = []
         final: dict[str, Any] = {}
         for event in _sse_events(response.iter_lines()):
@@ -368,9 +391,7 @@ class OpenAIProvider:
             if kind in _PARTIAL_TYPES:
                 data = decode_base64_text(str(event.pop("b64_json", None) or ""))
                 index = int(event.get("partial_image_index") or 0)
-                callback = getattr(ctx, "on_partial_image", None)
-                if callable(callback):
-                    callback(index, data)
+                ctx.on_partial_image(index, data)
                 ctx.progress(
                     PROVIDER,
                     "partial_image",

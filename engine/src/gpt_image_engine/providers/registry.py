@@ -1,10 +1,13 @@
-"""Which module serves a provider kind, and running one image job on it (incl. §5.5 batching).
+"""Which module serves a provider kind, and running work on it: retries and §5.5 batching.
 
-`build_provider` maps `ResolvedProvider.kind` to a provider class; a new provider is one
-module plus one line in `_KINDS`. `run_image_job` runs a job; when `n > 1` and the
-provider has no native `n` (`supports_n` False) it runs `n` single-image requests in
-parallel (at most `MAX_PARALLEL` at once), merges the images in order and fails the
-whole job on any child's failure (the first by index).
+`build_provider` maps `ResolvedProvider.kind` to a provider class and `capabilities_for`
+to its declared capabilities; a new provider is one module plus one line in `_KINDS`.
+`run_image_job` and `run_raw_request` are the one place retries wrap a provider: each
+provider call is a single attempt, and the caller's `RetryPolicy` decides how many
+(`providers.retry.with_retries`). When `n > 1` and the provider has no native `n` the
+job runs `n` single-image requests in parallel (at most `MAX_PARALLEL` at once, each
+with its own retries), merges the images in order and fails the whole job on any
+child's failure (the first by index).
 """
 
 from __future__ import annotations
@@ -17,54 +20,100 @@ from typing import Any
 import httpx
 
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.jobs.context import JobContext
-from gpt_image_engine.providers.base import ImageJob, Provider, ProviderOutput, ResolvedProvider, RetryPolicy
-from gpt_image_engine.providers.codex import CodexProvider
-from gpt_image_engine.providers.openai import OpenAIProvider
+from gpt_image_engine.providers import codex, openai
+from gpt_image_engine.providers.base import (
+    Capabilities,
+    ImageJob,
+    Provider,
+    ProviderContext,
+    ProviderOutput,
+    ResolvedProvider,
+    RetryPolicy,
+)
+from gpt_image_engine.providers.retry import with_retries
 
 MAX_PARALLEL = 4
 BATCH_MODE = "parallel-single-output"
 
-_KINDS: dict[str, Callable[[ResolvedProvider, httpx.Client], Provider]] = {
-    "openai": OpenAIProvider,
-    "codex": CodexProvider,
+_KINDS: dict[str, tuple[Callable[[ResolvedProvider, httpx.Client], Provider], Capabilities]] = {
+    "openai": (openai.OpenAIProvider, openai.CAPABILITIES),
+    "codex": (codex.CodexProvider, codex.CAPABILITIES),
 }
+
+
+def _unsupported_kind(name: str, kind: str) -> AppError:
+    return AppError("provider_kind_unsupported", f"Unsupported provider kind: {kind}", {"provider": name, "kind": kind})
+
+
+def capabilities_for(
+    kind: str, name: str, *, native_n: bool | None = None, edit_region_mode: str | None = None
+) -> Capabilities:
+    """A kind's declared capabilities, with a config entry's `supports_n` / `edit_region_mode`."""
+    if kind not in _KINDS:
+        raise _unsupported_kind(name, kind)
+    caps = _KINDS[kind][1]
+    if native_n is not None:
+        caps = dataclasses.replace(caps, native_n=native_n)
+    if edit_region_mode is not None:
+        caps = dataclasses.replace(caps, edit_region_mode=edit_region_mode)
+    return caps
 
 
 def build_provider(resolved: ResolvedProvider, http: httpx.Client) -> Provider:
     """The provider object for a resolved selection."""
-    factory = _KINDS.get(resolved.kind)
-    if factory is None:
-        raise AppError(
-            "provider_kind_unsupported",
-            f"Unsupported provider kind: {resolved.kind}",
-            {"provider": resolved.name, "kind": resolved.kind},
-        )
-    return factory(resolved, http)
+    entry = _KINDS.get(resolved.kind)
+    if entry is None:
+        raise _unsupported_kind(resolved.name, resolved.kind)
+    return entry[0](resolved, http)
+
+
+def _retried(
+    provider: Provider, attempt: Callable[[], ProviderOutput], ctx: ProviderContext, policy: RetryPolicy
+) -> ProviderOutput:
+    out, retries = with_retries(attempt, policy, ctx, provider.event_name, provider.secrets)
+    out.retry_count = retries
+    return out
 
 
 def run_image_job(
-    resolved: ResolvedProvider, job: ImageJob, ctx: JobContext, policy: RetryPolicy, http: httpx.Client
+    resolved: ResolvedProvider, job: ImageJob, ctx: ProviderContext, policy: RetryPolicy, http: httpx.Client
 ) -> ProviderOutput:
-    """Run `job` on the resolved provider, batching `n` single requests when it lacks native `n`."""
+    """Run `job` on the resolved provider with `policy`'s retries, batching `n` single
+    requests when it lacks native `n`."""
     provider = build_provider(resolved, http)
     n = job.n or 1
+    timeout = policy.request_timeout_seconds
     if n <= 1 or resolved.supports_n:
-        return provider.run_image(job, ctx, policy)
-    if isinstance(provider, CodexProvider):
-        # Validate the options once before fanning out (n itself is what batching provides).
-        provider.check_supported(dataclasses.replace(job, n=None))
+        return _retried(provider, lambda: provider.run_image(job, ctx, timeout), ctx, policy)
+    # Validate the options once before fanning out (n itself is what batching provides).
+    provider.check(dataclasses.replace(job, n=None))
     return _run_batched(provider, resolved, job, n, ctx, policy)
 
 
+def run_raw_request(
+    resolved: ResolvedProvider,
+    body: dict[str, Any],
+    operation: str,
+    ctx: ProviderContext,
+    policy: RetryPolicy,
+    expect_image: bool,
+    http: httpx.Client,
+) -> ProviderOutput:
+    """`request create` on the resolved provider, with `policy`'s retries."""
+    provider = build_provider(resolved, http)
+    timeout = policy.request_timeout_seconds
+    return _retried(provider, lambda: provider.run_raw(body, operation, ctx, timeout, expect_image), ctx, policy)
+
+
 def _run_batched(
-    provider: Provider, resolved: ResolvedProvider, job: ImageJob, n: int, ctx: JobContext, policy: RetryPolicy
+    provider: Provider, resolved: ResolvedProvider, job: ImageJob, n: int, ctx: ProviderContext, policy: RetryPolicy
 ) -> ProviderOutput:
     child_job = dataclasses.replace(job, n=None)
+    timeout = policy.request_timeout_seconds
 
     def child(index: int) -> ProviderOutput:
         ctx.check_cancelled()
-        return provider.run_image(child_job, ctx, policy)
+        return _retried(provider, lambda: provider.run_image(child_job, ctx, timeout), ctx, policy)
 
     outcomes: list[ProviderOutput | BaseException] = []
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, n), thread_name_prefix="batch") as pool:

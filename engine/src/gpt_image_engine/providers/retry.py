@@ -1,6 +1,9 @@
 """Retries for provider requests (upstream §6, plus Retry-After and cancellation).
 
-`with_retries` runs one attempt function up to `policy.max_retries + 1` times.
+`with_retries` runs one attempt function up to `policy.max_retries + 1` times; the
+registry wraps every provider call in it (providers make single attempts). The loop is
+tenacity's (stop, wait, predicate, before-sleep hook and sleep are ours to plug in), so
+only the policy lives here.
 Retryable: an `AppError` with HTTP status 429 or >= 500, or without status whose code
 is `network_error` or `request_failed`. Everything else fails fast, as does an error
 marked `retryable = False` (token refresh failures, and every failure after a 2xx: see
@@ -14,13 +17,13 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.jobs.context import JobContext
-from gpt_image_engine.providers.base import RetryPolicy
+from gpt_image_engine.providers.base import ProviderContext, RetryPolicy
 from gpt_image_engine.security.redaction import scrub_error
 
 T = TypeVar("T")
@@ -102,7 +105,7 @@ def retry_delay(err: AppError, retry_number: int, policy: RetryPolicy) -> float:
 def with_retries(
     fn: Callable[[], T],
     policy: RetryPolicy,
-    ctx: JobContext,
+    ctx: ProviderContext,
     provider_name: str,
     secrets: Callable[[], Iterable[str | None]] | None = None,
 ) -> tuple[T, int]:
@@ -113,31 +116,59 @@ def with_retries(
     the job's error, because upstream error bodies may echo what they were sent.
     """
     retries = 0
-    while True:
+
+    def attempt() -> T:
         ctx.check_cancelled()
         try:
-            return fn(), retries
+            return fn()
         except AppError as err:
             if secrets is not None:
                 scrub_error(err, secrets())
-            if retries >= policy.max_retries or not is_retryable(err):
-                raise
-            retries += 1
-            delay = retry_delay(err, retries, policy)
-            extra: dict[str, Any] = {
-                "retry_number": retries,
-                "max_retries": policy.max_retries,
-                "delay_seconds": delay,
-                "reason": err.message,
-                "status_code": err.status_code,
-            }
-            ctx.progress(
-                provider_name,
-                "retry_scheduled",
-                "running",
-                f"Retrying request in {delay:g}s (retry {retries} of {policy.max_retries}).",
-                None,
-                **extra,
-            )
-            if ctx.cancel_event.wait(delay):
-                raise AppError("job_cancelled", "The job was cancelled.") from None
+            raise
+
+    def announce(err: AppError, delay: float) -> None:
+        nonlocal retries
+        retries += 1
+        ctx.progress(
+            provider_name,
+            "retry_scheduled",
+            "running",
+            f"Retrying request in {delay:g}s (retry {retries} of {policy.max_retries}).",
+            None,
+            retry_number=retries,
+            max_retries=policy.max_retries,
+            delay_seconds=delay,
+            reason=err.message,
+            status_code=err.status_code,
+        )
+
+    def sleep(seconds: float) -> None:
+        if ctx.cancel_event.wait(seconds):
+            raise AppError("job_cancelled", "The job was cancelled.") from None
+
+    def failure(state: RetryCallState) -> AppError:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        assert isinstance(exc, AppError)  # only AppErrors are retried
+        return exc
+
+    # The first attempt runs bare: tenacity's machinery costs ~30 us per call on a quiet
+    # machine (~110 us under load; `bench/retry_overhead.py`) against ~1-3 us for a plain
+    # call, and almost every call succeeds at once. Retries, when needed, are tenacity's.
+    try:
+        return attempt(), 0
+    except AppError as err:
+        if policy.max_retries < 1 or not is_retryable(err):
+            raise
+        first = err
+    delay = retry_delay(first, 1, policy)
+    announce(first, delay)
+    sleep(delay)
+    retrying = Retrying(
+        stop=stop_after_attempt(policy.max_retries),  # the attempts left after the first
+        wait=lambda state: retry_delay(failure(state), state.attempt_number + 1, policy),
+        retry=retry_if_exception(lambda exc: isinstance(exc, AppError) and is_retryable(exc)),
+        before_sleep=lambda state: announce(failure(state), float(state.upcoming_sleep)),
+        sleep=sleep,
+        reraise=True,
+    )
+    return retrying(attempt), retries

@@ -21,6 +21,10 @@ from gpt_image_engine.providers.base import (
     DEFAULT_CODEX_MODEL,
     DEFAULT_OPENAI_API_BASE,
     DEFAULT_OPENAI_MODEL,
+    NATIVE_MASK,
+    REFERENCE_HINT,
+    CodexSettings,
+    OpenAISettings,
     ResolvedProvider,
 )
 from gpt_image_engine.providers.codex_auth import (
@@ -31,6 +35,7 @@ from gpt_image_engine.providers.codex_auth import (
     token_container,
     token_url_for,
 )
+from gpt_image_engine.providers.registry import capabilities_for
 from gpt_image_engine.security import keyenv
 from gpt_image_engine.store import config as config_store
 from gpt_image_engine.store.paths import EnginePaths
@@ -39,8 +44,6 @@ from gpt_image_protocol import paths as shared_paths
 
 OPENAI_API_KEY_ENV = "OPENAI_API_KEY"
 OPENAI_BASE_URL_ENV = "OPENAI_BASE_URL"
-NATIVE_MASK = "native-mask"
-REFERENCE_HINT = "reference-hint"
 OPENAI_TYPES = ("openai", "openai-compatible")
 
 
@@ -93,6 +96,13 @@ def codex_endpoint(call: Call, entry: Mapping[str, Any] | None = None, *, provid
     return configured
 
 
+def entry_url(call: Call, entry: Mapping[str, Any]) -> str:
+    """Where a config entry's requests would go, even when the entry cannot resolve (`doctor`)."""
+    if entry.get("type") == "codex":
+        return codex_endpoint(call, entry)
+    return str(entry.get("api_base") or DEFAULT_OPENAI_API_BASE)
+
+
 def openai_inspect(call: Call, env: Mapping[str, str]) -> dict[str, Any]:
     """The OpenAI inspect object (§2.2); never carries the key."""
     key, source = openai_api_key(call, env)
@@ -133,11 +143,8 @@ def _builtin_openai(call: Call, env: Mapping[str, str], requested: str, reason: 
         requested=requested,
         reason=reason,
         model=DEFAULT_OPENAI_MODEL,
-        supports_n=True,
-        edit_region_mode=NATIVE_MASK,
-        api_base=openai_api_base(call, env),
-        endpoint=codex_endpoint(call),
-        api_key=key,
+        capabilities=capabilities_for("openai", "openai"),
+        settings=OpenAISettings(api_base=openai_api_base(call, env), api_key=key),
         auth_source=source,
     )
 
@@ -146,36 +153,34 @@ def _builtin_codex(
     call: Call, env: Mapping[str, str], requested: str, reason: str, config_file: Path
 ) -> ResolvedProvider:
     auth_file = codex_auth_file(call, env)
-    resolved = ResolvedProvider(
+    settings = CodexSettings(
+        endpoint=codex_endpoint(call, provider="codex"), auth_file=auth_file, token_url=token_url_for(None, env)
+    )
+    try:
+        state = load_auth_state(auth_file)
+        settings.access_token = state.access_token
+        settings.refresh_token = state.refresh_token
+        settings.account_id = state.account_id
+    except AppError:
+        # Readiness only needs an access token; account-id problems surface when the request runs.
+        try:
+            tokens = token_container(read_auth_json(auth_file))
+            settings.access_token = tokens.get("access_token") if isinstance(tokens.get("access_token"), str) else None
+            rt = tokens.get("refresh_token")
+            settings.refresh_token = rt if isinstance(rt, str) else None
+        except AppError:
+            pass
+    return ResolvedProvider(
         name="codex",
         kind="codex",
         requested=requested,
         reason=reason,
         model=DEFAULT_CODEX_MODEL,
-        supports_n=False,
-        edit_region_mode=REFERENCE_HINT,
-        api_base=openai_api_base(call, env),
-        endpoint=codex_endpoint(call, provider="codex"),
+        capabilities=capabilities_for("codex", "codex"),
+        settings=settings,
         auth_source="auth.json",
-        auth_file=auth_file,
-        token_url=token_url_for(None, env),
         config_file=config_file,
     )
-    try:
-        state = load_auth_state(auth_file)
-        resolved.access_token = state.access_token
-        resolved.refresh_token = state.refresh_token
-        resolved.account_id = state.account_id
-    except AppError:
-        # Readiness only needs an access token; account-id problems surface when the request runs.
-        try:
-            tokens = token_container(read_auth_json(auth_file))
-            resolved.access_token = tokens.get("access_token") if isinstance(tokens.get("access_token"), str) else None
-            rt = tokens.get("refresh_token")
-            resolved.refresh_token = rt if isinstance(rt, str) else None
-        except AppError:
-            pass
-    return resolved
 
 
 def resolve_config_entry(
@@ -206,13 +211,15 @@ def resolve_config_entry(
         return ResolvedProvider(
             kind="openai",
             model=entry.get("model") or DEFAULT_OPENAI_MODEL,
-            supports_n=bool(supports_n) if supports_n is not None else provider_type == "openai",
-            edit_region_mode=mode or (NATIVE_MASK if provider_type == "openai" else REFERENCE_HINT),
-            api_base=entry.get("api_base") or DEFAULT_OPENAI_API_BASE,
-            endpoint=codex_endpoint(call, entry),
-            api_key=key,
+            # Only the OpenAI API itself is assumed to take `n` and masks; a compatible base says so.
+            capabilities=capabilities_for(
+                "openai",
+                name,
+                native_n=bool(supports_n) if supports_n is not None else provider_type == "openai",
+                edit_region_mode=mode or (NATIVE_MASK if provider_type == "openai" else REFERENCE_HINT),
+            ),
+            settings=OpenAISettings(api_base=entry.get("api_base") or DEFAULT_OPENAI_API_BASE, api_key=key),
             auth_source=source,
-            token_url=token_url_for(dict(entry), env),
             **common,
         )
     if provider_type == "codex":
@@ -235,14 +242,15 @@ def resolve_config_entry(
         return ResolvedProvider(
             kind="codex",
             model=entry.get("model") or DEFAULT_CODEX_MODEL,
-            supports_n=False,
-            edit_region_mode=mode or REFERENCE_HINT,
-            endpoint=codex_endpoint(call, entry, provider=name),
+            capabilities=capabilities_for("codex", name, edit_region_mode=mode),
+            settings=CodexSettings(
+                endpoint=codex_endpoint(call, entry, provider=name),
+                access_token=access,
+                refresh_token=optional("refresh_token"),
+                account_id=account,
+                token_url=token_url_for(dict(entry), env),
+            ),
             auth_source="config",
-            access_token=access,
-            refresh_token=optional("refresh_token"),
-            account_id=account,
-            token_url=token_url_for(dict(entry), env),
             **common,
         )
     raise AppError(

@@ -1,5 +1,7 @@
-"""One gRPC servicer per proto service: messages in, domain calls, messages and coded errors out.
+"""One gRPC servicer per proto service: messages in, typed specs and use-case calls, messages
+and coded errors out.
 
-`common` holds the shared error handling and event conversion, `inputs` turns request messages
-into domain values, `replay` stores a job's request for retry and resubmit.
+`to_spec` turns work-starting request messages into `tasks.specs` specs (and still reads the
+request message jobs kept before specs were stored); `common` holds the shared error
+handling and event conversion.
 """

@@ -9,13 +9,15 @@ from typing import Any
 import grpc
 
 from gpt_image.v1 import common_pb2, jobs_pb2, jobs_pb2_grpc
+from gpt_image_engine.call import call_from_proto
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.servicers import to_spec
 from gpt_image_engine.servicers.common import coded_stream, coded_unary, stream_job, to_job_event
-from gpt_image_engine.servicers.replay import load_request
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.artifacts import MIME_BY_EXT
 from gpt_image_engine.store.config import load_config, queue_max_parallel, save_queue_max_parallel
 from gpt_image_engine.store.history import summarise_job
+from gpt_image_engine.tasks import lifecycle
 from gpt_image_protocol.jsonshape import fill_job, fill_object, fill_ref, job_message, jobs_reply
 
 # One job in a GetJob reply: its JSON stays well under gRPC's 4 MiB message limit.
@@ -122,45 +124,15 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
     def DeleteJob(
         self, request: jobs_pb2.DeleteJobRequest, context: grpc.ServicerContext
     ) -> jobs_pb2.DeleteJobResponse:
-        live = self.engine.jobs.live(request.job_id)
-        if live is not None and not live.finished:
-            raise AppError("job_running", "The job is still running; cancel it first.", {"job_id": request.job_id})
-        deleted = self.engine.history.delete_job(request.job_id)
-        self.engine.artifacts.delete_job(request.job_id)
+        deleted = lifecycle.delete(self.engine, request.job_id)
         return jobs_pb2.DeleteJobResponse(job_id=request.job_id, deleted=deleted)
 
     @coded_stream
     def RetryJob(
         self, request: jobs_pb2.RetryJobRequest, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.JobEvent]:
-        yield from self._rerun(request.job_id, request.options, request.detach, context)
-
-    def _rerun(
-        self,
-        job_id: str,
-        options: common_pb2.CallOptions,
-        detach: bool,
-        context: grpc.ServicerContext,
-        n: int | None = None,
-    ) -> Iterator[common_pb2.JobEvent]:
-        live = self.engine.jobs.live(job_id)
-        if live is not None and not live.finished:
-            raise AppError("job_running", "The job is still running.", {"job_id": job_id})
-        self.engine.history.get_job(job_id)  # history_not_found for unknown ids
-        method, body = load_request(self.engine.artifacts.job_dir(job_id))
-        message_type = self.engine.request_types.get(method)
-        if message_type is None:
-            raise AppError("invalid_argument", f"Jobs started by {method} cannot be retried.")
-        replay = message_type.FromString(body)
-        if n is not None:
-            if not hasattr(replay, "image"):
-                raise AppError("invalid_argument", f"fill_missing works on image jobs, not on {method}.")
-            replay.image.n = n
-        if hasattr(replay, "options"):
-            replay.options.CopyFrom(options)
-        if hasattr(replay, "detach"):
-            replay.detach = detach
-        yield from self.engine.handlers[method](replay, context)
+        done = lifecycle.retry(self.engine, request.job_id, call_from_proto(request.options), to_spec.legacy_spec)
+        yield from self._follow(request.job_id, done, request.detach, context)
 
     @coded_unary
     def GetRecovery(
@@ -179,78 +151,18 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
     def ResumeJob(
         self, request: jobs_pb2.ResumeJobRequest, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.JobEvent]:
-        from gpt_image_engine.jobs.recovery import describe
-        from gpt_image_engine.tasks.recovery import continue_save, discard
-
-        job = self.engine.history.get_job(request.job_id)
-        descriptor = describe(
-            job, self.engine.artifacts.job_dir(request.job_id), self.engine.history.events(request.job_id)
+        done = lifecycle.resume(
+            self.engine, request.job_id, request.action, call_from_proto(request.options), to_spec.legacy_spec
         )
-        if request.action in ("fill_missing", "reupload"):
-            yield from self._fill_or_reupload(request, job, descriptor, context)
-            return
-        primary = descriptor.get("primary_action")
-        allowed = [str(primary["id"])] if isinstance(primary, dict) else []
-        allowed += [a["id"] for a in descriptor.get("secondary_actions") or []]
-        allowed.append("discard")
-        if request.action not in allowed:
-            raise AppError(
-                "invalid_argument",
-                f"Recovery action {request.action!r} is not available for this job.",
-                {"available": allowed, "recoverability": descriptor.get("recoverability")},
-            )
-        if request.action == "resubmit":
-            yield from self._rerun(request.job_id, request.options, request.detach, context)
-            return
-        if request.action == "discard":
-            discard(self.engine, request.job_id)
-            for record in self.engine.history.events(request.job_id)[-1:]:
-                yield to_job_event(request.job_id, record, engine=self.engine)
-            return
-        live = continue_save(self.engine, job)
-        yield from stream_job(self.engine, live, context, request.detach)
+        yield from self._follow(request.job_id, done, request.detach, context)
 
-    def _fill_or_reupload(
-        self,
-        request: jobs_pb2.ResumeJobRequest,
-        job: dict[str, Any],
-        descriptor: dict[str, Any],
-        context: grpc.ServicerContext,
+    def _follow(
+        self, job_id: str, done: lifecycle.Resumed, detach: bool, context: grpc.ServicerContext
     ) -> Iterator[common_pb2.JobEvent]:
-        """The upstream's two batch/storage actions, offered whatever the descriptor says (as upstream).
-
-        fill_missing: a new job that generates only the outputs the old one lacks (billable).
-        reupload: when storage ran for the job, its outputs are uploaded again (a local job);
-        with no storage configured it records `job.storage` with status `not_configured`, as the
-        upstream does with no targets.
-        """
-        job_id = request.job_id
-        if job.get("status") in ("queued", "running", "uploading"):
-            raise AppError("job_running", "The job is still running.", {"job_id": job_id})
-        if request.action == "fill_missing":
-            evidence = descriptor.get("evidence") or {}
-            missing = int(evidence.get("outputs_expected") or 1) - int(evidence.get("outputs_present") or 0)
-            if missing <= 0:
-                raise AppError(
-                    "recovery_nothing_missing",
-                    "This job has no missing images to fill in.",
-                    {"job_id": job_id, "outputs_present": evidence.get("outputs_present")},
-                )
-            yield from self._rerun(job_id, request.options, request.detach, context, n=missing)
-            return
-        if not job.get("outputs"):
-            raise AppError(
-                "recovery_nothing_to_reupload", "This job has no local outputs to upload again.", {"job_id": job_id}
-            )
-        status = str(job.get("storage_status") or "not_configured")
-        if status != "not_configured":
-            # Storage ran for this job: upload the outputs again (a local job, no provider call).
-            from gpt_image_engine.tasks.delivery import reupload
-
-            yield from stream_job(self.engine, reupload(self.engine, job), context, request.detach)
-            return
-        self.engine.history.append_event(job_id, "local", "job.storage", {"status": status, "job_id": job_id})
-        for record in self.engine.history.events(job_id)[-1:]:
+        """The new job's events, or the records of what was done to `job_id`."""
+        if done.live is not None:
+            yield from stream_job(self.engine, done.live, context, detach and done.detachable)
+        for record in done.records:
             yield to_job_event(job_id, record, engine=self.engine)
 
 

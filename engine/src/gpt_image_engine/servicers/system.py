@@ -60,6 +60,9 @@ class SystemServicer(system_pb2_grpc.SystemServiceServicer):
         payload.setdefault("engine", self._engine_info())
         # Where this engine keeps artifacts, and whether the bucket answers now (never a key).
         payload["artifact_store"] = self.engine.artifacts.status()
+        cluster = self.engine.jobs.cluster_info()
+        if cluster is not None:  # the shared queue and the engines on it
+            payload["cluster"] = cluster
         return _result(payload)
 
     @coded_unary

@@ -165,7 +165,7 @@ class ArtifactStore:
         self._published: OrderedDict[str, dict[str, tuple[int, int]]] = OrderedDict()
         self._lock = threading.Lock()
         self._last_sweep = 0.0
-        if self.objects.kind != "local":
+        if self.remote:
             _REMOTE[str(jobs_dir)] = self
 
     @property
@@ -174,7 +174,8 @@ class ArtifactStore:
 
     @property
     def remote(self) -> bool:
-        return self.objects.kind != "local"
+        """Whether the files live outside this engine (a bucket) rather than in its folders."""
+        return not isinstance(self.objects, LocalObjects)
 
     def key(self, artifact_id: str) -> str:
         """The object key of an artifact id; any id that is not `u-<hex>/<name>` or `job-…/<name>` is not found."""

@@ -24,10 +24,13 @@ from gpt_image_engine.errors import AppError
 from gpt_image_engine.security import keyenv
 from gpt_image_engine.store.atomic import atomic_write_json
 from gpt_image_engine.store.credentials import redact_credential
+from gpt_image_engine.store.history.base import display_url
 from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_protocol.validation import check_base_url
 
 BUILTIN_PROVIDERS = ("auto", "openai", "codex")
+# A new entry's model when none is given, by provider type (else gpt-image-2).
+DEFAULT_MODELS = {"codex": "gpt-5.4"}
 KNOWN_TOP_LEVEL = (
     "version",
     "default_provider",
@@ -328,6 +331,7 @@ def config_paths(paths: EnginePaths, call: Call) -> dict[str, Any]:
         "config_file": str(config_file),
         "history_file": str(paths.history_file),
         "jobs_dir": str(paths.jobs_dir),
+        **({"history_database": display_url(paths.database_url)} if paths.database_url else {}),
     }
 
 
@@ -413,7 +417,7 @@ def add_provider(
             creds[key] = {"source": "file", "value": value}
     entry: dict[str, Any] = {
         "type": provider_type,
-        "model": model or ("gpt-5.4" if provider_type == "codex" else "gpt-image-2"),
+        "model": model or DEFAULT_MODELS.get(provider_type, "gpt-image-2"),
         "credentials": creds,
     }
     if api_base:

@@ -21,6 +21,7 @@ from gpt_image_engine.providers.selection import (
     codex_endpoint,
     codex_inspect,
     codex_not_ready,
+    entry_url,
     openai_api_base,
     openai_inspect,
     resolve_config_entry,
@@ -33,7 +34,7 @@ from gpt_image_engine.system.probe import probe_many
 
 
 def _selected_endpoint(resolved: ResolvedProvider) -> str:
-    return resolved.endpoint if resolved.kind == "codex" else resolved.api_base
+    return resolved.url
 
 
 def _selection_error(requested: str, exc: AppError) -> dict[str, Any]:
@@ -139,10 +140,7 @@ def test_provider(paths: EnginePaths, call: Call, name: str, env: Mapping[str, s
         target = _selected_endpoint(resolved)
     except AppError as exc:
         selection = _selection_error(name, exc)
-        if entry.get("type") == "codex":
-            target = codex_endpoint(call, entry)
-        else:
-            target = entry.get("api_base") or openai_api_base(Call(), {})
+        target = entry_url(call, entry)
     probe = probe_many([target], env=env, proxy=_proxy_plan(cfg.get("proxy"), entry))[target]
     return {"ok": bool(probe.get("reachable")), "provider_selection": selection, "endpoint": probe}
 

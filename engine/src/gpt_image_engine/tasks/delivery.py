@@ -11,7 +11,6 @@ delivery. `reupload` is the resume action for `recoverable.upload_failed`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import LiveJob, Outcome
@@ -21,6 +20,8 @@ from gpt_image_engine.outputs.storage import StorageRunner, outputs_of
 from gpt_image_engine.outputs.targets import UploadOutput
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.config import load_config
+from gpt_image_engine.tasks.plan import Plan
+from gpt_image_engine.tasks.specs import ReuploadSpec
 
 
 def runner(engine: Engine, config_file: Path | None = None) -> StorageRunner:
@@ -65,11 +66,11 @@ def attach(engine: Engine) -> None:
     engine.jobs.after_finish = after_finish
 
 
-def reupload(engine: Engine, job: dict[str, Any]) -> LiveJob:
+def plan_reupload(engine: Engine, spec: ReuploadSpec) -> Plan:
     """A new job that re-sends what did not reach its targets; the source job's upload rows
     (and its `storage_status`) are updated in place."""
-    source_id = str(job["id"])
-    outputs = outputs_of(job)
+    source_id = spec.source_job_id
+    outputs = outputs_of(engine.history.get_job(source_id))
 
     def work(live: LiveJob) -> Outcome:
         live.progress(
@@ -97,4 +98,4 @@ def reupload(engine: Engine, job: dict[str, Any]) -> LiveJob:
         }
         return Outcome(payload=payload, metadata={"resumed_from": source_id, "action": "reupload"}, provider="local")
 
-    return engine.jobs.submit("jobs resume", "local", {"resumed_from": source_id, "action": "reupload"}, work)
+    return Plan.local(spec, {"resumed_from": source_id, "action": "reupload"}, work)

@@ -1,26 +1,76 @@
 """The work of `images generate` and `images edit` inside a job.
 
-Order of events: provider selection and validation happen in the servicer,
-before a job exists (bad input never becomes a job). Inside the job: inputs
-are materialised, the request summary is spooled to the job folder, the
-provider runs (with retries and progress), outputs are written atomically and
-`output_saved` is emitted; the payload mirrors the upstream's success envelope.
+`plan_images` runs before a job exists (bad input never becomes a job): the input images
+are read, the provider selected and its capabilities checked against the options. Inside
+the job: the request summary is spooled to the job folder, the provider runs (retries
+wrap it from outside), outputs are written atomically and `output_saved` is emitted; the
+payload mirrors the upstream's success envelope.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, fields, replace
+from pathlib import Path
 from typing import Any
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs import reserve
 from gpt_image_engine.jobs.manager import LiveJob, Outcome
 from gpt_image_engine.providers.base import ImageJob, ResolvedProvider, RetryPolicy
+from gpt_image_engine.providers.capabilities import check_options
 from gpt_image_engine.providers.registry import run_image_job
+from gpt_image_engine.providers.selection import select_provider
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.atomic import atomic_write_json
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
+from gpt_image_engine.tasks.inputs import input_image, keep_input
 from gpt_image_engine.tasks.outputs import output_object, save_file, save_images
+from gpt_image_engine.tasks.plan import Plan
+from gpt_image_engine.tasks.specs import EditSpec, GenerateSpec, ImageOptions, Spec
+
+
+def image_job(operation: str, image: ImageOptions) -> ImageJob:
+    """The provider-level job for a spec's image options (inputs are added by the caller).
+    Two types on purpose: the spec is what was asked (frozen, stored), the job what a
+    provider is handed (it gains inputs and per-operation overrides)."""
+    return ImageJob(operation=operation, **{name: getattr(image, name) for name in _SHARED})
+
+
+_SHARED = tuple(f.name for f in fields(ImageOptions) if f.name in {g.name for g in fields(ImageJob)})
+
+
+def plan_images(engine: Engine, spec: GenerateSpec | EditSpec) -> Plan:
+    job = image_job(spec.OPERATION, spec.image)
+    keep: Callable[[str, Path], Spec] | None = None
+    if isinstance(spec, EditSpec):
+        job.input_fidelity = spec.input_fidelity
+        job.refs = [input_image(engine, src, i + 1, "image") for i, src in enumerate(spec.refs)]
+        if spec.mask is not None:
+            job.mask = input_image(engine, spec.mask, 1, "mask")
+        edit = spec
+
+        def keep_inputs(job_id: str, job_dir: Path) -> Spec:
+            refs = tuple(keep_input(job_id, job_dir, f"ref-{i}", ref) for i, ref in enumerate(job.refs))
+            mask = keep_input(job_id, job_dir, "mask", job.mask) if job.mask is not None else None
+            return replace(edit, refs=refs, mask=mask)
+
+        keep = keep_inputs
+
+    policy = spec.retry.policy()
+    resolved = select_provider(spec.call, engine.paths, engine.env)
+    check_options(resolved, job)
+    metadata: dict[str, Any] = {"request": request_summary(job), "provider_selection": resolved.selection_payload()}
+    if spec.image.client_out:
+        metadata["client_out"] = spec.image.client_out
+    return Plan(
+        spec=spec,
+        command=spec.COMMAND,
+        provider=resolved.name,
+        metadata=metadata,
+        work=lambda live: run_images(engine, live, resolved, job, policy),
+        keep_inputs=keep,
+    )
 
 
 def request_summary(job: ImageJob) -> dict[str, Any]:
@@ -59,7 +109,7 @@ def run_images(
     result.images = []  # written and hashed: the bytes are not needed while the job finishes
     output = output_object(artifacts)
     live.progress(
-        resolved.name if resolved.kind != "codex" else "codex",
+        resolved.output_label,
         "output_saved",
         "completed",
         "Output saved.",

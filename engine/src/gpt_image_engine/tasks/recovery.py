@@ -6,7 +6,6 @@ the disk was full) or else from the spooled raw response(s) in the job folder.""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs import reserve
@@ -16,6 +15,8 @@ from gpt_image_engine.providers.sources import decode_base64_image
 from gpt_image_engine.state import Engine
 from gpt_image_engine.store.history import now_ts
 from gpt_image_engine.tasks.outputs import output_object, save_images
+from gpt_image_engine.tasks.plan import Plan
+from gpt_image_engine.tasks.specs import ContinueSaveSpec
 
 
 def _images_from_spool(engine: Engine, job_id: str) -> list[bytes]:
@@ -31,9 +32,10 @@ def _images_from_spool(engine: Engine, job_id: str) -> list[bytes]:
     return images
 
 
-def continue_save(engine: Engine, job: dict[str, Any]) -> LiveJob:
-    """A new job that rebuilds the outputs of `job` from its spooled response."""
-    source_id = str(job["id"])
+def plan_continue_save(engine: Engine, spec: ContinueSaveSpec) -> Plan:
+    """A new job that rebuilds the outputs of the source job from its spooled response."""
+    source_id = spec.source_job_id
+    job = engine.history.get_job(source_id)
 
     def work(live: LiveJob) -> Outcome:
         live.progress(
@@ -66,7 +68,7 @@ def continue_save(engine: Engine, job: dict[str, Any]) -> LiveJob:
             provider=str(job.get("provider") or "local"),
         )
 
-    return engine.jobs.submit("jobs resume", "local", {"resumed_from": source_id, "action": "continue_save"}, work)
+    return Plan.local(spec, {"resumed_from": source_id, "action": "continue_save"}, work)
 
 
 def discard(engine: Engine, job_id: str) -> None:

@@ -1,4 +1,7 @@
-"""The work of `request create`: send a caller-built body verbatim, optionally keep the images."""
+"""The work of `request create`: send a caller-built body verbatim, optionally keep the images.
+
+`plan_request` selects the provider (before any job) and checks that it takes the request
+operation; the job sends the body once (retries wrap the provider from outside)."""
 
 from __future__ import annotations
 
@@ -6,10 +9,34 @@ from typing import Any
 
 from gpt_image_engine.jobs.manager import LiveJob, Outcome
 from gpt_image_engine.providers.base import ResolvedProvider, RetryPolicy
-from gpt_image_engine.providers.registry import build_provider
+from gpt_image_engine.providers.capabilities import check_request_operation
+from gpt_image_engine.providers.registry import run_raw_request
+from gpt_image_engine.providers.selection import select_for_request
 from gpt_image_engine.providers.sources import sniff_extension
 from gpt_image_engine.state import Engine
 from gpt_image_engine.tasks.outputs import output_object, save_images
+from gpt_image_engine.tasks.plan import Plan
+from gpt_image_engine.tasks.specs import RequestSpec
+
+
+def plan_request(engine: Engine, spec: RequestSpec) -> Plan:
+    operation = spec.request_operation
+    policy = spec.retry.policy()
+    resolved = select_for_request(spec.call, operation, engine.paths, engine.env)
+    check_request_operation(resolved, operation)
+    return Plan(
+        spec=spec,
+        command=spec.COMMAND,
+        provider=resolved.name,
+        metadata={
+            "operation": operation,
+            "body_file": spec.body_file,
+            "provider_selection": resolved.selection_payload(),
+        },
+        work=lambda live: run_request(
+            engine, live, resolved, spec.body, operation, policy, spec.expect_image, spec.save_images, spec.body_file
+        ),
+    )
 
 
 def run_request(
@@ -23,8 +50,7 @@ def run_request(
     save: bool,
     body_file: str,
 ) -> Outcome:
-    provider = build_provider(resolved, engine.http_for(resolved))
-    result = provider.run_raw(body, operation, live, policy, expect_image)
+    result = run_raw_request(resolved, body, operation, live, policy, expect_image, engine.http_for(resolved))
     artifacts = []
     image_output: Any = None
     if result.images and save:

@@ -1,8 +1,10 @@
 """The work of `transparent extract|verify|generate` inside a job.
 
 The numpy pipeline (`gpt_image_engine.transparent.pipeline`) does the pixels;
-this module moves bytes in and out of the job folder, emits progress, and
-builds the upstream-shaped payloads.
+this module plans each command before a job exists (inputs read; for generate the
+matte colour picked and the prompt rewritten for a flat matte, the provider selected
+and checked), moves bytes in and out of the job folder, emits progress, and builds
+the upstream-shaped payloads.
 """
 
 from __future__ import annotations
@@ -13,9 +15,71 @@ from typing import Any
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import LiveJob, Outcome
 from gpt_image_engine.providers.base import ImageJob, InputImage, ResolvedProvider, RetryPolicy
+from gpt_image_engine.providers.capabilities import check_options
 from gpt_image_engine.providers.registry import run_image_job
+from gpt_image_engine.providers.selection import select_provider
 from gpt_image_engine.state import Engine
+from gpt_image_engine.tasks.images import image_job
+from gpt_image_engine.tasks.inputs import input_bytes
 from gpt_image_engine.tasks.outputs import output_object, save_file
+from gpt_image_engine.tasks.plan import Plan
+from gpt_image_engine.tasks.specs import ExtractSpec, TransparentGenerateSpec, VerifySpec
+
+
+def plan_extract(engine: Engine, spec: ExtractSpec) -> Plan:
+    options = spec.transparent.extract_options()
+    input_png = input_bytes(engine, spec.input)
+    dark = input_bytes(engine, spec.dark_image)
+    light = input_bytes(engine, spec.light_image)
+    return Plan.local(
+        spec,
+        {"method": options["method"], "profile": options["profile"], "client_out": spec.client_out},
+        lambda live: run_extract(live, input_png, dark, light, options),
+    )
+
+
+def plan_verify(engine: Engine, spec: VerifySpec) -> Plan:
+    data = input_bytes(engine, spec.input)
+    if data is None:
+        raise AppError("invalid_argument", "transparent verify needs --input.")
+    return Plan.local(
+        spec,
+        {"profile": spec.profile},
+        lambda live: run_verify(live, data, spec.profile, spec.expected_matte_color, spec.strict),
+    )
+
+
+def plan_generate(engine: Engine, spec: TransparentGenerateSpec) -> Plan:
+    """A flat-matte source from the provider, then local extraction. The matte colour is the
+    user's or the one least like the prompt's colours; the prompt asks for that flat matte
+    (unless `--source-prompt` says exactly what to send)."""
+    from gpt_image_engine.transparent.color import parse_matte_color, to_hex
+    from gpt_image_engine.transparent.pipeline import choose_matte_color, matte_prompt
+
+    options = spec.transparent.extract_options()
+    method = options.pop("method")
+    user_prompt = spec.image.prompt
+    job = image_job("generate", spec.image)
+    matte = options.pop("matte_color") or choose_matte_color(user_prompt)
+    matte_hex = to_hex(parse_matte_color(matte))
+    job.prompt = spec.source_prompt or matte_prompt(user_prompt, matte_hex)
+    job.background = "opaque"
+    job.output_format = "png"
+    job.n = None
+    policy = spec.retry.policy()
+    resolved = select_provider(spec.call, engine.paths, engine.env)
+    check_options(resolved, job)
+    metadata = {"prompt": user_prompt, "profile": options["profile"], "matte_color": matte_hex, "method": method}
+    keep_sources = spec.keep_sources
+    if method == "dual":
+        work = lambda live: run_generate_dual(  # noqa: E731
+            engine, live, resolved, job, policy, user_prompt, options, keep_sources
+        )
+    else:
+        work = lambda live: run_generate(  # noqa: E731
+            engine, live, resolved, job, policy, user_prompt, matte_hex, options, keep_sources
+        )
+    return Plan(spec=spec, command=spec.COMMAND, provider=resolved.name, metadata=metadata, work=work)
 
 
 def _progress(live: LiveJob) -> Any:

@@ -15,6 +15,7 @@ import threading
 import time
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, Self, runtime_checkable
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 200
@@ -39,6 +40,28 @@ STATUS_GROUPS: dict[str, tuple[str, ...]] = {
 
 # What `mark_interrupted` writes into a job a stopped engine left unfinished.
 INTERRUPTED_ERROR_MESSAGE = "The engine stopped before the job finished."
+
+_SECRET_PARAMS = frozenset({"password", "sslpassword", "passfile", "sslkey"})
+
+
+def display_url(url: str) -> str:
+    """`url` safe to show: the password (in the userinfo or a query parameter) replaced."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "[unparsable database url]"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        user, sep, _password = userinfo.partition(":")
+        netloc = f"{user}:***@{hostport}" if sep else f"{user}@{hostport}"
+    query = urlencode(
+        [(k, "[redacted]" if k.lower() in _SECRET_PARAMS else v) for k, v in parse_qsl(parts.query)],
+        quote_via=quote,
+        safe="[]/",
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
 
 _id_lock = threading.Lock()
 _last_id_ns = 0

@@ -70,23 +70,19 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX idx_jobs_search_trgm ON jobs USING gin (({SEARCH_EXPR}) gin_trgm_ops);
 """
 
-# What a shared queue needs beside the job row: the engine that holds it, its lease and heartbeat,
-# and a reference to the stored spec it runs. Empty for the embedded engine's rows.
-_M003_QUEUE = """
+# The engine that took a job: on restart an engine marks only its own unfinished rows (and rows no
+# engine holds) as interrupted, never those other live engines are running. (The cluster's queue,
+# leases and heartbeats keep their own tables.)
+_M003_CLAIMED_BY = """
 ALTER TABLE jobs ADD COLUMN claimed_by TEXT;
-ALTER TABLE jobs ADD COLUMN lease_until TIMESTAMPTZ;
-ALTER TABLE jobs ADD COLUMN heartbeat_at TIMESTAMPTZ;
-ALTER TABLE jobs ADD COLUMN spec_ref TEXT;
-ALTER TABLE jobs ADD COLUMN run_attempts INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX idx_jobs_queued ON jobs (created_at, id) WHERE status = 'queued' AND deleted_at IS NULL;
-CREATE INDEX idx_jobs_leases ON jobs (lease_until) WHERE status IN ('running', 'uploading');
+CREATE INDEX idx_jobs_active_claimed_by ON jobs (claimed_by) WHERE status IN ('queued', 'running', 'uploading');
 """
 
 # Forward-only and append-only: a name, once shipped, never changes meaning.
 MIGRATIONS: list[tuple[str, str]] = [
     ("m001_initial", _M001_INITIAL),
     ("m002_search", _M002_SEARCH),
-    ("m003_queue", _M003_QUEUE),
+    ("m003_claimed_by", _M003_CLAIMED_BY),
 ]
 
 # Any constant: the key of the advisory lock that serialises migrations across engines.

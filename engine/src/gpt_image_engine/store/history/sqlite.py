@@ -17,28 +17,19 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.store.history import sqlite_search as search
 from gpt_image_engine.store.history.base import (
-    ACTIVE_STATUSES,
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    STATUS_GROUPS,
-    interrupted_error,
     now_ts,
 )
-from gpt_image_engine.store.history.cursors import decode_cursor, escape_like
+from gpt_image_engine.store.history.cursors import escape_like
+from gpt_image_engine.store.history.rows import Listing, RowStore
 from gpt_image_engine.store.history.shaping import (
     JOB_COLUMNS,
-    UPLOAD_COLUMNS,
     build_page,
     dumps,
-    json_loads,
-    patched_metadata,
-    row_to_job,
-    uploads_by_job,
 )
 from gpt_image_engine.store.history.sqlite_schema import MIGRATIONS, REQUIRED_COLUMNS, SQLITE_HEADER, columns
 
@@ -101,7 +92,7 @@ def validate_sqlite_file(path: Path) -> None:
         ro.close()
 
 
-class History:
+class History(RowStore):
     """Thread-safe access to one history.sqlite.
 
     Writes go through one connection under a lock, each in a `BEGIN IMMEDIATE` transaction (so a
@@ -109,6 +100,11 @@ class History:
     connection per thread, which WAL lets run beside the writer; a searched listing counts its
     total on a helper thread while the page is fetched, so the two table scans overlap.
     """
+
+    INTERRUPTED_CLAUSE = (
+        "status = 'failed' AND "
+        "(CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.interrupted_reason') END) IS NOT NULL"
+    )
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -200,12 +196,6 @@ class History:
                 self._conn.close()
                 self._conn = None
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # --- plumbing ------------------------------------------------------------------------------
 
     def _c(self) -> sqlite3.Connection:
@@ -286,199 +276,23 @@ class History:
         except sqlite3.Error as exc:
             raise AppError("history_query_failed", "A history query failed.", {"error": str(exc)}) from exc
 
+    def _in(self, column: str, values: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+        return f"{column} IN ({','.join('?' * len(values))})", tuple(values)
+
+    def _is_duplicate(self, exc: AppError) -> bool:
+        return "UNIQUE" in str((exc.detail or {}).get("error", ""))
+
     def _count(self, sql: str, params: Sequence[Any]) -> int:
         with self._read() as conn:
             return int(conn.execute(sql, params).fetchone()[0])
 
-    @staticmethod
-    def _not_found(job_id: str) -> AppError:
-        return AppError("history_not_found", f"No job with id {job_id}.", {"job_id": job_id})
-
-    # --- jobs ----------------------------------------------------------------------------------
-
-    def create_job(
-        self,
-        job_id: str,
-        command: str,
-        provider: str,
-        status: str = "queued",
-        metadata: dict[str, Any] | None = None,
-        output_path: str | None = None,
-        *,
-        fetch: bool = True,
-    ) -> dict[str, Any] | None:
-        """Insert a job row; returns the job JSON (None with `fetch=False`)."""
-        meta = dict(metadata or {})
-        try:
-            with self._write(reindex=[job_id]) as conn:
-                conn.execute(
-                    "INSERT INTO jobs (id, command, provider, status, output_path, created_at, metadata) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        job_id,
-                        command,
-                        provider,
-                        status,
-                        output_path,
-                        now_ts(),
-                        dumps(meta),
-                    ),
-                )
-                return self._job(conn, job_id) if fetch else None
-        except AppError as exc:
-            if "UNIQUE" in str((exc.detail or {}).get("error", "")):
-                raise AppError(
-                    "history_write_failed",
-                    f"A job with id {job_id} already exists.",
-                    {"job_id": job_id},
-                ) from exc
-            raise
-
-    def update_job(
-        self,
-        job_id: str,
-        *,
-        status: str | None = None,
-        provider: str | None = None,
-        output_path: str | None = None,
-        metadata_patch: dict[str, Any] | None = None,
-        error: dict[str, Any] | None = None,
-        fetch: bool = True,
-    ) -> dict[str, Any] | None:
-        """Patch a job row; returns the job JSON (None with `fetch=False`)."""
-        with self._write(reindex=[job_id]) as conn:
-            row = conn.execute("SELECT metadata FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if row is None:
-                raise self._not_found(job_id)
-            conn.execute(
-                "UPDATE jobs SET status = COALESCE(?, status), provider = COALESCE(?, provider), "
-                "output_path = COALESCE(?, output_path), metadata = ? WHERE id = ?",
-                (status, provider, output_path, patched_metadata(row[0], metadata_patch, error, now_ts()), job_id),
-            )
-            return self._job(conn, job_id) if fetch else None
-
-    def get_job(self, job_id: str) -> dict[str, Any]:
-        with self._read() as conn:
-            return self._job(conn, job_id)
-
-    def _job(self, conn: sqlite3.Connection, job_id: str) -> dict[str, Any]:
-        row = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        if row is None:
-            raise self._not_found(job_id)
-        return row_to_job(row, self._uploads(conn, [job_id]).get(job_id, []))
-
-    def _uploads(self, conn: sqlite3.Connection, job_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-        if not job_ids:
-            return {}
-        marks = ",".join("?" * len(job_ids))
-        return uploads_by_job(
-            conn.execute(
-                f"SELECT {UPLOAD_COLUMNS} FROM output_uploads WHERE job_id IN ({marks}) "
-                "ORDER BY job_id, output_index, target",
-                tuple(job_ids),
-            )
-        )
-
-    def delete_job(self, job_id: str) -> int:
-        with self._write("history_delete_failed", reindex=[job_id]) as conn:
-            row = conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if row is None:
-                raise self._not_found(job_id)
-            if row[0] in ("queued", "running"):
-                raise AppError(
-                    "job_running",
-                    f"Job {job_id} is {row[0]}; cancel it first.",
-                    {"job_id": job_id, "status": row[0]},
-                )
-            removed = 0
-            for table, column in (
-                ("job_events", "job_id"),
-                ("output_uploads", "job_id"),
-                ("jobs", "id"),
-            ):
-                removed += conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (job_id,)).rowcount
-            return removed
-
-    def soft_delete_job(self, job_id: str) -> dict[str, Any]:
-        """Hide a finished job from listings (the upstream's trash); `restore_job` brings it back."""
-        return self._set_deleted(job_id, now_ts())
-
-    def restore_job(self, job_id: str) -> dict[str, Any]:
-        return self._set_deleted(job_id, None)
-
-    def _set_deleted(self, job_id: str, when: str | None) -> dict[str, Any]:
-        with self._write("history_delete_failed") as conn:
-            row = conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if row is None:
-                raise self._not_found(job_id)
-            if when is not None and row[0] in ("queued", "running"):
-                raise AppError(
-                    "job_running", f"Job {job_id} is {row[0]}; cancel it first.", {"job_id": job_id, "status": row[0]}
-                )
-            conn.execute("UPDATE jobs SET deleted_at = ? WHERE id = ?", (when, job_id))
-            return self._job(conn, job_id)
-
-    def active_jobs(self) -> list[dict[str, Any]]:
-        marks = ",".join("?" * len(ACTIVE_STATUSES))
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {JOB_COLUMNS} FROM jobs WHERE status IN ({marks}) AND deleted_at IS NULL "
-                "ORDER BY created_at DESC, id DESC",
-                ACTIVE_STATUSES,
-            ).fetchall()
-            uploads = self._uploads(conn, [r[0] for r in rows])
-            return [row_to_job(r, uploads.get(r[0], [])) for r in rows]
-
-    def mark_interrupted(self, reason: str) -> list[str]:
-        """Fail every queued/running/uploading row: the engine that owned it is gone."""
-        marks = ",".join("?" * len(ACTIVE_STATUSES))
-        now = now_ts()
-        error = interrupted_error(reason)
-        with self._write() as conn:
-            rows = conn.execute(
-                f"SELECT id, metadata FROM jobs WHERE status IN ({marks}) ORDER BY created_at, id",
-                ACTIVE_STATUSES,
-            ).fetchall()
-            for job_id, text in rows:
-                meta = json_loads(text, {})
-                if not isinstance(meta, dict):
-                    meta = {}
-                meta.update(interrupted_reason=reason, error=error, updated_at=now)
-                conn.execute(
-                    "UPDATE jobs SET status = 'failed', metadata = ? WHERE id = ?",
-                    (dumps(meta), job_id),
-                )
-            if self._fts:
-                search.sync_search(conn, [r[0] for r in rows])
-            return [r[0] for r in rows]
-
     # --- listing -------------------------------------------------------------------------------
 
-    def list_jobs(
-        self,
-        limit: int = DEFAULT_LIMIT,
-        cursor: str | None = None,
-        status: str | None = None,
-        query: str | None = None,
-        include_deleted: bool = False,
-    ) -> dict[str, Any]:
-        limit = max(1, min(MAX_LIMIT, int(limit)))
-        after = decode_cursor(cursor) if cursor else None
-        clauses: list[str] = []
-        params: list[Any] = []
-        group = (status or "").strip().lower()
-        statuses = STATUS_GROUPS.get(group, ())
-        if statuses:
-            clauses.append(f"status IN ({','.join('?' * len(statuses))})")
-            params.extend(statuses)
-        if group == "interrupted":  # failed rows a stopped engine left behind (the upstream's /jobs/interrupted)
-            clauses.append(
-                "status = 'failed' AND "
-                "(CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.interrupted_reason') END) IS NOT NULL"
-            )
-        if not include_deleted:
-            clauses.append("deleted_at IS NULL")
-        needle = (query or "").strip().lower()
+    def _page(self, listing: Listing) -> dict[str, Any]:
+        limit, after, statuses, needle, include_deleted = (
+            listing.limit, listing.after, listing.statuses, listing.needle, listing.include_deleted
+        )  # fmt: skip
+        clauses, params = listing.clauses, listing.params
         plan = self._search_plan(needle) if needle else None
         if plan is not None and plan.ids is not None:
             clauses.append("id IN (SELECT value FROM json_each(?))")
@@ -607,42 +421,3 @@ class History:
                 (job_id, seq, kind, event_type, dumps(data), created_at),
             )
         return int(seq), created_at
-
-    def upsert_upload(self, record: dict[str, Any]) -> None:
-        """Insert or replace one output upload row (the upstream's `output_uploads`)."""
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO output_uploads (job_id, output_index, target, target_type, status, url, error, bytes, "
-                "attempts, updated_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (job_id, output_index, target) DO UPDATE SET target_type = excluded.target_type, "
-                "status = excluded.status, url = excluded.url, error = excluded.error, bytes = excluded.bytes, "
-                "attempts = excluded.attempts, updated_at = excluded.updated_at, metadata = excluded.metadata",
-                (
-                    record["job_id"], record["output_index"], record["target"], record["target_type"],
-                    record["status"], record.get("url"), record.get("error"), record.get("bytes"),
-                    int(record.get("attempts") or 0), record.get("updated_at") or now_ts(),
-                    dumps(record.get("metadata") or {}),
-                ),
-            )  # fmt: skip
-
-    def uploads(self, job_id: str) -> list[dict[str, Any]]:
-        with self._read() as conn:
-            return self._uploads(conn, [job_id]).get(job_id, [])
-
-    def events(self, job_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT seq, kind, event_type, data, created_at FROM job_events WHERE job_id = ? AND seq > ? "
-                "ORDER BY seq",
-                (job_id, after_seq),
-            ).fetchall()
-        return [
-            {
-                "seq": r[0],
-                "kind": r[1],
-                "type": r[2],
-                "data": json_loads(r[3], {}),
-                "created_at": r[4],
-            }
-            for r in rows
-        ]
