@@ -89,7 +89,9 @@ class PostgresHistory(RowStore):
             open=False,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
             check=ConnectionPool.check_connection,
-            reconnect_timeout=0,  # keep trying to refill while the database is away
+            # A failed refill is given up at once: the next call asks again (and fails coded after
+            # ACQUIRE_TIMEOUT_S while the database is away), so no retry loop outlives an outage.
+            reconnect_timeout=0,
             name="history",
         )
         try:
