@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.transparent.chroma import _border_ring, robust_key
+from gpt_image_engine.transparent.keyfield import border_ring, robust_key
 
 ALIGNMENT_MIN_SCORE = 0.55
 # Share of the subject's partial pixels whose two images disagree with the compositing model.
@@ -137,8 +137,8 @@ def _box3(a: np.ndarray) -> np.ndarray:
 
 def _plate_noise(dark: np.ndarray, light: np.ndarray, bd: np.ndarray, bl: np.ndarray) -> float:
     """Noise of the difference image on the plates, per projected unit (levels)."""
-    rd = _border_ring(dark) - bd
-    rl = _border_ring(light) - bl
+    rd = border_ring(dark) - bd
+    rl = border_ring(light) - bl
     n = min(len(rd), len(rl))
     diff = (rl[:n] - rd[:n]).mean(axis=1)  # the projection averages channels too
     diff = diff[np.abs(diff) < 30]
@@ -159,8 +159,8 @@ def extract_dual(dark_rgba: np.ndarray, light_rgba: np.ndarray) -> tuple[np.ndar
     warnings: list[str] = []
     dark = dark_rgba[..., :3]
     light = light_rgba[..., :3]
-    bd = robust_key(_border_ring(dark))
-    bl = robust_key(_border_ring(light))
+    bd = robust_key(border_ring(dark))
+    bl = robust_key(border_ring(light))
     swapped = False
     if float(bl.sum()) < float(bd.sum()):
         dark, light, bd, bl = light, dark, bl, bd
