@@ -92,6 +92,44 @@ def _executor() -> ThreadPoolExecutor:
     return _pool
 
 
+_MIX_RADIUS = 2
+_MIX_FRACTION = 0.75  # a spilled rim pixel sits at ~0.8-0.9 of its body colour; crossing strands lower
+_MIX_OFF = 0.15  # off-segment distance allowed, as a share of the neighbour's distance from the key
+_THIN_RADIUS = 3
+_HOLE_RIM = 192
+
+
+def _neighbour_min(a: np.ndarray) -> np.ndarray:
+    """The smallest of each pixel's 8 neighbours (edges replicated)."""
+    p = np.pad(a, 1, mode="edge")
+    rows = np.minimum(np.minimum(p[:-2], p[1:-1]), p[2:])
+    out = np.minimum(np.minimum(rows[:, :-2], rows[:, 2:]), p[:-2, 1:-1])
+    return np.minimum(out, p[2:, 1:-1])
+
+
+def _mixed_with_neighbour(src: np.ndarray, iy: np.ndarray, ix: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    """Which pixels are a mix of the key and a nearby pixel's colour: they sit on the segment from
+    the key to a neighbour (within `_MIX_RADIUS`) at a fraction clearly below one, with little off
+    it. A clump of crossing hair strands is that; the body of a subject that resembles the key is
+    not (its neighbours are no further from the key in its own direction)."""
+    hh, ww = src.shape[:2]
+    n2 = (cb * cb).sum(axis=1)
+    mixed = np.zeros(len(iy), bool)
+    for dy in range(-_MIX_RADIUS, _MIX_RADIUS + 1):
+        yy = np.clip(iy + dy, 0, hh - 1)
+        for dx in range(-_MIX_RADIUS, _MIX_RADIUS + 1):
+            if dy == 0 and dx == 0:
+                continue
+            xx = np.clip(ix + dx, 0, ww - 1)
+            cn = src[yy, xx].astype(np.float32) - (src[iy, ix].astype(np.float32) - cb)
+            nn2 = (cn * cn).sum(axis=1)
+            dot = (cb * cn).sum(axis=1)
+            t = dot / np.maximum(nn2, 1.0)
+            perp2 = n2 - dot * t
+            mixed |= (nn2 > 1600.0) & (t < _MIX_FRACTION) & (perp2 < (_MIX_OFF * _MIX_OFF) * nn2)
+    return mixed
+
+
 class _Keyer:
     """One extraction's state: the key model, the alpha plane and the output, filled band by band."""
 
@@ -235,11 +273,14 @@ class _Keyer:
         xa, xb = max(0, int(cols[0]) - 3), min(w, int(cols[-1]) + 4)
         a = win[:, xa:xb].copy()
         bg = a == 0
-        # Despeckle: lone faint pixels in the background go, lone key-coloured holes in a subject fill.
+        # Despeckle: lone faint pixels in the background go; a lone key-coloured hole fills when its
+        # whole neighbourhood is opaque (a gap between crossing hair strands is no hole).
         nb = neighbour_count(~bg)
         lone = (~bg) & (nb == 0) & (a < 128)
         a[lone] = 0
         hole = bg & (nb == 8)
+        if hole.any():
+            hole &= _neighbour_min(a) >= _HOLE_RIM
         bg = (bg | lone) & ~hole
         near_bg = shift_or(bg, _EDGE_RADIUS)
         interior = ~near_bg
@@ -247,20 +288,26 @@ class _Keyer:
         if hole.any():
             a[hole] = 255
 
-        def force(sel: np.ndarray) -> None:
+        def force(sel: np.ndarray, mixes: bool = False) -> None:
             if sel.any():
                 iy, ix = np.nonzero(sel)
                 c = src[iy, ix].astype(np.float32)
                 key_at = b_at(iy + ya, ix + xa)
                 bb = np.stack([np.broadcast_to(np.float32(v), len(iy)) for v in key_at], axis=1)
                 r8 = np.floor(solid_ramp(c, bb, m) * 255.0 + 0.5).astype(np.uint8)
+                if mixes:
+                    r8[_mixed_with_neighbour(src, iy, ix, c - bb)] = 0
                 a[iy, ix] = np.maximum(a[iy, ix], r8)
 
         if m.solid:
             # The body (2+ px from the key), then the ring just inside the edge where it touches the
             # body: spill there is a tint, not coverage. Thin strands have no body and keep theirs.
             deep = ~shift_or(bg, _EDGE_RADIUS + 1)
-            force(deep & (a < 255))
+            # Near the edge (within reach of thin structure), a pixel that is a mix of the key and a
+            # neighbour's colour is partial cover (a clump of crossing strands), not body.
+            thin = deep & (a < 255) & shift_or(bg, _THIN_RADIUS)
+            force(thin, mixes=True)
+            force(deep & (a < 255) & ~thin)
             force(interior & ~deep & (a < 255) & shift_or(deep & (a == 255), 1))
             interior &= deep | shift_or(deep & (a == 255), 1)
         core = interior & (a == 255)
