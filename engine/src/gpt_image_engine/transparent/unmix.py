@@ -10,60 +10,50 @@ from typing import Any
 import numpy as np
 
 from gpt_image_engine.transparent.keysettings import TRANSPARENT_ALPHA_MAX
-from gpt_image_engine.transparent.masks import shift_or
 from gpt_image_engine.transparent.softalpha import KeyMaths, ks, prior_soa
 
 _OFFSETS = [
     (dy, dx) for r in (2, 3, 5) for dy, dx in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (-r, r), (r, -r), (r, r))
 ]
-_PAD = 5
 _LS_RADIUS = 3
 _LS_ALPHA = 0.85
 _DIR_TOL = 0.3
 
 
-def box_at(plane: np.ndarray, ty: np.ndarray, tx: np.ndarray, r: int) -> np.ndarray:
-    """Sum of `plane` over the (2r+1)^2 window around each target (zero outside)."""
-    p = np.pad(plane, ((r + 1, r), (0, 0)))
-    cs = np.cumsum(p, axis=0, dtype=np.float32)
-    v = cs[2 * r + 1 :] - cs[: -2 * r - 1]
-    p = np.pad(v, ((0, 0), (r + 1, r)))
-    cs = np.cumsum(p, axis=1, dtype=np.float32)
-    return cs[ty, tx + 2 * r + 1] - cs[ty, tx]
+def _window_offsets(r: int) -> tuple[np.ndarray, np.ndarray]:
+    dy, dx = np.mgrid[-r : r + 1, -r : r + 1]
+    return dy.ravel().astype(np.intp), dx.ravel().astype(np.intp)
+
+
+_LS_DY, _LS_DX = _window_offsets(_LS_RADIUS)
+_OFF_DY = np.array([o[0] for o in _OFFSETS], np.intp)
+_OFF_DX = np.array([o[1] for o in _OFFSETS], np.intp)
+
+
+def _gather(
+    shape: tuple[int, ...], ty: np.ndarray, tx: np.ndarray, dy: np.ndarray, dx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n, k) clipped coordinates of each target's k offsets, and which of them lie inside."""
+    hh, ww = shape[:2]
+    yy = ty[:, None] + dy[None]
+    xx = tx[:, None] + dx[None]
+    ok = (yy >= 0) & (yy < hh) & (xx >= 0) & (xx < ww)
+    return np.clip(yy, 0, hh - 1), np.clip(xx, 0, ww - 1), ok
 
 
 def ls_colour(aw: np.ndarray, src: np.ndarray, ty: np.ndarray, tx: np.ndarray, bt: list) -> tuple[list, np.ndarray]:
-    """Least-squares local foreground at the targets, and how much to trust it (0..1)."""
-    r = _LS_RADIUS
-    hh, ww = aw.shape
-    n = len(ty)
-    if n * (2 * r + 1) ** 2 * 17 > hh * ww * 40:
-        # Dense: box sums over the whole window.
-        u = aw.astype(np.float32) * np.float32(1.0 / 255.0)
-        s2 = box_at(u * u, ty, tx, r)
-        s1 = box_at(u, ty, tx, r) - s2
-        sc = [box_at(u * src[..., ch], ty, tx, r) for ch in range(3)]
-    else:
-        # Sparse: gather the window around each target.
-        s2 = np.zeros(n, np.float32)
-        s1 = np.zeros(n, np.float32)
-        sc = [np.zeros(n, np.float32) for _ in range(3)]
-        for dy in range(-r, r + 1):
-            yy = ty + dy
-            oky = (yy >= 0) & (yy < hh)
-            yy = np.clip(yy, 0, hh - 1)
-            for dx in range(-r, r + 1):
-                xx = tx + dx
-                ok = oky & (xx >= 0) & (xx < ww)
-                xx = np.clip(xx, 0, ww - 1)
-                u = aw[yy, xx] * np.where(ok, np.float32(1.0 / 255.0), np.float32(0.0))
-                u2 = u * u
-                s2 += u2
-                s1 += u - u2
-                for ch in range(3):
-                    sc[ch] += u * src[yy, xx, ch]
+    """Least-squares local foreground at the targets, and how much to trust it (0..1).
+
+    Edge pixels are few next to the window they sit in, so the (2r+1)^2 neighbourhood of every
+    target is gathered at once (one (n, k) fancy index per plane) rather than summed over the window."""
+    yy, xx, ok = _gather(aw.shape, ty, tx, _LS_DY, _LS_DX)
+    u = aw[yy, xx] * np.where(ok, np.float32(1.0 / 255.0), np.float32(0.0))
+    u2 = u * u
+    s2 = u2.sum(axis=1)
+    s1 = u.sum(axis=1) - s2
+    cols = src[yy, xx]  # (n, k, 3)
     den = np.maximum(s2, 1e-6)
-    fls = [np.clip((sc[ch] - bt[ch] * s1) / den, 0.0, 255.0) for ch in range(3)]
+    fls = [np.clip((np.einsum("nk,nk->n", u, cols[..., ch]) - bt[ch] * s1) / den, 0.0, 255.0) for ch in range(3)]
     return fls, np.clip(s2 * 2.0, 0.0, 1.0)
 
 
@@ -90,27 +80,17 @@ def unmix_edges(
     f_loc = [np.zeros(n, np.float32) for _ in range(3)]
     has_f = np.zeros(n, bool)
     if core.any():
-        near = shift_or(core, _PAD)[wy, wx]
-        si = np.flatnonzero(near)
+        yy, xx, ok = _gather(a.shape, wy, wx, _OFF_DY, _OFF_DX)
+        use = core[yy, xx] & ok  # (n, 24)
+        si = np.flatnonzero(use.any(axis=1))
         if len(si):
-            hh, ww = a.shape
-            wp = ww + 2 * _PAD
-            core_p = np.pad(core, _PAD)
-            cf = core_p.ravel()
-            planes = [np.pad(np.where(core, src[..., ch], 0), _PAD).ravel() for ch in range(3)]
-            base = (wy[si] + _PAD) * wp + (wx[si] + _PAD)
-            acc = [np.zeros(len(si), np.float32) for _ in range(3)]
-            cnt = np.zeros(len(si), np.float32)
-            for dy, dx in _OFFSETS:
-                idx = base + (dy * wp + dx)
-                cnt += cf[idx]
-                for ch in range(3):
-                    acc[ch] += planes[ch][idx]
-            got = cnt > 0
+            use = use[si].astype(np.float32)
+            cnt = use.sum(axis=1)
+            cols = src[yy[si], xx[si]].astype(np.float32)  # (n, 24, 3)
             inv = 1.0 / np.maximum(cnt, 1.0)
             for ch in range(3):
-                f_loc[ch][si] = acc[ch] * inv
-            has_f[si] = got
+                f_loc[ch][si] = np.einsum("nk,nk->n", use, cols[..., ch]) * inv
+            has_f[si] = True
     # Candidate foregrounds: the local one (slightly preferred) and the global palette.
     # The pixel takes the alpha of the candidate whose B->F segment explains it best.
     best_r = np.full(n, np.inf, np.float32)
