@@ -75,8 +75,11 @@ class KeyField:
 
     def at(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         x, y = self._xy(np.asarray(xs, np.float64), np.asarray(ys, np.float64))
-        basis = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1)
-        return (basis @ self.coef).astype(np.float32)
+        c = self.coef
+        out = np.empty(np.broadcast_shapes(x.shape, y.shape) + (3,), np.float32)
+        for ch in range(3):
+            out[..., ch] = c[0, ch] + x * (c[1, ch] + c[3, ch] * x + c[4, ch] * y) + y * (c[2, ch] + c[5, ch] * y)
+        return out
 
     def row_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """B(x, y) = p0[x] + y * p1[x] + y^2 * p2 with y normalised: lets a band broadcast exactly."""
@@ -88,6 +91,14 @@ class KeyField:
 
     def y_norm(self, ys: np.ndarray) -> np.ndarray:
         return (np.asarray(ys, np.float64) * (2.0 / max(self.height - 1, 1)) - 1.0).astype(np.float32)
+
+
+def _least_squares(basis: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Normal equations (6x6; the basis is well conditioned on [-1, 1]), SVD when singular."""
+    try:
+        return np.linalg.solve(basis.T @ basis, basis.T @ values)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(basis, values, rcond=None)[0]
 
 
 def fit_key_field(rgb: np.ndarray, key: np.ndarray) -> KeyField:
@@ -115,7 +126,7 @@ def fit_key_field(rgb: np.ndarray, key: np.ndarray) -> KeyField:
         for it in range(3):
             x, y = field._xy(xs[chosen], ys[chosen])
             basis = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1)
-            sol, *_ = np.linalg.lstsq(basis, samples[chosen].astype(np.float64), rcond=None)
+            sol = _least_squares(basis, samples[chosen].astype(np.float64))
             field = KeyField(sol, w, h, False, 0.0)
             pred = field.at(xs, ys)
             resid = np.sqrt(((samples - pred) ** 2).sum(axis=1))
