@@ -266,7 +266,11 @@ class _Keyer:
         y1 = min(h, y0 + _BAND_ROWS)
         ya, yb = max(0, y0 - _HALO), min(h, y1 + _HALO)
         win = alpha8[ya:yb]
-        cols = np.flatnonzero((win != 0).any(axis=0))
+        # The columns that hold anything but lone faint specks (which the despeckle below removes):
+        # on a grainy plate specks sit everywhere, and would stretch the window to the full width.
+        occ = win != 0
+        occ &= (neighbour_count(occ) != 0) | (win >= 128)
+        cols = np.flatnonzero(occ.any(axis=0))
         self.out32[y0:y1] = 0
         if not len(cols):
             return
