@@ -94,6 +94,9 @@ def _executor() -> ThreadPoolExecutor:
 
 _MIX_RADIUS = 2
 _MIX_FRACTION = 0.75  # a spilled rim pixel sits at ~0.8-0.9 of its body colour; crossing strands lower
+# The ring just inside the body is spilled toward the key by up to ~35 % (a fraction >= 0.65): only a
+# pixel clearly further from its neighbour than that is a strand, not spilled body.
+_RING_MIX_FRACTION = 0.6
 _MIX_OFF = 0.15  # off-segment distance allowed, as a share of the neighbour's distance from the key
 _THIN_RADIUS = 3
 _HOLE_RIM = 192
@@ -107,7 +110,9 @@ def _neighbour_min(a: np.ndarray) -> np.ndarray:
     return np.minimum(out, p[2:, 1:-1])
 
 
-def _mixed_with_neighbour(src: np.ndarray, iy: np.ndarray, ix: np.ndarray, cb: np.ndarray) -> np.ndarray:
+def _mixed_with_neighbour(
+    src: np.ndarray, iy: np.ndarray, ix: np.ndarray, cb: np.ndarray, fraction: float = 0.75
+) -> np.ndarray:
     """Which pixels are a mix of the key and a nearby pixel's colour: they sit on the segment from
     the key to a neighbour (within `_MIX_RADIUS`) at a fraction clearly below one, with little off
     it. A clump of crossing hair strands is that; the body of a subject that resembles the key is
@@ -126,7 +131,7 @@ def _mixed_with_neighbour(src: np.ndarray, iy: np.ndarray, ix: np.ndarray, cb: n
             dot = (cb * cn).sum(axis=1)
             t = dot / np.maximum(nn2, 1.0)
             perp2 = n2 - dot * t
-            mixed |= (nn2 > 1600.0) & (t < _MIX_FRACTION) & (perp2 < (_MIX_OFF * _MIX_OFF) * nn2)
+            mixed |= (nn2 > 1600.0) & (t < fraction) & (perp2 < (_MIX_OFF * _MIX_OFF) * nn2)
     return mixed
 
 
@@ -292,7 +297,7 @@ class _Keyer:
         if hole.any():
             a[hole] = 255
 
-        def force(sel: np.ndarray, mixes: bool = False) -> None:
+        def force(sel: np.ndarray, mixes: float = 0.0) -> None:
             if sel.any():
                 iy, ix = np.nonzero(sel)
                 c = src[iy, ix].astype(np.float32)
@@ -300,7 +305,7 @@ class _Keyer:
                 bb = np.stack([np.broadcast_to(np.float32(v), len(iy)) for v in key_at], axis=1)
                 r8 = np.floor(solid_ramp(c, bb, m) * 255.0 + 0.5).astype(np.uint8)
                 if mixes:
-                    r8[_mixed_with_neighbour(src, iy, ix, c - bb)] = 0
+                    r8[_mixed_with_neighbour(src, iy, ix, c - bb, mixes)] = 0
                 a[iy, ix] = np.maximum(a[iy, ix], r8)
 
         if m.solid:
@@ -310,9 +315,9 @@ class _Keyer:
             # Near the edge (within reach of thin structure), a pixel that is a mix of the key and a
             # neighbour's colour is partial cover (a clump of crossing strands), not body.
             thin = deep & (a < 255) & shift_or(bg, _THIN_RADIUS)
-            force(thin, mixes=True)
+            force(thin, mixes=_MIX_FRACTION)
             force(deep & (a < 255) & ~thin)
-            force(interior & ~deep & (a < 255) & shift_or(deep & (a == 255), 1))
+            force(interior & ~deep & (a < 255) & shift_or(deep & (a == 255), 1), mixes=_RING_MIX_FRACTION)
             interior &= deep | shift_or(deep & (a == 255), 1)
         core = interior & (a == 255)
         # Pixels whose colour needs work: partial alpha, or within the edge band.
