@@ -57,26 +57,12 @@ def ls_colour(aw: np.ndarray, src: np.ndarray, ty: np.ndarray, tx: np.ndarray, b
     return fls, np.clip(s2 * 2.0, 0.0, 1.0)
 
 
-def unmix_edges(
-    wy: np.ndarray,
-    wx: np.ndarray,
-    a: np.ndarray,
-    core: np.ndarray,
-    src: np.ndarray,
-    b: list,
-    palette: list[np.ndarray],
-    m: KeyMaths,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Edge / partial pixels (window coordinates): re-estimated alpha, decontaminated colour, and
-    the summed re-composite error (levels) of those pixels over the key.
-
-    Colours are handled as three float32 planes (structure of arrays): reductions over a
-    3-wide axis are what made the per-pixel path slow."""
+def _local_foreground(
+    wy: np.ndarray, wx: np.ndarray, a: np.ndarray, core: np.ndarray, src: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Mean colour of the confident interior pixels 2, 3 and 5 px away in the 8 directions, and
+    which targets have any."""
     n = len(wy)
-    c = [src[wy, wx, ch].astype(np.float32) for ch in range(3)]
-    av = a[wy, wx].astype(np.float32) * np.float32(1.0 / 255.0)
-    # Local foreground colour from confident interior pixels nearby (only pixels that have one
-    # within reach take the gather loop).
     f_loc = [np.zeros(n, np.float32) for _ in range(3)]
     has_f = np.zeros(n, bool)
     if core.any():
@@ -91,23 +77,26 @@ def unmix_edges(
             for ch in range(3):
                 f_loc[ch][si] = np.einsum("nk,nk->n", use, cols[..., ch]) * inv
             has_f[si] = True
-    # Candidate foregrounds: the local one (slightly preferred) and the global palette.
-    # The pixel takes the alpha of the candidate whose B->F segment explains it best.
-    best_r = np.full(n, np.inf, np.float32)
-    best_a = np.zeros(n, np.float32)
-    best_i = np.full(n, -1, np.int16)  # -1: local foreground, k: palette entry k
-    cb = [c[ch] - b[ch] for ch in range(3)]
+    return f_loc, has_f
+
+
+def _best_segment(
+    cb: list[np.ndarray], b: list, f_loc: list[np.ndarray], has_f: np.ndarray, palette: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Which key -> foreground segment explains each pixel best: the local foreground (slightly
+    preferred) or a palette colour. Returns (residual, inf where none does; alpha along it; the
+    foreground)."""
+    n = len(cb[0])
     # A candidate must explain the pixel's direction from the key, not just lie within noise of
     # it: a faint shadow pixel is close to every segment's start, but points at only one of them.
-    rmax = np.sqrt(cb[0] * cb[0] + cb[1] * cb[1] + cb[2] * cb[2]) * _DIR_TOL + 1.5
-    constant = all(np.ndim(v) == 0 for v in b)
-    pal = np.array(palette, np.float32).reshape(-1, 3)
-
-    def consider(k: int, fb: list, slack: float, allowed: np.ndarray | None) -> None:
-        nonlocal best_r, best_a, best_i
+    cb2 = cb[0] * cb[0] + cb[1] * cb[1] + cb[2] * cb[2]
+    rmax = np.sqrt(cb2) * _DIR_TOL + 1.5
+    best_r = np.full(n, np.inf, np.float32)
+    best_a = np.zeros(n, np.float32)
+    best_f = [f.copy() for f in f_loc]
+    if has_f.any():
+        fb = [f_loc[ch] - b[ch] for ch in range(3)]
         den = fb[0] * fb[0] + fb[1] * fb[1] + fb[2] * fb[2]
-        if np.ndim(den) == 0 and den <= 1600.0:
-            return
         dot = cb[0] * fb[0] + cb[1] * fb[1] + cb[2] * fb[2]
         proj = np.clip(dot / np.maximum(den, 1.0), 0.0, 1.0)
         r2: Any = 0.0
@@ -115,63 +104,45 @@ def unmix_edges(
             r = cb[ch] - proj * fb[ch]
             r2 = r2 + r * r
         rn = np.sqrt(r2)
-        ok = rn <= np.maximum(10.0, 0.12 * np.sqrt(den))
-        if np.ndim(den):
-            ok &= den > 1600.0
-        ok &= rn <= rmax
-        if allowed is not None:
-            ok &= allowed
-        rn = rn - slack
-        take = ok & (rn < best_r)
+        ok = has_f & (den > 1600.0) & (rn <= np.maximum(10.0, 0.12 * np.sqrt(den))) & (rn <= rmax)
+        best_r = np.where(ok, rn - 3.0, best_r)
+        best_a = np.where(ok, proj, best_a)
+    if palette:
+        # Every palette segment at once: (n, K) products and an argmin (the first best, as testing
+        # them in order would pick).
+        pal = np.array(palette, np.float32).reshape(-1, 3)
+        fbm = [pal[None, :, ch] - np.reshape(b[ch], (-1, 1)).astype(np.float32) for ch in range(3)]
+        den = fbm[0] * fbm[0] + fbm[1] * fbm[1] + fbm[2] * fbm[2]
+        dot = cb[0][:, None] * fbm[0] + cb[1][:, None] * fbm[1] + cb[2][:, None] * fbm[2]
+        proj = np.clip(dot / np.maximum(den, 1.0), 0.0, 1.0)
+        rn = np.sqrt(np.maximum(cb2[:, None] - proj * (2.0 * dot - proj * den), 0.0))
+        bad = (den <= 1600.0) | (rn > np.maximum(10.0, 0.12 * np.sqrt(den))) | (rn > rmax[:, None])
+        rn = np.where(bad, np.float32(np.inf), rn)
+        j = np.argmin(rn, axis=1)
+        rj = np.take_along_axis(rn, j[:, None], axis=1)[:, 0]
+        take = rj < best_r
         if take.any():
-            best_r = np.where(take, rn, best_r)
-            best_a = np.where(take, proj, best_a)
-            best_i = np.where(take, np.int16(k), best_i)
+            best_r = np.where(take, rj, best_r)
+            best_a = np.where(take, np.take_along_axis(proj, j[:, None], axis=1)[:, 0], best_a)
+            best_f = [np.where(take, pal[j, ch], best_f[ch]) for ch in range(3)]
+    return best_r, best_a, best_f
 
-    # Candidate foregrounds: the local one (slightly preferred) and the global palette.
-    # The pixel takes the alpha of the candidate whose B->F segment explains it best.
-    if has_f.any():
-        consider(-1, [f_loc[ch] - b[ch] for ch in range(3)], 3.0, has_f)
-    if len(pal) and constant:
-        # Constant key: every palette segment is a fixed vector, so all candidates go through
-        # one small matrix product and an argmin (same choice as testing them in order).
-        fbm = pal - np.array(b, np.float32)[None]
-        den = (fbm * fbm).sum(axis=1)
-        keep = den > 1600.0
-        if keep.any():
-            ids = np.flatnonzero(keep).astype(np.int16)
-            fbm, den = fbm[keep], den[keep]
-            thr = np.maximum(10.0, 0.12 * np.sqrt(den)).astype(np.float32)
-            cbm = np.stack(cb, axis=1)
-            dot = cbm @ fbm.T
-            proj = np.clip(dot * (1.0 / np.maximum(den, 1.0)).astype(np.float32), 0.0, 1.0)
-            cb2 = (cb[0] * cb[0] + cb[1] * cb[1] + cb[2] * cb[2])[:, None]
-            r2 = cb2 - proj * (2.0 * dot - proj * den.astype(np.float32))
-            rn = np.sqrt(np.maximum(r2, 0.0))
-            rn[(rn > thr) | (rn > rmax[:, None])] = np.inf
-            j = np.argmin(rn, axis=1)
-            rj = np.take_along_axis(rn, j[:, None], axis=1)[:, 0]
-            take = rj < best_r
-            if take.any():
-                best_r = np.where(take, rj, best_r)
-                best_a = np.where(take, np.take_along_axis(proj, j[:, None], axis=1)[:, 0], best_a)
-                best_i = np.where(take, ids[j], best_i)
-    else:
-        for k, p in enumerate(pal):
-            consider(k, [float(p[ch]) - b[ch] for ch in range(3)], 0.0, None)
-    pal_f = [np.concatenate([pal[:, ch], np.zeros(1, np.float32)]) for ch in range(3)]
-    best_f = [np.where(best_i >= 0, pal_f[ch][best_i], f_loc[ch]) for ch in range(3)]
-    good = np.isfinite(best_r)
-    if good.any():
-        gi = np.flatnonzero(good)
-        bg_ = [bc[gi] if np.ndim(bc) else bc for bc in b]
-        prior = prior_soa([cc[gi] for cc in c], bg_, m)
-        av[gi] = np.where(prior <= m.a0, 0.0, np.clip(best_a[gi], 0.0, 1.0))
-        has_f |= good
-        f_loc = [np.where(good, best_f[ch], f_loc[ch]) for ch in range(3)]
-    # Solid interior pixels in the spill rim came here for their colour only: their alpha stays.
-    av = np.where(core[wy, wx], np.float32(1.0), av)
-    a8w = np.floor(av * 255.0 + 0.5).astype(np.uint8)
+
+def _decontaminate(
+    wy: np.ndarray,
+    wx: np.ndarray,
+    a: np.ndarray,
+    src: np.ndarray,
+    c: list[np.ndarray],
+    cb: list[np.ndarray],
+    b: list,
+    a8w: np.ndarray,
+    f_loc: list[np.ndarray],
+    has_f: np.ndarray,
+    m: KeyMaths,
+) -> np.ndarray:
+    """The straight colour of each edge pixel (uint8 (n, 3)) at its final alpha."""
+    n = len(wy)
     aq = a8w.astype(np.float32) * np.float32(1.0 / 255.0)
     # Un-mix the key from partial pixels; faint ones lean on the local foreground colour.
     inv_a = 1.0 / np.maximum(aq, 1e-3)
@@ -214,8 +185,44 @@ def unmix_edges(
     f8 = np.empty((n, 3), np.uint8)
     for ch in range(3):
         f8[:, ch] = np.floor(f[ch] + 0.5)
+    return f8
+
+
+def unmix_edges(
+    wy: np.ndarray,
+    wx: np.ndarray,
+    a: np.ndarray,
+    core: np.ndarray,
+    src: np.ndarray,
+    b: list,
+    palette: list[np.ndarray],
+    m: KeyMaths,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Edge / partial pixels (window coordinates): re-estimated alpha, decontaminated colour, and
+    the summed re-composite error (levels) of those pixels over the key.
+
+    Colours are handled as three float32 planes (structure of arrays): reductions over a
+    3-wide axis are what made the per-pixel path slow."""
+    c = [src[wy, wx, ch].astype(np.float32) for ch in range(3)]
+    av = a[wy, wx].astype(np.float32) * np.float32(1.0 / 255.0)
+    f_loc, has_f = _local_foreground(wy, wx, a, core, src)
+    cb = [c[ch] - b[ch] for ch in range(3)]
+    best_r, best_a, best_f = _best_segment(cb, b, f_loc, has_f, palette)
+    good = np.isfinite(best_r)
+    if good.any():
+        gi = np.flatnonzero(good)
+        bg_ = [bc[gi] if np.ndim(bc) else bc for bc in b]
+        prior = prior_soa([cc[gi] for cc in c], bg_, m)
+        av[gi] = np.where(prior <= m.a0, 0.0, np.clip(best_a[gi], 0.0, 1.0))
+        has_f = has_f | good
+        f_loc = [np.where(good, best_f[ch], f_loc[ch]) for ch in range(3)]
+    # Solid interior pixels in the spill rim came here for their colour only: their alpha stays.
+    av = np.where(core[wy, wx], np.float32(1.0), av)
+    a8w = np.floor(av * 255.0 + 0.5).astype(np.uint8)
+    f8 = _decontaminate(wy, wx, a, src, c, cb, b, a8w, f_loc, has_f, m)
     # Self-check (weakness 12): re-composite what will be written over the fitted key and
     # compare with the source pixel.
+    aq = a8w.astype(np.float32) * np.float32(1.0 / 255.0)
     shown = np.where(a8w > TRANSPARENT_ALPHA_MAX, aq, 0.0)
     rec: Any = None
     for ch in range(3):
