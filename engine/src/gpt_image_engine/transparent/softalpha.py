@@ -50,24 +50,6 @@ def kstrength(arr: np.ndarray, dom: list[int], oth: list[int]) -> np.ndarray:
     return ks([arr[..., 0], arr[..., 1], arr[..., 2]], dom, oth)
 
 
-def alpha_prior(c: np.ndarray, b: np.ndarray, m: KeyMaths) -> np.ndarray:
-    """Smallest plausible alpha for colour c over key b (float32, any leading shape)."""
-    diff = c - b
-    bb = np.broadcast_to(b, c.shape)
-    cube = None
-    for ch in range(3):
-        dc = shrink(diff[..., ch], m.tch[ch])
-        # The foreground may sit slightly outside the cube (noise, codec ringing): a margin keeps
-        # channels where the key is ~0 or ~255 from turning noise into alpha.
-        lowbound = np.maximum(-dc / (bb[..., ch] + CUBE_MARGIN), dc / (255.0 + CUBE_MARGIN - bb[..., ch]))
-        cube = lowbound if cube is None else np.maximum(cube, lowbound)
-    assert cube is not None
-    if m.saturated:
-        kb = np.maximum(kstrength(bb, m.dom, m.oth), 1.0)
-        cube = np.maximum(cube, 1.0 - (kstrength(c, m.dom, m.oth) + m.tk) / kb)
-    return cube
-
-
 def allowance(res: np.ndarray) -> float:
     """Grain allowance from absolute residuals: the 97th percentile (grain plus the plate's blotches),
     or ~2.6 sigma from the median when a subject reaching the border inflates the tail."""
@@ -108,14 +90,24 @@ def ks(arr: list[Any], dom: list[int], oth: list[int]) -> Any:
     return d - o
 
 
-def prior_soa(c: list[np.ndarray], b: list, m: KeyMaths) -> np.ndarray:
-    """`alpha_prior` on three float32 planes; b holds scalars (constant key) or planes."""
-    cube = None
+def _cube_bound(c: list[np.ndarray], b: list, m: KeyMaths) -> tuple[Any, list[Any]]:
+    """The smallest alpha that keeps the implied foreground inside the RGB cube (with a margin: the
+    foreground may sit slightly outside it through noise or codec ringing, and channels where the
+    key is ~0 or ~255 must not turn that into alpha), and the shrunk differences from the key."""
+    cube: Any = None
+    dcs = []
     for ch in range(3):
         dc = shrink(c[ch] - b[ch], m.tch[ch])
+        dcs.append(dc)
         lowbound = np.maximum(dc * (-1.0 / (b[ch] + CUBE_MARGIN)), dc * (1.0 / (255.0 + CUBE_MARGIN - b[ch])))
         cube = lowbound if cube is None else np.maximum(cube, lowbound)
-    assert cube is not None
+    return cube, dcs
+
+
+def prior_soa(c: list[np.ndarray], b: list, m: KeyMaths) -> np.ndarray:
+    """Smallest plausible alpha for colours c over keys b, given as three float32 planes (b holds
+    scalars for a constant key)."""
+    cube, _ = _cube_bound(c, b, m)
     if m.saturated:
         kb = np.maximum(ks(b, m.dom, m.oth), 1.0)
         cube = np.maximum(cube, 1.0 - (ks(c, m.dom, m.oth) + m.tk) / kb)
@@ -125,15 +117,8 @@ def prior_soa(c: list[np.ndarray], b: list, m: KeyMaths) -> np.ndarray:
 def prior_parts(c: list[np.ndarray], b: list, m: KeyMaths) -> tuple[np.ndarray, ...]:
     """The alpha bounds of `prior_soa` kept apart: (cube bound, key-strength estimate, distance
     from the key after the grain allowance, hue bin of the cube-boundary foreground)."""
-    cube: Any = None
-    dist2: Any = 0.0
-    dcs = []
-    for ch in range(3):
-        dc = shrink(c[ch] - b[ch], m.tch[ch])
-        dcs.append(dc)
-        dist2 = dist2 + dc * dc
-        lowbound = np.maximum(dc * (-1.0 / (b[ch] + CUBE_MARGIN)), dc * (1.0 / (255.0 + CUBE_MARGIN - b[ch])))
-        cube = lowbound if cube is None else np.maximum(cube, lowbound)
+    cube, dcs = _cube_bound(c, b, m)
+    dist2 = dcs[0] * dcs[0] + dcs[1] * dcs[1] + dcs[2] * dcs[2]
     if m.saturated:
         kb = np.maximum(ks(b, m.dom, m.oth), 1.0)
         vl = 1.0 - (ks(c, m.dom, m.oth) + m.tk) / kb
@@ -178,7 +163,8 @@ def measure_floor(
             if saturated:
                 bk = kstrength(np.broadcast_to(bmean, ring.shape)[near], dom, oth)
                 m.tk = allowance(np.abs(kstrength(ring[near], dom, oth) - bk))
-        pri = alpha_prior(ring, bmean, m)
+        bplanes = [bmean[..., ch] for ch in range(3)]
+        pri = prior_soa([ring[:, ch] for ch in range(3)], bplanes, m)
         vals = pri[near] if near.sum() >= 16 else pri
         m.a0 = float(np.clip(np.percentile(vals, 99.5) * 1.25 + 0.004, 0.004, 0.35))
     m.inv_floor = 1.0 / (1.0 - m.a0)
