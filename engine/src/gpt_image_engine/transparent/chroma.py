@@ -93,9 +93,11 @@ def _executor() -> ThreadPoolExecutor:
 
 
 _MIX_RADIUS = 2
-_MIX_FRACTION = 0.75  # a spilled rim pixel sits at ~0.8-0.9 of its body colour; crossing strands lower
-# The ring just inside the body is spilled toward the key by up to ~35 % (a fraction >= 0.65): only a
-# pixel clearly further from its neighbour than that is a strand, not spilled body.
+# Body pixels two or more px inside keep most of their colour (spill fades inward); a pixel at under
+# three quarters of a neighbour's distance from the key is cover, not body.
+_MIX_FRACTION = 0.75
+# The ring just inside the edge is where spill is strongest, so it must sit further down the segment
+# (under 0.6 of its neighbour: more key than a tint) before it counts as a strand.
 _RING_MIX_FRACTION = 0.6
 _MIX_OFF = 0.15  # off-segment distance allowed, as a share of the neighbour's distance from the key
 _THIN_RADIUS = 3
