@@ -210,19 +210,22 @@ class _Keyer:
         lo = np.ceil(bmax * (1.0 - m.a0) - m.a0 * CUBE_MARGIN - tch + _EPS)
         hi = np.floor(bmin * (1.0 - m.a0) + m.a0 * (255.0 + CUBE_MARGIN) + tch - _EPS)
         bad = (lo > 255) | (hi < 0) | (lo > hi)
-        lo = np.where(bad, 255, np.clip(lo, 0, 255)).astype(np.uint8)
-        hi = np.where(bad, 0, np.clip(hi, 0, 255)).astype(np.uint8)
+        lo = np.where(bad, 0, np.clip(lo, 0, 255)).astype(np.uint8)
+        # lo <= v <= hi as one wrapping uint8 subtraction and one compare: (v - lo) mod 256 <= hi - lo.
+        span = np.where(bad, 0, np.clip(hi, 0, 255) - lo).astype(np.uint8)
         bg = None
+        tmp = np.empty_like(planes[0])
         for ch in range(3):
-            pl = planes[ch]
-            lc, hc = lo[:, ch], hi[:, ch]
-            if lc.shape[0] == 1:
-                lv, hv = int(lc[0]), int(hc[0])
-                cond = None if lv == 0 and hv == 255 else (pl >= lv) & (pl <= hv)
+            lc, sc = lo[:, ch], span[:, ch]
+            if lc.shape[0] == 1 and int(lc[0]) == 0 and int(sc[0]) == 255:
+                continue
+            np.subtract(planes[ch], lc, out=tmp)
+            if bg is None:
+                bg = tmp <= sc
             else:
-                cond = (pl >= lc) & (pl <= hc)
-            if cond is not None:
-                bg = cond if bg is None else (bg & cond)
+                bg &= tmp <= sc
+        if bg is not None and bad.any():  # a column where no value is background on some channel
+            bg &= ~bad.any(axis=1)[None] if bad.shape[0] > 1 else ~bad.any()
         opq = None
         if m.saturated:
             d = planes[m.dom[0]]
