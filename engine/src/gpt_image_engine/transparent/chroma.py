@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from gpt_image_engine.transparent.color import is_saturated, to_hex
+from gpt_image_engine.transparent.components import label_runs
 from gpt_image_engine.transparent.keyfield import (
     KeyField,
     band_bounds,
@@ -137,6 +138,36 @@ def _mixed_with_neighbour(
     return mixed
 
 
+_SPECK_ALPHA = 48  # a component that never reaches this alpha ...
+_SPECK_SIZE = 64  # ... and is this small is plate noise, for solid matter
+
+
+def _drop_faint_specks(out: np.ndarray) -> None:
+    """Solid matter: clear small components whose alpha stays faint. A codec's blocks leave
+    correlated patches on the plate that a lone-pixel despeckle cannot see; a solid subject never
+    has a detached part that is nowhere more than faintly opaque."""
+    alpha = out[..., 3]
+    runs = label_runs(alpha > 0)
+    if not len(runs.sizes):
+        return
+    w = alpha.shape[1]
+    starts = runs.rows * w + runs.starts
+    bounds = np.empty(2 * len(starts), np.int64)
+    bounds[0::2] = starts
+    bounds[1::2] = starts + (runs.ends - runs.starts + 1)
+    flat = np.concatenate([alpha.reshape(-1), np.zeros(1, np.uint8)])
+    run_max = np.maximum.reduceat(flat, bounds)[0::2]
+    comp_max = np.zeros(len(runs.sizes), np.uint8)
+    np.maximum.at(comp_max, runs.labels, run_max)
+    faint = ((comp_max < _SPECK_ALPHA) & (runs.sizes <= _SPECK_SIZE))[runs.labels]
+    if not faint.any():
+        return
+    lens = (runs.ends - runs.starts + 1)[faint]
+    first = starts[faint]
+    pix = np.repeat(first - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + np.arange(int(lens.sum()))
+    out.reshape(-1, 4)[pix] = 0
+
+
 class _Keyer:
     """One extraction's state: the key model, the alpha plane and the output, filled band by band."""
 
@@ -185,17 +216,29 @@ class _Keyer:
         if self.terms is not None:
             self.tp0, self.tp1 = (np.ascontiguousarray(t.T) for t in self.terms[:2])
             self.tp2 = [float(v) for v in self.terms[2]]
+            lo, hi = band_bounds(field, self.terms, self.kb, 0, self.h)
+            self.overshoot = [bool(lo[:, ch].min() < 0.0 or hi[:, ch].max() > 255.0) for ch in range(3)]
         self.alpha8 = np.empty((self.h, self.w), np.uint8)
         self.soft_parts: dict[int, tuple[np.ndarray, ...]] = {}
         self.recon: list[tuple[float, int]] = []
 
-    def b_at(self, ys: np.ndarray, xs: np.ndarray) -> list:
-        """Key colour at pixel coordinates as three planes (scalars for a constant key)."""
+    def b_at(self, ys: np.ndarray, xs: np.ndarray, cols: np.ndarray | list[np.ndarray]) -> list:
+        """Key colour at pixel coordinates as three planes (scalars for a constant key), as the
+        pixels `cols` ((n, 3) or three planes) see it. Where the field runs past 0..255 (a key lit
+        above full scale) a pixel at the limit shows the clipped key (plate, or cover too faint to
+        pull it back inside), and a pixel inside the range the real one (cover that did)."""
         if self.terms is None:
             return self.kbl
         yn = self.field.y_norm(ys)
         yn2 = yn * yn
-        return [self.tp0[ch][xs] + yn * self.tp1[ch][xs] + yn2 * self.tp2[ch] for ch in range(3)]
+        out = []
+        for ch in range(3):
+            b = self.tp0[ch][xs] + yn * self.tp1[ch][xs] + yn2 * self.tp2[ch]
+            if self.overshoot[ch]:
+                c = cols[ch] if isinstance(cols, list) else cols[:, ch]
+                b = np.where(c >= 255, np.minimum(b, 255.0), np.where(c <= 0, np.maximum(b, 0.0), b))
+            out.append(b)
+        return out
 
     def pass_a(self, y0: int) -> None:
         """Alpha for one band: integer classification of sure background and sure opaque pixels,
@@ -203,7 +246,8 @@ class _Keyer:
         h, w, m = self.h, self.w, self.m
         y1 = min(h, y0 + _BAND_ROWS)
         planes = [np.ascontiguousarray(self.rgba[y0:y1, :, ch]) for ch in range(3)]
-        bmin, bmax = band_bounds(self.field, self.terms, self.kb, y0, y1)
+        # The plate as the picture shows it (clipped to 8 bits) bounds what surely is background.
+        bmin, bmax = (np.clip(v, 0.0, 255.0) for v in band_bounds(self.field, self.terms, self.kb, y0, y1))
         # Surely background: every cube bound and the key-strength bound stay under the floor
         # for every key value the field takes in this band.
         tch = np.array(m.tch)
@@ -258,7 +302,7 @@ class _Keyer:
         iy, ix = np.nonzero(unsure)
         if len(iy):
             cp = [pl[iy, ix].astype(np.float32) for pl in planes]
-            parts = prior_parts(cp, self.b_at(iy + y0, ix), m)
+            parts = prior_parts(cp, self.b_at(iy + y0, ix, cp), m)
             band[iy, ix] = np.floor(floor_alpha(np.maximum(parts[0], parts[1]), m) * 255.0 + 0.5).astype(np.uint8)
             self.soft_parts[y0] = (iy + y0, ix, *parts)
 
@@ -306,7 +350,7 @@ class _Keyer:
             if sel.any():
                 iy, ix = np.nonzero(sel)
                 c = src[iy, ix].astype(np.float32)
-                key_at = b_at(iy + ya, ix + xa)
+                key_at = b_at(iy + ya, ix + xa, src[iy, ix])
                 bb = np.stack([np.broadcast_to(np.float32(v), len(iy)) for v in key_at], axis=1)
                 r8 = np.floor(solid_ramp(c, bb, m) * 255.0 + 0.5).astype(np.uint8)
                 if mixes:
@@ -335,7 +379,8 @@ class _Keyer:
         wy, wx = np.nonzero(work_c)
         f8 = None
         if len(wy):
-            f8, a8w, rec = unmix_edges(wy + lo, wx, a, core, src, b_at(wy + y0, wx + xa), self.palette, m)
+            key_at = b_at(wy + y0, wx + xa, src[wy + lo, wx])
+            f8, a8w, rec = unmix_edges(wy + lo, wx, a, core, src, key_at, self.palette, m)
             self.recon.append((rec, len(wy)))
             a8[wy, wx] = a8w
         if not self.src_opaque:
@@ -400,6 +445,8 @@ def extract_chroma(
         progress("key", 50, "alpha estimated")
     keyer.prepare_b()
     list(_executor().map(keyer.pass_b, bands))
+    if keyer.m.solid:
+        _drop_faint_specks(keyer.out)
     if progress:
         progress("key", 70, "colours decontaminated")
     return keyer.out, keyer.report()

@@ -79,7 +79,9 @@ class KeyField:
         out = np.empty(np.broadcast_shapes(x.shape, y.shape) + (3,), np.float32)
         for ch in range(3):
             out[..., ch] = c[0, ch] + x * (c[1, ch] + c[3, ch] * x + c[4, ch] * y) + y * (c[2, ch] + c[5, ch] * y)
-        return out
+        # The plate is seen through 8 bits: where the surface runs past 255 (a key lit above full
+        # scale), the picture shows 255, and so must the model.
+        return np.clip(out, 0.0, 255.0, out=out)
 
     def row_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """B(x, y) = p0[x] + y * p1[x] + y^2 * p2 with y normalised: lets a band broadcast exactly."""
