@@ -38,7 +38,10 @@ from tests.gateway.support import start_gateway  # noqa: E402
 
 def wrk(url: str, seconds: int, connections: int) -> dict[str, Any]:
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, timeout=seconds + 60
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
@@ -49,7 +52,14 @@ def wrk(url: str, seconds: int, connections: int) -> dict[str, Any]:
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"tool": "wrk", "connections": connections, "requests_per_s": rps, "p50_ms": ms("50%"), "p99_ms": ms("99%"), "non_2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "tool": "wrk",
+        "connections": connections,
+        "requests_per_s": rps,
+        "p50_ms": ms("50%"),
+        "p99_ms": ms("99%"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 def python_load(url: str, seconds: int, connections: int) -> dict[str, Any]:
@@ -92,7 +102,9 @@ def list_jobs_load(url: str, seconds: int, connections: int) -> dict[str, Any]:
 def sse_watchers(base: str, engine_address: str, upstream: FakeUpstream, watchers: int) -> dict[str, Any]:
     upstream.faults(Fault.slow(3.0, path="/v1/images/generations"))
     request = urllib.request.Request(
-        base + "/api/images/generate", json.dumps({"prompt": "bench", "size": "1024x1024"}).encode(), {"Content-Type": "application/json"}
+        base + "/api/images/generate",
+        json.dumps({"prompt": "bench", "size": "1024x1024"}).encode(),
+        {"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as reply:
         job_id = json.loads(reply.read())["job_id"]
@@ -186,15 +198,26 @@ def main() -> None:
     gateway = None
     try:
         client = EngineClient(parse_address(engine.address))
-        client.config_call("AddProvider", name="fake", type="openai-compatible", api_base=upstream.openai_base, api_key="sk-test", set_default=True)
+        client.config_call(
+            "AddProvider",
+            name="fake",
+            type="openai-compatible",
+            api_base=upstream.openai_base,
+            api_key="sk-test",
+            set_default=True,
+        )
         client.close()
         # One load tool stands for many browsers: lift the per-client event-stream cap for it.
-        gateway = start_gateway(engine.address, env, root / "gateway.log", extra={"GPT_IMAGE_2_WEB_SSE_PER_CLIENT": str(ns.watchers)})
+        gateway = start_gateway(
+            engine.address, env, root / "gateway.log", extra={"GPT_IMAGE_2_WEB_SSE_PER_CLIENT": str(ns.watchers)}
+        )
         results: dict[str, Any] = {"jobs_in_history": ns.jobs}
         with urllib.request.urlopen(gateway.url + "/api/jobs?limit=1", timeout=30) as reply:
             results["total_reported"] = json.loads(reply.read())["total"]
         results["list_jobs_limit_50"] = list_jobs_load(gateway.url + "/api/jobs?limit=50", ns.seconds, ns.connections)
-        results["list_jobs_search"] = list_jobs_load(gateway.url + "/api/jobs?limit=50&q=xylophone", ns.seconds, ns.connections)
+        results["list_jobs_search"] = list_jobs_load(
+            gateway.url + "/api/jobs?limit=50&q=xylophone", ns.seconds, ns.connections
+        )
         results["sse"] = sse_watchers(gateway.url, engine.address, upstream, ns.watchers)
         print(json.dumps(results, indent=2))
         out = ROOT / "bench" / "out"

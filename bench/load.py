@@ -261,8 +261,18 @@ def main() -> None:
             )
         if not ns.skip_history:
             h = history_figures(root, ns.history_jobs)
-            row(f"history list, {ns.history_jobs:,} jobs, engine first page (p50)", f"{h['engine_first_ms']:.2f} ms", "-", None)
-            row(f"history list, {ns.history_jobs:,} jobs, engine search (p50)", f"{h['engine_search_ms']:.2f} ms", "-", None)
+            row(
+                f"history list, {ns.history_jobs:,} jobs, engine first page (p50)",
+                f"{h['engine_first_ms']:.2f} ms",
+                "-",
+                None,
+            )
+            row(
+                f"history list, {ns.history_jobs:,} jobs, engine search (p50)",
+                f"{h['engine_search_ms']:.2f} ms",
+                "-",
+                None,
+            )
             row(f"history list, {ns.history_jobs:,} jobs, CLI round trip (p50)", f"{h['cli_ms']:.0f} ms", "-", None)
             row(f"history list --query, {ns.history_jobs:,} jobs, CLI (p50)", f"{h['cli_search_ms']:.0f} ms", "-", None)
     finally:

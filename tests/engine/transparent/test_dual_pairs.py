@@ -58,6 +58,9 @@ def test_smooth_glow_quantisation_contours_are_not_a_shift():
         "hair scale 0.97",
         "hair shift 2px",
         "smoke vs glass",
+        "smoke shift 2px",
+        "smoke shift 3,2px",
+        "smoke scale 0.97",  # (a 2 % enlargement moves a 160 px smoke under a pixel: see below at 512)
     ],
 )
 def test_misregistered_pairs_are_refused(name):
@@ -67,3 +70,36 @@ def test_misregistered_pairs_are_refused(name):
         extract_dual(dark, light)
     assert exc.value.code == "transparent_input_mismatch"
     assert not exc.value.detail["dual_alignment"]["passed"]
+
+
+def _smoke_drift_refused(size: int, dx: int, scale: float, seed: int) -> tuple[dict, np.ndarray, np.random.Generator]:
+    """A smoke pair whose light image shows the subject moved by dx and scaled: must be refused;
+    returns the drift it read, the dark image and the generator (for an exact partner)."""
+    fg, a = dual_corpus.subject("smoke", size)
+    rng = np.random.default_rng(seed)
+    dark, _ = dual_corpus._plate_pair(fg, a, (0.0, 255.0), 1.0, rng)
+    f2, a2 = dual_corpus._warp(fg, a, dx, 0, scale)
+    _, light = dual_corpus._plate_pair(f2, a2, (0.0, 255.0), 1.0, rng)
+    with pytest.raises(AppError) as exc:
+        extract_dual(dark, light)
+    return exc.value.detail["dual_alignment"]["foreground_drift"], dark, rng
+
+
+@pytest.mark.parametrize("size", [256, 1024])
+def test_a_shifted_grey_smoke_pair_is_read_from_its_foreground(size):
+    # A grey subject shifted between the plates still composites consistently pixel by pixel; the
+    # foreground it implies carries the alpha gradient, and the regression recovers the shift.
+    drift, dark, rng = _smoke_drift_refused(size, 2, 1.0, 3)
+    assert drift["drifted"]
+    assert abs(abs(drift["shift_px"][0]) - 2.0) < 0.6 and abs(drift["shift_px"][1]) < 0.5, drift
+    # The exact pair from the same subject: no drift.
+    fg, a = dual_corpus.subject("smoke", size)
+    _, light = dual_corpus._plate_pair(fg, a, (0.0, 255.0), 1.0, rng)
+    _, report, _ = extract_dual(dark, light)
+    drift = report["dual_alignment"]["foreground_drift"]
+    assert not drift["drifted"] and max(abs(v) for v in drift["shift_px"]) < 0.3, drift
+
+
+def test_a_slightly_rescaled_smoke_pair_is_refused_at_working_size():
+    drift, _, _ = _smoke_drift_refused(512, 0, 1.02, 4)
+    assert drift["drifted"] and drift["scale_px"] < -0.75, drift

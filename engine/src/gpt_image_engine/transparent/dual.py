@@ -9,7 +9,10 @@ translucency: (1) registration -- a shifted or rescaled placement of the light i
 dark image's smoothed edge structure clearly better than the identity (so 8-bit contours of a
 smooth glow never read as a shift); (2) model consistency -- in the subject's partial band the
 two images must differ along the plate vector, as compositing makes them (a shifted, scaled or
-different subject breaks that on a quarter or more of the band, an exact pair on none).
+different subject breaks that on a quarter or more of the band, an exact pair on none); (3)
+foreground structure -- a grey subject (smoke) shifted by a pixel or two still composites
+consistently pixel by pixel, but the foreground recovered from such a pair carries the alpha
+field's signed gradient (see `foreground_drift`); an exact pair's does not.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.transparent.chroma import _border_ring, robust_key
+from gpt_image_engine.transparent.keyfield import border_ring, robust_key
 
 ALIGNMENT_MIN_SCORE = 0.55
 # Share of the subject's partial pixels whose two images disagree with the compositing model.
@@ -135,10 +138,102 @@ def _box3(a: np.ndarray) -> np.ndarray:
     return (rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]) / 9.0
 
 
+_DRIFT_R2 = 0.1  # share of the foreground's fine structure the shift model must explain
+_DRIFT_PX = 0.75  # implied displacement (px), by translation or by scaling at the subject's extent
+_DRIFT_MIN_CONTRAST = 16.0  # levels: below this a shift leaves no trace in the foreground
+
+
+def _box(p: np.ndarray, r: int) -> np.ndarray:
+    """Mean over the (2r+1)^2 window, edges replicated (float64 running sums, float32 out)."""
+    k = 2 * r + 1
+    c = np.cumsum(np.pad(p, ((r + 1, r), (0, 0)), mode="edge"), axis=0, dtype=np.float64)
+    q = (c[k:] - c[:-k]) * (1.0 / k)
+    c = np.cumsum(np.pad(q, ((0, 0), (r + 1, r)), mode="edge"), axis=1)
+    return ((c[:, k:] - c[:, :-k]) * (1.0 / k)).astype(np.float32)
+
+
+def foreground_drift(dark: np.ndarray, light: np.ndarray, bd: np.ndarray, bl: np.ndarray) -> dict[str, Any]:
+    """How far the light image seems displaced, read from the foreground the pair implies.
+
+    If the light image shows the subject displaced by d, the alpha solved from the pair is
+    a + (1 - k) d.grad(a) and the foreground from the dark image is scaled by 1 - (1 - k) d.grad(a)/a
+    (k: the foreground's share of the plate difference). So the foreground's fine structure
+    (high-passed) regresses on grad(a)/a with coefficient -|F - Bd| (1 - k) d, and on the radial
+    term r.grad(a)/a for a scale about the centre. Both images are smoothed first (a linear filter
+    keeps an exact pair exact and cuts the noise). Returns the implied shift (px), the implied
+    displacement of a scale at the subject's extent (px), and the share of the structure the
+    model explains (r2)."""
+    out: dict[str, Any] = {"shift_px": [0.0, 0.0], "scale_px": 0.0, "r2": 0.0, "drifted": False}
+    plate = (bl - bd).astype(np.float32)
+    p2 = float(plate @ plate)
+    h, w = dark.shape[:2]
+    if h < 24 or w < 24:
+        return out
+    # Large frames are block-averaged to about 1024 px first (a block mean of an exact pair is an
+    # exact pair); displacements are reported in full-resolution pixels.
+    f = max(1, -(-max(h, w) // 1024))
+    if f > 1:
+        hh, ww = h // f * f, w // f * f
+        dark = dark[:hh, :ww].reshape(hh // f, f, ww // f, f, 3).mean(axis=(1, 3), dtype=np.float32)
+        light = light[:hh, :ww].reshape(hh // f, f, ww // f, f, 3).mean(axis=(1, 3), dtype=np.float32)
+        h, w = hh // f, ww // f
+    # Smoothing and the high-pass scale with the frame, as the structure of a subject does.
+    rs = max(1, int(round(min(h, w) / 256)))
+    ds = np.stack([_box(dark[..., c].astype(np.float32), rs) for c in range(3)], axis=-1)
+    ls = np.stack([_box(light[..., c].astype(np.float32), rs) for c in range(3)], axis=-1)
+    a = 1.0 - (ls - ds) @ (plate / p2)
+    del ls
+    band = (a > 0.15) & (a < 0.9)
+    m = 3 * rs + 3
+    band[:m] = band[-m:] = False
+    band[:, :m] = band[:, -m:] = False
+    if int(band.sum()) < 100:
+        return out
+    ys, xs = np.nonzero(band)
+    y0, y1 = max(int(ys.min()) - 8, 0), min(int(ys.max()) + 9, h)
+    x0, x1 = max(int(xs.min()) - 8, 0), min(int(xs.max()) + 9, w)
+    a, ds, band = a[y0:y1, x0:x1], ds[y0:y1, x0:x1], band[y0:y1, x0:x1]
+    ac = np.clip(a, 0.05, 1.0)
+    fg = (ds - (1.0 - ac)[..., None] * bd) / ac[..., None]
+    fb = fg[band].mean(axis=0) - bd
+    contrast = float(np.linalg.norm(fb)) * (1.0 - float(fb @ plate) / p2)
+    if contrast < _DRIFT_MIN_CONTRAST:
+        return out
+    y = (fg - bd) @ (fb / max(float(np.linalg.norm(fb)), 1e-6))
+    gy, gx = np.gradient(a)
+    gx /= ac
+    gy /= ac
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    yy -= (h - 1) / 2.0
+    xx -= (w - 1) / 2.0
+    rad = xx * gx + yy * gy
+    wgt = band.astype(np.float32)
+    norm = np.maximum(_box(wgt, 6 * rs), 1e-6)
+
+    def hp(v: np.ndarray) -> np.ndarray:
+        return (v - _box(v * wgt, 6 * rs) / norm)[band]
+
+    target = hp(y)
+    design = np.stack([hp(gx), hp(gy), hp(rad)], axis=1)
+    coef, *_ = np.linalg.lstsq(design.astype(np.float64), target.astype(np.float64), rcond=None)
+    pred = design @ coef
+    r2 = 1.0 - float(((target - pred) ** 2).sum()) / max(float((target * target).sum()), 1e-9)
+    extent = float(np.sqrt((xx[band] ** 2 + yy[band] ** 2).mean()))
+    shift = [-float(coef[0]) / contrast * f, -float(coef[1]) / contrast * f]
+    scale_px = -float(coef[2]) / contrast * extent * f
+    drifted = r2 >= _DRIFT_R2 and (float(np.hypot(*shift)) >= _DRIFT_PX or abs(scale_px) >= _DRIFT_PX)
+    return {
+        "shift_px": [round(v, 3) for v in shift],
+        "scale_px": round(scale_px, 3),
+        "r2": round(r2, 4),
+        "drifted": drifted,
+    }
+
+
 def _plate_noise(dark: np.ndarray, light: np.ndarray, bd: np.ndarray, bl: np.ndarray) -> float:
     """Noise of the difference image on the plates, per projected unit (levels)."""
-    rd = _border_ring(dark) - bd
-    rl = _border_ring(light) - bl
+    rd = border_ring(dark) - bd
+    rl = border_ring(light) - bl
     n = min(len(rd), len(rl))
     diff = (rl[:n] - rd[:n]).mean(axis=1)  # the projection averages channels too
     diff = diff[np.abs(diff) < 30]
@@ -159,8 +254,8 @@ def extract_dual(dark_rgba: np.ndarray, light_rgba: np.ndarray) -> tuple[np.ndar
     warnings: list[str] = []
     dark = dark_rgba[..., :3]
     light = light_rgba[..., :3]
-    bd = robust_key(_border_ring(dark))
-    bl = robust_key(_border_ring(light))
+    bd = robust_key(border_ring(dark))
+    bl = robust_key(border_ring(light))
     swapped = False
     if float(bl.sum()) < float(bd.sum()):
         dark, light, bd, bl = light, dark, bl, bd
@@ -194,8 +289,9 @@ def extract_dual(dark_rgba: np.ndarray, light_rgba: np.ndarray) -> tuple[np.ndar
         del resid, rn
     reg = registration(dark, light)
     shift = reg["shift_px"]
+    drift = foreground_drift(dark, light, bd, bl)
     score = up_score * (1.0 - inconsistent_ratio)
-    if shift != (0, 0) or reg["scale"] != 1.0:
+    if shift != (0, 0) or reg["scale"] != 1.0 or drift["drifted"]:
         score = min(score, 0.5)
     passed = score >= ALIGNMENT_MIN_SCORE and inconsistent_ratio <= INCONSISTENT_MAX
     alignment = {
@@ -208,6 +304,7 @@ def extract_dual(dark_rgba: np.ndarray, light_rgba: np.ndarray) -> tuple[np.ndar
         "shift_px": {"x": shift[0], "y": shift[1]},
         "scale": reg["scale"],
         "structure_match": round(reg["ncc_identity"], 4),
+        "foreground_drift": drift,
         "swapped": swapped,
         "dark_plate": [round(float(c), 2) for c in bd],
         "light_plate": [round(float(c), 2) for c in bl],

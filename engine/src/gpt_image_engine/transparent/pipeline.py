@@ -18,6 +18,7 @@ from gpt_image_engine.transparent.color import parse_matte_color, parse_matte_co
 from gpt_image_engine.transparent.dual import extract_dual
 from gpt_image_engine.transparent.imageio import decode_image_info, encode_png
 from gpt_image_engine.transparent.sourcecheck import check_source
+from gpt_image_engine.transparent.subsampling import jpeg_chroma_subsampled, restore_chroma
 from gpt_image_engine.transparent.verify import PROFILES, verify_rgba
 
 Progress = Callable[[str, int, str], None]
@@ -96,7 +97,11 @@ def extract(
         assert input_png is not None
         rgba, _ = decode_image_info(input_png)
         check_source(rgba)  # a painted checkerboard or a frame-filling subject is refused, not guessed
+        subsampled = jpeg_chroma_subsampled(input_png)
+        if subsampled:  # 4:2:0 JPEG: colour bleeds across the edge; restore it from the sharp luma
+            rgba = restore_chroma(rgba)
         out, extraction = extract_chroma(rgba, matte, settings, progress)
+        extraction["key_model"]["chroma_restored"] = subsampled
         del rgba
         expected = parse_matte_color(extraction["matte_color"])
     else:

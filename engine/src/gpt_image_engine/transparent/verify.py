@@ -123,19 +123,20 @@ def _residue(rgba: np.ndarray, box: tuple[int, int, int, int], matte: tuple[int,
 def _halo(rgb: np.ndarray, alpha: np.ndarray) -> float:
     """Share of partial pixels that are near-black or near-white and grey (the upstream's halo).
 
-    Integer prefilter on the planes: a grey pixel (max - min <= 20) with luma < 0.04 has max <= 30,
-    one with luma > 0.96 has min >= 225; only those candidates get the exact float test."""
-    partial = (alpha > TRANSPARENT_ALPHA_MAX) & (alpha < MIN_OPAQUE_ALPHA)
-    n = int(np.count_nonzero(partial))
+    Partial pixels are an edge band, few next to the frame: they are gathered first. An integer
+    prefilter follows: a grey pixel (max - min <= 20) with luma < 0.04 has max <= 30, one with
+    luma > 0.96 has min >= 225; only those candidates get the exact float test."""
+    ys, xs = np.nonzero((alpha > TRANSPARENT_ALPHA_MAX) & (alpha < MIN_OPAQUE_ALPHA))
+    n = len(ys)
     if n == 0:
         return 0.0
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    mx = np.maximum(np.maximum(r, g), b)
-    mn = np.minimum(np.minimum(r, g), b)
-    cand = partial & (mx - mn <= 20) & ((mx <= 30) | (mn >= 225))
+    px = rgb[ys, xs]
+    mx = px.max(axis=1)
+    mn = px.min(axis=1)
+    cand = (mx - mn <= 20) & ((mx <= 30) | (mn >= 225))
     if not cand.any():
         return 0.0
-    px = rgb[cand].astype(np.float64)
+    px = px[cand].astype(np.float64)
     luma = (0.2126 * px[:, 0] + 0.7152 * px[:, 1] + 0.0722 * px[:, 2]) / 255.0
     chroma = (px.max(axis=1) - px.min(axis=1)) / 255.0
     bad = ((luma < 0.04) | (luma > 0.96)) & (chroma < 0.08)
