@@ -30,6 +30,7 @@ from gpt_image_engine.jobs.spool import spool_chunks
 from gpt_image_engine.providers.base import ImageJob, InputImage, ProviderOutput, ResolvedProvider, RetryPolicy
 from gpt_image_engine.providers.retry import after_acceptance, http_error, network_error, with_retries
 from gpt_image_engine.providers.sources import image_from_url
+from gpt_image_engine.providers.sse import event_data
 from gpt_image_engine.providers.transport import send_cancellable
 from gpt_image_engine.security import urlguard
 
@@ -363,7 +364,7 @@ class OpenAIProvider:
     def _read_stream(self, response: httpx.Response, ctx: JobContext) -> _Result:
         images: list[bytes] = []
         final: dict[str, Any] = {}
-        for event in _sse_events(response.iter_lines()):
+        for event in _sse_events(response):
             kind = event.get("type")
             if kind in _PARTIAL_TYPES:
                 data = decode_base64_text(str(event.pop("b64_json", None) or ""))
@@ -529,31 +530,18 @@ def decode_base64_text(value: str) -> bytes:
         raise AppError("invalid_base64", "Image base64 could not be decoded.", {"error": str(exc)}) from None
 
 
-def _sse_events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
-    """JSON objects from an SSE stream: `data:` lines joined at each blank line; `[DONE]` skipped."""
-    buffer: list[str] = []
-
-    def flush() -> dict[str, Any] | None:
-        text = "".join(buffer).strip()
-        buffer.clear()
-        if not text or text == "[DONE]":
-            return None
+def _sse_events(response: httpx.Response) -> Iterator[dict[str, Any]]:
+    """JSON objects from the image stream's events (`sse.event_data`); `[DONE]` skipped."""
+    for data in event_data(response, "The image provider"):
+        text = data.strip()
+        if text == "[DONE]":
+            continue
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise AppError("request_failed", "The image stream sent malformed JSON.", {"error": str(exc)}) from None
-        return value if isinstance(value, dict) else None
-
-    for line in lines:
-        if line == "":
-            event = flush()
-            if event is not None:
-                yield event
-        elif line.startswith("data:"):
-            buffer.append(line[5:].lstrip())
-    event = flush()
-    if event is not None:
-        yield event
+        if isinstance(value, dict):
+            yield value
 
 
 def _raw_edit_parts(body: dict[str, Any]) -> tuple[dict[str, str], list[tuple[str, tuple[str, bytes, str]]]]:
