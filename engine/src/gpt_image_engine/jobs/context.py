@@ -50,7 +50,11 @@ class CancelEvent(threading.Event):
 class JobContext(Protocol):
     job_id: str
     job_dir: Path
-    cancel_event: threading.Event
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        """Set when the job is cancelled (a `CancelEvent` also calls back; see that class)."""
+        ...
 
     def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
         """Record one event (redacted, persisted, fanned out). Returns its seq."""
