@@ -21,6 +21,7 @@ from gpt_image_engine.store import config as cs
         ('{"providers": {"ok": {"credentials": null}, "p": {"credentials": "k"}}}', "Provider 'p' credentials must be an object", "credentials is not an object"),
         ('{"providers": {', "Config file must be valid JSON", None),
         (b"\xff\xfe{}", "Config file must be valid JSON", None),
+        ('{"providers": {"a": null', "Config file must be valid JSON", None),  # cut short after a bad entry
     ],
 )  # fmt: skip
 def test_each_bad_shape_has_its_message(tmp_path: Path, body: str | bytes, message: str, error: str | None) -> None:

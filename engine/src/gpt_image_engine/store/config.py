@@ -102,7 +102,13 @@ _DECODER = msgspec.json.Decoder(_ConfigFile)
 
 
 def _rejection(raw: bytes, path: Path, exc: msgspec.ValidationError) -> AppError:
-    """Today's message for where msgspec stopped (`... - at `$.providers[...]``)."""
+    """Today's message for where msgspec stopped (`... - at `$.providers[...]``). msgspec checks
+    while it parses, so a document cut short can fail a check first: malformed JSON is reported
+    as such, as before."""
+    try:
+        whole = msgspec.json.decode(raw)
+    except msgspec.DecodeError as bad:
+        return _invalid(path, "Config file must be valid JSON", str(bad))
     where = str(exc).rpartition(" - at `")[2].rstrip("`") if " - at `" in str(exc) else "$"
     if where == "$.providers":
         return _invalid(path, "Config `providers` must be an object", "providers is not an object")
@@ -110,7 +116,7 @@ def _rejection(raw: bytes, path: Path, exc: msgspec.ValidationError) -> AppError
         return _invalid(path, "Config `default_provider` must be a string", "default_provider is not a string")
     if where.startswith("$.providers[...]"):
         # msgspec does not name the key: find the first provider that fails the same check.
-        providers = msgspec.json.decode(raw).get("providers") or {}
+        providers = (whole.get("providers") if isinstance(whole, dict) else None) or {}
         for name, entry in providers.items():
             if not isinstance(entry, dict):
                 return _invalid(path, f"Provider {name!r} must be an object", "provider entry is not an object")
