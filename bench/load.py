@@ -171,7 +171,9 @@ def sse(root: Path, upstream: FakeUpstream, watchers: int) -> dict[str, Any]:
         client.config_call("AddProvider", name="fake", type="openai-compatible", api_base=upstream.openai_base, api_key="sk-test", set_default=True)  # fmt: skip
         client.close()
         env = {k: v for k, v in engine.env.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
-        gateway = start_gateway(engine.address, env, root / "gateway.log")
+        # One client opens every watcher: lift the per-client cap (64), as bench/gateway_load.py does.
+        extra = {"GPT_IMAGE_2_WEB_SSE_PER_CLIENT": str(watchers)}
+        gateway = start_gateway(engine.address, env, root / "gateway.log", extra=extra)
         return sse_watchers(gateway.url, engine.address, upstream, watchers)
     finally:
         if gateway is not None:
