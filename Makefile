@@ -87,8 +87,8 @@ demo: $(STAMP)
 
 # ffmpeg (the transparent comparison) and wrk (gateway load) come from Debian.
 bench-deps: $(STAMP)
-	@$(BIN)/python -c "import pymatting" 2>/dev/null || { \
-		echo "installing pymatting for the benchmarks"; \
+	@$(BIN)/python -c "import pymatting, ijson, imagecodecs" 2>/dev/null || { \
+		echo "installing the benchmarks' Python dependencies"; \
 		$(BIN)/python -m pip install -q -c constraints.txt -r bench/requirements.txt; }
 	@for tool in ffmpeg wrk; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \

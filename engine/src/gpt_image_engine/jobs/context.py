@@ -9,17 +9,53 @@ tests may use `RecordingContext`, which is both.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
 from gpt_image_engine.errors import AppError
 
 
+class CancelEvent(threading.Event):
+    """A job's cancel flag that also calls back what cannot poll it (a blocked HTTP read:
+    `providers.transport.send_cancellable`). Callbacks run once, on the thread that cancels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._callbacks: list[Callable[[], None]] = []
+        self._callbacks_lock = threading.Lock()
+
+    def set(self) -> None:
+        super().set()
+        with self._callbacks_lock:
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def add_callback(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` when the job is cancelled (at once if it already is); returns the
+        function that takes it back."""
+        with self._callbacks_lock:
+            if not self.is_set():
+                self._callbacks.append(callback)
+                return lambda: self._remove(callback)
+        callback()
+        return lambda: None
+
+    def _remove(self, callback: Callable[[], None]) -> None:
+        with self._callbacks_lock:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
+
 class JobContext(Protocol):
     job_id: str
     job_dir: Path
-    cancel_event: threading.Event
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        """Set when the job is cancelled (a `CancelEvent` also calls back; see that class)."""
+        ...
 
     def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
         """Record one event (redacted, persisted, fanned out). Returns its seq."""
@@ -49,7 +85,7 @@ class RecordingContext:
     def __init__(self, job_dir: Path, job_id: str = "job-test") -> None:
         self.job_id = job_id
         self.job_dir = job_dir
-        self.cancel_event = threading.Event()
+        self.cancel_event = CancelEvent()
         self.events: list[dict[str, Any]] = []
         self.partial_images: list[tuple[int, int]] = []  # (index, bytes) of each preview
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.jobs.context import progress_data
+from gpt_image_engine.jobs.context import CancelEvent, progress_data
 from gpt_image_engine.jobs.eta import Key, RunTimes, eta_key
 from gpt_image_engine.jobs.recovery import stamp_interrupted
 from gpt_image_engine.jobs.spool import spool_chunks
@@ -87,7 +87,7 @@ class LiveJob:
         self.job_id = job_id
         self.job_dir = job_dir
         self.command = command
-        self.cancel_event = threading.Event()
+        self.cancel_event = CancelEvent()
         self.status = "queued"
         self.events: list[dict[str, Any]] = []
         self.cond = threading.Condition()

@@ -196,7 +196,10 @@ class ProviderOutput:
 class ProviderContext(Protocol):
     """All a provider sees of the job it works for (the job manager's `LiveJob` is one)."""
 
-    cancel_event: threading.Event
+    @property
+    def cancel_event(self) -> threading.Event:
+        """Set when the job is cancelled (a `CancelEvent` also calls back on cancel)."""
+        ...
 
     def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
         """Record one event (redacted, persisted, fanned out). Returns its seq."""

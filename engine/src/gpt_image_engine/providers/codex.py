@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from gpt_image_engine.providers.base import (
 from gpt_image_engine.providers.openai import USER_AGENT, decode_base64_text
 from gpt_image_engine.providers.retry import after_acceptance, http_error
 from gpt_image_engine.providers.sources import to_data_url
+from gpt_image_engine.providers.sse import event_data
 from gpt_image_engine.providers.transport import send_cancellable
 from gpt_image_engine.security import urlguard
 from gpt_image_engine.security.redaction import redact
@@ -352,7 +352,8 @@ class CodexProvider:
 
     def _read_stream(self, response: httpx.Response, ctx: ProviderContext) -> _Stream:
         stream = _Stream()
-        for payload in _sse_payloads(response.iter_lines()):
+        for data in event_data(response, "The Codex backend"):
+            payload = data.strip()
             if payload == "[DONE]":
                 ctx.emit("sse", "done", {"raw": "[DONE]"})
                 stream.completed = True
@@ -448,18 +449,3 @@ class CodexProvider:
             if value is not None:
                 request[key] = value
         return request
-
-
-def _sse_payloads(lines: Iterator[str]) -> Iterator[str]:
-    """The upstream's SSE framing: `data:` lines (prefix stripped, left-trimmed) joined with ""
-    at each blank line; every other line is ignored."""
-    buffer: list[str] = []
-    for line in lines:
-        if line == "":
-            if buffer:
-                yield "".join(buffer)
-                buffer.clear()
-        elif line.startswith("data:"):
-            buffer.append(line[5:].lstrip())
-    if buffer:
-        yield "".join(buffer)

@@ -10,14 +10,13 @@ The operations return the upstream payloads of §2.2 without `ok`/`command`.
 from __future__ import annotations
 
 import copy
-import json
 import os
-import threading
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
 
 from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
@@ -72,70 +71,94 @@ def _invalid(path: Path, message: str, error: str) -> AppError:
     )
 
 
-def _normalize(raw: Any, path: Path) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise _invalid(path, "Config file must contain a JSON object", "top level is not an object")
-    cfg = default_config()
-    for key in KNOWN_TOP_LEVEL:
-        if key in raw:
-            cfg[key] = raw[key]
-    if cfg.get("version") is None:
+class _Provider(msgspec.Struct, kw_only=True):
+    """One named provider as the file holds it. Only `credentials` is checked (an object);
+    the other fields pass through as written, as the upstream reads them leniently."""
+
+    type: Any = DEFAULT_PROVIDER_TYPE
+    api_base: Any = msgspec.UNSET
+    endpoint: Any = msgspec.UNSET
+    model: Any = msgspec.UNSET
+    credentials: dict[str, Any] | None = None
+    supports_n: Any = msgspec.UNSET
+    edit_region_mode: Any = msgspec.UNSET
+    proxy: Any = msgspec.UNSET
+    token_url: Any = msgspec.UNSET
+
+
+class _ConfigFile(msgspec.Struct, kw_only=True):
+    """config.json's known top level (fields in `KNOWN_TOP_LEVEL` order); unknown keys are
+    dropped, as the upstream does. Sections other than the providers pass through."""
+
+    version: Any = 1
+    default_provider: str | None = None
+    providers: dict[str, _Provider] | None = None
+    notifications: Any = msgspec.UNSET
+    storage: Any = msgspec.UNSET
+    paths: Any = msgspec.UNSET
+    proxy: Any = msgspec.UNSET
+    logging: Any = msgspec.UNSET
+    queue: Any = msgspec.UNSET
+
+
+_DECODER = msgspec.json.Decoder(_ConfigFile)
+
+
+def _rejection(raw: bytes, path: Path, exc: msgspec.ValidationError) -> AppError:
+    """Today's message for where msgspec stopped (`... - at `$.providers[...]``). msgspec checks
+    while it parses, so a document cut short can fail a check first: malformed JSON is reported
+    as such, as before."""
+    try:
+        whole = msgspec.json.decode(raw)
+    except msgspec.DecodeError as bad:
+        return _invalid(path, "Config file must be valid JSON", str(bad))
+    where = str(exc).rpartition(" - at `")[2].rstrip("`") if " - at `" in str(exc) else "$"
+    if where == "$.providers":
+        return _invalid(path, "Config `providers` must be an object", "providers is not an object")
+    if where == "$.default_provider":
+        return _invalid(path, "Config `default_provider` must be a string", "default_provider is not a string")
+    if where.startswith("$.providers[...]"):
+        # msgspec does not name the key: find the first provider that fails the same check.
+        providers = (whole.get("providers") if isinstance(whole, dict) else None) or {}
+        for name, entry in providers.items():
+            if not isinstance(entry, dict):
+                return _invalid(path, f"Provider {name!r} must be an object", "provider entry is not an object")
+            if where.endswith(".credentials") and not isinstance(entry.get("credentials", {}), (dict, type(None))):
+                return _invalid(
+                    path, f"Provider {name!r} credentials must be an object", "credentials is not an object"
+                )
+    if where == "$" and str(exc).startswith("Expected `object`"):
+        return _invalid(path, "Config file must contain a JSON object", "top level is not an object")
+    return _invalid(path, "Config file is not valid", str(exc))
+
+
+def _parse(raw: bytes, path: Path) -> dict[str, Any]:
+    """Decode and check config.json in one pass (msgspec), into the plain dict callers use."""
+    try:
+        parsed = _DECODER.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise _rejection(raw, path, exc) from None
+    except msgspec.DecodeError as exc:
+        raise _invalid(path, "Config file must be valid JSON", str(exc)) from None
+    cfg: dict[str, Any] = msgspec.to_builtins(parsed)
+    if cfg["version"] is None:
         cfg["version"] = 1
     if cfg["providers"] is None:
         cfg["providers"] = {}
-    if not isinstance(cfg["providers"], dict):
-        raise _invalid(path, "Config `providers` must be an object", "providers is not an object")
-    if cfg["default_provider"] is not None and not isinstance(cfg["default_provider"], str):
-        raise _invalid(
-            path,
-            "Config `default_provider` must be a string",
-            "default_provider is not a string",
-        )
-    providers: dict[str, Any] = {}
-    for name, entry in cfg["providers"].items():
-        if not isinstance(entry, dict):
-            raise _invalid(
-                path,
-                f"Provider {name!r} must be an object",
-                "provider entry is not an object",
-            )
-        clean = {k: entry[k] for k in PROVIDER_FIELDS if k in entry}
-        clean.setdefault("type", DEFAULT_PROVIDER_TYPE)
-        creds = clean.get("credentials")
-        if creds is None:
-            clean["credentials"] = {}
-        elif not isinstance(creds, dict):
-            raise _invalid(
-                path,
-                f"Provider {name!r} credentials must be an object",
-                "credentials is not an object",
-            )
-        providers[name] = clean
-    cfg["providers"] = providers
+    for entry in cfg["providers"].values():
+        if entry["credentials"] is None:
+            entry["credentials"] = {}
     return cfg
 
 
-# Parsed config files, by path, with the stat that identifies the version read. Every job reads
-# config.json; a file unchanged since is served from here (a deep copy: callers may mutate it).
-_cache: dict[str, tuple[tuple[int, int, int, int], dict[str, Any]]] = {}
-_cache_lock = threading.Lock()
-# A file modified this recently is never cached: a rewrite within the file system's timestamp
-# granularity could otherwise keep the same stat (the "racy git" problem).
-_RACY_NS = 2_000_000_000
-
-
 def load_config(path: Path) -> dict[str, Any]:
-    """Read config.json; defaults when the file does not exist. Never modifies the file."""
+    """Read config.json; defaults when the file does not exist. Never modifies the file.
+
+    Every job reads it, and no cache is kept: bench/config_load.py measured a parse with
+    msgspec below the deep copy the former stat-keyed cache had to hand out."""
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
-            st = os.fstat(fh.fileno())
-            key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            with _cache_lock:
-                hit = _cache.get(str(path))
-            if hit is not None and hit[0] == key:
-                return copy.deepcopy(hit[1])
-            raw = fh.read()
+        raw = path.read_bytes()
     except FileNotFoundError:
         return default_config()
     except (OSError, ValueError) as exc:  # ValueError: a path with a NUL byte
@@ -144,15 +167,7 @@ def load_config(path: Path) -> dict[str, Any]:
             f"Unable to read config file: {path}",
             {"config_file": str(path), "error": str(exc)},
         ) from None
-    try:
-        parsed = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _invalid(path, "Config file must be valid JSON", str(exc)) from None
-    cfg = _normalize(parsed, path)
-    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _RACY_NS:
-        with _cache_lock:
-            _cache[str(path)] = (key, copy.deepcopy(cfg))
-    return cfg
+    return _parse(raw, path)
 
 
 def _serializable(cfg: Mapping[str, Any]) -> dict[str, Any]:

@@ -144,6 +144,12 @@ def encode_png(rgba: np.ndarray, level: int = 1) -> bytes:
 
     Every scanline uses the Up filter (a cheap numpy subtraction that compresses well for
     both flat mattes and photographic subjects); row bands compress concurrently.
+
+    Hand-written on purpose: bench/png_encode.py (a 4K cut-out, 5 alternated runs on 2 cores)
+    measured this encoder at 154 ms CPU / 324 ms wall for 5.04 MB, against Pillow level 1
+    (309 ms CPU / 1538 ms wall, 5.00 MB), libpng level 1 via imagecodecs (284 / 894 ms, 4.94 MB)
+    and libspng level 1 (357 / 1453 ms, 4.94 MB); every file decodes to the same pixels. None
+    compresses in parallel, and none reaches this figure.
     """
     arr = np.ascontiguousarray(rgba, dtype=np.uint8)
     if arr.ndim != 3 or arr.shape[2] != 4:
