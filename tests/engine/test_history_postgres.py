@@ -303,3 +303,13 @@ def test_a_malformed_url_is_coded_and_hides_the_password(url: str) -> None:
     assert exc.value.code == "database_unavailable"
     assert "pw%40secret" not in text and "pw@secret" not in text
     assert "hint" in (exc.value.detail or {})
+
+
+def test_the_store_reconnects_after_the_server_restarts(postgres_cluster: PostgresCluster, pg_url: str) -> None:
+    h = PostgresHistory(pg_url)
+    h.create_job("job-1", "images generate", "openai", status="completed", metadata={"prompt": "kestrel"})
+    postgres_cluster.restart()  # every connection the pool held is gone
+    assert h.get_job("job-1")["metadata"]["prompt"] == "kestrel"
+    assert h.append_event("job-1", "local", "job.storage", {})[0] == 1
+    assert h.list_jobs(query="kestrel")["total"] == 1
+    h.close()

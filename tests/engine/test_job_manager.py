@@ -1,5 +1,5 @@
-"""JobManager in-process: a real history store (history.sqlite, then PostgreSQL), real threads, and work
-functions the tests write (the `Work` seam every servicer hands the manager).
+"""JobManager in-process: a real history store (history.sqlite, then PostgreSQL), real threads,
+and work functions the tests write (the `Work` seam every servicer hands the manager).
 
 Covers submit (recorded `queued` before the work runs), lanes and `max_parallel`, the local
 lane's own slot, cancelling queued and running jobs, failures, retiring finished jobs from

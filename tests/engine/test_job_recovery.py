@@ -1,8 +1,8 @@
 """jobs/recovery: each recoverability class from real history rows and real job folders.
 
-Rows are written through the history store (as the engine writes them; SQLite and PostgreSQL), evidence is files in the job
-folder (a spooled `raw_response.json`, outputs) or the in-memory reserve, and events are the
-ones the row's job recorded.
+Rows are written through the history store (as the engine writes them; SQLite and PostgreSQL),
+evidence is files in the job folder (a spooled `raw_response.json`, outputs) or the in-memory
+reserve, and events are the ones the row's job recorded.
 """
 
 from __future__ import annotations

@@ -33,9 +33,7 @@ def test_remote_callers_use_only_openai_key_or_listed(monkeypatch: pytest.Monkey
         assert resolve_credential({"source": "env", "env": "TEAM_KEY"}, ENV)[0] == "sk-team"
         code, detail = _code(resolve_credential, {"source": "env", "env": "HOME"}, ENV)
         assert code == "provider_key_env_not_allowed" and detail == {
-            "env": "HOME",
-            "caller": kind,
-            "setting": "GPT_IMAGE_2_KEY_ENV_ALLOWLIST",
+            "env": "HOME", "caller": kind, "setting": "GPT_IMAGE_2_KEY_ENV_ALLOWLIST"
         }
         # Writing (or redirecting, or reading back) needs the operator's explicit listing, OPENAI_API_KEY too.
         keyenv.check_write("TEAM_KEY")
@@ -79,18 +77,10 @@ def test_env_references_outside_providers_need_the_allow_list(monkeypatch: pytes
     """A webhook header or storage secret naming an engine variable would send it to a URL the caller chose."""
     monkeypatch.setenv(keyenv.ALLOWLIST_ENV, "HOOK_TOKEN")
     header = {"source": "env", "env": "OPENAI_API_KEY"}
-    old = {
-        "notifications": {
-            "webhooks": [{"id": "h", "url": "https://ops.example/hook", "headers": {"Authorization": header}}]
-        }
-    }
-    moved = {
-        "notifications": {"webhooks": [{"id": "h", "url": "http://127.0.0.1:9/", "headers": {"Authorization": header}}]}
-    }
+    old = {"notifications": {"webhooks": [{"id": "h", "url": "https://ops.example/hook", "headers": {"Authorization": header}}]}}
+    moved = {"notifications": {"webhooks": [{"id": "h", "url": "http://127.0.0.1:9/", "headers": {"Authorization": header}}]}}
     added = {"storage": {"targets": {"s3": {"type": "s3", "secret_access_key": {"source": "env", "env": "HOME"}}}}}
-    listed = {
-        "storage": {"targets": {"s3": {"type": "s3", "secret_access_key": {"source": "env", "env": "HOOK_TOKEN"}}}}
-    }
+    listed = {"storage": {"targets": {"s3": {"type": "s3", "secret_access_key": {"source": "env", "env": "HOOK_TOKEN"}}}}}
     with keyenv.caller("tcp"):
         assert _code(keyenv.check_config_write, old, moved)[0] == "provider_key_env_not_allowed"
         assert _code(keyenv.check_config_write, {}, added)[0] == "provider_key_env_not_allowed"
@@ -134,10 +124,7 @@ def test_stored_secrets_outside_providers_stay_with_their_destination(monkeypatc
         # Harmless edits, a target removed, or the secret sent again with the move: allowed.
         keyenv.check_config_write(old_storage, storage(s3={**s3, "prefix": "imgs/"}, s=sftp))
         keyenv.check_config_write(old_storage, storage(s=sftp))
-        keyenv.check_config_write(
-            old_storage,
-            storage(s3={**s3, "endpoint": "http://x", "secret_access_key": {"source": "file", "value": "new"}}),
-        )
+        keyenv.check_config_write(old_storage, storage(s3={**s3, "endpoint": "http://x", "secret_access_key": {"source": "file", "value": "new"}}))
     with keyenv.caller(None):  # the engine's own user
         keyenv.check_config_write(old_storage, storage(s3={**s3, "endpoint": "http://127.0.0.1:9"}, s=sftp))
 

@@ -37,11 +37,7 @@ def body(**creds: Any) -> dict[str, Any]:
 def test_view_of_an_empty_config_has_builtins_and_every_section(paths: EnginePaths) -> None:
     view = wc.inspect_web(paths, CALL, {"OPENAI_API_KEY": "sk-env"})
     assert view["default_provider"] is None and set(view["providers"]) == {"openai", "codex"}
-    assert view["providers"]["openai"]["credentials"]["api_key"] == {
-        "source": "env",
-        "env": "OPENAI_API_KEY",
-        "present": True,
-    }
+    assert view["providers"]["openai"]["credentials"]["api_key"] == {"source": "env", "env": "OPENAI_API_KEY", "present": True}
     assert view["paths"]["default_export_dir"] == {"mode": "result_library", "path": None}
     assert view["logging"] == {"debug": False} and view["proxy"]["mode"] == "system"
     assert view["notifications"]["email"]["smtp_port"] == 587 and view["storage"]["targets"] == {}
@@ -50,17 +46,11 @@ def test_view_of_an_empty_config_has_builtins_and_every_section(paths: EnginePat
 
 def test_upsert_keeps_secrets_the_app_does_not_resend(paths: EnginePaths) -> None:
     wc.upsert_provider(paths, CALL, "p", body(api_key={"source": "file", "value": "sk-1"}), ENV)
-    for resent in (
-        {"source": "file"},
-        {"source": "file", "value": ""},
-        {"source": "file", "value": {"_omitted": "secret"}},
-    ):
+    for resent in ({"source": "file"}, {"source": "file", "value": ""}, {"source": "file", "value": {"_omitted": "secret"}}):
         view = wc.upsert_provider(paths, CALL, "p", {**body(api_key=resent), "allow_overwrite": True}, ENV)
         assert stored(paths)["providers"]["p"]["credentials"]["api_key"] == {"source": "file", "value": "sk-1"}
         assert view["providers"]["p"]["credentials"]["api_key"]["present"] is True
-    wc.upsert_provider(
-        paths, CALL, "p", {**body(api_key={"source": "env", "env": "MY_KEY"}), "allow_overwrite": True}, ENV
-    )
+    wc.upsert_provider(paths, CALL, "p", {**body(api_key={"source": "env", "env": "MY_KEY"}), "allow_overwrite": True}, ENV)
     assert stored(paths)["providers"]["p"]["credentials"]["api_key"] == {"source": "env", "env": "MY_KEY"}
 
 
@@ -98,20 +88,12 @@ def test_proxy_url_read_back_without_credentials_keeps_them(paths: EnginePaths) 
     wc.upsert_provider(paths, CALL, "x", {**body(), "proxy": {"mode": "custom", "url": "http://u:pw@proxy:3128"}}, ENV)
     view = wc.inspect_web(paths, CALL, ENV)
     assert view["providers"]["x"]["proxy"]["url"] == "http://proxy:3128"
-    wc.upsert_provider(
-        paths, CALL, "x", {**body(), "proxy": view["providers"]["x"]["proxy"], "allow_overwrite": True}, ENV
-    )
+    wc.upsert_provider(paths, CALL, "x", {**body(), "proxy": view["providers"]["x"]["proxy"], "allow_overwrite": True}, ENV)
     assert stored(paths)["providers"]["x"]["proxy"]["url"] == "http://u:pw@proxy:3128"
 
 
 def test_sections_round_trip_and_refuse_bad_values(paths: EnginePaths) -> None:
-    raw = {
-        "version": 1,
-        "providers": {},
-        "notifications": {"enabled": False},
-        "storage": {"targets": {}},
-        "proxy": {"mode": "none"},
-    }
+    raw = {"version": 1, "providers": {}, "notifications": {"enabled": False}, "storage": {"targets": {}}, "proxy": {"mode": "none"}}
     paths.config_file.parent.mkdir(parents=True)
     paths.config_file.write_text(json.dumps(raw))
     previous = logging.getLogger().level

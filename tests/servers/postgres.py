@@ -68,6 +68,7 @@ class PostgresCluster:
     password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     os_user: str | None = None
     _proc_user: list[str] = field(default_factory=list)
+    _options: str = ""
 
     @property
     def data(self) -> Path:
@@ -107,8 +108,8 @@ class PostgresCluster:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB "
             "-c max_connections=100 -c log_min_messages=warning"
         )
-        self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "server.log"),
-                  "-w", "-t", "60", "start")  # fmt: skip
+        self._options = options
+        self._pg_start()
         self.admin_sql(f"CREATE ROLE {self.user} LOGIN CREATEDB PASSWORD '{self.password}'")
 
     def admin_sql(self, sql: str, dbname: str = "postgres") -> str:
@@ -132,9 +133,17 @@ class PostgresCluster:
             with contextlib.suppress(subprocess.SubprocessError):
                 self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
 
+    def _pg_start(self) -> None:
+        # -l: the server must not hold our stdout pipe, or waiting for pg_ctl never ends.
+        self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-o", self._options, "-l", str(self.root / "server.log"),
+                  "-w", "-t", "60", "start")  # fmt: skip
+
     def restart(self) -> None:
-        """Stop (dropping every connection) and start the same server again on the same port."""
-        self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "-t", "60", "restart")
+        """Stop (dropping every connection) and start the same server again on the same port. A fast
+        stop, not an immediate one: the test cluster runs without fsync or synchronous commit, so a
+        crash would lose what the tests just wrote."""
+        self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+        self._pg_start()
 
 
 def _user_exists(name: str) -> bool:

@@ -106,18 +106,8 @@ def test_progress_events_and_payload_shape():
     assert events[-1] == ("done", 100) and [p for _, p in events] == sorted(p for _, p in events)
     assert set(res.payload) >= {"method", "profile", "material", "extraction", "verification"}
     ext = res.payload["extraction"]
-    for key in (
-        "method",
-        "matte_color",
-        "matte_color_source",
-        "threshold",
-        "softness",
-        "spill_suppression",
-        "material",
-        "matte_decontamination_applied",
-        "rgb_scrubbed",
-        "dual_alignment",
-    ):
+    for key in ("method", "matte_color", "matte_color_source", "threshold", "softness", "spill_suppression", "material",
+                "matte_decontamination_applied", "rgb_scrubbed", "dual_alignment"):
         assert key in ext
     assert ext["material"] == "sticker" and ext["threshold"] == 45.0
 
@@ -132,9 +122,7 @@ def test_png_encoder_round_trips_exactly():
 
 def test_prompt_template_and_matte_choice():
     text = matte_prompt("a red fox", "magenta")
-    assert (
-        text.startswith("a red fox\n\nExtraction setup: render exactly one isolated asset") and "pure #ff00ff." in text
-    )
+    assert text.startswith("a red fox\n\nExtraction setup: render exactly one isolated asset") and "pure #ff00ff." in text
     assert choose_matte_color("a red fox") == "#00ff00"
     assert choose_matte_color("a green frog on a leaf") == "#ff00ff"
     assert choose_matte_color("green leaves with pink flowers") == "#0000ff"

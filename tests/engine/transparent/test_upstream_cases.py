@@ -95,11 +95,7 @@ def test_verification_detects_checkerboard_fake_transparency():
     img[..., :3] = np.where((xx // 8 + yy // 8) % 2 == 0, 238, 196)[..., None]
     v = verify_png(png_bytes(img), "generic")["verification"]
     assert not v["passed"] and v["checkerboard_detected"]
-    assert v["failure_reasons"] == [
-        "checkerboard_detected",
-        "no_fully_transparent_pixels",
-        "transparent_area_too_small",
-    ]
+    assert v["failure_reasons"] == ["checkerboard_detected", "no_fully_transparent_pixels", "transparent_area_too_small"]
     assert v["quality_score"] == 0.0 and v["alpha_health_score"] == pytest.approx(0.25)
 
 
@@ -134,11 +130,7 @@ def test_selftest_fixture_and_extract_pipeline_roundtrip():
 def test_fully_transparent_and_unscrubbed_images():
     empty = canvas(40, 40, (0, 0, 0, 0))
     assert verify_rgba(empty, "generic")["failure_reasons"] == ["empty_subject", "alpha_range_too_low"]
-    assert verify_rgba(empty, "seal")["failure_reasons"] == [
-        "empty_subject",
-        "alpha_range_too_low",
-        "profile_requires_opaque_pixels",
-    ]
+    assert verify_rgba(empty, "seal")["failure_reasons"] == ["empty_subject", "alpha_range_too_low", "profile_requires_opaque_pixels"]
     dirty = canvas(40, 40, (0, 255, 0, 0))
     dirty[10:30, 10:30] = (200, 20, 20, 255)
     v = verify_rgba(dirty, "generic")

@@ -14,3 +14,5 @@ def canvas(h: int, w: int, colour) -> np.ndarray:
     a = np.zeros((h, w, 4), np.uint8)
     a[...] = tuple(colour) + ((255,) if len(colour) == 3 else ())
     return a
+
+

@@ -19,6 +19,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import unquote
@@ -81,6 +82,7 @@ class PostgresHistory(RowStore):
         self.owner = owner or default_owner()
         self._local = threading.local()
         self._closed = False
+        self._counter = ThreadPoolExecutor(2, "history-count")
         self._probe()
         self._pool = ConnectionPool(
             url,
@@ -89,7 +91,9 @@ class PostgresHistory(RowStore):
             open=False,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
             check=ConnectionPool.check_connection,
-            reconnect_timeout=0,  # keep trying to refill while the database is away
+            # A failed refill is given up at once: the next call asks again (and fails coded after
+            # ACQUIRE_TIMEOUT_S while the database is away), so no retry loop outlives an outage.
+            reconnect_timeout=0,
             name="history",
         )
         try:
@@ -162,6 +166,7 @@ class PostgresHistory(RowStore):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._counter.shutdown(wait=True)
             self._pool.close()
 
     # --- plumbing ------------------------------------------------------------------------------
@@ -245,6 +250,12 @@ class PostgresHistory(RowStore):
         if after is not None:
             page_where = f" WHERE {' AND '.join([*clauses, '(created_at, id) < (?, ?)'])}"
             page_params.extend(after)
+        searched = bool(listing.needle)
+        pending: Future[tuple[int, bool]] | None = None
+        if searched and getattr(self._local, "conn", None) is None:
+            # A searched total re-reads rows the page may not touch: count on a second pooled
+            # connection while the page is fetched (as history.sqlite does), so the two overlap.
+            pending = self._counter.submit(self._total_apart, where, params, searched)
         with self._read() as conn:
             rows = conn.execute(
                 self._q(f"SELECT {JOB_COLUMNS} FROM jobs{page_where} ORDER BY created_at DESC, id DESC LIMIT ?"),
@@ -254,13 +265,19 @@ class PostgresHistory(RowStore):
             rows = rows[:limit]
             if not has_more and after is None:
                 total, estimated = len(rows), False  # the whole result is on this page
+            elif pending is not None:
+                total, estimated = pending.result()
             else:
-                total, estimated = self._total(conn, where, params, bool(listing.needle))
+                total, estimated = self._total(conn, where, params, searched)
             uploads = self._uploads(conn, [r[0] for r in rows])
         page = build_page(rows, uploads, has_more, total)
         if estimated:
             page["total_estimated"] = True
         return page
+
+    def _total_apart(self, where: str, params: list[Any], searched: bool) -> tuple[int, bool]:
+        with self._read() as conn:
+            return self._total(conn, where, params, searched)
 
     def _total(self, conn: psycopg.Connection[Any], where: str, params: list[Any], searched: bool) -> tuple[int, bool]:
         """The planner's estimate when it expects far more rows than the cap (counting a common

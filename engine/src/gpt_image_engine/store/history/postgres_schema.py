@@ -73,9 +73,11 @@ CREATE INDEX idx_jobs_search_trgm ON jobs USING gin (({SEARCH_EXPR}) gin_trgm_op
 # The engine that took a job: on restart an engine marks only its own unfinished rows (and rows no
 # engine holds) as interrupted, never those other live engines are running. (The cluster's queue,
 # leases and heartbeats keep their own tables.)
+# (IF NOT EXISTS: a database made by a pre-release build, whose m003 also added the column, upgrades.)
 _M003_CLAIMED_BY = """
-ALTER TABLE jobs ADD COLUMN claimed_by TEXT;
-CREATE INDEX idx_jobs_active_claimed_by ON jobs (claimed_by) WHERE status IN ('queued', 'running', 'uploading');
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS claimed_by TEXT;
+CREATE INDEX IF NOT EXISTS idx_jobs_active_claimed_by ON jobs (claimed_by)
+    WHERE status IN ('queued', 'running', 'uploading');
 """
 
 # Forward-only and append-only: a name, once shipped, never changes meaning.
