@@ -215,3 +215,18 @@ def test_orphans_are_closed_rows_whose_history_never_ended(db: str) -> None:
     time.sleep(0.1)
     assert a.orphans(settle_seconds=0.05) == [("left", None)]
     a.close()
+
+
+def test_closed_rows_are_pruned_after_a_while(db: str) -> None:
+    a = _queue(db, "a")
+    for job_id in ("old", "new", "open"):
+        a.enqueue(job_id, "provider:openai", "spec.json/v1", b"{}", pinned=False)
+    for job_id in ("old", "new"):
+        assert a.request_cancel(job_id) == "queued"
+    with psycopg.connect(db) as conn:
+        conn.execute("UPDATE job_queue SET finished_at = now() - interval '2 days' WHERE job_id = 'old'")
+    assert a.prune() == 1
+    with psycopg.connect(db) as conn:
+        left = {r[0] for r in conn.execute("SELECT job_id FROM job_queue").fetchall()}
+    assert left == {"new", "open"}
+    a.close()

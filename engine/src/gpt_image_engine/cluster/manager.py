@@ -101,6 +101,7 @@ class ClusterJobManager(JobManager):
         self._work: dict[str, tuple[Work, float]] = {}
         self._wakeup = threading.Event()
         self._abandoned: set[str] = set()
+        self._sweeps = 0
         self.shared_files = shared_files  # artifacts in a bucket: any engine can run any job
         self._stopping = threading.Event()
         self.hub = Hub(database_url, on_cancel=self._remote_cancel, on_queued=self._wakeup.set)
@@ -241,6 +242,9 @@ class ClusterJobManager(JobManager):
             log.warning("lost the lease of job %s", job_id)
 
     def _sweep(self) -> None:
+        self._sweeps += 1
+        if self._sweeps % 300 == 1:  # about every five minutes: closed rows older than a day go
+            self.queue.prune()
         for job_id, engine_id in self.queue.orphans():
             self._interrupt(job_id, engine_id, "engine_lost")
         for job_id, engine_id, what in self.queue.take_expired():

@@ -254,6 +254,17 @@ class Queue:
             ).fetchall()
         return [(r[0], r[1]) for r in rows]
 
+    def prune(self, keep_seconds: float = 86400.0, limit: int = 1000) -> int:
+        """Forget closed rows older than `keep_seconds` (the history keeps the jobs; the queue
+        only needs recent rows, for the orphan check)."""
+        with self.loop.tx() as conn:
+            cur = conn.execute(
+                "DELETE FROM job_queue WHERE job_id IN (SELECT job_id FROM job_queue WHERE state = 'done' "
+                "AND finished_at < now() - %s::interval LIMIT %s FOR UPDATE SKIP LOCKED)",
+                (f"{float(keep_seconds)} seconds", limit),
+            )
+        return int(cur.rowcount or 0)
+
     def reopen(self, job_id: str) -> None:
         """Put a swept row back as `lost` (its end could not be recorded): the next sweep, here or
         on any engine, takes it again; its old engine's heartbeat cannot renew it."""
