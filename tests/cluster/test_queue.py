@@ -230,3 +230,20 @@ def test_closed_rows_are_pruned_after_a_while(db: str) -> None:
         left = {r[0] for r in conn.execute("SELECT job_id FROM job_queue").fetchall()}
     assert left == {"new", "open"}
     a.close()
+
+
+def test_a_named_engine_restarting_takes_back_only_its_own_rows(db: str) -> None:
+    before, other = _queue(db, "pod-a", lease=0.3), _queue(db, "pod-b", lease=0.3)
+    before.enqueue("ran", "provider:openai", "spec.json/v1", b"{}", pinned=False)
+    before.enqueue("pinned", "provider:openai", "", None, pinned=True)
+    other.enqueue("theirs", "provider:openai", "spec.json/v1", b"{}", pinned=False)
+    assert before.claim(True, True) is not None  # "ran"
+    assert other.claim(True, True) is not None  # "theirs"
+    assert other.engine_alive("pod-a")  # just beat: a second engine of that name must wait
+    time.sleep(0.5)
+    assert not other.engine_alive("pod-a")  # pod-a was killed: it stopped beating
+    again = Queue(db, "pod-a", lease_seconds=0.3)
+    assert sorted(again.take_own()) == ["pinned", "ran"]
+    assert other.heartbeat(["theirs"]) == ([], [])  # another engine's job is left alone
+    for q in (before, other, again):
+        q.close()
