@@ -45,10 +45,14 @@ def test_concurrent_claims_take_each_job_exactly_once(db: str) -> None:
         a.enqueue(job_id, "provider:openai", "GenerateImage", b"spec", pinned=False)
     taken: dict[str, list[str]] = {"a": [], "b": []}
 
+    start = threading.Barrier(2)
+
     def drain(queue: Queue, into: list[str]) -> None:
+        start.wait()
         while (claimed := queue.claim(local_ok=True, provider_ok=True)) is not None:
             into.append(claimed.job_id)
             assert claimed.spec == b"spec" and claimed.method == "GenerateImage"
+            time.sleep(0.01)  # an engine starts the job before it looks for the next one
 
     threads = [threading.Thread(target=drain, args=(q, taken[n])) for n, q in (("a", a), ("b", b))]
     for t in threads:
