@@ -51,7 +51,7 @@ TERMINAL = ("completed", "partial_failed", "failed", "cancelled")
 
 class Cluster:
     def __init__(
-        self, pg: PostgresCluster, s3: SeaweedS3, fake: FakeUpstream, name: str, engines: int, max_parallel: int
+        self, pg: PostgresCluster, s3: SeaweedS3 | None, fake: FakeUpstream, name: str, engines: int, max_parallel: int
     ) -> None:
         self.url = pg.url(pg.create_database(name))
         self.home = Path(tempfile.mkdtemp(prefix=f"gi2-{name}-"))
@@ -61,14 +61,12 @@ class Cluster:
         env.update(
             GPT_IMAGE_2_ALLOW_PRIVATE_URLS="1",
             GPT_IMAGE_2_DATABASE_URL=self.url,
-            GPT_IMAGE_2_ARTIFACTS_URL=f"s3://{s3.bucket}/{self.prefix}",
-            AWS_ENDPOINT_URL_S3=s3.endpoint,
-            AWS_ACCESS_KEY_ID=s3.access_key,
-            AWS_SECRET_ACCESS_KEY=s3.secret_key,
             GPT_IMAGE_2_MAX_PARALLEL=str(max_parallel),
             OPENAI_API_KEY="sk-bench",
             OPENAI_BASE_URL=fake.openai_base,
         )
+        if s3 is not None:  # without: each engine keeps its files (and runs the jobs it accepted)
+            env.update(s3.engine_env(f"s3://{s3.bucket}/{self.prefix}"))
         self.procs: list[subprocess.Popen[bytes]] = []
         self.stubs = []
         for i in range(engines):
@@ -126,7 +124,10 @@ class Cluster:
         )
 
     def artifact(self, artifact_id: str) -> bytes:
-        """An output's bytes as the bucket holds them."""
+        """An output's bytes as the store holds them: the bucket, or the folder of the engine that ran it."""
+        if self.s3 is None:
+            found = sorted(self.home.glob(f"e*/codex/gpt-image-2-skill/jobs/{artifact_id}"))
+            return found[0].read_bytes() if found else b""
         body = self.s3.client().get_object(Bucket=self.s3.bucket, Key=f"{self.prefix}/jobs/{artifact_id}")["Body"]
         return bytes(body.read())
 
@@ -154,7 +155,7 @@ class Cluster:
 
 
 def throughput(
-    pg: PostgresCluster, s3: SeaweedS3, fake: FakeUpstream, name: str, engines: int, jobs: int, delay: float
+    pg: PostgresCluster, s3: SeaweedS3 | None, fake: FakeUpstream, name: str, engines: int, jobs: int, delay: float
 ) -> dict[str, Any]:
     cluster = Cluster(pg, s3, fake, name, engines, 4)
     try:
@@ -182,7 +183,7 @@ def throughput(
         cluster.stop()
 
 
-def failover(pg: PostgresCluster, s3: SeaweedS3, fake: FakeUpstream, jobs: int, delay: float) -> dict[str, Any]:
+def failover(pg: PostgresCluster, s3: SeaweedS3 | None, fake: FakeUpstream, jobs: int, delay: float) -> dict[str, Any]:
     cluster = Cluster(pg, s3, fake, "failover", 3, 4)
     try:
         fake.reset()
@@ -230,11 +231,14 @@ def main() -> None:
     parser.add_argument("--single-jobs", type=int, default=100)
     parser.add_argument("--delay", type=float, default=0.5)
     parser.add_argument("--no-kill", action="store_true", help="skip the kill -9 run")
+    parser.add_argument(
+        "--no-bucket", action="store_true", help="files in each engine's folders (jobs then stay where accepted)"
+    )
     ns = parser.parse_args()
     fake = FakeUpstream(default_size=(256, 256)).start()
     # The killed engine's connections reset mid-request: expected here, not worth a traceback.
     fake._server.handle_error = lambda request, address: None  # type: ignore[union-attr,method-assign]
-    s3 = SeaweedS3(Path(tempfile.mkdtemp(prefix="gi2-weed-"))).start()
+    s3 = None if ns.no_bucket else SeaweedS3(Path(tempfile.mkdtemp(prefix="gi2-weed-"))).start()
     try:
         with running_cluster() as pg:
             rows = [
@@ -244,8 +248,10 @@ def main() -> None:
             kill = None if ns.no_kill else failover(pg, s3, fake, ns.jobs, ns.delay)
     finally:
         fake.stop()
-        s3.stop()
-    print(f"\ncluster bench: fake upstream answering in {ns.delay * 1000:.0f} ms, max_parallel 4 per engine")
+        if s3 is not None:
+            s3.stop()
+    store = "each engine's own folders" if ns.no_bucket else "one SeaweedFS bucket"
+    print(f"\ncluster bench: fake upstream answering in {ns.delay * 1000:.0f} ms, max_parallel 4 per engine, {store}")
     print(
         f"{'run':<12} {'jobs':>5} {'wall s':>8} {'ideal s':>8} {'x ideal':>8} {'jobs/s':>7} {'completed':>10} "
         f"{'engine CPU ms/job':>18}"

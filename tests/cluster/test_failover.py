@@ -77,3 +77,45 @@ def test_kill_9_mid_job_is_noticed_and_recovered_on_the_survivor(
     finally:
         survivor.stop()
         doomed.stop()
+
+
+def _outage(cluster: Any, seconds: float) -> None:
+    """Stop the database for `seconds` and start it again with the same settings (postmaster.opts)."""
+    import shlex
+
+    from tests.servers.postgres import pg_bin
+
+    argv = shlex.split((cluster.data / "postmaster.opts").read_text())
+    options = " ".join(shlex.quote(a) for a in argv[1:] if a != "-D" and a != str(cluster.data))
+    cluster.stop(mode="immediate")
+    time.sleep(seconds)
+    log = str(cluster.root / "server.log")  # a log file: the server must not hold our stdout pipe
+    cluster._run(pg_bin("pg_ctl"), "-D", str(cluster.data), "-o", options, "-l", log, "-w", "-t", "60", "start")
+
+
+def test_a_database_outage_longer_than_the_lease_fails_no_live_job(
+    tmp_path: Path, pg_url: str, postgres_cluster: Any, s3_server: Any, s3_url: str, fake_upstream: Any
+) -> None:
+    """Every lease looks expired when the database comes back; the engines renew their own before
+    anyone sweeps, so a job still running on a live engine finishes as if nothing happened."""
+    bucket = s3_server.engine_env(s3_url)
+    runner = cluster_engine(tmp_path / "runner", pg_url, fake_upstream.openai_base, bucket)
+    other = cluster_engine(tmp_path / "other", pg_url, fake_upstream.openai_base, bucket)
+    runner.start()
+    other.start()
+    try:
+        fake_upstream.faults(Fault.slow(LEASE_SECONDS * 3, path=GENERATIONS_PATH))
+        pinned = client_env(runner, OPENAI_API_KEY="sk-per-call")
+        out = str(tmp_path / "o.png")
+        job_id = runner.cli("images", "generate", "--prompt", "patient", "--out", out, "--detach", env=pinned).json[
+            "job_id"
+        ]
+        wait_for(lambda: len(fake_upstream.requests_to(GENERATIONS_PATH)) == 1, 10)
+        _outage(postgres_cluster, LEASE_SECONDS + 2)
+        wait_for(lambda: statuses(pg_url, [job_id]).get(job_id) in ("completed", "failed"), 40, 0.2)
+        job = job_json(other, job_id)
+        assert job["status"] == "completed", job.get("error")
+        assert len(fake_upstream.requests_to(GENERATIONS_PATH)) == 1
+    finally:
+        other.stop()
+        runner.stop()

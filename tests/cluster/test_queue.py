@@ -45,10 +45,14 @@ def test_concurrent_claims_take_each_job_exactly_once(db: str) -> None:
         a.enqueue(job_id, "provider:openai", "GenerateImage", b"spec", pinned=False)
     taken: dict[str, list[str]] = {"a": [], "b": []}
 
+    start = threading.Barrier(2)
+
     def drain(queue: Queue, into: list[str]) -> None:
+        start.wait()
         while (claimed := queue.claim(local_ok=True, provider_ok=True)) is not None:
             into.append(claimed.job_id)
             assert claimed.spec == b"spec" and claimed.method == "GenerateImage"
+            time.sleep(0.01)  # an engine starts the job before it looks for the next one
 
     threads = [threading.Thread(target=drain, args=(q, taken[n])) for n, q in (("a", a), ("b", b))]
     for t in threads:
@@ -215,3 +219,35 @@ def test_orphans_are_closed_rows_whose_history_never_ended(db: str) -> None:
     time.sleep(0.1)
     assert a.orphans(settle_seconds=0.05) == [("left", None)]
     a.close()
+
+
+def test_closed_rows_are_pruned_after_a_while(db: str) -> None:
+    a = _queue(db, "a")
+    for job_id in ("old", "new", "open"):
+        a.enqueue(job_id, "provider:openai", "spec.json/v1", b"{}", pinned=False)
+    for job_id in ("old", "new"):
+        assert a.request_cancel(job_id) == "queued"
+    with psycopg.connect(db) as conn:
+        conn.execute("UPDATE job_queue SET finished_at = now() - interval '2 days' WHERE job_id = 'old'")
+    assert a.prune() == 1
+    with psycopg.connect(db) as conn:
+        left = {r[0] for r in conn.execute("SELECT job_id FROM job_queue").fetchall()}
+    assert left == {"new", "open"}
+    a.close()
+
+
+def test_a_named_engine_restarting_takes_back_only_its_own_rows(db: str) -> None:
+    before, other = _queue(db, "pod-a", lease=0.3), _queue(db, "pod-b", lease=0.3)
+    before.enqueue("ran", "provider:openai", "spec.json/v1", b"{}", pinned=False)
+    before.enqueue("pinned", "provider:openai", "", None, pinned=True)
+    other.enqueue("theirs", "provider:openai", "spec.json/v1", b"{}", pinned=False)
+    assert before.claim(True, True) is not None  # "ran"
+    assert other.claim(True, True) is not None  # "theirs"
+    assert other.engine_alive("pod-a")  # just beat: a second engine of that name must wait
+    time.sleep(0.5)
+    assert not other.engine_alive("pod-a")  # pod-a was killed: it stopped beating
+    again = Queue(db, "pod-a", lease_seconds=0.3)
+    assert sorted(again.take_own()) == ["pinned", "ran"]
+    assert other.heartbeat(["theirs"]) == ([], [])  # another engine's job is left alone
+    for q in (before, other, again):
+        q.close()

@@ -24,7 +24,7 @@ from gpt_image_engine.store.paths import EnginePaths
 
 
 def job_manager(
-    history: HistoryStore, paths: EnginePaths, env: dict[str, str], max_parallel: int, shared_files: bool
+    history: HistoryStore, paths: EnginePaths, env: dict[str, str], max_parallel: int, artifacts: ArtifactStore
 ) -> JobManager:
     """The embedded queue, or with `GPT_IMAGE_2_DATABASE_URL=postgresql://...` the cluster's
     queue shared with every engine on that database."""
@@ -40,7 +40,14 @@ def job_manager(
             f"GPT_IMAGE_2_CLUSTER_MAX_PARALLEL must be a whole number of jobs (0: no cap), not {raw_cap!r}.",
         )
     return ClusterJobManager(
-        history, paths.jobs_dir, url, max_parallel, cluster_max_parallel=int(raw_cap), shared_files=shared_files
+        history,
+        paths.jobs_dir,
+        url,
+        max_parallel,
+        cluster_max_parallel=int(raw_cap),
+        shared_files=artifacts.remote,
+        engine_id=(env.get("GPT_IMAGE_2_ENGINE_ID") or "").strip() or None,
+        job_folder=artifacts.job_dir,
     )
 
 
@@ -71,7 +78,7 @@ class Engine:
             paths=paths,
             env=env,
             history=history,
-            jobs=job_manager(history, paths, env, max_parallel, shared_files=artifacts.remote),
+            jobs=job_manager(history, paths, env, max_parallel, artifacts),
             artifacts=artifacts,
             # Every provider, token-refresh and result-download connection is pinned to the
             # address the URL guard checked (DNS rebinding).

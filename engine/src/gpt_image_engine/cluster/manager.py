@@ -86,9 +86,15 @@ class ClusterJobManager(JobManager):
         cluster_max_parallel: int = 0,
         lease_seconds: float | None = None,
         shared_files: bool = True,
+        engine_id: str | None = None,
+        job_folder: Callable[[str], Path] | None = None,
     ) -> None:
         super().__init__(history, jobs_dir, max_parallel=max_parallel)
-        self.engine_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        if job_folder is not None:  # the artifact store's view of a job's files (a bucket's too)
+            self.job_folder = job_folder
+        # A fixed name (GPT_IMAGE_2_ENGINE_ID, e.g. a pod's) lets a restarted engine end its own
+        # unfinished jobs at once, as a single engine does; without one each run is a new engine.
+        self.engine_id = engine_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds or _env_float("GPT_IMAGE_2_CLUSTER_LEASE_SECONDS", LEASE_SECONDS)
         self.beat_seconds = min(BEAT_SECONDS, self.lease_seconds / 3)
         self.cluster_max_parallel = cluster_max_parallel
@@ -96,17 +102,36 @@ class ClusterJobManager(JobManager):
         self.queue = Queue(database_url, self.engine_id, self.lease_seconds)
         with self.queue.rpc.tx() as conn:  # unreachable: cluster_queue_failed, the URL redacted
             migrate(conn)
+        if engine_id:
+            self._wait_for_previous_run()
         self.queue.register(socket.gethostname(), os.getpid(), max_parallel, __version__)
         # Jobs accepted here, with when: the closure (no rebuild when we claim them ourselves).
         self._work: dict[str, tuple[Work, float]] = {}
         self._wakeup = threading.Event()
         self._abandoned: set[str] = set()
+        self._sweeps = 0
         self.shared_files = shared_files  # artifacts in a bucket: any engine can run any job
         self._stopping = threading.Event()
         self.hub = Hub(database_url, on_cancel=self._remote_cancel, on_queued=self._wakeup.set)
         self.hub.start()
         self._loop = threading.Thread(target=self._queue_loop, name="cluster-queue", daemon=True)
         self._loop.start()
+
+    def _wait_for_previous_run(self) -> None:
+        """With a fixed name: wait until the last engine of that name has stopped beating (a
+        kill -9 a moment ago), refuse to start beside a live one, then end its unfinished jobs."""
+        deadline = time.monotonic() + 2 * self.lease_seconds
+        while self.queue.engine_alive(self.engine_id):
+            if time.monotonic() > deadline:
+                raise AppError(
+                    "invalid_argument",
+                    f"Another live engine uses GPT_IMAGE_2_ENGINE_ID={self.engine_id}; give each engine its own.",
+                    {"engine_id": self.engine_id},
+                )
+            time.sleep(self.beat_seconds)
+        for job_id in self.queue.take_own():
+            if not self._interrupt(job_id, self.engine_id, "engine_restarted"):
+                self.queue.reopen(job_id)
 
     # --- submission
     def submit(
@@ -241,6 +266,9 @@ class ClusterJobManager(JobManager):
             log.warning("lost the lease of job %s", job_id)
 
     def _sweep(self) -> None:
+        self._sweeps += 1
+        if self._sweeps % 300 == 1:  # about every five minutes: closed rows older than a day go
+            self.queue.prune()
         for job_id, engine_id in self.queue.orphans():
             self._interrupt(job_id, engine_id, "engine_lost")
         for job_id, engine_id, what in self.queue.take_expired():

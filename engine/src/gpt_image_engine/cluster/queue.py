@@ -108,6 +108,28 @@ class Queue:
         with self.rpc.tx() as conn:
             conn.execute("UPDATE cluster_engines SET stopped_at = now() WHERE engine_id = %s", (self.engine_id,))
 
+    def engine_alive(self, engine_id: str) -> bool:
+        """Whether an engine of that name beat within the last lease and did not stop."""
+        with self.rpc.tx() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM cluster_engines WHERE engine_id = %s AND stopped_at IS NULL "
+                "AND last_beat > now() - %s::interval",
+                (engine_id, self.lease),
+            ).fetchone()
+        return row is not None
+
+    def take_own(self) -> list[str]:
+        """Take this engine name's unfinished rows off the queue (a previous run of it died):
+        the jobs it ran and the jobs pinned to it that never started."""
+        with self.rpc.tx() as conn:
+            rows = conn.execute(
+                "UPDATE job_queue SET state = 'done', finished_at = now() WHERE "
+                "(engine_id = %(me)s AND state IN ('running', 'lost')) "
+                "OR (pinned_engine = %(me)s AND engine_id IS NULL AND state = 'queued') RETURNING job_id",
+                {"me": self.engine_id},
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def peers(self) -> list[dict[str, Any]]:
         with self.rpc.tx() as conn:
             rows = conn.execute(
@@ -253,6 +275,17 @@ class Queue:
                 (f"{float(settle_seconds)} seconds", limit),
             ).fetchall()
         return [(r[0], r[1]) for r in rows]
+
+    def prune(self, keep_seconds: float = 86400.0, limit: int = 1000) -> int:
+        """Forget closed rows older than `keep_seconds` (the history keeps the jobs; the queue
+        only needs recent rows, for the orphan check)."""
+        with self.loop.tx() as conn:
+            cur = conn.execute(
+                "DELETE FROM job_queue WHERE job_id IN (SELECT job_id FROM job_queue WHERE state = 'done' "
+                "AND finished_at < now() - %s::interval LIMIT %s FOR UPDATE SKIP LOCKED)",
+                (f"{float(keep_seconds)} seconds", limit),
+            )
+        return int(cur.rowcount or 0)
 
     def reopen(self, job_id: str) -> None:
         """Put a swept row back as `lost` (its end could not be recorded): the next sweep, here or
