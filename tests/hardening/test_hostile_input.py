@@ -169,11 +169,19 @@ _FIELD_METHODS = [(s, m) for s, m in _METHODS if m.name not in _NO_RANDOM_FIELDS
 def test_random_fields_into_servicers(shared_engine, data):  # type: ignore[no-untyped-def]
     service, method = data.draw(st.sampled_from(_FIELD_METHODS))
     payload = _random_message(data.draw, method.input_type)
+    # Random typed fields are well-formed requests often enough (an AddProvider or SetDefaultProvider
+    # with a random name): put config.json back so later tests on this shared engine see its config.
+    config = shared_engine.shared_dir / "config.json"
+    before = config.read_bytes() if config.exists() else None
     channel = open_engine_channel(shared_engine)
     try:
         _assert_coded(_call(channel, service, method, payload), method.name)
     finally:
         channel.close()
+        if before is None:
+            config.unlink(missing_ok=True)
+        else:
+            config.write_bytes(before)
     assert shared_engine.proc.poll() is None
 
 
