@@ -1,15 +1,17 @@
 """The OpenAPI 3.1 document of `/api`, generated from the app's routes with apispec.
 
 Each view declares its own operation beside itself with `@operation(...)` (summary, tags,
-request body, parameters, responses). This module holds what the views share: the
-decorator, the shapes several routes answer (a job, the queue, the 202 "started" answer,
-the one error shape) and the image and transparent option fields, whose choices come from
+request body, parameters, responses), and a blueprint names the shapes its routes share
+with `component` (the job and the 202 "started" answer in api/jobs, the queue in api/queue).
+This module holds what every blueprint uses: the decorator and its building blocks, the one
+error shape, and the image and transparent option fields, whose choices come from
 `gpt_image_protocol.validation`, the one table the CLI and the gateway's form parsing use
-too. `document(app)` walks the app's URL map: for every `/api` view it takes the declared
+too. `build(app)` walks the app's URL map: for every `/api` view it takes the declared
 operation, adds what the rule itself says (path parameters typed by their converters, the
 operationId, the error response) and hands it to apispec's Flask plugin, which finds the
-rule of each view and assembles and checks the document. The document is built once per
-app (its routes are fixed after the first request) and served as the same bytes.
+rule of each view and assembles and checks the document. `document(app)` builds it once per
+app (its routes are fixed after the first request) and `/api/openapi.json` serves the same
+bytes each time.
 
 The views import this module, never the other way round.
 """
@@ -228,6 +230,8 @@ def build(app: Flask) -> dict[str, Any]:
             }
             if not operations[method]["parameters"]:
                 del operations[method]["parameters"]
+        # The plugin maps a view to its endpoint's first rule: one rule per /api view (a view
+        # under two rules would be documented twice under the first; the route test would fail).
         spec.path(view=view, app=app, operations=operations)
     return spec.to_dict()
 
