@@ -138,3 +138,17 @@ def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> A
 
 def env_without_proxies() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+
+
+def api_operations() -> list[tuple[str, str]]:
+    """(method, path) of every operation in the gateway's generated OpenAPI document, sorted;
+    read from an app holding only the blueprints (no engine), so tests can parametrize on it."""
+    from flask import Flask
+
+    from gpt_image_gateway.api import blueprints
+    from gpt_image_gateway.openapi import build
+
+    app = Flask("gpt_image_gateway")
+    for bp in blueprints():
+        app.register_blueprint(bp)
+    return sorted((method, path) for path, ops in build(app)["paths"].items() for method in ops)

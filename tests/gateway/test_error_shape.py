@@ -12,11 +12,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gpt_image_gateway.errors import http_status
-from gpt_image_gateway.openapi import ROUTES
 from gpt_image_protocol.codes import REGISTRY
-from tests.gateway.support import png_bytes
+from tests.gateway.support import api_operations, png_bytes
 
 ENGINE_FREE = {("get", "/api/session"), ("post", "/api/session"), ("delete", "/api/session"), ("get", "/api/openapi.json")}
+
+
+ROUTES = api_operations()
 
 
 def assert_error_shape(reply: Any) -> dict[str, Any]:

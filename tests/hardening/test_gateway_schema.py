@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from gpt_image_gateway.openapi import ROUTES
 from gpt_image_protocol.codes import REGISTRY
+from tests.gateway.support import api_operations
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +117,7 @@ def _fuzz(operation: Any, mode: GenerationMode, real_job: str, calls: list[int],
         assert mode is GenerationMode.NEGATIVE
 
 
-@pytest.mark.parametrize(("method", "path"), sorted(k for k in ROUTES if (k[0].upper(), k[1]) not in EXCLUDED))
+@pytest.mark.parametrize(("method", "path"), sorted(k for k in api_operations() if (k[0].upper(), k[1]) not in EXCLUDED))
 def test_gateway_against_its_openapi(gateway_schema: Any, method: str, path: str) -> None:
     schema, real_job = gateway_schema
     failures: list[str] = []

@@ -1,21 +1,51 @@
-"""The OpenAPI 3.1 document for `/api`, written by hand from one table (`ROUTES`).
+"""The OpenAPI 3.1 document of `/api`, generated from the app's routes with apispec.
 
-A test compares this table with the app's URL map both ways, so a route cannot be
-added, removed or renamed without the document following.
+Each view declares its own operation beside itself with `@operation(...)` (summary, tags,
+request body, parameters, responses), and a blueprint names the shapes its routes share
+with `component` (the job and the 202 "started" answer in api/jobs, the queue in api/queue).
+This module holds what every blueprint uses: the decorator and its building blocks, the one
+error shape, and the image and transparent option fields, whose choices come from
+`gpt_image_protocol.validation`, the one table the CLI and the gateway's form parsing use
+too. `build(app)` walks the app's URL map: for every `/api` view it takes the declared
+operation, adds what the rule itself says (path parameters typed by their converters, the
+operationId, the error response) and hands it to apispec's Flask plugin, which finds the
+rule of each view and assembles and checks the document. `document(app)` builds it once per
+app (its routes are fixed after the first request) and `/api/openapi.json` serves the same
+bytes each time.
+
+The views import this module, never the other way round.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
+from apispec import APISpec
+from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
+from werkzeug.routing import BaseConverter, FloatConverter, IntegerConverter
 
 from gpt_image_gateway import __version__
 from gpt_image_protocol import validation
 
-JOB = {"type": "object", "description": "The upstream job JSON (id, command, provider, status, metadata, ...)."}
-ERROR = {
+View = TypeVar("View", bound=Callable[..., Any])
+Schema = dict[str, Any]
+
+_OPERATION = "openapi_operation"  # the attribute `@operation` sets on a view
+_CACHE = "openapi_document"  # app.extensions key: (document, its JSON bytes)
+
+# --- shared shapes
+
+
+def ref(name: str) -> Schema:
+    """A reference to one of the document's component schemas (`COMPONENTS`)."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+ERROR: Schema = {
     "type": "object",
     "required": ["error"],
     "properties": {
@@ -26,461 +56,198 @@ ERROR = {
         }
     },
 }
-STARTED: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "job_id": {"type": "string"},
-        "job": JOB,
-        "events": {"type": "array", "items": {"type": "object"}},
-        "queued": {"type": "boolean"},
-    },
-}
-IMAGE_FIELDS = {
+# Shapes answered by several routes, named in the document's components; a blueprint names
+# its own with `component` (the job's and the queue's live beside their routes).
+COMPONENTS: dict[str, Schema] = {"Error": ERROR}
+ERROR_RESPONSE: Schema = {"description": "Error", "content": {"application/json": {"schema": ref("Error")}}}
+BINARY: Schema = {"type": "string", "format": "binary"}
+
+
+def component(name: str, schema: Schema) -> Schema:
+    """Name a shared shape in the document's components; answers the reference to it."""
+    COMPONENTS[name] = schema
+    return ref(name)
+
+
+def choices(values: Iterable[str]) -> Schema:
+    return {"type": "string", "enum": list(values)}
+
+
+IMAGE_FIELDS: dict[str, Schema] = {
     "prompt": {"type": "string"},
     "provider": {"type": "string"},
     "model": {"type": "string"},
     "instructions": {"type": "string"},
     "size": {"type": "string", "description": "auto | 2K | 4K | WIDTHxHEIGHT"},
-    "quality": {"type": "string", "enum": list(validation.QUALITIES)},
-    "format": {"type": "string", "enum": list(validation.FORMATS)},
-    "background": {"type": "string", "enum": list(validation.BACKGROUNDS)},
+    "quality": choices(validation.QUALITIES),
+    "format": choices(validation.FORMATS),
+    "background": choices(validation.BACKGROUNDS),
     "compression": {"type": "integer", "minimum": 0, "maximum": 100},
-    "moderation": {"type": "string", "enum": list(validation.MODERATIONS)},
+    "moderation": choices(validation.MODERATIONS),
     "n": {"type": "integer", "minimum": 1, "maximum": 10},
     "partial_images": {"type": "integer", "minimum": 0, "maximum": 3},
 }
-TRANSPARENT_FIELDS = {
-    "method": {"type": "string", "enum": list(validation.METHODS)},
-    "profile": {"type": "string", "enum": list(validation.PROFILES)},
-    "material": {"type": "string", "enum": list(validation.MATERIALS)},
+TRANSPARENT_FIELDS: dict[str, Schema] = {
+    "method": choices(validation.METHODS),
+    "profile": choices(validation.PROFILES),
+    "material": choices(validation.MATERIALS),
     "matte_color": {"type": "string"},
     "threshold": {"type": "number"},
     "softness": {"type": "number"},
     "spill_suppression": {"type": "number"},
     "strict": {"type": "boolean"},
 }
-BINARY = {"type": "string", "format": "binary"}
-UPLOAD_JSON = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string"},
-        "bytes": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 255}},
-    },
-}
-ACTION = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string", "enum": ["continue_save", "resubmit", "fill_missing", "reupload", "discard"]},
-        "label": {"type": "string"},
-        "billable": {"type": "boolean", "description": "true when the action calls the provider (may be charged)"},
-        "warning": {"type": "string"},
-    },
-}
-RECOVERY = {
-    "type": "object",
-    "properties": {
-        "job_id": {"type": "string"},
-        "status": {"type": "string"},
-        "recoverability": {
-            "type": "string",
-            "description": "completed | in_progress | recoverable.local_response_cached | recoverable.never_dispatched"
-            " | ambiguous.remote_maybe_accepted | terminal.provider_rejected | terminal.user_cancelled"
-            " | terminal.local_recovery_unavailable",
-        },
-        "primary_action": {"oneOf": [ACTION, {"type": "null"}]},
-        "secondary_actions": {"type": "array", "items": ACTION},
-        "evidence": {"type": "object"},
-    },
-}
-QUEUE = {
-    "type": "object",
-    "properties": {
-        "max_parallel": {"type": "integer", "minimum": 1, "maximum": 32},
-        "running": {"type": "integer"},
-        "queued": {"type": "integer"},
-        "running_job_ids": {"type": "array", "items": {"type": "string"}},
-        "queued_job_ids": {"type": "array", "items": {"type": "string"}},
-    },
-}
 
-STARTED["properties"]["queue"] = QUEUE  # the queue right after enqueueing, as the upstream answers
+# --- building blocks of an operation
 
 
-def _json_body(props: dict[str, Any]) -> dict[str, Any]:
-    schema = {"type": "object", "properties": props}
-    return {"content": {"application/json": {"schema": schema}, "multipart/form-data": {"schema": schema}}}
+def obj(props: dict[str, Schema]) -> Schema:
+    return {"type": "object", "properties": props}
 
 
-def _multipart(props: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": props}}}}
+def json_body(props: dict[str, Schema], form: bool = True) -> Schema:
+    """A body read by `forms.fields()`: JSON, or the same fields as a form (unless `form` is off)."""
+    media = {"application/json": {"schema": obj(props)}}
+    if form:
+        media["multipart/form-data"] = {"schema": obj(props)}
+    return {"content": media}
 
 
-def _ok(schema: dict[str, Any] | None = None, media: str = "application/json", status: str = "200") -> dict[str, Any]:
-    return {status: {"description": "OK", "content": {media: {"schema": schema or {"type": "object"}}}}}
+def multipart(props: dict[str, Schema]) -> Schema:
+    return {"content": {"multipart/form-data": {"schema": obj(props)}}}
 
 
-# (method, path) -> operation
-ROUTES: dict[tuple[str, str], dict[str, Any]] = {
-    ("get", "/api/health"): {"summary": "Gateway and engine health (503 when no engine answers).", "tags": ["meta"]},
-    ("get", "/api/version"): {"summary": "Gateway and engine versions.", "tags": ["meta"]},
-    ("get", "/api/openapi.json"): {"summary": "This document.", "tags": ["meta"]},
-    ("get", "/api/session"): {
-        "summary": "Whether a token is required and whether this caller has it.",
-        "tags": ["session"],
-    },
-    ("post", "/api/session"): {
-        "summary": "Trade the token for an HttpOnly SameSite=Strict gpt2_session cookie (204; 401 on a wrong token).",
-        "tags": ["session"],
-        "requestBody": _json_body({"token": {"type": "string"}}),
-        "responses": {"204": {"description": "Cookie set"}},
-    },
-    ("delete", "/api/session"): {
-        "summary": "Clear the session cookie.",
-        "tags": ["session"],
-        "responses": {"204": {"description": "Cleared"}},
-    },
-    ("get", "/api/config"): {
-        "summary": "The redacted configuration at top level (the upstream web app's shape): providers with"
-        " edit_region_mode and the built-in openai/codex entries, notifications, storage, paths, proxy, logging.",
-        "tags": ["config"],
-    },
-    ("get", "/api/config-paths"): {"summary": "Where the engine keeps config, history and jobs.", "tags": ["config"]},
-    ("get", "/api/providers"): {"summary": "Configured providers (redacted) and the default.", "tags": ["providers"]},
-    ("get", "/api/auth"): {
-        "summary": "Where the built-in openai and codex providers find credentials (no secrets).",
-        "tags": ["providers"],
-    },
-    ("post", "/api/providers/default"): {
-        "summary": "Set the default provider; answers the whole config.",
-        "tags": ["providers"],
-        "requestBody": _json_body({"name": {"type": "string"}}),
-    },
-    ("put", "/api/providers/{name}"): {
-        "summary": "Add or replace a provider; answers the whole config. With the upstream's `credentials`"
-        " map an empty secret keeps the stored one and an existing name needs allow_overwrite (else 400"
-        " provider_exists); the flat fields (api_key, ...) create or replace.",
-        "tags": ["providers"],
-        "requestBody": _json_body(
-            {
-                "type": {"type": "string", "enum": ["openai", "openai-compatible", "codex"]},
-                "api_base": {"type": "string"},
-                "endpoint": {"type": "string"},
-                "model": {"type": "string"},
-                "api_key": {"type": "string"},
-                "api_key_env": {"type": "string"},
-                "account_id": {"type": "string"},
-                "supports_n": {"type": "boolean"},
-                "edit_region_mode": {"type": "string", "enum": ["native-mask", "reference-hint", "none"]},
-                "set_default": {"type": "boolean"},
-                "credentials": {"type": "object"},
-                "proxy": {"type": "object"},
-                "allow_overwrite": {"type": "boolean"},
-            }
-        ),
-    },
-    ("delete", "/api/providers/{name}"): {
-        "summary": "Remove a provider; answers the whole config.",
-        "tags": ["providers"],
-    },
-    ("post", "/api/providers/{name}/test"): {
-        "summary": "Check a provider's connection: {ok, latency_ms, message, detail} (a failed probe is ok: false).",
-        "tags": ["providers"],
-    },
-    ("get", "/api/providers/{name}/credentials/{credential}"): {
-        "summary": "A credential's status (source, presence); never the secret itself.",
-        "tags": ["providers"],
-    },
-    ("put", "/api/providers/{name}/credentials/{credential}"): {
-        "summary": "Store a credential (file, env or keychain).",
-        "tags": ["providers"],
-        "requestBody": _json_body(
-            {
-                "source": {"type": "string", "enum": ["file", "env", "keychain"]},
-                "value": {"type": "string"},
-                "env": {"type": "string"},
-                "account": {"type": "string"},
-            }
-        ),
-    },
-    ("delete", "/api/providers/{name}/credentials/{credential}"): {
-        "summary": "Delete a credential.",
-        "tags": ["providers"],
-    },
-    ("get", "/api/jobs"): {
-        "summary": "Page through history, newest first.",
-        "tags": ["jobs"],
-        "parameters": [
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
-            {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-            {"name": "status", "in": "query", "schema": {"type": "string"}},
-            {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Search (alias: query)."},
-        ],
-        "responses": _ok(
-            {
-                "type": "object",
-                "properties": {
-                    "history_file": {"type": "string"},
-                    "jobs": {"type": "array", "items": JOB},
-                    "next_cursor": {"type": ["string", "null"]},
-                    "has_more": {"type": "boolean"},
-                    "total": {"type": "integer"},
-                },
-            }
-        ),
-    },
-    ("get", "/api/jobs/active"): {
-        "summary": "Queued, running and uploading jobs: {history_file, jobs}.",
-        "tags": ["jobs"],
-    },
-    ("get", "/api/jobs/interrupted"): {
-        "summary": "Recovery descriptors of jobs a stopped engine left failed: {jobs: [descriptor]}.",
-        "tags": ["jobs"],
-    },
-    ("get", "/api/files"): {
-        "summary": "A job image named by its server path; only <jobs_dir>/<job id>/<image> is served (else 404).",
-        "tags": ["files"],
-        "parameters": [{"name": "path", "in": "query", "required": True, "schema": {"type": "string"}}],
-        "responses": _ok(BINARY, media="image/*"),
-    },
-    ("get", "/api/logs"): {
-        "summary": "The newest engine log records (redacted), oldest first: {entries, logs_dir}.",
-        "tags": ["settings"],
-        "parameters": [
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}},
-            {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["debug", "info", "warn", "error"]}},
-        ],
-    },
-    ("put", "/api/paths"): {
-        "summary": "Save the paths settings (app_data_dir, result_library_dir, default_export_dir,"
-        " legacy_shared_codex_dir); answers the whole config.",
-        "tags": ["settings"],
-        "requestBody": _json_body({"app_data_dir": {"type": "object"}, "result_library_dir": {"type": "object"}}),
-    },
-    ("put", "/api/logging"): {
-        "summary": "Save the logging settings ({debug}); takes effect at once; answers the whole config.",
-        "tags": ["settings"],
-        "requestBody": _json_body({"debug": {"type": "boolean"}}),
-    },
-    ("get", "/api/jobs/{job_id}"): {"summary": "A job with its events and file list.", "tags": ["jobs"]},
-    ("delete", "/api/jobs/{job_id}"): {
-        "summary": "Delete a finished job and its files (409 while it runs).",
-        "tags": ["jobs"],
-    },
-    ("get", "/api/jobs/{job_id}/events"): {
-        "summary": "Server-Sent Events: each message's id is the event seq; replays after Last-Event-ID, then live, ending with the terminal event.",
-        "tags": ["jobs"],
-        "parameters": [
-            {"name": "Last-Event-ID", "in": "header", "schema": {"type": "integer"}},
-            {"name": "after", "in": "query", "schema": {"type": "integer"}},
-        ],
-        "responses": _ok({"type": "string"}, media="text/event-stream"),
-    },
-    ("get", "/api/jobs/{job_id}/outputs/{index}"): {
-        "summary": "Output image `index` (0-based).",
-        "tags": ["files"],
-        "responses": _ok(BINARY, media="image/*"),
-    },
-    ("get", "/api/jobs/{job_id}/partials/{index}"): {
-        "summary": "Partial preview `index`.",
-        "tags": ["files"],
-        "responses": _ok(BINARY, media="image/*"),
-    },
-    ("get", "/api/jobs/{job_id}/sources/{index}"): {
-        "summary": "Matte source image `index` (transparent generate).",
-        "tags": ["files"],
-        "responses": _ok(BINARY, media="image/*"),
-    },
-    ("get", "/api/jobs/{job_id}/refs/{index}"): {
-        "summary": "Reference image `index`, when the engine kept it.",
-        "tags": ["files"],
-        "responses": _ok(BINARY, media="image/*"),
-    },
-    ("post", "/api/jobs/{job_id}/cancel"): {"summary": "Cancel a queued or running job.", "tags": ["jobs"]},
-    ("post", "/api/jobs/{job_id}/retry"): {
-        "summary": "Run a finished job's request again as a new job (same inputs; provider may change); 202 with the new job id.",
-        "tags": ["jobs"],
-        "requestBody": _json_body({"provider": {"type": "string"}}),
-        "responses": _ok(
-            {**STARTED, "properties": {**STARTED["properties"], "retried_from": {"type": "string"}}}, status="202"
-        ),
-    },
-    ("get", "/api/jobs/{job_id}/recovery"): {
-        "summary": "What can be done for a failed or interrupted job: recoverability, actions (billable or not) and evidence.",
-        "tags": ["jobs"],
-        "responses": _ok(RECOVERY),
-    },
-    ("post", "/api/jobs/{job_id}/resume"): {
-        "summary": "Carry out a recovery action: continue_save, resubmit or fill_missing start a new job (202);"
-        " discard marks the job discarded and reupload records its storage status (200).",
-        "tags": ["jobs"],
-        "requestBody": _json_body(
-            {
-                "action": {
-                    "type": "string",
-                    "enum": ["continue_save", "resubmit", "fill_missing", "reupload", "discard"],
-                },
-                "provider": {"type": "string"},
-            }
-        ),
-        "responses": {
-            **_ok(
-                {
-                    **STARTED,
-                    "properties": {
-                        **STARTED["properties"],
-                        "resumed_from": {"type": "string"},
-                        "action": {"type": "string"},
-                    },
-                },
-                status="202",
-            ),
-            **_ok(
-                {
-                    "type": "object",
-                    "properties": {"job_id": {"type": "string"}, "action": {"type": "string"}, "job": JOB},
-                }
-            ),
-        },
-    },
-    ("get", "/api/queue"): {
-        "summary": "The engine's queue: max_parallel, running and queued jobs.",
-        "tags": ["queue"],
-        "responses": _ok(QUEUE),
-    },
-    ("post", "/api/queue/concurrency"): {
-        "summary": "Set how many jobs run at once (max_parallel 1-32; persisted by the engine).",
-        "tags": ["queue"],
-        "requestBody": _json_body({"max_parallel": {"type": "integer", "minimum": 1, "maximum": 32}}),
-        "responses": _ok(QUEUE),
-    },
-    ("post", "/api/images/generate"): {
-        "summary": "Start a generate job; answers 202 with the job id at once.",
-        "tags": ["images"],
-        "requestBody": _json_body(IMAGE_FIELDS),
-        "responses": _ok(STARTED, status="202"),
-    },
-    ("post", "/api/images/edit"): {
-        "summary": "Start an edit job from uploads (multipart: image[] repeated, mask; or the upstream app's JSON:"
-        " refs/mask/selection_hint as {name, bytes: [0-255...]}); 64 MiB cap.",
-        "tags": ["images"],
-        "requestBody": {
-            "content": {
-                "multipart/form-data": _multipart(
-                    {
-                        **IMAGE_FIELDS,
-                        "image[]": {"type": "array", "items": BINARY},
-                        "mask": BINARY,
-                        "input_fidelity": {"type": "string", "enum": ["high", "low"]},
-                    }
-                )["content"]["multipart/form-data"],
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            **IMAGE_FIELDS,
-                            "refs": {"type": "array", "items": UPLOAD_JSON},
-                            "mask": UPLOAD_JSON,
-                            "selection_hint": UPLOAD_JSON,
-                            "edit_region_mode": {"type": "string", "enum": ["native-mask", "reference-hint", "none"]},
-                            "input_fidelity": {"type": "string", "enum": ["high", "low"]},
-                        },
-                    }
-                },
-            }
-        },
-        "responses": _ok(STARTED, status="202"),
-    },
-    ("post", "/api/transparent/extract"): {
-        "summary": "Start extracting a transparent PNG from an upload (image, or dark_image + light_image).",
-        "tags": ["transparent"],
-        "requestBody": _multipart({**TRANSPARENT_FIELDS, "image": BINARY, "dark_image": BINARY, "light_image": BINARY}),
-        "responses": _ok(STARTED, status="202"),
-    },
-    ("post", "/api/transparent/verify"): {
-        "summary": "Verify a transparent PNG against a profile; answers with the metrics.",
-        "tags": ["transparent"],
-        "requestBody": _multipart(
-            {
-                "image": BINARY,
-                "profile": {"type": "string"},
-                "expected_matte_color": {"type": "string"},
-                "strict": {"type": "boolean"},
-            }
-        ),
-    },
-    ("post", "/api/transparent/generate"): {
-        "summary": "Start a transparent generate job.",
-        "tags": ["transparent"],
-        "requestBody": _json_body(
-            {
-                **IMAGE_FIELDS,
-                **TRANSPARENT_FIELDS,
-                "source_prompt": {"type": "string"},
-                "keep_sources": {"type": "boolean"},
-                "want_report": {"type": "boolean"},
-            }
-        ),
-        "responses": _ok(STARTED, status="202"),
-    },
-}
+def ok(
+    schema: Schema | None = None, media: str = "application/json", status: str = "200", description: str = ""
+) -> dict[str, Schema]:
+    description = description or ("Started" if status == "202" else "OK")
+    return {status: {"description": description, "content": {media: {"schema": schema or {"type": "object"}}}}}
 
 
-def _merge_blueprint_docs() -> None:
-    from gpt_image_gateway.api import outputs
-
-    ROUTES.update(outputs.OPENAPI)
+CONFIG = ok(description="The redacted config.")  # what every settings save answers
 
 
-_merge_blueprint_docs()
+def query(name: str, schema: Schema, required: bool = False, description: str = "") -> Schema:
+    param: Schema = {"name": name, "in": "query", "schema": schema}
+    if required:
+        param["required"] = True
+    if description:
+        param["description"] = description
+    return param
 
-_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+def operation(
+    summary: str,
+    *,
+    tags: str,
+    body: Schema | None = None,
+    parameters: Iterable[Schema] = (),
+    responses: dict[str, Schema] | None = None,
+) -> Callable[[View], View]:
+    """Declare a view's OpenAPI operation beside it (below its `@bp.<method>(...)` line).
+
+    Without `responses` the view answers 200 with a JSON object; every operation also gets
+    the `default` error response, its path parameters and an operationId from the rule."""
+    op: Schema = {"summary": summary, "tags": [tags]}
+    if parameters:
+        op["parameters"] = list(parameters)
+    if body is not None:
+        op["requestBody"] = body
+    op["responses"] = responses or ok()
+
+    def mark(view: View) -> View:
+        setattr(view, _OPERATION, op)
+        return view
+
+    return mark
 
 
-def flask_path(rule: str) -> str:
-    return _PARAM.sub(r"{\1}", rule)
+def declared(view: Callable[..., Any]) -> Schema | None:
+    """The operation a view declared with `@operation`, if it did."""
+    op = getattr(view, _OPERATION, None)
+    return op if isinstance(op, dict) else None
+
+
+# --- the document
+
+_RULE_PARAM = re.compile(r"<(?:([A-Za-z_]\w*)(?:\([^)]*\))?:)?([A-Za-z_]\w*)>")
+
+
+def _path_parameters(app: Flask, rule: str) -> list[Schema]:
+    params = []
+    for converter_name, name in _RULE_PARAM.findall(rule):
+        converter: type[BaseConverter] = app.url_map.converters[converter_name or "default"]
+        if issubclass(converter, IntegerConverter):
+            schema: Schema = {"type": "integer", "minimum": 0}  # werkzeug's int is unsigned by default
+        elif issubclass(converter, FloatConverter):
+            schema = {"type": "number", "minimum": 0}
+        else:
+            schema = {"type": "string"}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return params
+
+
+def _operation_id(method: str, path: str) -> str:
+    return f"{method}_{re.sub(r'[^a-z0-9]+', '_', path[len('/api/') :].lower()).strip('_')}"
 
 
 def api_routes(app: Flask) -> set[tuple[str, str]]:
-    """(method, path) of every /api route in the app's URL map."""
-    found = set()
+    """(method, OpenAPI path) of every /api route in the app's URL map."""
+    found: set[tuple[str, str]] = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/"):
-            continue
-        for method in rule.methods or ():
-            if method in ("HEAD", "OPTIONS"):
-                continue
-            found.add((method.lower(), flask_path(rule.rule)))
+        if rule.rule.startswith("/api/"):
+            path = FlaskPlugin.flaskpath2openapi(rule.rule)
+            found.update((m.lower(), path) for m in rule.methods or () if m not in ("HEAD", "OPTIONS"))
     return found
 
 
-def document(app: Flask | None = None) -> dict[str, Any]:
-    paths: dict[str, dict[str, Any]] = {}
-    for (method, path), op in sorted(ROUTES.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        operation = dict(op)
-        params = list(operation.get("parameters", []))
-        for name in re.findall(r"{([a-z_]+)}", path):
-            schema = {"type": "integer", "minimum": 0} if name == "index" else {"type": "string"}
-            params.append({"name": name, "in": "path", "required": True, "schema": schema})
-        if params:
-            operation["parameters"] = params
-        responses = dict(operation.get("responses") or _ok())
-        responses["default"] = {
-            "description": "Error",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-        operation["responses"] = responses
-        operation["operationId"] = f"{method}_{re.sub(r'[^a-z0-9]+', '_', path[5:].lower()).strip('_')}"
-        paths.setdefault(path, {})[method] = operation
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "gpt-image-2 web gateway", "version": __version__},
-        "paths": paths,
-        "components": {
-            "schemas": {"Error": ERROR},
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "gpt2_session"},
-            },
-        },
-        "security": [{"bearer": []}, {"cookie": []}, {}],
-    }
+def build(app: Flask) -> dict[str, Any]:
+    """Generate the document from `app`'s routes (uncached; `document` caches it)."""
+    spec = APISpec(
+        title="gpt-image-2 web gateway",
+        version=__version__,
+        openapi_version="3.1.0",
+        plugins=[FlaskPlugin()],
+        security=[{"bearer": []}, {"cookie": []}, {}],
+    )
+    for name, schema in COMPONENTS.items():
+        spec.components.schema(name, schema)
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("cookie", {"type": "apiKey", "in": "cookie", "name": "gpt2_session"})
+    rules = sorted((r for r in app.url_map.iter_rules() if r.rule.startswith("/api/")), key=lambda r: r.rule)
+    for rule in rules:
+        view = app.view_functions[rule.endpoint]
+        op = declared(view) or {"summary": (view.__doc__ or rule.endpoint).strip().splitlines()[0], "tags": ["other"]}
+        path = FlaskPlugin.flaskpath2openapi(rule.rule)
+        operations = {}
+        for method in sorted(m.lower() for m in rule.methods or () if m not in ("HEAD", "OPTIONS")):
+            responses = {**op.get("responses", ok()), "default": ERROR_RESPONSE}
+            operations[method] = {
+                **op,
+                "operationId": _operation_id(method, path),
+                "parameters": [*op.get("parameters", ()), *_path_parameters(app, rule.rule)],
+                "responses": responses,
+            }
+            if not operations[method]["parameters"]:
+                del operations[method]["parameters"]
+        # The plugin maps a view to its endpoint's first rule: one rule per /api view (a view
+        # under two rules would be documented twice under the first; the route test would fail).
+        spec.path(view=view, app=app, operations=operations)
+    return spec.to_dict()
+
+
+def document(app: Flask) -> dict[str, Any]:
+    return _cached(app)[0]
+
+
+def document_bytes(app: Flask) -> bytes:
+    """The document as JSON, built on the first call for this app and kept."""
+    return _cached(app)[1]
+
+
+def _cached(app: Flask) -> tuple[dict[str, Any], bytes]:
+    cached = app.extensions.get(_CACHE)
+    if cached is None:
+        doc = build(app)
+        cached = app.extensions[_CACHE] = (doc, json.dumps(doc, separators=(",", ":")).encode())
+    return cached  # type: ignore[no-any-return]

@@ -14,6 +14,7 @@ from flask import Blueprint, jsonify, request
 
 from gpt_image_gateway.api import engine
 from gpt_image_gateway.forms import fields
+from gpt_image_gateway.openapi import choices, json_body, operation, query
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.jsonshape import to_value
 
@@ -27,16 +28,35 @@ def _section(name: str) -> Any:
 
 
 @bp.put("/paths")
+@operation(
+    "Save the paths settings (app_data_dir, result_library_dir, default_export_dir,"
+    " legacy_shared_codex_dir); answers the whole config.",
+    tags="settings",
+    body=json_body({"app_data_dir": {"type": "object"}, "result_library_dir": {"type": "object"}}),
+)
 def put_paths() -> Any:
     return _section("paths")
 
 
 @bp.put("/logging")
+@operation(
+    "Save the logging settings ({debug}); takes effect at once; answers the whole config.",
+    tags="settings",
+    body=json_body({"debug": {"type": "boolean"}}),
+)
 def put_logging() -> Any:
     return _section("logging")
 
 
 @bp.get("/logs")
+@operation(
+    "The newest engine log records (redacted), oldest first: {entries, logs_dir}.",
+    tags="settings",
+    parameters=[
+        query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LOGS}),
+        query("level", choices(LOG_LEVELS)),
+    ],
+)
 def get_logs() -> Any:
     raw = (request.args.get("limit") or "500").strip()
     try:

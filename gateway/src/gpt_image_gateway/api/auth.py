@@ -12,10 +12,12 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from gpt_image_gateway.api import engine
+from gpt_image_gateway.openapi import operation
 
 bp = Blueprint("auth", __name__, url_prefix="/api")
 
 
 @bp.get("/auth")
+@operation("Where the built-in openai and codex providers find credentials (no secrets).", tags="providers")
 def inspect_auth() -> Any:
     return jsonify(engine().system_call("InspectAuth"))

@@ -15,10 +15,14 @@ from flask import Blueprint, jsonify
 
 from gpt_image_gateway.api import engine
 from gpt_image_gateway.forms import fields, flag, text
+from gpt_image_gateway.openapi import choices, json_body, operation
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.jsonshape import to_object
 
 bp = Blueprint("config", __name__, url_prefix="/api")
+PROVIDER_TYPES = ("openai", "openai-compatible", "codex")
+SECRET_SOURCES = ("file", "env", "keychain")
+EDIT_REGION_MODES = ("native-mask", "reference-hint", "none")
 
 
 def _name(value: str) -> str:
@@ -32,11 +36,17 @@ def web_config() -> Any:
 
 
 @bp.get("/config")
+@operation(
+    "The redacted configuration at top level (the upstream web app's shape): providers with"
+    " edit_region_mode and the built-in openai/codex entries, notifications, storage, paths, proxy, logging.",
+    tags="config",
+)
 def show_config() -> Any:
     return jsonify(web_config())
 
 
 @bp.get("/config-paths")
+@operation("Where the engine keeps config, history and jobs.", tags="config")
 def config_paths() -> Any:
     """The engine's paths plus the names the upstream web app shows (one data folder holds all)."""
     paths = engine().config_call("GetConfigPaths")
@@ -55,11 +65,17 @@ def config_paths() -> Any:
 
 
 @bp.get("/providers")
+@operation("Configured providers (redacted) and the default.", tags="providers")
 def list_providers() -> Any:
     return jsonify(engine().config_call("ListProviders"))
 
 
 @bp.post("/providers/default")
+@operation(
+    "Set the default provider; answers the whole config.",
+    tags="providers",
+    body=json_body({"name": {"type": "string"}}),
+)
 def set_default() -> Any:
     name = text(fields(), "name")
     if not name:
@@ -69,6 +85,29 @@ def set_default() -> Any:
 
 
 @bp.put("/providers/<name>")
+@operation(
+    "Add or replace a provider; answers the whole config. With the upstream's `credentials`"
+    " map an empty secret keeps the stored one and an existing name needs allow_overwrite (else 400"
+    " provider_exists); the flat fields (api_key, ...) create or replace.",
+    tags="providers",
+    body=json_body(
+        {
+            "type": choices(PROVIDER_TYPES),
+            "api_base": {"type": "string"},
+            "endpoint": {"type": "string"},
+            "model": {"type": "string"},
+            "api_key": {"type": "string"},
+            "api_key_env": {"type": "string"},
+            "account_id": {"type": "string"},
+            "supports_n": {"type": "boolean"},
+            "edit_region_mode": choices(EDIT_REGION_MODES),
+            "set_default": {"type": "boolean"},
+            "credentials": {"type": "object"},
+            "proxy": {"type": "object"},
+            "allow_overwrite": {"type": "boolean"},
+        }
+    ),
+)
 def put_provider(name: str) -> Any:
     """The upstream app's ProviderInput (`credentials` map, `allow_overwrite`) goes to UpsertProvider:
     an empty secret keeps the stored one, an existing name needs allow_overwrite. Our page's flat
@@ -95,12 +134,17 @@ def put_provider(name: str) -> Any:
 
 
 @bp.delete("/providers/<name>")
+@operation("Remove a provider; answers the whole config.", tags="providers")
 def delete_provider(name: str) -> Any:
     engine().config_call("RemoveProvider", name=_name(name))
     return jsonify(web_config())
 
 
 @bp.post("/providers/<name>/test")
+@operation(
+    "Check a provider's connection: {ok, latency_ms, message, detail} (a failed probe is ok: false).",
+    tags="providers",
+)
 def test_provider(name: str) -> Any:
     """`{ok, latency_ms, message, detail}` as upstream: a failing probe is a 200 with ok false."""
     name = _name(name)  # a malformed name is the request's fault: 400, not a verdict
@@ -130,11 +174,24 @@ def _test_message(detail: Any, ok: bool) -> str:
 
 
 @bp.get("/providers/<name>/credentials/<credential>")
+@operation("A credential's status (source, presence); never the secret itself.", tags="providers")
 def credential_status(name: str, credential: str) -> Any:
     return jsonify(engine().secrets_call("GetSecret", provider=_name(name), name=credential, status_only=True))
 
 
 @bp.put("/providers/<name>/credentials/<credential>")
+@operation(
+    "Store a credential (file, env or keychain).",
+    tags="providers",
+    body=json_body(
+        {
+            "source": choices(SECRET_SOURCES),
+            "value": {"type": "string"},
+            "env": {"type": "string"},
+            "account": {"type": "string"},
+        }
+    ),
+)
 def set_credential(name: str, credential: str) -> Any:
     body = fields()
     return jsonify(
@@ -151,5 +208,6 @@ def set_credential(name: str, credential: str) -> Any:
 
 
 @bp.delete("/providers/<name>/credentials/<credential>")
+@operation("Delete a credential.", tags="providers")
 def delete_credential(name: str, credential: str) -> Any:
     return jsonify(engine().secrets_call("DeleteSecret", provider=_name(name), name=credential))

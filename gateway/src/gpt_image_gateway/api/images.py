@@ -16,17 +16,27 @@ from flask import Blueprint, current_app, request
 
 from gpt_image.v1 import common_pb2, images_pb2
 from gpt_image_gateway.api import engine
-from gpt_image_gateway.api.jobs import started
+from gpt_image_gateway.api.config import EDIT_REGION_MODES, web_config
+from gpt_image_gateway.api.jobs import STARTED, started
 from gpt_image_gateway.client import EngineClient
 from gpt_image_gateway.forms import call_options, choice, fields, files, image_options, sniff_image, upload
+from gpt_image_gateway.openapi import BINARY, IMAGE_FIELDS, choices, json_body, obj, ok, operation
 from gpt_image_protocol import validation
 from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("images", __name__, url_prefix="/api")
-EDIT_REGION_MODES = ("native-mask", "reference-hint", "none")
+UPLOAD_JSON = obj(
+    {"name": {"type": "string"}, "bytes": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 255}}}
+)
 
 
 @bp.post("/images/generate")
+@operation(
+    "Start a generate job; answers 202 with the job id at once.",
+    tags="images",
+    body=json_body(IMAGE_FIELDS),
+    responses=ok(STARTED, status="202"),
+)
 def generate() -> Any:
     body = fields()
     request_ = images_pb2.GenerateImageRequest(options=call_options(body), image=image_options(body), detach=True)
@@ -34,6 +44,38 @@ def generate() -> Any:
 
 
 @bp.post("/images/edit")
+@operation(
+    "Start an edit job from uploads (multipart: image[] repeated, mask; or the upstream app's JSON:"
+    " refs/mask/selection_hint as {name, bytes: [0-255...]}); 64 MiB cap.",
+    tags="images",
+    body={
+        "content": {
+            "multipart/form-data": {
+                "schema": obj(
+                    {
+                        **IMAGE_FIELDS,
+                        "image[]": {"type": "array", "items": BINARY},
+                        "mask": BINARY,
+                        "input_fidelity": choices(validation.INPUT_FIDELITIES),
+                    }
+                )
+            },
+            "application/json": {
+                "schema": obj(
+                    {
+                        **IMAGE_FIELDS,
+                        "refs": {"type": "array", "items": UPLOAD_JSON},
+                        "mask": UPLOAD_JSON,
+                        "selection_hint": UPLOAD_JSON,
+                        "edit_region_mode": choices(EDIT_REGION_MODES),
+                        "input_fidelity": choices(validation.INPUT_FIDELITIES),
+                    }
+                )
+            },
+        }
+    },
+    responses=ok(STARTED, status="202"),
+)
 def edit() -> Any:
     body = fields()
     image = image_options(body)
@@ -113,8 +155,6 @@ def _send(client: EngineClient, item: tuple[str, str, bytes]) -> common_pb2.Imag
 
 def _region_mode(body: dict[str, Any]) -> str:
     """The edit region mode of the provider this edit will use (the upstream's config-aware lookup)."""
-    from gpt_image_gateway.api.config import web_config
-
     config = web_config()
     name = str(body.get("provider") or config.get("default_provider") or "")
     entry = (config.get("providers") or {}).get(name) if name and name != "auto" else None

@@ -11,9 +11,10 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from gpt_image.v1 import common_pb2, jobs_pb2
 from gpt_image_gateway.api import check_id, engine
-from gpt_image_gateway.api.queue import queue_json
+from gpt_image_gateway.api.queue import QUEUE, queue_json
 from gpt_image_gateway.client import dumps
 from gpt_image_gateway.forms import call_options, choice, optional_fields
+from gpt_image_gateway.openapi import BINARY, Schema, choices, component, json_body, obj, ok, operation, query
 from gpt_image_gateway.sse import HEARTBEAT, event_json, sse_error, sse_message
 from gpt_image_gateway.webpaths import rewrite, rewrite_value, with_refs
 from gpt_image_protocol.errors import AppError
@@ -23,6 +24,51 @@ bp = Blueprint("jobs", __name__, url_prefix="/api")
 RESUME_ACTIONS = ("continue_save", "resubmit", "discard", "fill_missing", "reupload")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
 STATUSES = ("all", "active", "queued", "running", "completed", "failed", "cancelled", "partial_failed", "interrupted")
+RECOVERABILITY = (
+    "completed | in_progress | recoverable.local_response_cached | recoverable.never_dispatched"
+    " | ambiguous.remote_maybe_accepted | terminal.provider_rejected | terminal.user_cancelled"
+    " | terminal.local_recovery_unavailable"
+)
+
+JOB = component(
+    "Job", {"type": "object", "description": "The upstream job JSON (id, command, provider, status, metadata, ...)."}
+)
+IMAGE = ok(BINARY, media="image/*")
+
+
+def started_shape(**extra: Schema) -> Schema:
+    """The 202 answer of `started` (every work-starting route), plus a route's own keys."""
+    return obj(
+        {
+            "job_id": {"type": "string"},
+            "job": JOB,
+            "events": {"type": "array", "items": {"type": "object"}},
+            "queued": {"type": "boolean"},
+            "queue": QUEUE,  # the queue right after enqueueing, as the upstream answers
+            **extra,
+        }
+    )
+
+
+STARTED = started_shape()
+ACTION = obj(
+    {
+        "id": choices(RESUME_ACTIONS),
+        "label": {"type": "string"},
+        "billable": {"type": "boolean", "description": "true when the action calls the provider (may be charged)"},
+        "warning": {"type": "string"},
+    }
+)
+RECOVERY = obj(
+    {
+        "job_id": {"type": "string"},
+        "status": {"type": "string"},
+        "recoverability": {"type": "string", "description": RECOVERABILITY},
+        "primary_action": {"oneOf": [ACTION, {"type": "null"}]},
+        "secondary_actions": {"type": "array", "items": ACTION},
+        "evidence": {"type": "object"},
+    }
+)
 
 
 def started(first: common_pb2.JobEvent, **extra: Any) -> Any:
@@ -42,6 +88,27 @@ def started(first: common_pb2.JobEvent, **extra: Any) -> Any:
 
 
 @bp.get("/jobs")
+@operation(
+    "Page through history, newest first.",
+    tags="jobs",
+    parameters=[
+        query("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+        query("cursor", {"type": "string"}),
+        query("status", choices(STATUSES)),
+        query("q", {"type": "string"}, description="Search (alias: query)."),
+    ],
+    responses=ok(
+        obj(
+            {
+                "history_file": {"type": "string"},
+                "jobs": {"type": "array", "items": JOB},
+                "next_cursor": {"type": ["string", "null"]},
+                "has_more": {"type": "boolean"},
+                "total": {"type": "integer"},
+            }
+        )
+    ),
+)
 def list_jobs() -> Any:
     args = request.args
     try:
@@ -74,6 +141,7 @@ def web_job(job: jobs_pb2.Job) -> Any:
 
 
 @bp.get("/jobs/active")
+@operation("Queued, running and uploading jobs: {history_file, jobs}.", tags="jobs")
 def active_jobs() -> Any:
     """Queued, running and uploading jobs (the app merges them into every list it polls)."""
     page = engine().list_jobs(limit=200, cursor="", status="active", query="")
@@ -82,6 +150,7 @@ def active_jobs() -> Any:
 
 
 @bp.get("/jobs/interrupted")
+@operation("Recovery descriptors of jobs a stopped engine left failed: {jobs: [descriptor]}.", tags="jobs")
 def interrupted_jobs() -> Any:
     """Recovery descriptors of the jobs a stopped engine left failed (first page, as upstream)."""
     client = engine()
@@ -91,6 +160,7 @@ def interrupted_jobs() -> Any:
 
 
 @bp.get("/jobs/<job_id>")
+@operation("A job with its events and file list.", tags="jobs")
 def get_job(job_id: str) -> Any:
     reply = engine().get_job(check_id(job_id), include_events=True)
     refs = [a.index for a in reply.artifacts if role(a) == "ref"]
@@ -116,6 +186,16 @@ def _after_seq() -> int:
 
 
 @bp.get("/jobs/<job_id>/events")
+@operation(
+    "Server-Sent Events: each message's id is the event seq; replays after Last-Event-ID, then live,"
+    " ending with the terminal event.",
+    tags="jobs",
+    parameters=[
+        {"name": "Last-Event-ID", "in": "header", "schema": {"type": "integer"}},
+        query("after", {"type": "integer"}),
+    ],
+    responses=ok({"type": "string"}, media="text/event-stream"),
+)
 def job_events(job_id: str) -> Any:
     check_id(job_id)
     after = _after_seq()
@@ -175,6 +255,12 @@ def _no_file(raw: str) -> AppError:
 
 
 @bp.get("/files")
+@operation(
+    "A job image named by its server path; only <jobs_dir>/<job id>/<image> is served (else 404).",
+    tags="files",
+    parameters=[query("path", {"type": "string"}, required=True)],
+    responses=IMAGE,
+)
 def file_by_path() -> Any:
     """A job file named by its server path (the app's fallback for paths it cannot show directly).
 
@@ -203,26 +289,31 @@ def file_by_path() -> Any:
 
 
 @bp.get("/jobs/<job_id>/outputs/<int:index>")
+@operation("Output image `index` (0-based).", tags="files", responses=IMAGE)
 def job_output(job_id: str, index: int) -> Any:
     return _send(job_id, ("output",), index)
 
 
 @bp.get("/jobs/<job_id>/partials/<int:index>")
+@operation("Partial preview `index`.", tags="files", responses=IMAGE)
 def job_partial(job_id: str, index: int) -> Any:
     return _send(job_id, ("partial",), index)
 
 
 @bp.get("/jobs/<job_id>/sources/<int:index>")
+@operation("Matte source image `index` (transparent generate).", tags="files", responses=IMAGE)
 def job_source(job_id: str, index: int) -> Any:
     return _send(job_id, ("source",), index)
 
 
 @bp.get("/jobs/<job_id>/refs/<int:index>")
+@operation("Reference image `index`, when the engine kept it.", tags="files", responses=IMAGE)
 def job_ref(job_id: str, index: int) -> Any:
     return _send(job_id, ("ref", "upload", "input"), index)  # input: a transparent extract's upload
 
 
 @bp.post("/jobs/<job_id>/cancel")
+@operation("Cancel a queued or running job.", tags="jobs")
 def cancel_job(job_id: str) -> Any:
     reply = engine().cancel_job(check_id(job_id))
     return jsonify(
@@ -236,12 +327,19 @@ def cancel_job(job_id: str) -> Any:
 
 
 @bp.delete("/jobs/<job_id>")
+@operation("Delete a finished job and its files (409 while it runs).", tags="jobs")
 def delete_job(job_id: str) -> Any:
     reply = engine().delete_job(check_id(job_id))
     return jsonify({"ok": True, "command": "history delete", "job_id": reply.job_id, "deleted": reply.deleted})
 
 
 @bp.post("/jobs/<job_id>/retry")
+@operation(
+    "Run a finished job's request again as a new job (same inputs; provider may change); 202 with the new job id.",
+    tags="jobs",
+    body=json_body({"provider": {"type": "string"}}),
+    responses=ok(started_shape(retried_from={"type": "string"}), status="202"),
+)
 def retry_job(job_id: str) -> Any:
     """Run a finished job's request again as a new job (same inputs; `provider` may change)."""
     check_id(job_id)
@@ -251,11 +349,26 @@ def retry_job(job_id: str) -> Any:
 
 
 @bp.get("/jobs/<job_id>/recovery")
+@operation(
+    "What can be done for a failed or interrupted job: recoverability, actions (billable or not) and evidence.",
+    tags="jobs",
+    responses=ok(RECOVERY),
+)
 def job_recovery(job_id: str) -> Any:
     return jsonify(engine().get_recovery(check_id(job_id)))
 
 
 @bp.post("/jobs/<job_id>/resume")
+@operation(
+    "Carry out a recovery action: continue_save, resubmit or fill_missing start a new job (202);"
+    " discard marks the job discarded and reupload records its storage status (200).",
+    tags="jobs",
+    body=json_body({"action": choices(RESUME_ACTIONS), "provider": {"type": "string"}}),
+    responses={
+        **ok(started_shape(resumed_from={"type": "string"}, action={"type": "string"}), status="202"),
+        **ok(obj({"job_id": {"type": "string"}, "action": {"type": "string"}, "job": JOB})),
+    },
+)
 def resume_job(job_id: str) -> Any:
     """A recovery action: continue_save / resubmit / fill_missing start a new job (202);
     discard and reupload answer 200 with the job and the event they recorded."""

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from gpt_image_gateway import __version__
 from gpt_image_gateway.api import engine
+from gpt_image_gateway.openapi import document_bytes, operation
 from gpt_image_protocol.errors import AppError
 
 bp = Blueprint("meta", __name__, url_prefix="/api")
 
 
 @bp.get("/health")
+@operation("Gateway and engine health (503 when no engine answers).", tags="meta")
 def health() -> Any:
     if not engine().healthy():
         raise AppError("engine_unavailable", "The engine is not reachable.", {"address": str(engine().address)})
@@ -21,12 +23,12 @@ def health() -> Any:
 
 
 @bp.get("/version")
+@operation("Gateway and engine versions.", tags="meta")
 def version() -> Any:
     return jsonify({"gateway": __version__, "engine": engine(check=False).version()})
 
 
 @bp.get("/openapi.json")
+@operation("This document, generated from the routes.", tags="meta")
 def openapi() -> Any:
-    from gpt_image_gateway.openapi import document
-
-    return jsonify(document(current_app))
+    return Response(document_bytes(current_app), mimetype="application/json")

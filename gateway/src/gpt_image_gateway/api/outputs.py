@@ -2,8 +2,7 @@
 `PUT /api/storage`, `POST /api/storage/{name}/test`, `PUT /api/notifications`,
 `POST /api/notifications/test`, `GET /api/notifications/capabilities`, `PUT /api/proxy`.
 
-Saves answer the redacted config, as the upstream does; secrets never come back. `OPENAPI`
-documents the routes (merged into the gateway's OpenAPI table).
+Saves answer the redacted config, as the upstream does; secrets never come back.
 """
 
 from __future__ import annotations
@@ -14,10 +13,14 @@ from flask import Blueprint, jsonify
 
 from gpt_image_gateway.api import engine
 from gpt_image_gateway.forms import fields, optional_fields, text
+from gpt_image_gateway.openapi import CONFIG, choices, json_body, operation
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.jsonshape import optional_value, to_object
 
 bp = Blueprint("outputs", __name__, url_prefix="/api")
+FALLBACK_POLICIES = ("never", "on_failure", "always")
+NOTIFY_STATUSES = ("completed", "partial_failed", "failed", "cancelled")
+PROXY_MODES = ("system", "none", "custom")
 
 
 def _target_name(name: str) -> str:
@@ -31,11 +34,33 @@ def _config(answer: Any) -> Any:
 
 
 @bp.put("/storage")
+@operation(
+    "Replace the storage settings (targets, pipeline); secrets left empty are kept.",
+    tags="settings",
+    body=json_body(
+        {
+            "targets": {"type": "object", "additionalProperties": {"type": "object"}},
+            "pipeline": {"type": "object"},
+            "default_targets": {"type": "array", "items": {"type": "string"}},
+            "fallback_targets": {"type": "array", "items": {"type": "string"}},
+            "fallback_policy": choices(FALLBACK_POLICIES),
+            "upload_concurrency": {"type": "integer"},
+            "target_concurrency": {"type": "integer"},
+        },
+        form=False,
+    ),
+    responses=CONFIG,
+)
 def put_storage() -> Any:
     return _config(engine().outputs_call("PutStorage", storage=to_object(fields())))
 
 
 @bp.post("/storage/<name>/test")
+@operation(
+    "Upload a 1x1 PNG to a storage target (saved, or the unsaved `target`).",
+    tags="settings",
+    body=json_body({"target": {"type": "object"}}, form=False),
+)
 def test_storage(name: str) -> Any:
     body = optional_fields()
     target = body.get("target")
@@ -60,11 +85,38 @@ def test_storage(name: str) -> Any:
 
 
 @bp.put("/notifications")
+@operation(
+    "Replace the notification settings (email, webhooks); secrets left empty are kept.",
+    tags="settings",
+    body=json_body(
+        {
+            "enabled": {"type": "boolean"},
+            "on_completed": {"type": "boolean"},
+            "on_failed": {"type": "boolean"},
+            "on_cancelled": {"type": "boolean"},
+            "email": {"type": "object"},
+            "webhooks": {"type": "array", "items": {"type": "object"}},
+        },
+        form=False,
+    ),
+    responses=CONFIG,
+)
 def put_notifications() -> Any:
     return _config(engine().outputs_call("PutNotifications", notifications=to_object(fields())))
 
 
 @bp.post("/notifications/test")
+@operation(
+    "Send a sample job's notification: {ok, reason, deliveries}.",
+    tags="settings",
+    body=json_body(
+        {
+            "status": choices(NOTIFY_STATUSES),
+            "channel": {"type": "string", "description": "email or webhook:<id>; default every channel."},
+        },
+        form=False,
+    ),
+)
 def test_notifications() -> Any:
     body = optional_fields()
     reply = engine().outputs_reply(
@@ -78,11 +130,25 @@ def test_notifications() -> Any:
 
 
 @bp.get("/notifications/capabilities")
+@operation("Which notification channels this server can deliver.", tags="settings")
 def notification_capabilities() -> Any:
     return jsonify(engine().outputs_call("GetNotificationCapabilities"))
 
 
 @bp.put("/proxy")
+@operation(
+    "Set the provider proxy: system, none or custom (http, https, socks5, socks5h).",
+    tags="settings",
+    body=json_body(
+        {
+            "mode": choices(PROXY_MODES),
+            "url": {"type": "string"},
+            "no_proxy": {"type": "array", "items": {"type": "string"}},
+        },
+        form=False,
+    ),
+    responses=CONFIG,
+)
 def put_proxy() -> Any:
     body = fields()
     no_proxy = body.get("no_proxy") or []
@@ -90,78 +156,3 @@ def put_proxy() -> Any:
         raise AppError("proxy_url_invalid", "no_proxy must be a list of hosts.", {"field": "no_proxy"})
     mode = text(body, "mode") or "system"
     return _config(engine().outputs_call("SetProxy", mode=mode, url=text(body, "url"), no_proxy=no_proxy, provider=""))
-
-
-_CONFIG = {
-    "200": {"description": "The redacted config.", "content": {"application/json": {"schema": {"type": "object"}}}}
-}
-
-
-def _body(props: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": {"type": "object", "properties": props}}}}
-
-
-OPENAPI: dict[tuple[str, str], dict[str, Any]] = {
-    ("put", "/api/storage"): {
-        "summary": "Replace the storage settings (targets, pipeline); secrets left empty are kept.",
-        "tags": ["settings"],
-        "requestBody": _body(
-            {
-                "targets": {"type": "object", "additionalProperties": {"type": "object"}},
-                "pipeline": {"type": "object"},
-                "default_targets": {"type": "array", "items": {"type": "string"}},
-                "fallback_targets": {"type": "array", "items": {"type": "string"}},
-                "fallback_policy": {"type": "string", "enum": ["never", "on_failure", "always"]},
-                "upload_concurrency": {"type": "integer"},
-                "target_concurrency": {"type": "integer"},
-            }
-        ),
-        "responses": _CONFIG,
-    },
-    ("post", "/api/storage/{name}/test"): {
-        "summary": "Upload a 1x1 PNG to a storage target (saved, or the unsaved `target`).",
-        "tags": ["settings"],
-        "requestBody": _body({"target": {"type": "object"}}),
-    },
-    ("put", "/api/notifications"): {
-        "summary": "Replace the notification settings (email, webhooks); secrets left empty are kept.",
-        "tags": ["settings"],
-        "requestBody": _body(
-            {
-                "enabled": {"type": "boolean"},
-                "on_completed": {"type": "boolean"},
-                "on_failed": {"type": "boolean"},
-                "on_cancelled": {"type": "boolean"},
-                "email": {"type": "object"},
-                "webhooks": {"type": "array", "items": {"type": "object"}},
-            }
-        ),
-        "responses": _CONFIG,
-    },
-    ("post", "/api/notifications/test"): {
-        "summary": "Send a sample job's notification: {ok, reason, deliveries}.",
-        "tags": ["settings"],
-        "requestBody": _body(
-            {
-                "status": {"type": "string", "enum": ["completed", "partial_failed", "failed", "cancelled"]},
-                "channel": {"type": "string", "description": "email or webhook:<id>; default every channel."},
-            }
-        ),
-    },
-    ("get", "/api/notifications/capabilities"): {
-        "summary": "Which notification channels this server can deliver.",
-        "tags": ["settings"],
-    },
-    ("put", "/api/proxy"): {
-        "summary": "Set the provider proxy: system, none or custom (http, https, socks5, socks5h).",
-        "tags": ["settings"],
-        "requestBody": _body(
-            {
-                "mode": {"type": "string", "enum": ["system", "none", "custom"]},
-                "url": {"type": "string"},
-                "no_proxy": {"type": "array", "items": {"type": "string"}},
-            }
-        ),
-        "responses": _CONFIG,
-    },
-}

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from gpt_image_gateway.forms import fields
+from gpt_image_gateway.openapi import json_body, operation
 from gpt_image_gateway.security import (
     authorized,
     client_id,
@@ -25,11 +26,18 @@ bp = Blueprint("session", __name__, url_prefix="/api")
 
 
 @bp.get("/session")
+@operation("Whether a token is required and whether this caller has it.", tags="session")
 def show() -> Any:
     return jsonify({"auth_required": bool(settings().token), "authorized": authorized()})
 
 
 @bp.post("/session")
+@operation(
+    "Trade the token for an HttpOnly SameSite=Strict gpt2_session cookie (204; 401 on a wrong token).",
+    tags="session",
+    body=json_body({"token": {"type": "string"}}),
+    responses={"204": {"description": "Cookie set"}},
+)
 def login() -> Any:
     token = settings().token
     response = Response(status=204)
@@ -44,6 +52,7 @@ def login() -> Any:
 
 
 @bp.delete("/session")
+@operation("Clear the session cookie.", tags="session", responses={"204": {"description": "Cleared"}})
 def logout() -> Any:
     response = Response(status=204)
     end_session(response)

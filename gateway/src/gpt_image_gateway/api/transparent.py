@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 
 from gpt_image.v1 import transparent_pb2
 from gpt_image_gateway.api import engine
-from gpt_image_gateway.api.jobs import started
+from gpt_image_gateway.api.jobs import STARTED, started
 from gpt_image_gateway.forms import (
     call_options,
     enum_word,
@@ -20,6 +20,7 @@ from gpt_image_gateway.forms import (
     transparent_options,
     upload,
 )
+from gpt_image_gateway.openapi import BINARY, IMAGE_FIELDS, TRANSPARENT_FIELDS, json_body, multipart, ok, operation
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.jsonshape import PROFILES, error_of, ref_record, result_of, state
 
@@ -27,6 +28,12 @@ bp = Blueprint("transparent", __name__, url_prefix="/api")
 
 
 @bp.post("/transparent/extract")
+@operation(
+    "Start extracting a transparent PNG from an upload (image, or dark_image + light_image).",
+    tags="transparent",
+    body=multipart({**TRANSPARENT_FIELDS, "image": BINARY, "dark_image": BINARY, "light_image": BINARY}),
+    responses=ok(STARTED, status="202"),
+)
 def extract() -> Any:
     body = fields()
     client = engine().pinned()  # uploads and the job on one engine
@@ -46,6 +53,18 @@ def extract() -> Any:
 
 
 @bp.post("/transparent/verify")
+@operation(
+    "Verify a transparent PNG against a profile; answers with the metrics.",
+    tags="transparent",
+    body=multipart(
+        {
+            "image": BINARY,
+            "profile": TRANSPARENT_FIELDS["profile"],
+            "expected_matte_color": {"type": "string"},
+            "strict": TRANSPARENT_FIELDS["strict"],
+        }
+    ),
+)
 def verify() -> Any:
     body = fields()
     single = files("image", "input")
@@ -74,6 +93,20 @@ def verify() -> Any:
 
 
 @bp.post("/transparent/generate")
+@operation(
+    "Start a transparent generate job.",
+    tags="transparent",
+    body=json_body(
+        {
+            **IMAGE_FIELDS,
+            **TRANSPARENT_FIELDS,
+            "source_prompt": {"type": "string"},
+            "keep_sources": {"type": "boolean"},
+            "want_report": {"type": "boolean"},
+        }
+    ),
+    responses=ok(STARTED, status="202"),
+)
 def generate() -> Any:
     body = fields()
     request = transparent_pb2.GenerateTransparentRequest(
