@@ -143,6 +143,37 @@ class Cluster:
             total += (int(fields[11]) + int(fields[12])) / tick
         return total
 
+    def phases(self, ids: list[str]) -> dict[str, list[float]]:
+        """Where each job's time went, in ms: the engines' own per-job marks (the `ms` of each
+        terminal log line) and, from the queue rows, the wait from a slot freeing on an engine
+        to its next claim while jobs were waiting, and from the recorded end to the lease closing."""
+        out: dict[str, list[float]] = {}
+        for path in self.home.glob("e*/codex/gpt-image-2-skill/logs/engine.log"):
+            for line in path.read_text().splitlines():
+                entry = json.loads(line)
+                marks = (entry.get("data") or {}).get("ms")
+                if entry.get("message") in ("job.completed", "job.failed") and marks:
+                    for name, ms in marks.items():
+                        out.setdefault(name, []).append(float(ms))
+        with psycopg.connect(self.url) as conn:
+            rows = conn.execute(
+                "SELECT engine_id, extract(epoch FROM enqueued_at), extract(epoch FROM claimed_at), "
+                "extract(epoch FROM finished_at) FROM job_queue WHERE job_id = ANY(%s) AND claimed_at IS NOT NULL",
+                (ids,),
+            ).fetchall()
+        by_engine: dict[str, list[tuple[float, float, float]]] = {}
+        for engine, queued, claimed, finished in rows:
+            by_engine.setdefault(engine, []).append((float(queued), float(claimed), float(finished)))
+        for jobs in by_engine.values():
+            ends = sorted(finished for _, _, finished in jobs)
+            for queued, claimed, _ in jobs:
+                freed = [end for end in ends if end <= claimed]
+                if freed and queued < freed[-1]:  # it was waiting when the slot freed
+                    out.setdefault("slot free -> claim (db)", []).append((claimed - freed[-1]) * 1000)
+            for _, claimed, finished in jobs:
+                out.setdefault("claim -> lease closed (db)", []).append((finished - claimed) * 1000)
+        return out
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -168,7 +199,9 @@ def throughput(
         cpu = cluster.cpu_seconds()
         rows = cluster.statuses(ids)
         ideal = jobs * delay / (engines * 4)
+        phases = cluster.phases(ids)
         return {
+            "phases": phases,
             "name": f"{engines} engine{'s' if engines > 1 else ''}",
             "jobs": jobs,
             "wall": wall,
@@ -261,6 +294,12 @@ def main() -> None:
             f"{r['name']:<12} {r['jobs']:>5} {r['wall']:>8.2f} {r['ideal']:>8.2f} {r['ratio']:>8.2f} "
             f"{r['per_s']:>7.1f} {r['completed']:>10} {r['cpu_ms']:>18.0f}"
         )
+    print(f"\nwhere a job's time went, {rows[0]['name']} (ms; engine marks, then queue rows):")
+    print(f"{'phase':<28} {'p50':>7} {'p90':>7} {'mean':>7} {'n':>5}")
+    for name, values in rows[0]["phases"].items():
+        values.sort()
+        p50, p90 = values[len(values) // 2], values[min(len(values) - 1, int(len(values) * 0.9))]
+        print(f"{name:<28} {p50:>7.0f} {p90:>7.0f} {sum(values) / len(values):>7.0f} {len(values):>5}")
     speedup = rows[0]["per_s"] / rows[1]["per_s"]
     verdict = "ok" if rows[0]["ratio"] <= 1.3 else "MISS"
     print(f"three engines: {rows[0]['ratio']:.2f}x ideal (target <= 1.3: {verdict}), {speedup:.2f}x one engine")

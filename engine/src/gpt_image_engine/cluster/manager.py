@@ -206,6 +206,7 @@ class ClusterJobManager(JobManager):
             self._start_claimed(claimed.job_id, claimed.lane, claimed.method, claimed.spec)
 
     def _start_claimed(self, job_id: str, lane: str, method: str, spec: bytes | None) -> None:
+        claimed_at = time.monotonic()
         with self._lock:
             accepted = self._work.pop(job_id, None)
             job = self._live.get(job_id)
@@ -225,6 +226,7 @@ class ClusterJobManager(JobManager):
                 self._record_failure(job_id, err)
                 self.queue.finish(job_id)
                 return
+        job.marks["claimed"] = claimed_at
         work = accepted[0] if accepted is not None else self._rebuild(method, spec)
         threading.Thread(target=self._run, args=(job, work), name=f"job-{job_id[-8:]}", daemon=True).start()
 

@@ -98,6 +98,18 @@ class LiveJob:
         self._pending_partial: dict[str, Any] | None = None
         self.eta_key: Key | None = None
         self.run_started: float | None = None
+        # Monotonic marks of where the job's time went (claimed, started, running, worked,
+        # published, recorded): the terminal log line gives the gaps in ms.
+        self.marks: dict[str, float] = {}
+
+    def mark(self, name: str) -> None:
+        self.marks[name] = time.monotonic()
+
+    def timings(self) -> dict[str, int]:
+        """Milliseconds between consecutive marks, named by the later one (`worked`: from
+        `running` to the end of the work)."""
+        steps = sorted(self.marks.items(), key=lambda item: item[1])
+        return {name: round((at - prev) * 1000) for (_, prev), (name, at) in zip(steps, steps[1:], strict=False)}
 
     # --- JobContext surface
     def emit(self, kind: str, type_: str, data: dict[str, Any]) -> int:
@@ -139,7 +151,15 @@ class LiveJob:
 
     def spool(self, chunks: Iterable[bytes]) -> Path | bytes | None:
         """A provider response into the job folder as it arrives (`jobs.spool`)."""
-        return spool_chunks(self.job_dir, chunks)
+
+        def received() -> Iterator[bytes]:
+            yield from chunks
+            self.mark("responded")
+
+        try:
+            return spool_chunks(self.job_dir, received())
+        finally:
+            self.mark("spooled")
 
     def wake(self) -> None:
         """Wake this job's watchers (one whose `stop` was just set leaves at once)."""
@@ -340,6 +360,7 @@ class JobManager:
             if job.started:  # cancelled while queued
                 return
             job.started = True
+        job.mark("started")
         job.status = "running"
         log.info("job.started", extra={"data": {"job_id": job.job_id, "command": job.command}})
         try:
@@ -348,9 +369,12 @@ class JobManager:
                 self.history.update_job(job.job_id, status="running", fetch=False)
                 record = job._persist("local", "job.running", running)
             job._publish(record)
+            job.mark("running")
             outcome = work(job)
+            job.mark("worked")
             job.check_cancelled()
             publish_job_dir(job.job_dir)  # every file whole in a shared bucket before `completed`
+            job.mark("published")
             if self.after_work is not None and outcome.status in ("completed", "partial_failed"):
                 try:
                     self.after_work(job, outcome)
@@ -431,6 +455,7 @@ class JobManager:
                 status, data = "failed", {**data, "status": "failed", "error": redact(lost.to_envelope())}
                 done = (job.events[-1]["seq"] + 1 if job.events else 1), str(int(time.time()))
         job.status = status
+        job.mark("recorded")
         seq, created_at = done
         with job.cond:
             job.events.append(
@@ -443,6 +468,8 @@ class JobManager:
         summary: dict[str, Any] = {"job_id": job.job_id, "command": job.command, "status": status}
         if err is not None:
             summary["error"] = {"code": err.get("code"), "message": err.get("message")}
+        if len(job.marks) > 1:
+            summary["ms"] = job.timings()
         log.log(level, TERMINAL_TYPES[status], extra={"data": summary})
         if self.after_finish is not None:
             threading.Thread(
