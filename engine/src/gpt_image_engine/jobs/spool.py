@@ -57,7 +57,7 @@ def spool_chunks(job_dir: Path | None, chunks: Iterable[bytes]) -> Path | bytes 
         finally:
             os.close(fd)
         os.replace(part, final)
-        publish_written(final)  # a bucket gets it now: continue_save can run on another engine
+        publish_written(final, background=True)  # a bucket gets it now: continue_save can run elsewhere
     except OSError as exc:
         if not is_out_of_space(exc):
             part.unlink(missing_ok=True)

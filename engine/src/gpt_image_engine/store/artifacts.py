@@ -31,6 +31,7 @@ import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -124,13 +125,33 @@ def mime_of(name: str) -> str:
 _REMOTE: weakref.WeakValueDictionary[str, ArtifactStore] = weakref.WeakValueDictionary()
 
 
-def publish_written(path: Path, *, best_effort: bool = False) -> None:
+# Uploads of job files run on a few shared threads, so a job's files travel at once and
+# while the job goes on (its output is decoded while its spooled response uploads).
+PUBLISH_THREADS = 8
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _publisher() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(PUBLISH_THREADS, thread_name_prefix="publish")
+        return _pool
+
+
+def publish_written(path: Path, *, best_effort: bool = False, background: bool = False) -> None:
     """Publish one finished job file (`jobs/<id>/<name>`) now, when its engine keeps artifacts in a
     bucket (a spooled response, a kept input, the stored request): another engine can then resume,
     retry or show the job even if this one dies. A no-op for local folders. With `best_effort` a
-    failure is logged, not raised (the job's own publish before `completed` tries again, strictly)."""
+    failure is logged, not raised (the job's own publish before `completed` tries again, strictly).
+    With `background` the upload starts now on the shared publish threads and the caller goes on;
+    the job's `publish_job_dir` before `completed` waits for it and raises its failure."""
     store = _REMOTE.get(str(path.parent.parent))
     if store is None:
+        return
+    if background:
+        store.publish_soon(path.parent.name, path)
         return
     try:
         store.publish(path.parent.name, path)
@@ -163,6 +184,8 @@ class ArtifactStore:
         self.jobs_dir = jobs_dir
         self.objects: ObjectStore = objects or LocalObjects({"uploads": uploads_dir, "jobs": jobs_dir})
         self._published: OrderedDict[str, dict[str, tuple[int, int]]] = OrderedDict()
+        # Background uploads not yet awaited by the job's `publish_job`, per job (LRU like `_published`).
+        self._pending: OrderedDict[str, list[Future[None]]] = OrderedDict()
         self._lock = threading.Lock()
         self._last_sweep = 0.0
         if self.remote:
@@ -293,14 +316,44 @@ class ArtifactStore:
         with self._lock:
             self._published.setdefault(job_id, {})[path.name] = stamp
 
+    def publish_soon(self, job_id: str, path: Path) -> None:
+        """Start publishing one job file on the shared publish threads (see `publish_job`)."""
+        if not self.remote:
+            return
+        future = _publisher().submit(self.publish, job_id, path)
+        with self._lock:
+            self._pending.setdefault(job_id, []).append(future)
+            self._pending.move_to_end(job_id)
+            while len(self._pending) > self.PUBLISHED_JOBS:
+                self._pending.popitem(last=False)
+
     def publish_job(self, job_id: str) -> None:
-        """Publish every finished file of a job's working folder (artifact_store_unavailable on failure)."""
+        """Publish every finished file of a job's working folder, all at once on the publish
+        threads, after the job's background uploads: returns when every file is whole in the
+        bucket (artifact_store_unavailable on failure, after every upload has ended)."""
+        with self._lock:
+            pending = self._pending.pop(job_id, [])
+        self._await(pending)
         folder = self.jobs_dir / job_id
         if not self.remote or not folder.is_dir():
             return
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.is_file(follow_symlinks=False):
-                self.publish(job_id, Path(entry.path))
+        paths = [
+            Path(e.path) for e in sorted(os.scandir(folder), key=lambda e: e.name) if e.is_file(follow_symlinks=False)
+        ]
+        if len(paths) == 1:
+            self.publish(job_id, paths[0])
+            return
+        self._await([_publisher().submit(self.publish, job_id, path) for path in paths])
+
+    @staticmethod
+    def _await(futures: list[Future[None]]) -> None:
+        if not futures:
+            return
+        wait(futures)
+        for future in futures:
+            error = future.exception()
+            if error is not None:
+                raise error
 
     def job_dir(self, job_id: str) -> Path:
         """The job's working folder, holding every file the store has for it (downloaded from the

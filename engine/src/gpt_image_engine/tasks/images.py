@@ -22,6 +22,7 @@ from gpt_image_engine.providers.capabilities import check_options
 from gpt_image_engine.providers.registry import run_image_job
 from gpt_image_engine.providers.selection import select_provider
 from gpt_image_engine.state import Engine
+from gpt_image_engine.store.artifacts import publish_written
 from gpt_image_engine.store.atomic import atomic_write_json
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
 from gpt_image_engine.tasks.inputs import input_image, keep_input
@@ -97,6 +98,7 @@ def run_images(
         )
     except OSError as exc:
         raise storage_error(exc, meta_path) from exc
+    publish_written(meta_path, background=True)  # travels during the provider call, not after it
     result = run_image_job(resolved, job, live, policy, engine.http_for(resolved, live))
     live.check_cancelled()
     try:

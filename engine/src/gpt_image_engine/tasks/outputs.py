@@ -20,7 +20,7 @@ def save_file(job_dir: Path, name: str, data: bytes, role: str, index: int) -> A
         atomic_write_bytes(path, data, mode=0o600)
     except OSError as exc:
         raise storage_error(exc, path) from exc
-    publish_written(path)  # with a bucket: whole in the store before the job says completed
+    publish_written(path, background=True)  # whole in the bucket before `completed` (publish_job_dir waits)
     return Artifact(
         path=path,
         role=role,
