@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from gpt_image_engine.errors import AppError
-from gpt_image_engine.store.artifacts import ArtifactStore, open_objects
+from gpt_image_engine.store.artifacts import ArtifactStore, open_objects, publish_written
 from gpt_image_engine.store.objects import CHUNK_SIZE, ObjectMissing, ObjectStore, parse_artifacts_url
-from gpt_image_engine.store.s3objects import PART_SIZE
+from gpt_image_engine.store.s3objects import PART_SIZE, S3Objects
 
 
 def s3_env(server: Any, url: str, **over: str) -> dict[str, str]:
@@ -154,6 +154,37 @@ def test_another_engine_sees_a_published_job(s3_server: Any, s3_url: str, tmp_pa
     folder = b.job_dir(job.name)
     assert folder == b.jobs_dir / job.name and (folder / "raw_response.json").read_bytes() == big
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_background_publishes_are_whole_when_publish_job_returns(s3_server: Any, s3_url: str, tmp_path: Path) -> None:
+    """Files published in the background as a job writes them (its spooled response, outputs)
+    and the rest of its folder are all whole in the bucket once `publish_job` returns; a failed
+    background upload is the job's `artifact_store_unavailable` there, not a silent loss."""
+    env = s3_env(s3_server, s3_url)
+    roots = {"uploads": tmp_path / "uploads", "jobs": tmp_path / "jobs"}
+    store = ArtifactStore(roots["uploads"], roots["jobs"], open_objects(roots, env))
+    job = store.jobs_dir / "job-20261204-background"
+    job.mkdir(parents=True)
+    files = {f"out-{i}.png": os.urandom(200_000 + i) for i in range(6)}
+    files["raw_response.json"] = os.urandom(PART_SIZE + 5)  # multipart, beside the small ones
+    for name, data in files.items():
+        (job / name).write_bytes(data)
+        if name != "out-5.png":  # one left for publish_job's own pass
+            publish_written(job / name, background=True)
+    store.publish_job(job.name)
+    for name, data in files.items():
+        assert store.read(f"{job.name}/{name}") == data
+
+    broken = store.jobs_dir / "job-20261204-nobucket"
+    broken.mkdir()
+    (broken / "out.png").write_bytes(b"png")
+    # The keys are revoked under a running engine: the server refuses the upload.
+    revoked = S3Objects.from_url(parse_artifacts_url(s3_url), {**env, "AWS_SECRET_ACCESS_KEY": "revoked-secret"})
+    store = ArtifactStore(roots["uploads"], roots["jobs"], revoked)
+    publish_written(broken / "out.png", background=True)
+    with pytest.raises(AppError) as gone:
+        store.publish_job(broken.name)
+    assert gone.value.code == "artifact_store_unavailable"
 
 
 def test_start_checks_the_bucket_and_the_keys(s3_server: Any, tmp_path: Path) -> None:
