@@ -554,6 +554,9 @@ class FakeUpstream:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, as real HTTP servers set: with Nagle on, a reply's body waits for the ACK of
+    # its headers, which a keep-alive client delays by ~40 ms (every reused connection's call).
+    disable_nagle_algorithm = True
     server_version = "FakeUpstream/1.0"
 
     @property
