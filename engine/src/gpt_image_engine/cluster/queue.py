@@ -9,8 +9,8 @@ events a watcher follows. What the engine needs from PostgreSQL is four statemen
 claim, heartbeat, sweep) around that model, not a second job system beside it.
 
 Every statement runs on a connection of this module's own (one per calling role: the RPC
-threads share one behind a lock, the engine's queue loop has its own, and so do the job threads
-recording their ends), reconnected after a failure; a failure is `cluster_queue_failed`, with the URL's password redacted.
+threads share one behind a lock, the engine's queue loop has its own), reconnected after a
+failure; a failure is `cluster_queue_failed`, with the URL's password redacted.
 """
 
 from __future__ import annotations
@@ -89,13 +89,10 @@ class Queue:
         self.lease = f"{float(lease_seconds)} seconds"
         self.rpc = Conn(url, "request")
         self.loop = Conn(url, "queue loop")
-        # A job's end (renew, then close the lease) does not queue behind submissions' inserts.
-        self.ends = Conn(url, "job end")
 
     def close(self) -> None:
         self.rpc.close()
         self.loop.close()
-        self.ends.close()
 
     # --- engines
     def register(self, host: str, pid: int, max_parallel: int, version: str, address: str = "") -> None:
@@ -209,7 +206,7 @@ class Queue:
     def renew(self, job_id: str) -> bool:
         """Extend this engine's lease on one job (before recording its end); False when the
         lease is no longer ours (swept while this engine stalled)."""
-        with self.ends.tx() as conn:
+        with self.rpc.tx() as conn:
             row = conn.execute(
                 "UPDATE job_queue SET lease_until = now() + %s::interval WHERE job_id = %s AND engine_id = %s "
                 "AND state = 'running' RETURNING job_id",
@@ -219,7 +216,7 @@ class Queue:
 
     def finish(self, job_id: str) -> bool:
         """Close this engine's lease on a job; False when the lease was lost (swept meanwhile)."""
-        with self.ends.tx() as conn:
+        with self.rpc.tx() as conn:
             row = conn.execute(
                 "UPDATE job_queue SET state = 'done', finished_at = now(), lease_until = NULL "
                 "WHERE job_id = %s AND state IN ('running', 'queued') AND (engine_id = %s OR engine_id IS NULL) "
