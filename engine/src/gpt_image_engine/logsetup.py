@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
+import os
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -33,9 +35,46 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class RotatingJsonLines(logging.handlers.RotatingFileHandler):
+    """`RotatingFileHandler` that formats each record once and knows the file's size.
+
+    The stock handler formats every record twice (once more only to measure it) and stats the
+    path twice and seeks before each write; here the size comes from `fstat` when the file is
+    opened and grows by what is written (the file is opened for appending, so only this handler
+    moves its end). Rotation is the same: before a record that would take the file to
+    `maxBytes`, and never for a path that is not a regular file (`/dev/null`, a FIFO)."""
+
+    _size = 0
+    _regular = False
+
+    def _open(self) -> Any:
+        stream = super()._open()
+        try:
+            info = os.fstat(stream.fileno())
+            self._regular, self._size = stat.S_ISREG(info.st_mode), info.st_size
+        except OSError:
+            self._regular, self._size = False, 0
+        return stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            msg = self.format(record) + self.terminator
+            if self.stream is None:
+                self.stream = self._open()
+            if self.maxBytes > 0 and self._regular and self._size + len(msg) >= self.maxBytes:
+                self.doRollover()  # reopens (and re-measures) the file
+            self.stream.write(msg)
+            self.stream.flush()
+            self._size += len(msg) if msg.isascii() else len(msg.encode(self.stream.encoding, "replace"))
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+
 def setup_logging(log_file: Path, debug: bool = False) -> None:
     log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=5 * 1024 * 1024, backupCount=5)
+    handler = RotatingJsonLines(log_file, maxBytes=5 * 1024 * 1024, backupCount=5)
     handler.setFormatter(JsonLines())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -25,6 +25,7 @@ from gpt_image_engine.jobs.context import CancelEvent, progress_data
 from gpt_image_engine.jobs.eta import Key, RunTimes, eta_key
 from gpt_image_engine.jobs.recovery import stamp_interrupted
 from gpt_image_engine.jobs.spool import spool_chunks
+from gpt_image_engine.jobs.workers import Workers
 from gpt_image_engine.security.redaction import redact
 from gpt_image_engine.store.artifacts import publish_job_dir
 from gpt_image_engine.store.diskspace import ensure_room, storage_error
@@ -211,6 +212,9 @@ class JobManager:
         self._running: dict[str, str] = {}  # job id -> lane
         self._finished: deque[str] = deque()
         self._accepting = True
+        # Threads for jobs' runs and for their after-finish work, reused (`jobs.workers`).
+        self._job_threads = Workers("job", keep=8)
+        self._notify_threads = Workers("notify", keep=4)
         self.run_times = RunTimes(lambda: history.list_jobs(limit=200, status="completed").get("jobs") or [])
         # Set by the engine: uploads after a job's work succeeded (before the terminal event),
         # and notifications after the terminal event. Both are best-effort and never fail a job.
@@ -327,6 +331,11 @@ class JobManager:
         return provider_running < self.max_parallel and len(self._running) < self.max_parallel + 1
 
     def _dispatch(self) -> None:
+        for job, work in self._startable():
+            self._job_threads.run(f"job-{job.job_id[-8:]}", self._run, job, work)
+
+    def _startable(self) -> list[tuple[LiveJob, Work]]:
+        """Take every queued job a free slot may start now (lanes in turn), marked running."""
         starts: list[tuple[LiveJob, Work]] = []
         with self._lock:
             progressed = True
@@ -344,16 +353,29 @@ class JobManager:
                         starts.append((job, work))
                         progressed = True
                         break
-        for job, work in starts:
-            threading.Thread(target=self._run, args=(job, work), name=f"job-{job.job_id[-8:]}", daemon=True).start()
+        return starts
 
     def _run(self, job: LiveJob, work: Work) -> None:
-        try:
-            self._execute(job, work)
-        finally:
+        """Run a job; then, while queued jobs can start, this thread runs the next one itself
+        (a hand-off to another thread would cost a wake-up per job) and the rest are dispatched."""
+        while True:
+            try:
+                self._execute(job, work)
+            except BaseException:
+                with self._lock:
+                    self._running.pop(job.job_id, None)
+                self._dispatch()
+                raise
             with self._lock:
                 self._running.pop(job.job_id, None)
-            self._dispatch()
+            starts = self._startable()
+            if not starts:
+                self._dispatch()  # a subclass's own way of finding work (the cluster's queue)
+                return
+            (job, work), rest = starts[0], starts[1:]
+            threading.current_thread().name = f"job-{job.job_id[-8:]}"
+            for other, other_work in rest:
+                self._job_threads.run(f"job-{other.job_id[-8:]}", self._run, other, other_work)
 
     def _execute(self, job: LiveJob, work: Work) -> None:
         with job.cond:
@@ -472,9 +494,7 @@ class JobManager:
             summary["ms"] = job.timings()
         log.log(level, TERMINAL_TYPES[status], extra={"data": summary})
         if self.after_finish is not None:
-            threading.Thread(
-                target=self._after_finish, args=(job, status), name=f"notify-{job.job_id[-8:]}", daemon=True
-            ).start()
+            self._notify_threads.run(f"notify-{job.job_id[-8:]}", self._after_finish, job, status)
 
     def _after_finish(self, job: LiveJob, status: str) -> None:
         try:

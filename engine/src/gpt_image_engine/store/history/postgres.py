@@ -305,14 +305,17 @@ class PostgresHistory(RowStore):
         created_at = now_ts()
         with self._write() as conn:
             # One appender per job at a time (a transaction-scoped lock on the id, not the row, so
-            # a queue's SKIP LOCKED claim never waits on an event write).
+            # a queue's SKIP LOCKED claim never waits on an event write). The INSERT is a second
+            # statement so that its snapshot (READ COMMITTED: taken when a statement starts)
+            # follows the lock and sees the previous appender's row.
             conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (job_id,))
-            if conn.execute("SELECT 1 FROM jobs WHERE id = %s", (job_id,)).fetchone() is None:
-                raise self._not_found(job_id)
+            # No row from `jobs` (an unknown job): nothing inserted.
             row = conn.execute(
                 "INSERT INTO job_events (job_id, seq, kind, event_type, data, created_at) "
-                "SELECT %s, COALESCE(MAX(seq), 0) + 1, %s, %s, %s, %s FROM job_events WHERE job_id = %s "
-                "RETURNING seq",
-                (job_id, kind, event_type, dumps(data), created_at, job_id),
+                "SELECT %s, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = %s), %s, %s, %s, %s "
+                "FROM jobs WHERE id = %s RETURNING seq",
+                (job_id, job_id, kind, event_type, dumps(data), created_at, job_id),
             ).fetchone()
-        return (int(row[0]) if row else 0), created_at
+            if row is None:
+                raise self._not_found(job_id)
+        return int(row[0]), created_at

@@ -78,6 +78,12 @@ class RowStore:
     def _read(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
 
+    def _write_one(
+        self, failure: str = "history_write_failed", *, reindex: Sequence[str] = ()
+    ) -> AbstractContextManager[Any]:
+        """`_write` for a body of exactly one statement (a backend may run it without BEGIN/COMMIT)."""
+        return self._write(failure, reindex=reindex)
+
     def _in(self, column: str, values: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
         """`column` is one of `values`, as SQL and its parameters."""
         raise NotImplementedError
@@ -148,11 +154,15 @@ class RowStore:
             dumps(dict(metadata or {})),
             *extra.values(),
         )
+        marks = ", ".join("?" * len(values))
         try:
+            if not fetch:  # the INSERT alone (its search-queue trigger is part of the statement)
+                with self._write_one(reindex=[job_id]) as conn:
+                    conn.execute(self._q(f"INSERT INTO jobs ({columns}) VALUES ({marks})"), values)
+                return None
             with self._write(reindex=[job_id]) as conn:
-                marks = ", ".join("?" * len(values))
                 conn.execute(self._q(f"INSERT INTO jobs ({columns}) VALUES ({marks})"), values)
-                return self._job(conn, job_id) if fetch else None
+                return self._job(conn, job_id)
         except AppError as exc:
             if self._is_duplicate(exc):
                 raise AppError(

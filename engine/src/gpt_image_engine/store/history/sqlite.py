@@ -35,6 +35,12 @@ from gpt_image_engine.store.history.sqlite_schema import MIGRATIONS, REQUIRED_CO
 
 __all__ = ["History", "validate_sqlite_file"]
 
+_APPEND_EVENT = (
+    "INSERT INTO job_events (job_id, seq, kind, event_type, data, created_at) "
+    "SELECT ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = ?), ?, ?, ?, ? "
+    "FROM jobs WHERE id = ? RETURNING seq"
+)
+
 
 def open_error(path: Path, what: str, exc: BaseException | None = None) -> AppError:
     detail: dict[str, Any] = {"history_file": str(path)}
@@ -229,6 +235,30 @@ class History(RowStore):
                     raise AppError(failure, "A history write failed.", {"error": str(exc)}) from exc
                 raise
 
+    @contextmanager
+    def _write_one(
+        self, failure: str = "history_write_failed", *, reindex: Sequence[str] = ()
+    ) -> Iterator[sqlite3.Connection]:
+        """`_write` for a body that runs exactly one statement. Outside `batch()` the statement is
+        its own transaction: a write statement takes the write lock at its first step, before it
+        reads anything (as BEGIN IMMEDIATE does; busy_timeout applies), and commits when it is
+        finished, so the BEGIN and COMMIT round trips are saved. A body must finish its statement
+        (fetch every row) before it returns. When the search queue is due to be folded in, the
+        whole `_write` is used, which does that in the same transaction."""
+        with self._lock:
+            due = self._fts and len(self._reindex_pending) + len(reindex) >= search.DEFER_REINDEX
+            if due or getattr(self._local, "batch", None) is not None:
+                with self._write(failure, reindex=reindex) as conn:
+                    yield conn
+                return
+            conn = self._c()
+            try:
+                yield conn
+            except sqlite3.Error as exc:
+                raise AppError(failure, "A history write failed.", {"error": str(exc)}) from exc
+            if self._fts:
+                self._reindex_pending.update(reindex)
+
     def _queue_reindex(self, conn: sqlite3.Connection, ids: Sequence[str]) -> None:
         """The triggers already queued `ids` in `jobs_search_dirty` (in this transaction); fold the
         engine's pending ids into the index once enough have gathered."""
@@ -407,17 +437,12 @@ class History(RowStore):
 
     def append_event(self, job_id: str, kind: str, event_type: str, data: dict[str, Any]) -> tuple[int, str]:
         created_at = now_ts()
-        with self._write() as conn:
-            if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is None:
-                raise self._not_found(job_id)
-            (seq,) = conn.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = ?",
-                (job_id,),
-            ).fetchone()
-            # Plain INSERT: inside BEGIN IMMEDIATE no other writer can take this seq, and an existing row
-            # is never replaced.
-            conn.execute(
-                "INSERT INTO job_events (job_id, seq, kind, event_type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (job_id, seq, kind, event_type, dumps(data), created_at),
-            )
-        return int(seq), created_at
+        with self._write_one() as conn:
+            # One statement: the job must exist (no row from `jobs`, nothing inserted) and the seq is
+            # the job's last + 1, read under the write lock the INSERT holds from its first step, so
+            # no other writer can take it; an existing row is never replaced.
+            rows = conn.execute(_APPEND_EVENT, (job_id, job_id, kind, event_type, dumps(data), created_at, job_id))
+            seq = rows.fetchall()  # to the end: the statement (and its transaction) is finished
+        if not seq:
+            raise self._not_found(job_id)
+        return int(seq[0][0]), created_at
