@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,11 +32,33 @@ def bare_python() -> str:
     pytest.skip("no Python without gpt_image_cli installed")
 
 
+_HOMES: list[Path] = []
+
+
 def minimal_env(home: Path, **extra: str) -> dict[str, str]:
     # A short CODEX_HOME: the engine socket under it must fit the ~107-byte Unix socket path limit,
     # which pytest-xdist's deeper tmp_path (popen-gwN/...) would overrun.
     codex_home = Path(tempfile.mkdtemp(prefix="gi2-w-")) / ".codex"
+    _HOMES.append(codex_home)
     return {"PATH": "/usr/bin:/bin", "HOME": str(home), "CODEX_HOME": str(codex_home), **extra}
+
+
+@pytest.fixture(autouse=True)
+def _stop_autostarted_engines() -> Iterator[None]:
+    """The CLI behind the wrapper autostarts an engine under the short CODEX_HOME (outside pytest's
+    temp folder, so the session's stray-engine net does not see it): stop it and remove the folder."""
+    yield
+    while _HOMES:
+        codex_home = _HOMES.pop()
+        try:
+            pid = int((codex_home / "gpt-image-2-skill" / "engine.pid").read_text().strip())
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):  # up to 5 s for its clean exit
+                os.kill(pid, 0)
+                time.sleep(0.05)
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(codex_home.parent, ignore_errors=True)
 
 
 @pytest.fixture
