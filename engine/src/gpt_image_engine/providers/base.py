@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-DEFAULT_OPENAI_API_BASE = "https://api.openai.com/v1"
+from gpt_image_engine.security.keyenv import BUILTIN_OPENAI_API_BASE
+
+DEFAULT_OPENAI_API_BASE = BUILTIN_OPENAI_API_BASE
 DEFAULT_CODEX_ENDPOINT = "https://chatgpt.com/backend-api/codex/responses"
 DEFAULT_OPENAI_MODEL = "gpt-image-2"
 DEFAULT_CODEX_MODEL = "gpt-5.4"

@@ -42,7 +42,7 @@ from gpt_image_engine.store.paths import EnginePaths
 from gpt_image_engine.store.secrets import provider_credential, resolve_credential
 from gpt_image_protocol import paths as shared_paths
 
-OPENAI_API_KEY_ENV = "OPENAI_API_KEY"
+OPENAI_API_KEY_ENV = keyenv.BUILTIN_OPENAI_KEY_ENV
 OPENAI_BASE_URL_ENV = "OPENAI_BASE_URL"
 OPENAI_TYPES = ("openai", "openai-compatible")
 

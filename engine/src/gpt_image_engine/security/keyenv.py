@@ -39,7 +39,11 @@ from typing import Any
 from gpt_image_engine.errors import AppError
 
 ALLOWLIST_ENV = "GPT_IMAGE_2_KEY_ENV_ALLOWLIST"
-DEFAULT_USABLE = frozenset({"OPENAI_API_KEY"})
+# The one definition of where the built-in provider sends which engine key (providers and the web
+# config view take it from here: this is the lowest room that both reach).
+BUILTIN_OPENAI_API_BASE = "https://api.openai.com/v1"
+BUILTIN_OPENAI_KEY_ENV = "OPENAI_API_KEY"
+DEFAULT_USABLE = frozenset({BUILTIN_OPENAI_KEY_ENV})
 
 _restricted: ContextVar[str | None] = ContextVar("gpt_image_key_env_caller", default=None)
 # Keychain entries (service, account) the current restricted call wrote a value to.
@@ -156,8 +160,8 @@ DESTINATION_KEYS = ("type", "api_base", "endpoint", "token_url", "proxy")
 BUILTIN_ENTRIES: Mapping[str, Mapping[str, Any]] = {
     "openai": {
         "type": "openai-compatible",
-        "api_base": "https://api.openai.com/v1",
-        "credentials": {"api_key": {"source": "env", "env": "OPENAI_API_KEY"}},
+        "api_base": BUILTIN_OPENAI_API_BASE,
+        "credentials": {"api_key": {"source": "env", "env": BUILTIN_OPENAI_KEY_ENV}},
     }
 }
 

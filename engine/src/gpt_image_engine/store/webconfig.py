@@ -20,10 +20,10 @@ from typing import Any
 
 from gpt_image_engine.call import Call
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.security import keyenv
 from gpt_image_engine.store import config as cfgstore
 from gpt_image_engine.store.paths import EnginePaths
 
-OPENAI_BUILTIN_BASE = "https://api.openai.com/v1"
 SECTIONS = ("paths", "logging")
 
 
@@ -102,14 +102,14 @@ def web_view(cfg: Mapping[str, Any], env: Mapping[str, str] | None = None) -> di
         "openai",
         {
             "type": "openai-compatible",
-            "api_base": OPENAI_BUILTIN_BASE,
+            "api_base": keyenv.BUILTIN_OPENAI_API_BASE,
             "model": "gpt-image-2",
             "supports_n": True,
             "credentials": {
                 "api_key": {
                     "source": "env",
-                    "env": "OPENAI_API_KEY",
-                    "present": bool((env.get("OPENAI_API_KEY") or "").strip()),
+                    "env": keyenv.BUILTIN_OPENAI_KEY_ENV,
+                    "present": bool((env.get(keyenv.BUILTIN_OPENAI_KEY_ENV) or "").strip()),
                 }
             },
             "builtin": True,

@@ -116,6 +116,11 @@ class ImageSource:
         return not self.artifact_id and not self.url
 
 
+def _check_profile(profile: str) -> None:
+    if profile not in PROFILES:
+        raise AppError("invalid_command", f"--profile must be one of {', '.join(PROFILES)}.")
+
+
 @dataclass(frozen=True)
 class ImageOptions:
     """The image flags of `images generate|edit` and `transparent generate`, checked and normalised."""
@@ -176,8 +181,7 @@ class TransparentOptions:
         _set(self, "matte_color", self.matte_color or None)
         if self.method not in EXTRACT_METHODS:
             raise AppError("invalid_command", "--method must be auto, chroma or dual.")
-        if self.profile not in PROFILES:
-            raise AppError("invalid_command", f"--profile must be one of {', '.join(PROFILES)}.")
+        _check_profile(self.profile)
         if self.material and self.material not in MATERIALS:
             raise AppError("invalid_command", f"--material must be one of {', '.join(MATERIALS)}.")
         if self.spill_suppression is not None and not 0 <= self.spill_suppression <= 1:
@@ -338,8 +342,7 @@ class VerifySpec(Spec):
 
     def __post_init__(self) -> None:
         _set(self, "profile", self.profile or "generic")
-        if self.profile not in PROFILES:
-            raise AppError("invalid_command", f"--profile must be one of {', '.join(PROFILES)}.")
+        _check_profile(self.profile)
         if self.input is None or self.input.empty:
             raise AppError("invalid_argument", "transparent verify needs --input.")
         _set(self, "expected_matte_color", self.expected_matte_color or None)
