@@ -268,3 +268,38 @@ def _no_stray_engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
                 os.kill(int(proc_dir.name), signal.SIGTERM)
             except OSError:
                 pass
+
+
+def _log_tails(values: Any) -> Iterator[tuple[str, Path]]:
+    """Log files of the engines and gateways a test used (fixtures by duck type: an engine has
+    `home` and `codex_home`, a gateway a `log` path, a stack an `engine`)."""
+    for value in values:
+        engine = getattr(value, "engine", None)
+        if isinstance(engine, EngineProc):
+            value = engine
+        if isinstance(value, EngineProc):
+            yield "engine stderr", value.home / "engine-stderr.log"
+            yield "engine log", value.shared_dir / "logs" / "engine.log"
+        log = getattr(value, "log", None)
+        if isinstance(log, Path):
+            yield "gateway log", log
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test's report carries the last lines of its engine's and gateway's logs: a
+    flake in CI (an engine-side 500, a crash) is then diagnosable from the CI output alone."""
+    outcome: Any = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    seen: set[Path] = set()
+    for title, path in _log_tails(getattr(item, "funcargs", {}).values()):
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        try:
+            tail = path.read_bytes()[-4000:].decode("utf-8", "replace")
+        except OSError:
+            continue
+        report.sections.append((f"{title}: {path}", tail))

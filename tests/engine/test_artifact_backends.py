@@ -235,3 +235,45 @@ def test_url_options_and_the_default() -> None:
         "path",
     )
     assert parse_artifacts_url("s3://images").prefix == ""
+
+
+def test_listing_a_job_folder_while_its_job_writes_never_fails(tmp_path: Path) -> None:
+    """GetJob lists a running job's folder while the spool renames `raw_response.json.part`
+    and inputs come and go: a file that vanishes between the listing and its stat is skipped,
+    and a write in flight is never listed (a crash here was a 500 on GET /api/jobs/<id>)."""
+    import threading
+
+    from gpt_image_engine.store.objects import LocalObjects
+
+    objects = LocalObjects({"jobs": tmp_path / "jobs"})
+    folder = tmp_path / "jobs" / "job-1"
+    folder.mkdir(parents=True)
+    (folder / "spec.json").write_text("{}")
+    stop = threading.Event()
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            part = folder / "raw_response.json.part"
+            part.write_bytes(b"x" * 64)
+            os.replace(part, folder / "raw_response.json")
+            sub = folder / f"d{n % 3}"
+            sub.mkdir(exist_ok=True)
+            (sub / "f.png").write_bytes(b"p")
+            (folder / "raw_response.json").unlink()
+            (sub / "f.png").unlink()
+            sub.rmdir()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    seen: set[str] = set()
+    try:
+        for _ in range(3000):
+            seen.update(info.key for info in objects.list("jobs/job-1/"))
+    finally:
+        stop.set()
+        thread.join()
+    assert "jobs/job-1/spec.json" in seen
+    assert not any(key.endswith(".part") for key in seen), seen
+    assert seen <= {"jobs/job-1/spec.json", "jobs/job-1/raw_response.json"} | {f"jobs/job-1/d{i}/f.png" for i in range(3)}

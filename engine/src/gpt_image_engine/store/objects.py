@@ -26,6 +26,7 @@ import functools
 import hashlib
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from gpt_image_engine.errors import AppError
+from gpt_image_engine.store.atomic import is_temp_name
 
 CHUNK_SIZE = 1024 * 1024
 ARTIFACTS_URL_ENV = "GPT_IMAGE_2_ARTIFACTS_URL"
@@ -188,14 +190,29 @@ class LocalObjects:
         folder = root / head if head else root
         if not folder.is_dir() or folder.is_symlink():
             return
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(root)
-            if any(part.startswith(".") for part in rel.parts):
-                continue  # temp files of a write in flight
-            if not rel.as_posix().startswith(rest) or path.is_symlink() or not path.is_file():
-                continue
-            st = path.stat()
-            yield ObjectInfo(f"{top}/{rel.as_posix()}", st.st_size, "", st.st_mtime)
+        yield from sorted(self._walk(top, root, folder, rest), key=lambda info: info.key)
+
+    @staticmethod
+    def _walk(top: str, root: Path, folder: Path, rest: str) -> Iterator[ObjectInfo]:
+        """Whole files under `folder` whose key starts with `rest`, read while jobs write:
+        a write in flight (a temp name: dotted, `.part`, `.tmp`) is not an object, and a file
+        or folder that is renamed or removed between the listing and its stat is skipped,
+        never an error (`os.walk` ignores a folder that vanished under it)."""
+        for base, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            rel_base = Path(base).relative_to(root)
+            for name in files:
+                if name.startswith(".") or is_temp_name(name):
+                    continue
+                rel = (rel_base / name).as_posix()
+                if not rel.startswith(rest):
+                    continue
+                try:
+                    st = os.stat(os.path.join(base, name), follow_symlinks=False)
+                except OSError:
+                    continue  # renamed or removed since the folder was read
+                if stat.S_ISREG(st.st_mode):
+                    yield ObjectInfo(f"{top}/{rel}", st.st_size, "", st.st_mtime)
 
     def delete(self, key: str) -> None:
         try:
