@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from gpt_image.v1 import common_pb2, config_pb2, jobs_pb2, system_pb2, transparent_pb2
+from gpt_image.v1 import common_pb2, config_pb2, jobs_pb2, json_pb2, results_pb2, system_pb2
 from gpt_image_cli import wire
 from gpt_image_cli.envelope import dumps as envelope_text
 from gpt_image_cli.envelope import error_body, success_body
@@ -156,7 +156,7 @@ def test_json_values_keep_what_json_text_tells_apart() -> None:
         "non_finite": float("nan"),
     }
     raw = jsonshape.to_value(value).SerializeToString()
-    back = jsonshape.value(common_pb2.JsonValue.FromString(raw))
+    back = jsonshape.value(json_pb2.JsonValue.FromString(raw))
     expected = validation.dumps_finite(value, ensure_ascii=False)
     assert validation.dumps_finite(back, ensure_ascii=False) == expected
     assert validation.dumps_finite(wire.json_value(raw), ensure_ascii=False) == expected
@@ -182,6 +182,6 @@ def test_a_record_that_does_not_fit_its_family_travels_as_it_is() -> None:
 def test_choices_are_the_enums() -> None:
     assert jsonshape.PROFILE_CHOICES == validation.PROFILES
     assert jsonshape.METHOD_CHOICES == validation.METHODS
-    assert jsonshape.PROFILES["translucent"] == transparent_pb2.TRANSPARENT_PROFILE_TRANSLUCENT
+    assert jsonshape.PROFILES["translucent"] == results_pb2.TRANSPARENT_PROFILE_TRANSLUCENT
     assert set(jsonshape.RESULT_FIELDS) == set(jsonshape.COMMANDS)
     assert jsonshape.STATE_NAMES[common_pb2.JOB_STATE_PARTIAL_FAILED] == "partial_failed"

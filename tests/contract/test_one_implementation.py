@@ -10,7 +10,7 @@ import sys
 import click
 import grpc
 
-from gpt_image.v1 import images_pb2, transparent_pb2
+from gpt_image.v1 import images_pb2, results_pb2, transparent_pb2
 from gpt_image_cli.connect import Engine
 from gpt_image_cli.globalflags import GLOBAL_FLAGS, GlobalFlags, add_global_options
 from gpt_image_gateway.client import _Stubs
@@ -100,8 +100,8 @@ def test_gateway_sends_the_enum_and_refuses_a_word_the_contract_does_not_name() 
     from gpt_image_gateway.forms import enum_word
     from gpt_image_protocol.errors import AppError
 
-    assert enum_word({"profile": "icon"}, "profile", jsonshape.PROFILES) == transparent_pb2.TRANSPARENT_PROFILE_ICON
-    assert enum_word({}, "profile", jsonshape.PROFILES) == transparent_pb2.TRANSPARENT_PROFILE_UNSPECIFIED
+    assert enum_word({"profile": "icon"}, "profile", jsonshape.PROFILES) == results_pb2.TRANSPARENT_PROFILE_ICON
+    assert enum_word({}, "profile", jsonshape.PROFILES) == results_pb2.TRANSPARENT_PROFILE_UNSPECIFIED
     with pytest.raises(AppError) as err:
         enum_word({"method": "magic"}, "method", jsonshape.METHODS)
     assert (err.value.code, err.value.message) == ("invalid_command", "--method must be one of auto, chroma, dual.")

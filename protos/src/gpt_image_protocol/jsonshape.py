@@ -24,7 +24,8 @@ from typing import Any
 
 from google.protobuf import timestamp_pb2
 
-from gpt_image.v1 import common_pb2, jobs_pb2, transparent_pb2
+from gpt_image.v1 import common_pb2, jobs_pb2, results_pb2
+from gpt_image_protocol import typedjson
 from gpt_image_protocol.jsonvalue import (
     INT64_RANGE,
     document_text,
@@ -40,17 +41,18 @@ from gpt_image_protocol.jsonvalue import (
 __all__ = ["document_text", "fill_object", "fill_value", "obj", "optional_value", "to_object", "to_value", "value"]
 
 
-def _names(enum: Any, prefix: str, sep: str = "_") -> dict[int, str]:
+def _names(enum: Any) -> dict[int, str]:
     """{number: wire word} of an enum: JOB_STATE_PARTIAL_FAILED -> "partial_failed"."""
-    return {v.number: v.name[len(prefix) :].lower().replace("_", sep) for v in enum.DESCRIPTOR.values if v.number}
+    return typedjson.enum_words(enum.DESCRIPTOR)[0]
 
 
-STATE_NAMES = _names(common_pb2.JobState, "JOB_STATE_")
-KIND_NAMES = _names(common_pb2.EventKind, "EVENT_KIND_")
-ROLE_NAMES = _names(common_pb2.ArtifactRole, "ARTIFACT_ROLE_")
-COMMAND_NAMES = _names(jobs_pb2.JobCommand, "JOB_COMMAND_", " ")
-METHOD_NAMES = _names(transparent_pb2.TransparentMethod, "TRANSPARENT_METHOD_")
-PROFILE_NAMES = _names(transparent_pb2.TransparentProfile, "TRANSPARENT_PROFILE_")
+STATE_NAMES = _names(common_pb2.JobState)
+KIND_NAMES = _names(common_pb2.EventKind)
+ROLE_NAMES = _names(common_pb2.ArtifactRole)
+COMMAND_NAMES = _names(jobs_pb2.JobCommand)
+METHOD_NAMES = _names(results_pb2.TransparentMethod)
+PROFILE_NAMES = _names(results_pb2.TransparentProfile)
+STORAGE_NAMES = _names(results_pb2.StorageStatus)
 # Word -> enum number (typed Any: the generated stubs type each enum field by its own enum).
 STATES: dict[str, Any] = {name: number for number, name in STATE_NAMES.items()}
 KINDS: dict[str, Any] = {name: number for number, name in KIND_NAMES.items()}
@@ -58,20 +60,15 @@ ROLES: dict[str, Any] = {name: number for number, name in ROLE_NAMES.items()}
 COMMANDS: dict[str, Any] = {name: number for number, name in COMMAND_NAMES.items()}
 METHODS: dict[str, Any] = {name: number for number, name in METHOD_NAMES.items()}
 PROFILES: dict[str, Any] = {name: number for number, name in PROFILE_NAMES.items()}
+STORAGE: dict[str, Any] = {name: number for number, name in STORAGE_NAMES.items()}
 # The choices a user types, in the order help and errors list them.
 PROFILE_CHOICES = tuple(PROFILE_NAMES[n] for n in sorted(PROFILE_NAMES))
 METHOD_CHOICES = tuple(METHOD_NAMES[n] for n in sorted(METHOD_NAMES))
 
 # The terminal event's result field per job command (one oneof member per operation).
-RESULT_FIELDS = {
-    "images generate": "generate_result",
-    "images edit": "edit_result",
-    "request create": "request_result",
-    "transparent generate": "transparent_generate_result",
-    "transparent extract": "transparent_extract_result",
-    "transparent verify": "transparent_verify_result",
-    "jobs resume": "resume_result",
-}
+# The member is named for the command ("images generate" -> images_generate); a payload that does
+# not fit its member's typed message exactly travels whole as `other_result`.
+RESULT_FIELDS = {word: word.replace(" ", "_") for word in COMMAND_NAMES.values()}
 
 # --- timestamps -------------------------------------------------------------------------------
 
@@ -248,10 +245,7 @@ def fill_event(
         event.terminal = True
         event.state = STATES.get(str(data.get("status", "")), 0)
         if data.get("result") is not None:
-            payload = data["result"]
-            target = getattr(event, RESULT_FIELDS.get(command or "", "other_result"))
-            fill_object(target, payload if isinstance(payload, Mapping) else {"result": payload})
-            target.SetInParent()
+            fill_result(event, data["result"], command)
         if isinstance(data.get("error"), Mapping) and data["error"]:
             fill_error(event.error, data["error"])
         for ref in data.get("artifacts") or []:
@@ -343,10 +337,27 @@ def has_result(event: common_pb2.JobEvent) -> bool:
     return event.WhichOneof("result") is not None
 
 
+def fill_result(event: common_pb2.JobEvent, payload: Any, command: str | None) -> None:
+    """The terminal payload into the typed member of `command` (`other_result` when the command
+    has none or the payload does not fit its message exactly; a non-object as `{"result": v}`)."""
+    field = RESULT_FIELDS.get(command or "")
+    if field is not None and isinstance(payload, Mapping):
+        if typedjson.fill(getattr(event, field), payload):
+            getattr(event, field).SetInParent()
+            return
+        event.ClearField(field)  # type: ignore[arg-type]
+    fill_object(event.other_result, payload if isinstance(payload, Mapping) else {"result": payload})
+    event.other_result.SetInParent()
+
+
 def result_of(event: common_pb2.JobEvent) -> dict[str, Any] | None:
     """The terminal payload (the envelope body without ok/command); None when there is none."""
     field = event.WhichOneof("result")
-    return None if field is None else obj(getattr(event, field))
+    if field is None:
+        return None
+    if field == "other_result":
+        return obj(event.other_result)
+    return typedjson.to_dict(getattr(event, field))
 
 
 def event_record(event: common_pb2.JobEvent) -> dict[str, Any]:
@@ -394,12 +405,22 @@ def _typed_job(job: Mapping[str, Any], msg: jobs_pb2.Job) -> bool:
     if job["output_path"] is not None:
         msg.output_path = job["output_path"]
     fill_value(msg.metadata, job["metadata"])
-    for item in job["outputs"]:
-        fill_value(msg.outputs.add(), item)
-    fill_value(msg.reference_images, job["reference_images"])
-    fill_value(msg.storage_status, job["storage_status"])
-    fill_value(msg.error, job["error"])
-    return True
+    return _typed_parts(job, msg)
+
+
+def _typed_parts(job: Mapping[str, Any], msg: jobs_pb2.Job) -> bool:
+    """outputs, reference_images, storage_status and error as their typed fields (False when
+    one does not show exactly as the job has it)."""
+    refs, error = job["reference_images"], job["error"]
+    storage = STORAGE.get(job["storage_status"]) if isinstance(job["storage_status"], str) else None
+    if storage is None or not isinstance(refs, list):
+        return False
+    if not all(isinstance(x, Mapping) and typedjson.fill(msg.output_files.add(), x) for x in job["outputs"]):
+        return False
+    if not all(isinstance(x, Mapping) and typedjson.fill(msg.reference_files.add(), x) for x in refs):
+        return False
+    msg.storage_state = storage
+    return error is None or (isinstance(error, Mapping) and typedjson.fill(msg.job_error, error))
 
 
 def fill_job(msg: jobs_pb2.Job, job: Mapping[str, Any]) -> jobs_pb2.Job:
@@ -427,10 +448,10 @@ def job_dict(msg: jobs_pb2.Job) -> dict[str, Any]:
         "created_at": time_text(msg.create_time),
         "updated_at": time_text(msg.update_time),
         "metadata": value(msg.metadata),
-        "outputs": [value(item) for item in msg.outputs],
-        "reference_images": value(msg.reference_images),
-        "storage_status": value(msg.storage_status),
-        "error": value(msg.error),
+        "outputs": [typedjson.to_dict(item) for item in msg.output_files],
+        "reference_images": [typedjson.to_dict(item) for item in msg.reference_files],
+        "storage_status": STORAGE_NAMES.get(msg.storage_state, ""),
+        "error": typedjson.to_dict(msg.job_error) if msg.HasField("job_error") else None,
     }
     if msg.HasField("delete_time"):
         job["deleted_at"] = time_text(msg.delete_time)

@@ -1,4 +1,4 @@
-"""The JSON value tree of the contract (common.proto `JsonValue`, `JsonList`, `JsonObject`):
+"""The JSON value tree of the contract (json.proto `JsonValue`, `JsonList`, `JsonObject`):
 lossless both ways.
 
 What the upstream leaves open (a provider's raw events, config documents, an error's detail,
@@ -14,12 +14,12 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from gpt_image.v1 import common_pb2
+from gpt_image.v1 import json_pb2
 
 INT64_RANGE = (-(2**63), 2**63 - 1)
 
 
-def fill_value(msg: common_pb2.JsonValue, obj: Any) -> None:
+def fill_value(msg: json_pb2.JsonValue, obj: Any) -> None:
     """Write the JSON value `obj` into `msg` (as `json.dumps(obj, default=str)` would see it;
     a non-finite float becomes null, as `dumps_finite` prints it)."""
     if obj is None:
@@ -63,7 +63,7 @@ def _key(key: Any) -> str:
     return repr(key) if isinstance(key, float) else str(key)
 
 
-def fill_object(msg: common_pb2.JsonObject, obj: Mapping[Any, Any]) -> common_pb2.JsonObject:
+def fill_object(msg: json_pb2.JsonObject, obj: Mapping[Any, Any]) -> json_pb2.JsonObject:
     members = msg.members
     for key, item in obj.items():
         member = members.add(key=_key(key))
@@ -71,17 +71,17 @@ def fill_object(msg: common_pb2.JsonObject, obj: Mapping[Any, Any]) -> common_pb
     return msg
 
 
-def to_value(obj: Any) -> common_pb2.JsonValue:
-    msg = common_pb2.JsonValue()
+def to_value(obj: Any) -> json_pb2.JsonValue:
+    msg = json_pb2.JsonValue()
     fill_value(msg, obj)
     return msg
 
 
-def to_object(obj: Mapping[Any, Any]) -> common_pb2.JsonObject:
-    return fill_object(common_pb2.JsonObject(), obj)
+def to_object(obj: Mapping[Any, Any]) -> json_pb2.JsonObject:
+    return fill_object(json_pb2.JsonObject(), obj)
 
 
-def value(msg: common_pb2.JsonValue) -> Any:
+def value(msg: json_pb2.JsonValue) -> Any:
     """The Python JSON value (dict, list, str, int, float, bool, None) of a JsonValue."""
     kind = msg.WhichOneof("kind")
     if kind == "string_value":
@@ -101,7 +101,7 @@ def value(msg: common_pb2.JsonValue) -> Any:
     return None
 
 
-def obj(msg: common_pb2.JsonObject) -> dict[str, Any]:
+def obj(msg: json_pb2.JsonObject) -> dict[str, Any]:
     return {m.key: value(m.value) for m in msg.members}
 
 
@@ -110,7 +110,7 @@ def optional_value(msg: Any, field: str, default: Any = None) -> Any:
     if not msg.HasField(field):
         return default
     sub = getattr(msg, field)
-    return obj(sub) if isinstance(sub, common_pb2.JsonObject) else value(sub)
+    return obj(sub) if isinstance(sub, json_pb2.JsonObject) else value(sub)
 
 
 def document_text(value: Any) -> str:

@@ -22,49 +22,42 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
-from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from gpt_image.v1 import json_pb2 as gpt__image_dot_v1_dot_json__pb2
+from gpt_image.v1 import results_pb2 as gpt__image_dot_v1_dot_results__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19gpt_image/v1/common.proto\x12\x0cgpt_image.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x99\x02\n\tJsonValue\x12\x30\n\nnull_value\x18\x01 \x01(\x0e\x32\x1a.google.protobuf.NullValueH\x00\x12\x14\n\nbool_value\x18\x02 \x01(\x08H\x00\x12\x13\n\tint_value\x18\x03 \x01(\x12H\x00\x12\x16\n\x0c\x64ouble_value\x18\x04 \x01(\x01H\x00\x12\x16\n\x0cstring_value\x18\x05 \x01(\tH\x00\x12,\n\nlist_value\x18\x06 \x01(\x0b\x32\x16.gpt_image.v1.JsonListH\x00\x12\x30\n\x0cobject_value\x18\x07 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x00\x12\x17\n\rbig_int_value\x18\x08 \x01(\tH\x00\x42\x06\n\x04kind\"3\n\x08JsonList\x12\'\n\x06values\x18\x01 \x03(\x0b\x32\x17.gpt_image.v1.JsonValue\"7\n\nJsonObject\x12)\n\x07members\x18\x01 \x03(\x0b\x32\x18.gpt_image.v1.JsonMember\"A\n\nJsonMember\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\"\xd0\x01\n\x0b\x43\x61llOptions\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x02 \x01(\t\x12\x17\n\x0fopenai_api_base\x18\x03 \x01(\t\x12\x13\n\x0b\x63onfig_file\x18\x04 \x01(\t\x12\x11\n\tauth_file\x18\x05 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x06 \x01(\t\x12\x1a\n\x12\x65nv_openai_api_key\x18\x07 \x01(\t\x12\x1b\n\x13\x65nv_openai_base_url\x18\x08 \x01(\t\x12\x12\n\nrequest_id\x18\t \x01(\t\"b\n\x05\x45rror\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\'\n\x06\x64\x65tail\x18\x04 \x01(\x0b\x32\x17.gpt_image.v1.JsonValueJ\x04\x08\x03\x10\x04R\x0b\x64\x65tail_json\"\xac\x01\n\x0cRetryOptions\x12\x14\n\x07retries\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12 \n\x13retry_delay_seconds\x18\x02 \x01(\x01H\x01\x88\x01\x01\x12$\n\x17request_timeout_seconds\x18\x03 \x01(\x01H\x02\x88\x01\x01\x42\n\n\x08_retriesB\x16\n\x14_retry_delay_secondsB\x1a\n\x18_request_timeout_seconds\"\xb5\x01\n\x0b\x41rtifactRef\x12\x13\n\x0b\x61rtifact_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tmime_type\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x03\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12\r\n\x05index\x18\x06 \x01(\x05\x12\x31\n\rartifact_role\x18\x08 \x01(\x0e\x32\x1a.gpt_image.v1.ArtifactRoleJ\x04\x08\x07\x10\x08R\x04role\"=\n\x0bImageSource\x12\x15\n\x0b\x61rtifact_id\x18\x01 \x01(\tH\x00\x12\r\n\x03url\x18\x02 \x01(\tH\x00\x42\x08\n\x06source\"\xbf\x08\n\x08JobEvent\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12\x0c\n\x04type\x18\x04 \x01(\t\x12\x10\n\x08terminal\x18\x07 \x01(\x08\x12\"\n\x05\x65rror\x18\n \x01(\x0b\x32\x13.gpt_image.v1.Error\x12,\n\tartifacts\x18\x0b \x03(\x0b\x32\x19.gpt_image.v1.ArtifactRef\x12+\n\nevent_kind\x18\x0c \x01(\x0e\x32\x17.gpt_image.v1.EventKind\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x05state\x18\x0e \x01(\x0e\x32\x16.gpt_image.v1.JobState\x12*\n\x06\x66ields\x18\x0f \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x00\x12.\n\x08progress\x18\x10 \x01(\x0b\x32\x1a.gpt_image.v1.ProgressDataH\x00\x12\x30\n\tlifecycle\x18\x11 \x01(\x0b\x32\x1b.gpt_image.v1.LifecycleDataH\x00\x12;\n\x0frequest_started\x18\x12 \x01(\x0b\x32 .gpt_image.v1.RequestStartedDataH\x00\x12\x33\n\rterminal_data\x18\x13 \x01(\x0b\x32\x1a.gpt_image.v1.TerminalDataH\x00\x12\x33\n\x0fgenerate_result\x18\x14 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x01\x12/\n\x0b\x65\x64it_result\x18\x15 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x01\x12\x32\n\x0erequest_result\x18\x16 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x01\x12?\n\x1btransparent_generate_result\x18\x17 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x01\x12>\n\x1atransparent_extract_result\x18\x18 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x01\x12=\n\x19transparent_verify_result\x18\x19 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x01\x12\x31\n\rresume_result\x18\x1a \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x01\x12\x30\n\x0cother_result\x18\x1b \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x01\x42\x06\n\x04\x64\x61taB\x08\n\x06resultJ\x04\x08\x03\x10\x04J\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07J\x04\x08\x08\x10\tJ\x04\x08\t\x10\nR\x04kindR\tdata_jsonR\ncreated_atR\x06statusR\x0bresult_json\"\xb3\x01\n\x0cProgressData\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05phase\x18\x02 \x01(\t\x12&\n\x06status\x18\x03 \x01(\x0e\x32\x16.gpt_image.v1.JobState\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x14\n\x07percent\x18\x05 \x01(\x05H\x00\x88\x01\x01\x12\'\n\x05\x65xtra\x18\x06 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectB\n\n\x08_percent\"\x85\x01\n\rLifecycleData\x12&\n\x06status\x18\x01 \x01(\x0e\x32\x16.gpt_image.v1.JobState\x12\x15\n\x08position\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x18\n\x0b\x65ta_seconds\x18\x03 \x01(\x01H\x01\x88\x01\x01\x42\x0b\n\t_positionB\x0e\n\x0c_eta_seconds\"^\n\x12RequestStartedData\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x02 \x01(\t\x12\x16\n\ttransport\x18\x03 \x01(\tH\x00\x88\x01\x01\x42\x0c\n\n_transport\"L\n\x0cTerminalData\x12\'\n\x06output\x18\x01 \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\x12\x13\n\x0b\x65rror_shown\x18\x02 \x01(\x08*\xec\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_COMPLETED\x10\x03\x12\x1c\n\x18JOB_STATE_PARTIAL_FAILED\x10\x04\x12\x14\n\x10JOB_STATE_FAILED\x10\x05\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x06\x12\x19\n\x15JOB_STATE_INTERRUPTED\x10\x07\x12\x17\n\x13JOB_STATE_UPLOADING\x10\x08*j\n\tEventKind\x12\x1a\n\x16\x45VENT_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_KIND_LOCAL\x10\x01\x12\x17\n\x13\x45VENT_KIND_PROGRESS\x10\x02\x12\x12\n\x0e\x45VENT_KIND_SSE\x10\x03*\xa9\x02\n\x0c\x41rtifactRole\x12\x1d\n\x19\x41RTIFACT_ROLE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41RTIFACT_ROLE_OUTPUT\x10\x01\x12\x19\n\x15\x41RTIFACT_ROLE_PARTIAL\x10\x02\x12\x18\n\x14\x41RTIFACT_ROLE_SOURCE\x10\x03\x12\x18\n\x14\x41RTIFACT_ROLE_REPORT\x10\x04\x12\x18\n\x14\x41RTIFACT_ROLE_UPLOAD\x10\x05\x12\x15\n\x11\x41RTIFACT_ROLE_REF\x10\x06\x12\x16\n\x12\x41RTIFACT_ROLE_MASK\x10\x07\x12\x17\n\x13\x41RTIFACT_ROLE_INPUT\x10\x08\x12\x16\n\x12\x41RTIFACT_ROLE_DARK\x10\t\x12\x17\n\x13\x41RTIFACT_ROLE_LIGHT\x10\nb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19gpt_image/v1/common.proto\x12\x0cgpt_image.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17gpt_image/v1/json.proto\x1a\x1agpt_image/v1/results.proto\"\xd0\x01\n\x0b\x43\x61llOptions\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x02 \x01(\t\x12\x17\n\x0fopenai_api_base\x18\x03 \x01(\t\x12\x13\n\x0b\x63onfig_file\x18\x04 \x01(\t\x12\x11\n\tauth_file\x18\x05 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x06 \x01(\t\x12\x1a\n\x12\x65nv_openai_api_key\x18\x07 \x01(\t\x12\x1b\n\x13\x65nv_openai_base_url\x18\x08 \x01(\t\x12\x12\n\nrequest_id\x18\t \x01(\t\"b\n\x05\x45rror\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\'\n\x06\x64\x65tail\x18\x04 \x01(\x0b\x32\x17.gpt_image.v1.JsonValueJ\x04\x08\x03\x10\x04R\x0b\x64\x65tail_json\"\xac\x01\n\x0cRetryOptions\x12\x14\n\x07retries\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12 \n\x13retry_delay_seconds\x18\x02 \x01(\x01H\x01\x88\x01\x01\x12$\n\x17request_timeout_seconds\x18\x03 \x01(\x01H\x02\x88\x01\x01\x42\n\n\x08_retriesB\x16\n\x14_retry_delay_secondsB\x1a\n\x18_request_timeout_seconds\"\xb5\x01\n\x0b\x41rtifactRef\x12\x13\n\x0b\x61rtifact_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tmime_type\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x03\x12\x0e\n\x06sha256\x18\x05 \x01(\t\x12\r\n\x05index\x18\x06 \x01(\x05\x12\x31\n\rartifact_role\x18\x08 \x01(\x0e\x32\x1a.gpt_image.v1.ArtifactRoleJ\x04\x08\x07\x10\x08R\x04role\"=\n\x0bImageSource\x12\x15\n\x0b\x61rtifact_id\x18\x01 \x01(\tH\x00\x12\r\n\x03url\x18\x02 \x01(\tH\x00\x42\x08\n\x06source\"\xf0\t\n\x08JobEvent\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12\x0c\n\x04type\x18\x04 \x01(\t\x12\x10\n\x08terminal\x18\x07 \x01(\x08\x12\"\n\x05\x65rror\x18\n \x01(\x0b\x32\x13.gpt_image.v1.Error\x12,\n\tartifacts\x18\x0b \x03(\x0b\x32\x19.gpt_image.v1.ArtifactRef\x12+\n\nevent_kind\x18\x0c \x01(\x0e\x32\x17.gpt_image.v1.EventKind\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x05state\x18\x0e \x01(\x0e\x32\x16.gpt_image.v1.JobState\x12*\n\x06\x66ields\x18\x0f \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x00\x12.\n\x08progress\x18\x10 \x01(\x0b\x32\x1a.gpt_image.v1.ProgressDataH\x00\x12\x30\n\tlifecycle\x18\x11 \x01(\x0b\x32\x1b.gpt_image.v1.LifecycleDataH\x00\x12;\n\x0frequest_started\x18\x12 \x01(\x0b\x32 .gpt_image.v1.RequestStartedDataH\x00\x12\x33\n\rterminal_data\x18\x13 \x01(\x0b\x32\x1a.gpt_image.v1.TerminalDataH\x00\x12\x30\n\x0cother_result\x18\x1b \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x01\x12\x34\n\x0fimages_generate\x18\x1c \x01(\x0b\x32\x19.gpt_image.v1.ImageResultH\x01\x12\x30\n\x0bimages_edit\x18\x1d \x01(\x0b\x32\x19.gpt_image.v1.ImageResultH\x01\x12\x35\n\x0erequest_create\x18\x1e \x01(\x0b\x32\x1b.gpt_image.v1.RequestResultH\x01\x12G\n\x14transparent_generate\x18\x1f \x01(\x0b\x32\'.gpt_image.v1.TransparentGenerateResultH\x01\x12\x45\n\x13transparent_extract\x18  \x01(\x0b\x32&.gpt_image.v1.TransparentExtractResultH\x01\x12\x43\n\x12transparent_verify\x18! \x01(\x0b\x32%.gpt_image.v1.TransparentVerifyResultH\x01\x12\x31\n\x0bjobs_resume\x18\" \x01(\x0b\x32\x1a.gpt_image.v1.ResumeResultH\x01\x42\x06\n\x04\x64\x61taB\x08\n\x06resultJ\x04\x08\x03\x10\x04J\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07J\x04\x08\x08\x10\tJ\x04\x08\t\x10\nJ\x04\x08\x14\x10\x1bR\x04kindR\tdata_jsonR\ncreated_atR\x06statusR\x0bresult_jsonR\x0fgenerate_resultR\x0b\x65\x64it_resultR\x0erequest_resultR\x1btransparent_generate_resultR\x1atransparent_extract_resultR\x19transparent_verify_resultR\rresume_result\"\xb3\x01\n\x0cProgressData\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05phase\x18\x02 \x01(\t\x12&\n\x06status\x18\x03 \x01(\x0e\x32\x16.gpt_image.v1.JobState\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x14\n\x07percent\x18\x05 \x01(\x05H\x00\x88\x01\x01\x12\'\n\x05\x65xtra\x18\x06 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectB\n\n\x08_percent\"\x85\x01\n\rLifecycleData\x12&\n\x06status\x18\x01 \x01(\x0e\x32\x16.gpt_image.v1.JobState\x12\x15\n\x08position\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x18\n\x0b\x65ta_seconds\x18\x03 \x01(\x01H\x01\x88\x01\x01\x42\x0b\n\t_positionB\x0e\n\x0c_eta_seconds\"^\n\x12RequestStartedData\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x02 \x01(\t\x12\x16\n\ttransport\x18\x03 \x01(\tH\x00\x88\x01\x01\x42\x0c\n\n_transport\"L\n\x0cTerminalData\x12\'\n\x06output\x18\x01 \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\x12\x13\n\x0b\x65rror_shown\x18\x02 \x01(\x08*\xec\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_COMPLETED\x10\x03\x12\x1c\n\x18JOB_STATE_PARTIAL_FAILED\x10\x04\x12\x14\n\x10JOB_STATE_FAILED\x10\x05\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x06\x12\x19\n\x15JOB_STATE_INTERRUPTED\x10\x07\x12\x17\n\x13JOB_STATE_UPLOADING\x10\x08*j\n\tEventKind\x12\x1a\n\x16\x45VENT_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_KIND_LOCAL\x10\x01\x12\x17\n\x13\x45VENT_KIND_PROGRESS\x10\x02\x12\x12\n\x0e\x45VENT_KIND_SSE\x10\x03*\xa9\x02\n\x0c\x41rtifactRole\x12\x1d\n\x19\x41RTIFACT_ROLE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41RTIFACT_ROLE_OUTPUT\x10\x01\x12\x19\n\x15\x41RTIFACT_ROLE_PARTIAL\x10\x02\x12\x18\n\x14\x41RTIFACT_ROLE_SOURCE\x10\x03\x12\x18\n\x14\x41RTIFACT_ROLE_REPORT\x10\x04\x12\x18\n\x14\x41RTIFACT_ROLE_UPLOAD\x10\x05\x12\x15\n\x11\x41RTIFACT_ROLE_REF\x10\x06\x12\x16\n\x12\x41RTIFACT_ROLE_MASK\x10\x07\x12\x17\n\x13\x41RTIFACT_ROLE_INPUT\x10\x08\x12\x16\n\x12\x41RTIFACT_ROLE_DARK\x10\t\x12\x17\n\x13\x41RTIFACT_ROLE_LIGHT\x10\nb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gpt_image.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_JOBSTATE']._serialized_start=2883
-  _globals['_JOBSTATE']._serialized_end=3119
-  _globals['_EVENTKIND']._serialized_start=3121
-  _globals['_EVENTKIND']._serialized_end=3227
-  _globals['_ARTIFACTROLE']._serialized_start=3230
-  _globals['_ARTIFACTROLE']._serialized_end=3527
-  _globals['_JSONVALUE']._serialized_start=107
-  _globals['_JSONVALUE']._serialized_end=388
-  _globals['_JSONLIST']._serialized_start=390
-  _globals['_JSONLIST']._serialized_end=441
-  _globals['_JSONOBJECT']._serialized_start=443
-  _globals['_JSONOBJECT']._serialized_end=498
-  _globals['_JSONMEMBER']._serialized_start=500
-  _globals['_JSONMEMBER']._serialized_end=565
-  _globals['_CALLOPTIONS']._serialized_start=568
-  _globals['_CALLOPTIONS']._serialized_end=776
-  _globals['_ERROR']._serialized_start=778
-  _globals['_ERROR']._serialized_end=876
-  _globals['_RETRYOPTIONS']._serialized_start=879
-  _globals['_RETRYOPTIONS']._serialized_end=1051
-  _globals['_ARTIFACTREF']._serialized_start=1054
-  _globals['_ARTIFACTREF']._serialized_end=1235
-  _globals['_IMAGESOURCE']._serialized_start=1237
-  _globals['_IMAGESOURCE']._serialized_end=1298
-  _globals['_JOBEVENT']._serialized_start=1301
-  _globals['_JOBEVENT']._serialized_end=2388
-  _globals['_PROGRESSDATA']._serialized_start=2391
-  _globals['_PROGRESSDATA']._serialized_end=2570
-  _globals['_LIFECYCLEDATA']._serialized_start=2573
-  _globals['_LIFECYCLEDATA']._serialized_end=2706
-  _globals['_REQUESTSTARTEDDATA']._serialized_start=2708
-  _globals['_REQUESTSTARTEDDATA']._serialized_end=2802
-  _globals['_TERMINALDATA']._serialized_start=2804
-  _globals['_TERMINALDATA']._serialized_end=2880
+  _globals['_JOBSTATE']._serialized_start=2622
+  _globals['_JOBSTATE']._serialized_end=2858
+  _globals['_EVENTKIND']._serialized_start=2860
+  _globals['_EVENTKIND']._serialized_end=2966
+  _globals['_ARTIFACTROLE']._serialized_start=2969
+  _globals['_ARTIFACTROLE']._serialized_end=3266
+  _globals['_CALLOPTIONS']._serialized_start=130
+  _globals['_CALLOPTIONS']._serialized_end=338
+  _globals['_ERROR']._serialized_start=340
+  _globals['_ERROR']._serialized_end=438
+  _globals['_RETRYOPTIONS']._serialized_start=441
+  _globals['_RETRYOPTIONS']._serialized_end=613
+  _globals['_ARTIFACTREF']._serialized_start=616
+  _globals['_ARTIFACTREF']._serialized_end=797
+  _globals['_IMAGESOURCE']._serialized_start=799
+  _globals['_IMAGESOURCE']._serialized_end=860
+  _globals['_JOBEVENT']._serialized_start=863
+  _globals['_JOBEVENT']._serialized_end=2127
+  _globals['_PROGRESSDATA']._serialized_start=2130
+  _globals['_PROGRESSDATA']._serialized_end=2309
+  _globals['_LIFECYCLEDATA']._serialized_start=2312
+  _globals['_LIFECYCLEDATA']._serialized_end=2445
+  _globals['_REQUESTSTARTEDDATA']._serialized_start=2447
+  _globals['_REQUESTSTARTEDDATA']._serialized_end=2541
+  _globals['_TERMINALDATA']._serialized_start=2543
+  _globals['_TERMINALDATA']._serialized_end=2619
 # @@protoc_insertion_point(module_scope)

@@ -1,7 +1,8 @@
 import datetime
 
-from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from gpt_image.v1 import json_pb2 as _json_pb2
+from gpt_image.v1 import results_pb2 as _results_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -68,46 +69,6 @@ ARTIFACT_ROLE_INPUT: ArtifactRole
 ARTIFACT_ROLE_DARK: ArtifactRole
 ARTIFACT_ROLE_LIGHT: ArtifactRole
 
-class JsonValue(_message.Message):
-    __slots__ = ("null_value", "bool_value", "int_value", "double_value", "string_value", "list_value", "object_value", "big_int_value")
-    NULL_VALUE_FIELD_NUMBER: _ClassVar[int]
-    BOOL_VALUE_FIELD_NUMBER: _ClassVar[int]
-    INT_VALUE_FIELD_NUMBER: _ClassVar[int]
-    DOUBLE_VALUE_FIELD_NUMBER: _ClassVar[int]
-    STRING_VALUE_FIELD_NUMBER: _ClassVar[int]
-    LIST_VALUE_FIELD_NUMBER: _ClassVar[int]
-    OBJECT_VALUE_FIELD_NUMBER: _ClassVar[int]
-    BIG_INT_VALUE_FIELD_NUMBER: _ClassVar[int]
-    null_value: _struct_pb2.NullValue
-    bool_value: bool
-    int_value: int
-    double_value: float
-    string_value: str
-    list_value: JsonList
-    object_value: JsonObject
-    big_int_value: str
-    def __init__(self, null_value: _Optional[_Union[_struct_pb2.NullValue, str]] = ..., bool_value: _Optional[bool] = ..., int_value: _Optional[int] = ..., double_value: _Optional[float] = ..., string_value: _Optional[str] = ..., list_value: _Optional[_Union[JsonList, _Mapping]] = ..., object_value: _Optional[_Union[JsonObject, _Mapping]] = ..., big_int_value: _Optional[str] = ...) -> None: ...
-
-class JsonList(_message.Message):
-    __slots__ = ("values",)
-    VALUES_FIELD_NUMBER: _ClassVar[int]
-    values: _containers.RepeatedCompositeFieldContainer[JsonValue]
-    def __init__(self, values: _Optional[_Iterable[_Union[JsonValue, _Mapping]]] = ...) -> None: ...
-
-class JsonObject(_message.Message):
-    __slots__ = ("members",)
-    MEMBERS_FIELD_NUMBER: _ClassVar[int]
-    members: _containers.RepeatedCompositeFieldContainer[JsonMember]
-    def __init__(self, members: _Optional[_Iterable[_Union[JsonMember, _Mapping]]] = ...) -> None: ...
-
-class JsonMember(_message.Message):
-    __slots__ = ("key", "value")
-    KEY_FIELD_NUMBER: _ClassVar[int]
-    VALUE_FIELD_NUMBER: _ClassVar[int]
-    key: str
-    value: JsonValue
-    def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[JsonValue, _Mapping]] = ...) -> None: ...
-
 class CallOptions(_message.Message):
     __slots__ = ("provider", "api_key", "openai_api_base", "config_file", "auth_file", "endpoint", "env_openai_api_key", "env_openai_base_url", "request_id")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
@@ -137,8 +98,8 @@ class Error(_message.Message):
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     code: str
     message: str
-    detail: JsonValue
-    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ..., detail: _Optional[_Union[JsonValue, _Mapping]] = ...) -> None: ...
+    detail: _json_pb2.JsonValue
+    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ..., detail: _Optional[_Union[_json_pb2.JsonValue, _Mapping]] = ...) -> None: ...
 
 class RetryOptions(_message.Message):
     __slots__ = ("retries", "retry_delay_seconds", "request_timeout_seconds")
@@ -177,7 +138,7 @@ class ImageSource(_message.Message):
     def __init__(self, artifact_id: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
 
 class JobEvent(_message.Message):
-    __slots__ = ("job_id", "seq", "type", "terminal", "error", "artifacts", "event_kind", "create_time", "state", "fields", "progress", "lifecycle", "request_started", "terminal_data", "generate_result", "edit_result", "request_result", "transparent_generate_result", "transparent_extract_result", "transparent_verify_result", "resume_result", "other_result")
+    __slots__ = ("job_id", "seq", "type", "terminal", "error", "artifacts", "event_kind", "create_time", "state", "fields", "progress", "lifecycle", "request_started", "terminal_data", "other_result", "images_generate", "images_edit", "request_create", "transparent_generate", "transparent_extract", "transparent_verify", "jobs_resume")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -192,14 +153,14 @@ class JobEvent(_message.Message):
     LIFECYCLE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_STARTED_FIELD_NUMBER: _ClassVar[int]
     TERMINAL_DATA_FIELD_NUMBER: _ClassVar[int]
-    GENERATE_RESULT_FIELD_NUMBER: _ClassVar[int]
-    EDIT_RESULT_FIELD_NUMBER: _ClassVar[int]
-    REQUEST_RESULT_FIELD_NUMBER: _ClassVar[int]
-    TRANSPARENT_GENERATE_RESULT_FIELD_NUMBER: _ClassVar[int]
-    TRANSPARENT_EXTRACT_RESULT_FIELD_NUMBER: _ClassVar[int]
-    TRANSPARENT_VERIFY_RESULT_FIELD_NUMBER: _ClassVar[int]
-    RESUME_RESULT_FIELD_NUMBER: _ClassVar[int]
     OTHER_RESULT_FIELD_NUMBER: _ClassVar[int]
+    IMAGES_GENERATE_FIELD_NUMBER: _ClassVar[int]
+    IMAGES_EDIT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_CREATE_FIELD_NUMBER: _ClassVar[int]
+    TRANSPARENT_GENERATE_FIELD_NUMBER: _ClassVar[int]
+    TRANSPARENT_EXTRACT_FIELD_NUMBER: _ClassVar[int]
+    TRANSPARENT_VERIFY_FIELD_NUMBER: _ClassVar[int]
+    JOBS_RESUME_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     seq: int
     type: str
@@ -209,20 +170,20 @@ class JobEvent(_message.Message):
     event_kind: EventKind
     create_time: _timestamp_pb2.Timestamp
     state: JobState
-    fields: JsonObject
+    fields: _json_pb2.JsonObject
     progress: ProgressData
     lifecycle: LifecycleData
     request_started: RequestStartedData
     terminal_data: TerminalData
-    generate_result: JsonObject
-    edit_result: JsonObject
-    request_result: JsonObject
-    transparent_generate_result: JsonObject
-    transparent_extract_result: JsonObject
-    transparent_verify_result: JsonObject
-    resume_result: JsonObject
-    other_result: JsonObject
-    def __init__(self, job_id: _Optional[str] = ..., seq: _Optional[int] = ..., type: _Optional[str] = ..., terminal: _Optional[bool] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., artifacts: _Optional[_Iterable[_Union[ArtifactRef, _Mapping]]] = ..., event_kind: _Optional[_Union[EventKind, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[JobState, str]] = ..., fields: _Optional[_Union[JsonObject, _Mapping]] = ..., progress: _Optional[_Union[ProgressData, _Mapping]] = ..., lifecycle: _Optional[_Union[LifecycleData, _Mapping]] = ..., request_started: _Optional[_Union[RequestStartedData, _Mapping]] = ..., terminal_data: _Optional[_Union[TerminalData, _Mapping]] = ..., generate_result: _Optional[_Union[JsonObject, _Mapping]] = ..., edit_result: _Optional[_Union[JsonObject, _Mapping]] = ..., request_result: _Optional[_Union[JsonObject, _Mapping]] = ..., transparent_generate_result: _Optional[_Union[JsonObject, _Mapping]] = ..., transparent_extract_result: _Optional[_Union[JsonObject, _Mapping]] = ..., transparent_verify_result: _Optional[_Union[JsonObject, _Mapping]] = ..., resume_result: _Optional[_Union[JsonObject, _Mapping]] = ..., other_result: _Optional[_Union[JsonObject, _Mapping]] = ...) -> None: ...
+    other_result: _json_pb2.JsonObject
+    images_generate: _results_pb2.ImageResult
+    images_edit: _results_pb2.ImageResult
+    request_create: _results_pb2.RequestResult
+    transparent_generate: _results_pb2.TransparentGenerateResult
+    transparent_extract: _results_pb2.TransparentExtractResult
+    transparent_verify: _results_pb2.TransparentVerifyResult
+    jobs_resume: _results_pb2.ResumeResult
+    def __init__(self, job_id: _Optional[str] = ..., seq: _Optional[int] = ..., type: _Optional[str] = ..., terminal: _Optional[bool] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., artifacts: _Optional[_Iterable[_Union[ArtifactRef, _Mapping]]] = ..., event_kind: _Optional[_Union[EventKind, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[JobState, str]] = ..., fields: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., progress: _Optional[_Union[ProgressData, _Mapping]] = ..., lifecycle: _Optional[_Union[LifecycleData, _Mapping]] = ..., request_started: _Optional[_Union[RequestStartedData, _Mapping]] = ..., terminal_data: _Optional[_Union[TerminalData, _Mapping]] = ..., other_result: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., images_generate: _Optional[_Union[_results_pb2.ImageResult, _Mapping]] = ..., images_edit: _Optional[_Union[_results_pb2.ImageResult, _Mapping]] = ..., request_create: _Optional[_Union[_results_pb2.RequestResult, _Mapping]] = ..., transparent_generate: _Optional[_Union[_results_pb2.TransparentGenerateResult, _Mapping]] = ..., transparent_extract: _Optional[_Union[_results_pb2.TransparentExtractResult, _Mapping]] = ..., transparent_verify: _Optional[_Union[_results_pb2.TransparentVerifyResult, _Mapping]] = ..., jobs_resume: _Optional[_Union[_results_pb2.ResumeResult, _Mapping]] = ...) -> None: ...
 
 class ProgressData(_message.Message):
     __slots__ = ("provider", "phase", "status", "message", "percent", "extra")
@@ -237,8 +198,8 @@ class ProgressData(_message.Message):
     status: JobState
     message: str
     percent: int
-    extra: JsonObject
-    def __init__(self, provider: _Optional[str] = ..., phase: _Optional[str] = ..., status: _Optional[_Union[JobState, str]] = ..., message: _Optional[str] = ..., percent: _Optional[int] = ..., extra: _Optional[_Union[JsonObject, _Mapping]] = ...) -> None: ...
+    extra: _json_pb2.JsonObject
+    def __init__(self, provider: _Optional[str] = ..., phase: _Optional[str] = ..., status: _Optional[_Union[JobState, str]] = ..., message: _Optional[str] = ..., percent: _Optional[int] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class LifecycleData(_message.Message):
     __slots__ = ("status", "position", "eta_seconds")
@@ -264,6 +225,6 @@ class TerminalData(_message.Message):
     __slots__ = ("output", "error_shown")
     OUTPUT_FIELD_NUMBER: _ClassVar[int]
     ERROR_SHOWN_FIELD_NUMBER: _ClassVar[int]
-    output: JsonValue
+    output: _json_pb2.JsonValue
     error_shown: bool
-    def __init__(self, output: _Optional[_Union[JsonValue, _Mapping]] = ..., error_shown: _Optional[bool] = ...) -> None: ...
+    def __init__(self, output: _Optional[_Union[_json_pb2.JsonValue, _Mapping]] = ..., error_shown: _Optional[bool] = ...) -> None: ...

@@ -23,45 +23,46 @@ _sym_db = _symbol_database.Default()
 
 
 from gpt_image.v1 import common_pb2 as gpt__image_dot_v1_dot_common__pb2
+from gpt_image.v1 import json_pb2 as gpt__image_dot_v1_dot_json__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19gpt_image/v1/config.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\"K\n\x0c\x43onfigResult\x12(\n\x06result\x18\x02 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x01\x10\x02R\x0bresult_json\"K\n\x0cSecretResult\x12(\n\x06result\x18\x02 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x01\x10\x02R\x0bresult_json\"C\n\x15GetConfigPathsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"T\n\x14InspectConfigRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x10\n\x08web_view\x18\x02 \x01(\x08\"B\n\x14ListProvidersRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"U\n\x19SetDefaultProviderRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xcd\x02\n\x12\x41\x64\x64ProviderRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x10\n\x08\x61pi_base\x18\x04 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x05 \x01(\t\x12\r\n\x05model\x18\x06 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x07 \x01(\t\x12\x13\n\x0b\x61pi_key_env\x18\x08 \x01(\t\x12\x12\n\naccount_id\x18\t \x01(\t\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\n \x01(\t\x12\x15\n\rrefresh_token\x18\x0b \x01(\t\x12\x17\n\nsupports_n\x18\x0c \x01(\x08H\x00\x88\x01\x01\x12\x18\n\x10\x65\x64it_region_mode\x18\r \x01(\t\x12\x13\n\x0bset_default\x18\x0e \x01(\x08\x42\r\n\x0b_supports_n\"\x92\x01\n\x15UpsertProviderRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\x12*\n\x08provider\x18\x04 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x03\x10\x04R\rprovider_json\"\x93\x01\n\x1aUpdateConfigSectionRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0f\n\x07section\x18\x02 \x01(\t\x12&\n\x05value\x18\x04 \x01(\x0b\x32\x17.gpt_image.v1.JsonValueJ\x04\x08\x03\x10\x04R\nvalue_json\"Q\n\x15RemoveProviderRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\"O\n\x13TestProviderRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x9b\x01\n\x10SetSecretRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\r\n\x05value\x18\x05 \x01(\t\x12\x0b\n\x03\x65nv\x18\x06 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x07 \x01(\t\"s\n\x10GetSecretRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0bstatus_only\x18\x04 \x01(\x08\"a\n\x13\x44\x65leteSecretRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t2\xfe\x05\n\rConfigService\x12Q\n\x0eGetConfigPaths\x12#.gpt_image.v1.GetConfigPathsRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12O\n\rInspectConfig\x12\".gpt_image.v1.InspectConfigRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12O\n\rListProviders\x12\".gpt_image.v1.ListProvidersRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12Y\n\x12SetDefaultProvider\x12\'.gpt_image.v1.SetDefaultProviderRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12K\n\x0b\x41\x64\x64Provider\x12 .gpt_image.v1.AddProviderRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12Q\n\x0eRemoveProvider\x12#.gpt_image.v1.RemoveProviderRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12M\n\x0cTestProvider\x12!.gpt_image.v1.TestProviderRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12Q\n\x0eUpsertProvider\x12#.gpt_image.v1.UpsertProviderRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12[\n\x13UpdateConfigSection\x12(.gpt_image.v1.UpdateConfigSectionRequest\x1a\x1a.gpt_image.v1.ConfigResult2\xf1\x01\n\x0eSecretsService\x12G\n\tSetSecret\x12\x1e.gpt_image.v1.SetSecretRequest\x1a\x1a.gpt_image.v1.SecretResult\x12G\n\tGetSecret\x12\x1e.gpt_image.v1.GetSecretRequest\x1a\x1a.gpt_image.v1.SecretResult\x12M\n\x0c\x44\x65leteSecret\x12!.gpt_image.v1.DeleteSecretRequest\x1a\x1a.gpt_image.v1.SecretResultb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19gpt_image/v1/config.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\x1a\x17gpt_image/v1/json.proto\"K\n\x0c\x43onfigResult\x12(\n\x06result\x18\x02 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x01\x10\x02R\x0bresult_json\"K\n\x0cSecretResult\x12(\n\x06result\x18\x02 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x01\x10\x02R\x0bresult_json\"C\n\x15GetConfigPathsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"T\n\x14InspectConfigRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x10\n\x08web_view\x18\x02 \x01(\x08\"B\n\x14ListProvidersRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"U\n\x19SetDefaultProviderRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xcd\x02\n\x12\x41\x64\x64ProviderRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x10\n\x08\x61pi_base\x18\x04 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x05 \x01(\t\x12\r\n\x05model\x18\x06 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x07 \x01(\t\x12\x13\n\x0b\x61pi_key_env\x18\x08 \x01(\t\x12\x12\n\naccount_id\x18\t \x01(\t\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\n \x01(\t\x12\x15\n\rrefresh_token\x18\x0b \x01(\t\x12\x17\n\nsupports_n\x18\x0c \x01(\x08H\x00\x88\x01\x01\x12\x18\n\x10\x65\x64it_region_mode\x18\r \x01(\t\x12\x13\n\x0bset_default\x18\x0e \x01(\x08\x42\r\n\x0b_supports_n\"\x92\x01\n\x15UpsertProviderRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\x12*\n\x08provider\x18\x04 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x03\x10\x04R\rprovider_json\"\x93\x01\n\x1aUpdateConfigSectionRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0f\n\x07section\x18\x02 \x01(\t\x12&\n\x05value\x18\x04 \x01(\x0b\x32\x17.gpt_image.v1.JsonValueJ\x04\x08\x03\x10\x04R\nvalue_json\"Q\n\x15RemoveProviderRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\"O\n\x13TestProviderRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\"\x9b\x01\n\x10SetSecretRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\r\n\x05value\x18\x05 \x01(\t\x12\x0b\n\x03\x65nv\x18\x06 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x07 \x01(\t\"s\n\x10GetSecretRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0bstatus_only\x18\x04 \x01(\x08\"a\n\x13\x44\x65leteSecretRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t2\xfe\x05\n\rConfigService\x12Q\n\x0eGetConfigPaths\x12#.gpt_image.v1.GetConfigPathsRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12O\n\rInspectConfig\x12\".gpt_image.v1.InspectConfigRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12O\n\rListProviders\x12\".gpt_image.v1.ListProvidersRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12Y\n\x12SetDefaultProvider\x12\'.gpt_image.v1.SetDefaultProviderRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12K\n\x0b\x41\x64\x64Provider\x12 .gpt_image.v1.AddProviderRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12Q\n\x0eRemoveProvider\x12#.gpt_image.v1.RemoveProviderRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12M\n\x0cTestProvider\x12!.gpt_image.v1.TestProviderRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12Q\n\x0eUpsertProvider\x12#.gpt_image.v1.UpsertProviderRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12[\n\x13UpdateConfigSection\x12(.gpt_image.v1.UpdateConfigSectionRequest\x1a\x1a.gpt_image.v1.ConfigResult2\xf1\x01\n\x0eSecretsService\x12G\n\tSetSecret\x12\x1e.gpt_image.v1.SetSecretRequest\x1a\x1a.gpt_image.v1.SecretResult\x12G\n\tGetSecret\x12\x1e.gpt_image.v1.GetSecretRequest\x1a\x1a.gpt_image.v1.SecretResult\x12M\n\x0c\x44\x65leteSecret\x12!.gpt_image.v1.DeleteSecretRequest\x1a\x1a.gpt_image.v1.SecretResultb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gpt_image.v1.config_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CONFIGRESULT']._serialized_start=70
-  _globals['_CONFIGRESULT']._serialized_end=145
-  _globals['_SECRETRESULT']._serialized_start=147
-  _globals['_SECRETRESULT']._serialized_end=222
-  _globals['_GETCONFIGPATHSREQUEST']._serialized_start=224
-  _globals['_GETCONFIGPATHSREQUEST']._serialized_end=291
-  _globals['_INSPECTCONFIGREQUEST']._serialized_start=293
-  _globals['_INSPECTCONFIGREQUEST']._serialized_end=377
-  _globals['_LISTPROVIDERSREQUEST']._serialized_start=379
-  _globals['_LISTPROVIDERSREQUEST']._serialized_end=445
-  _globals['_SETDEFAULTPROVIDERREQUEST']._serialized_start=447
-  _globals['_SETDEFAULTPROVIDERREQUEST']._serialized_end=532
-  _globals['_ADDPROVIDERREQUEST']._serialized_start=535
-  _globals['_ADDPROVIDERREQUEST']._serialized_end=868
-  _globals['_UPSERTPROVIDERREQUEST']._serialized_start=871
-  _globals['_UPSERTPROVIDERREQUEST']._serialized_end=1017
-  _globals['_UPDATECONFIGSECTIONREQUEST']._serialized_start=1020
-  _globals['_UPDATECONFIGSECTIONREQUEST']._serialized_end=1167
-  _globals['_REMOVEPROVIDERREQUEST']._serialized_start=1169
-  _globals['_REMOVEPROVIDERREQUEST']._serialized_end=1250
-  _globals['_TESTPROVIDERREQUEST']._serialized_start=1252
-  _globals['_TESTPROVIDERREQUEST']._serialized_end=1331
-  _globals['_SETSECRETREQUEST']._serialized_start=1334
-  _globals['_SETSECRETREQUEST']._serialized_end=1489
-  _globals['_GETSECRETREQUEST']._serialized_start=1491
-  _globals['_GETSECRETREQUEST']._serialized_end=1606
-  _globals['_DELETESECRETREQUEST']._serialized_start=1608
-  _globals['_DELETESECRETREQUEST']._serialized_end=1705
-  _globals['_CONFIGSERVICE']._serialized_start=1708
-  _globals['_CONFIGSERVICE']._serialized_end=2474
-  _globals['_SECRETSSERVICE']._serialized_start=2477
-  _globals['_SECRETSSERVICE']._serialized_end=2718
+  _globals['_CONFIGRESULT']._serialized_start=95
+  _globals['_CONFIGRESULT']._serialized_end=170
+  _globals['_SECRETRESULT']._serialized_start=172
+  _globals['_SECRETRESULT']._serialized_end=247
+  _globals['_GETCONFIGPATHSREQUEST']._serialized_start=249
+  _globals['_GETCONFIGPATHSREQUEST']._serialized_end=316
+  _globals['_INSPECTCONFIGREQUEST']._serialized_start=318
+  _globals['_INSPECTCONFIGREQUEST']._serialized_end=402
+  _globals['_LISTPROVIDERSREQUEST']._serialized_start=404
+  _globals['_LISTPROVIDERSREQUEST']._serialized_end=470
+  _globals['_SETDEFAULTPROVIDERREQUEST']._serialized_start=472
+  _globals['_SETDEFAULTPROVIDERREQUEST']._serialized_end=557
+  _globals['_ADDPROVIDERREQUEST']._serialized_start=560
+  _globals['_ADDPROVIDERREQUEST']._serialized_end=893
+  _globals['_UPSERTPROVIDERREQUEST']._serialized_start=896
+  _globals['_UPSERTPROVIDERREQUEST']._serialized_end=1042
+  _globals['_UPDATECONFIGSECTIONREQUEST']._serialized_start=1045
+  _globals['_UPDATECONFIGSECTIONREQUEST']._serialized_end=1192
+  _globals['_REMOVEPROVIDERREQUEST']._serialized_start=1194
+  _globals['_REMOVEPROVIDERREQUEST']._serialized_end=1275
+  _globals['_TESTPROVIDERREQUEST']._serialized_start=1277
+  _globals['_TESTPROVIDERREQUEST']._serialized_end=1356
+  _globals['_SETSECRETREQUEST']._serialized_start=1359
+  _globals['_SETSECRETREQUEST']._serialized_end=1514
+  _globals['_GETSECRETREQUEST']._serialized_start=1516
+  _globals['_GETSECRETREQUEST']._serialized_end=1631
+  _globals['_DELETESECRETREQUEST']._serialized_start=1633
+  _globals['_DELETESECRETREQUEST']._serialized_end=1730
+  _globals['_CONFIGSERVICE']._serialized_start=1733
+  _globals['_CONFIGSERVICE']._serialized_end=2499
+  _globals['_SECRETSSERVICE']._serialized_start=2502
+  _globals['_SECRETSSERVICE']._serialized_end=2743
 # @@protoc_insertion_point(module_scope)

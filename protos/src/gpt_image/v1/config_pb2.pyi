@@ -1,4 +1,5 @@
 from gpt_image.v1 import common_pb2 as _common_pb2
+from gpt_image.v1 import json_pb2 as _json_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Mapping as _Mapping
@@ -9,14 +10,14 @@ DESCRIPTOR: _descriptor.FileDescriptor
 class ConfigResult(_message.Message):
     __slots__ = ("result",)
     RESULT_FIELD_NUMBER: _ClassVar[int]
-    result: _common_pb2.JsonObject
-    def __init__(self, result: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    result: _json_pb2.JsonObject
+    def __init__(self, result: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class SecretResult(_message.Message):
     __slots__ = ("result",)
     RESULT_FIELD_NUMBER: _ClassVar[int]
-    result: _common_pb2.JsonObject
-    def __init__(self, result: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    result: _json_pb2.JsonObject
+    def __init__(self, result: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class GetConfigPathsRequest(_message.Message):
     __slots__ = ("options",)
@@ -85,8 +86,8 @@ class UpsertProviderRequest(_message.Message):
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
     name: str
-    provider: _common_pb2.JsonObject
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., provider: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    provider: _json_pb2.JsonObject
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., provider: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class UpdateConfigSectionRequest(_message.Message):
     __slots__ = ("options", "section", "value")
@@ -95,8 +96,8 @@ class UpdateConfigSectionRequest(_message.Message):
     VALUE_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
     section: str
-    value: _common_pb2.JsonValue
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., section: _Optional[str] = ..., value: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ...) -> None: ...
+    value: _json_pb2.JsonValue
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., section: _Optional[str] = ..., value: _Optional[_Union[_json_pb2.JsonValue, _Mapping]] = ...) -> None: ...
 
 class RemoveProviderRequest(_message.Message):
     __slots__ = ("options", "name")

@@ -24,53 +24,57 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from gpt_image.v1 import common_pb2 as gpt__image_dot_v1_dot_common__pb2
+from gpt_image.v1 import json_pb2 as gpt__image_dot_v1_dot_json__pb2
+from gpt_image.v1 import results_pb2 as gpt__image_dot_v1_dot_results__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17gpt_image/v1/jobs.proto\x12\x0cgpt_image.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19gpt_image/v1/common.proto\"7\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x16\n\x0einclude_events\x18\x02 \x01(\x08\"\xd2\x04\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12)\n\x07\x63ommand\x18\x02 \x01(\x0e\x32\x18.gpt_image.v1.JobCommand\x12\x15\n\x08provider\x18\x03 \x01(\tH\x00\x88\x01\x01\x12&\n\x06status\x18\x04 \x01(\x0e\x32\x16.gpt_image.v1.JobState\x12\x18\n\x0boutput_path\x18\x05 \x01(\tH\x01\x88\x01\x01\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08metadata\x18\x08 \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\x12(\n\x07outputs\x18\t \x03(\x0b\x32\x17.gpt_image.v1.JsonValue\x12\x31\n\x10reference_images\x18\n \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\x12/\n\x0estorage_status\x18\x0b \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\x12&\n\x05\x65rror\x18\x0c \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\x12/\n\x0b\x64\x65lete_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x08verbatim\x18\x0e \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectB\x0b\n\t_providerB\x0e\n\x0c_output_path\"\xac\x01\n\x0eGetJobResponse\x12\x1e\n\x03job\x18\x05 \x01(\x0b\x32\x11.gpt_image.v1.Job\x12&\n\x06\x65vents\x18\x02 \x03(\x0b\x32\x16.gpt_image.v1.JobEvent\x12,\n\tartifacts\x18\x03 \x03(\x0b\x32\x19.gpt_image.v1.ArtifactRef\x12\x14\n\x0chistory_file\x18\x04 \x01(\tJ\x04\x08\x01\x10\x02R\x08job_json\"W\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\r\n\x05query\x18\x04 \x01(\t\"\x94\x01\n\x10ListJobsResponse\x12\x1f\n\x04jobs\x18\x06 \x03(\x0b\x32\x11.gpt_image.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08has_more\x18\x03 \x01(\x08\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x14\n\x0chistory_file\x18\x05 \x01(\tJ\x04\x08\x01\x10\x02R\tjobs_json\"4\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"V\n\x11\x43\x61ncelJobResponse\x12\x1e\n\x03job\x18\x03 \x01(\x0b\x32\x11.gpt_image.v1.Job\x12\x11\n\tcancelled\x18\x02 \x01(\x08J\x04\x08\x01\x10\x02R\x08job_json\"\"\n\x10\x44\x65leteJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"4\n\x11\x44\x65leteJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x03\"]\n\x0fRetryJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12*\n\x07options\x18\x02 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0e\n\x06\x64\x65tach\x18\x03 \x01(\x08\"$\n\x12GetRecoveryRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"V\n\x13GetRecoveryResponse\x12*\n\x08recovery\x18\x02 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x01\x10\x02R\rrecovery_json\"n\n\x10ResumeJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12*\n\x07options\x18\x03 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0e\n\x06\x64\x65tach\x18\x04 \x01(\x08\"\x11\n\x0fGetQueueRequest\"*\n\x12SetParallelRequest\x12\x14\n\x0cmax_parallel\x18\x01 \x01(\x05\"u\n\x0bQueueStatus\x12\x14\n\x0cmax_parallel\x18\x01 \x01(\x05\x12\x0f\n\x07running\x18\x02 \x01(\x05\x12\x0e\n\x06queued\x18\x03 \x01(\x05\x12\x16\n\x0equeued_job_ids\x18\x04 \x03(\t\x12\x17\n\x0frunning_job_ids\x18\x05 \x03(\t*\x93\x02\n\nJobCommand\x12\x1b\n\x17JOB_COMMAND_UNSPECIFIED\x10\x00\x12\x1f\n\x1bJOB_COMMAND_IMAGES_GENERATE\x10\x01\x12\x1b\n\x17JOB_COMMAND_IMAGES_EDIT\x10\x02\x12\x1e\n\x1aJOB_COMMAND_REQUEST_CREATE\x10\x03\x12$\n JOB_COMMAND_TRANSPARENT_GENERATE\x10\x04\x12#\n\x1fJOB_COMMAND_TRANSPARENT_EXTRACT\x10\x05\x12\"\n\x1eJOB_COMMAND_TRANSPARENT_VERIFY\x10\x06\x12\x1b\n\x17JOB_COMMAND_JOBS_RESUME\x10\x07\x32\xde\x04\n\x0bJobsService\x12\x43\n\x06GetJob\x12\x1b.gpt_image.v1.GetJobRequest\x1a\x1c.gpt_image.v1.GetJobResponse\x12I\n\x08ListJobs\x12\x1d.gpt_image.v1.ListJobsRequest\x1a\x1e.gpt_image.v1.ListJobsResponse\x12\x43\n\x08WatchJob\x12\x1d.gpt_image.v1.WatchJobRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12L\n\tCancelJob\x12\x1e.gpt_image.v1.CancelJobRequest\x1a\x1f.gpt_image.v1.CancelJobResponse\x12L\n\tDeleteJob\x12\x1e.gpt_image.v1.DeleteJobRequest\x1a\x1f.gpt_image.v1.DeleteJobResponse\x12\x43\n\x08RetryJob\x12\x1d.gpt_image.v1.RetryJobRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12R\n\x0bGetRecovery\x12 .gpt_image.v1.GetRecoveryRequest\x1a!.gpt_image.v1.GetRecoveryResponse\x12\x45\n\tResumeJob\x12\x1e.gpt_image.v1.ResumeJobRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x32\xa0\x01\n\x0cQueueService\x12\x44\n\x08GetQueue\x12\x1d.gpt_image.v1.GetQueueRequest\x1a\x19.gpt_image.v1.QueueStatus\x12J\n\x0bSetParallel\x12 .gpt_image.v1.SetParallelRequest\x1a\x19.gpt_image.v1.QueueStatusb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17gpt_image/v1/jobs.proto\x12\x0cgpt_image.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19gpt_image/v1/common.proto\x1a\x17gpt_image/v1/json.proto\x1a\x1agpt_image/v1/results.proto\"7\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x16\n\x0einclude_events\x18\x02 \x01(\x08\"\xa9\x05\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12)\n\x07\x63ommand\x18\x02 \x01(\x0e\x32\x18.gpt_image.v1.JobCommand\x12\x15\n\x08provider\x18\x03 \x01(\tH\x00\x88\x01\x01\x12&\n\x06status\x18\x04 \x01(\x0e\x32\x16.gpt_image.v1.JobState\x12\x18\n\x0boutput_path\x18\x05 \x01(\tH\x01\x88\x01\x01\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08metadata\x18\x08 \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\x12.\n\x0coutput_files\x18\x0f \x03(\x0b\x32\x18.gpt_image.v1.OutputFile\x12\x35\n\x0freference_files\x18\x10 \x03(\x0b\x32\x1c.gpt_image.v1.ReferenceImage\x12\x32\n\rstorage_state\x18\x11 \x01(\x0e\x32\x1b.gpt_image.v1.StorageStatus\x12&\n\tjob_error\x18\x12 \x01(\x0b\x32\x13.gpt_image.v1.Error\x12/\n\x0b\x64\x65lete_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x08verbatim\x18\x0e \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectB\x0b\n\t_providerB\x0e\n\x0c_output_pathJ\x04\x08\t\x10\nJ\x04\x08\n\x10\x0bJ\x04\x08\x0b\x10\x0cJ\x04\x08\x0c\x10\rR\x07outputsR\x10reference_imagesR\x0estorage_statusR\x05\x65rror\"-\n\x0eReferenceImage\x12\r\n\x05index\x18\x01 \x01(\x03\x12\x0c\n\x04path\x18\x02 \x01(\t\"\xac\x01\n\x0eGetJobResponse\x12\x1e\n\x03job\x18\x05 \x01(\x0b\x32\x11.gpt_image.v1.Job\x12&\n\x06\x65vents\x18\x02 \x03(\x0b\x32\x16.gpt_image.v1.JobEvent\x12,\n\tartifacts\x18\x03 \x03(\x0b\x32\x19.gpt_image.v1.ArtifactRef\x12\x14\n\x0chistory_file\x18\x04 \x01(\tJ\x04\x08\x01\x10\x02R\x08job_json\"W\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\r\n\x05query\x18\x04 \x01(\t\"\x94\x01\n\x10ListJobsResponse\x12\x1f\n\x04jobs\x18\x06 \x03(\x0b\x32\x11.gpt_image.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08has_more\x18\x03 \x01(\x08\x12\r\n\x05total\x18\x04 \x01(\x03\x12\x14\n\x0chistory_file\x18\x05 \x01(\tJ\x04\x08\x01\x10\x02R\tjobs_json\"4\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"V\n\x11\x43\x61ncelJobResponse\x12\x1e\n\x03job\x18\x03 \x01(\x0b\x32\x11.gpt_image.v1.Job\x12\x11\n\tcancelled\x18\x02 \x01(\x08J\x04\x08\x01\x10\x02R\x08job_json\"\"\n\x10\x44\x65leteJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"4\n\x11\x44\x65leteJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x03\"]\n\x0fRetryJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12*\n\x07options\x18\x02 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0e\n\x06\x64\x65tach\x18\x03 \x01(\x08\"$\n\x12GetRecoveryRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"V\n\x13GetRecoveryResponse\x12*\n\x08recovery\x18\x02 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x01\x10\x02R\rrecovery_json\"n\n\x10ResumeJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12*\n\x07options\x18\x03 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0e\n\x06\x64\x65tach\x18\x04 \x01(\x08\"\x11\n\x0fGetQueueRequest\"*\n\x12SetParallelRequest\x12\x14\n\x0cmax_parallel\x18\x01 \x01(\x05\"u\n\x0bQueueStatus\x12\x14\n\x0cmax_parallel\x18\x01 \x01(\x05\x12\x0f\n\x07running\x18\x02 \x01(\x05\x12\x0e\n\x06queued\x18\x03 \x01(\x05\x12\x16\n\x0equeued_job_ids\x18\x04 \x03(\t\x12\x17\n\x0frunning_job_ids\x18\x05 \x03(\t*\x93\x02\n\nJobCommand\x12\x1b\n\x17JOB_COMMAND_UNSPECIFIED\x10\x00\x12\x1f\n\x1bJOB_COMMAND_IMAGES_GENERATE\x10\x01\x12\x1b\n\x17JOB_COMMAND_IMAGES_EDIT\x10\x02\x12\x1e\n\x1aJOB_COMMAND_REQUEST_CREATE\x10\x03\x12$\n JOB_COMMAND_TRANSPARENT_GENERATE\x10\x04\x12#\n\x1fJOB_COMMAND_TRANSPARENT_EXTRACT\x10\x05\x12\"\n\x1eJOB_COMMAND_TRANSPARENT_VERIFY\x10\x06\x12\x1b\n\x17JOB_COMMAND_JOBS_RESUME\x10\x07\x32\xde\x04\n\x0bJobsService\x12\x43\n\x06GetJob\x12\x1b.gpt_image.v1.GetJobRequest\x1a\x1c.gpt_image.v1.GetJobResponse\x12I\n\x08ListJobs\x12\x1d.gpt_image.v1.ListJobsRequest\x1a\x1e.gpt_image.v1.ListJobsResponse\x12\x43\n\x08WatchJob\x12\x1d.gpt_image.v1.WatchJobRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12L\n\tCancelJob\x12\x1e.gpt_image.v1.CancelJobRequest\x1a\x1f.gpt_image.v1.CancelJobResponse\x12L\n\tDeleteJob\x12\x1e.gpt_image.v1.DeleteJobRequest\x1a\x1f.gpt_image.v1.DeleteJobResponse\x12\x43\n\x08RetryJob\x12\x1d.gpt_image.v1.RetryJobRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12R\n\x0bGetRecovery\x12 .gpt_image.v1.GetRecoveryRequest\x1a!.gpt_image.v1.GetRecoveryResponse\x12\x45\n\tResumeJob\x12\x1e.gpt_image.v1.ResumeJobRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x32\xa0\x01\n\x0cQueueService\x12\x44\n\x08GetQueue\x12\x1d.gpt_image.v1.GetQueueRequest\x1a\x19.gpt_image.v1.QueueStatus\x12J\n\x0bSetParallel\x12 .gpt_image.v1.SetParallelRequest\x1a\x19.gpt_image.v1.QueueStatusb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gpt_image.v1.jobs_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_JOBCOMMAND']._serialized_start=1954
-  _globals['_JOBCOMMAND']._serialized_end=2229
-  _globals['_GETJOBREQUEST']._serialized_start=101
-  _globals['_GETJOBREQUEST']._serialized_end=156
-  _globals['_JOB']._serialized_start=159
-  _globals['_JOB']._serialized_end=753
-  _globals['_GETJOBRESPONSE']._serialized_start=756
-  _globals['_GETJOBRESPONSE']._serialized_end=928
-  _globals['_LISTJOBSREQUEST']._serialized_start=930
-  _globals['_LISTJOBSREQUEST']._serialized_end=1017
-  _globals['_LISTJOBSRESPONSE']._serialized_start=1020
-  _globals['_LISTJOBSRESPONSE']._serialized_end=1168
-  _globals['_WATCHJOBREQUEST']._serialized_start=1170
-  _globals['_WATCHJOBREQUEST']._serialized_end=1222
-  _globals['_CANCELJOBREQUEST']._serialized_start=1224
-  _globals['_CANCELJOBREQUEST']._serialized_end=1258
-  _globals['_CANCELJOBRESPONSE']._serialized_start=1260
-  _globals['_CANCELJOBRESPONSE']._serialized_end=1346
-  _globals['_DELETEJOBREQUEST']._serialized_start=1348
-  _globals['_DELETEJOBREQUEST']._serialized_end=1382
-  _globals['_DELETEJOBRESPONSE']._serialized_start=1384
-  _globals['_DELETEJOBRESPONSE']._serialized_end=1436
-  _globals['_RETRYJOBREQUEST']._serialized_start=1438
-  _globals['_RETRYJOBREQUEST']._serialized_end=1531
-  _globals['_GETRECOVERYREQUEST']._serialized_start=1533
-  _globals['_GETRECOVERYREQUEST']._serialized_end=1569
-  _globals['_GETRECOVERYRESPONSE']._serialized_start=1571
-  _globals['_GETRECOVERYRESPONSE']._serialized_end=1657
-  _globals['_RESUMEJOBREQUEST']._serialized_start=1659
-  _globals['_RESUMEJOBREQUEST']._serialized_end=1769
-  _globals['_GETQUEUEREQUEST']._serialized_start=1771
-  _globals['_GETQUEUEREQUEST']._serialized_end=1788
-  _globals['_SETPARALLELREQUEST']._serialized_start=1790
-  _globals['_SETPARALLELREQUEST']._serialized_end=1832
-  _globals['_QUEUESTATUS']._serialized_start=1834
-  _globals['_QUEUESTATUS']._serialized_end=1951
-  _globals['_JOBSSERVICE']._serialized_start=2232
-  _globals['_JOBSSERVICE']._serialized_end=2838
-  _globals['_QUEUESERVICE']._serialized_start=2841
-  _globals['_QUEUESERVICE']._serialized_end=3001
+  _globals['_JOBCOMMAND']._serialized_start=2141
+  _globals['_JOBCOMMAND']._serialized_end=2416
+  _globals['_GETJOBREQUEST']._serialized_start=154
+  _globals['_GETJOBREQUEST']._serialized_end=209
+  _globals['_JOB']._serialized_start=212
+  _globals['_JOB']._serialized_end=893
+  _globals['_REFERENCEIMAGE']._serialized_start=895
+  _globals['_REFERENCEIMAGE']._serialized_end=940
+  _globals['_GETJOBRESPONSE']._serialized_start=943
+  _globals['_GETJOBRESPONSE']._serialized_end=1115
+  _globals['_LISTJOBSREQUEST']._serialized_start=1117
+  _globals['_LISTJOBSREQUEST']._serialized_end=1204
+  _globals['_LISTJOBSRESPONSE']._serialized_start=1207
+  _globals['_LISTJOBSRESPONSE']._serialized_end=1355
+  _globals['_WATCHJOBREQUEST']._serialized_start=1357
+  _globals['_WATCHJOBREQUEST']._serialized_end=1409
+  _globals['_CANCELJOBREQUEST']._serialized_start=1411
+  _globals['_CANCELJOBREQUEST']._serialized_end=1445
+  _globals['_CANCELJOBRESPONSE']._serialized_start=1447
+  _globals['_CANCELJOBRESPONSE']._serialized_end=1533
+  _globals['_DELETEJOBREQUEST']._serialized_start=1535
+  _globals['_DELETEJOBREQUEST']._serialized_end=1569
+  _globals['_DELETEJOBRESPONSE']._serialized_start=1571
+  _globals['_DELETEJOBRESPONSE']._serialized_end=1623
+  _globals['_RETRYJOBREQUEST']._serialized_start=1625
+  _globals['_RETRYJOBREQUEST']._serialized_end=1718
+  _globals['_GETRECOVERYREQUEST']._serialized_start=1720
+  _globals['_GETRECOVERYREQUEST']._serialized_end=1756
+  _globals['_GETRECOVERYRESPONSE']._serialized_start=1758
+  _globals['_GETRECOVERYRESPONSE']._serialized_end=1844
+  _globals['_RESUMEJOBREQUEST']._serialized_start=1846
+  _globals['_RESUMEJOBREQUEST']._serialized_end=1956
+  _globals['_GETQUEUEREQUEST']._serialized_start=1958
+  _globals['_GETQUEUEREQUEST']._serialized_end=1975
+  _globals['_SETPARALLELREQUEST']._serialized_start=1977
+  _globals['_SETPARALLELREQUEST']._serialized_end=2019
+  _globals['_QUEUESTATUS']._serialized_start=2021
+  _globals['_QUEUESTATUS']._serialized_end=2138
+  _globals['_JOBSSERVICE']._serialized_start=2419
+  _globals['_JOBSSERVICE']._serialized_end=3025
+  _globals['_QUEUESERVICE']._serialized_start=3028
+  _globals['_QUEUESERVICE']._serialized_end=3188
 # @@protoc_insertion_point(module_scope)

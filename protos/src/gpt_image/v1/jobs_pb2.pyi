@@ -2,6 +2,8 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from gpt_image.v1 import common_pb2 as _common_pb2
+from gpt_image.v1 import json_pb2 as _json_pb2
+from gpt_image.v1 import results_pb2 as _results_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -39,7 +41,7 @@ class GetJobRequest(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., include_events: _Optional[bool] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("id", "command", "provider", "status", "output_path", "create_time", "update_time", "metadata", "outputs", "reference_images", "storage_status", "error", "delete_time", "verbatim")
+    __slots__ = ("id", "command", "provider", "status", "output_path", "create_time", "update_time", "metadata", "output_files", "reference_files", "storage_state", "job_error", "delete_time", "verbatim")
     ID_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
@@ -48,10 +50,10 @@ class Job(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
-    OUTPUTS_FIELD_NUMBER: _ClassVar[int]
-    REFERENCE_IMAGES_FIELD_NUMBER: _ClassVar[int]
-    STORAGE_STATUS_FIELD_NUMBER: _ClassVar[int]
-    ERROR_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FILES_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FILES_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_STATE_FIELD_NUMBER: _ClassVar[int]
+    JOB_ERROR_FIELD_NUMBER: _ClassVar[int]
     DELETE_TIME_FIELD_NUMBER: _ClassVar[int]
     VERBATIM_FIELD_NUMBER: _ClassVar[int]
     id: str
@@ -61,14 +63,22 @@ class Job(_message.Message):
     output_path: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    metadata: _common_pb2.JsonValue
-    outputs: _containers.RepeatedCompositeFieldContainer[_common_pb2.JsonValue]
-    reference_images: _common_pb2.JsonValue
-    storage_status: _common_pb2.JsonValue
-    error: _common_pb2.JsonValue
+    metadata: _json_pb2.JsonValue
+    output_files: _containers.RepeatedCompositeFieldContainer[_results_pb2.OutputFile]
+    reference_files: _containers.RepeatedCompositeFieldContainer[ReferenceImage]
+    storage_state: _results_pb2.StorageStatus
+    job_error: _common_pb2.Error
     delete_time: _timestamp_pb2.Timestamp
-    verbatim: _common_pb2.JsonObject
-    def __init__(self, id: _Optional[str] = ..., command: _Optional[_Union[JobCommand, str]] = ..., provider: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.JobState, str]] = ..., output_path: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ..., outputs: _Optional[_Iterable[_Union[_common_pb2.JsonValue, _Mapping]]] = ..., reference_images: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ..., storage_status: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ..., delete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., verbatim: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    verbatim: _json_pb2.JsonObject
+    def __init__(self, id: _Optional[str] = ..., command: _Optional[_Union[JobCommand, str]] = ..., provider: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.JobState, str]] = ..., output_path: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Union[_json_pb2.JsonValue, _Mapping]] = ..., output_files: _Optional[_Iterable[_Union[_results_pb2.OutputFile, _Mapping]]] = ..., reference_files: _Optional[_Iterable[_Union[ReferenceImage, _Mapping]]] = ..., storage_state: _Optional[_Union[_results_pb2.StorageStatus, str]] = ..., job_error: _Optional[_Union[_common_pb2.Error, _Mapping]] = ..., delete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., verbatim: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class ReferenceImage(_message.Message):
+    __slots__ = ("index", "path")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    path: str
+    def __init__(self, index: _Optional[int] = ..., path: _Optional[str] = ...) -> None: ...
 
 class GetJobResponse(_message.Message):
     __slots__ = ("job", "events", "artifacts", "history_file")
@@ -163,8 +173,8 @@ class GetRecoveryRequest(_message.Message):
 class GetRecoveryResponse(_message.Message):
     __slots__ = ("recovery",)
     RECOVERY_FIELD_NUMBER: _ClassVar[int]
-    recovery: _common_pb2.JsonObject
-    def __init__(self, recovery: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    recovery: _json_pb2.JsonObject
+    def __init__(self, recovery: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class ResumeJobRequest(_message.Message):
     __slots__ = ("job_id", "action", "options", "detach")

@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from gpt_image.v1 import common_pb2 as gpt__image_dot_v1_dot_common__pb2
+from gpt_image.v1 import json_pb2 as gpt__image_dot_v1_dot_json__pb2
 from gpt_image.v1 import config_pb2 as gpt__image_dot_v1_dot_config__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1agpt_image/v1/outputs.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\x1a\x19gpt_image/v1/config.proto\"]\n\rCredentialRef\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x0b\n\x03\x65nv\x18\x03 \x01(\t\x12\x0f\n\x07service\x18\x04 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x05 \x01(\t\"F\n\x18GetOutputSettingsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"~\n\x11PutStorageRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12)\n\x07storage\x18\x03 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x02\x10\x03R\x0cstorage_json\"\xa1\x01\n\x17\x41\x64\x64StorageTargetRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x06target\x18\x05 \x01(\x0b\x32\x18.gpt_image.v1.JsonObject\x12\x0f\n\x07\x61rchive\x18\x04 \x01(\x08J\x04\x08\x03\x10\x04R\x0btarget_json\"V\n\x1aRemoveStorageTargetRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\"w\n\x19SetStoragePipelineRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04mode\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x10\n\x08\x61rchives\x18\x04 \x03(\t\"\x91\x01\n\x18TestStorageTargetRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x06target\x18\x04 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x03\x10\x04R\x0btarget_json\"\xf0\x01\n\x11StorageTestResult\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x13\n\x0btarget_type\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x17\n\nlatency_ms\x18\x05 \x01(\x03H\x00\x88\x01\x01\x12\x0c\n\x04\x63ode\x18\x06 \x01(\t\x12\'\n\x06\x64\x65tail\x18\n \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\x12\x13\n\x0bunsupported\x18\x08 \x01(\x08\x12\x12\n\nlocal_only\x18\t \x01(\x08\x42\r\n\x0b_latency_msJ\x04\x08\x07\x10\x08R\x0b\x64\x65tail_json\"\x90\x01\n\x17PutNotificationsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12/\n\rnotifications\x18\x03 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x02\x10\x03R\x12notifications_json\"\x85\x02\n\x07Webhook\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x65nabled\x18\x03 \x01(\x08\x12\x0b\n\x03url\x18\x04 \x01(\t\x12\x0e\n\x06method\x18\x05 \x01(\t\x12\x33\n\x07headers\x18\x06 \x03(\x0b\x32\".gpt_image.v1.Webhook.HeadersEntry\x12\x1c\n\x0ftimeout_seconds\x18\x07 \x01(\x05H\x00\x88\x01\x01\x1aK\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12*\n\x05value\x18\x02 \x01(\x0b\x32\x1b.gpt_image.v1.CredentialRef:\x02\x38\x01\x42\x12\n\x10_timeout_seconds\"g\n\x11\x41\x64\x64WebhookRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12&\n\x07webhook\x18\x02 \x01(\x0b\x32\x15.gpt_image.v1.Webhook\"N\n\x14RemoveWebhookRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\n\n\x02id\x18\x02 \x01(\t\"\xe0\x01\n\rEmailSettings\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12\x11\n\tsmtp_host\x18\x02 \x01(\t\x12\x11\n\tsmtp_port\x18\x03 \x01(\x05\x12\x0b\n\x03tls\x18\x04 \x01(\t\x12\x10\n\x08username\x18\x05 \x01(\t\x12-\n\x08password\x18\x06 \x01(\x0b\x32\x1b.gpt_image.v1.CredentialRef\x12\x0c\n\x04\x66rom\x18\x07 \x01(\t\x12\n\n\x02to\x18\x08 \x03(\t\x12\x1c\n\x0ftimeout_seconds\x18\t \x01(\x05H\x00\x88\x01\x01\x42\x12\n\x10_timeout_seconds\"i\n\x0fSetEmailRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12*\n\x05\x65mail\x18\x02 \x01(\x0b\x32\x1b.gpt_image.v1.EmailSettings\"g\n\x18TestNotificationsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\"`\n\x14NotificationDelivery\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\n\n\x02ok\x18\x03 \x01(\x08\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x0c\n\x04\x63ode\x18\x05 \x01(\t\"l\n\x16NotificationTestResult\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x36\n\ndeliveries\x18\x03 \x03(\x0b\x32\".gpt_image.v1.NotificationDelivery\"P\n\"GetNotificationCapabilitiesRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"|\n\x0fSetProxyRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04mode\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x10\n\x08no_proxy\x18\x04 \x03(\t\x12\x10\n\x08provider\x18\x05 \x01(\t2\xf2\x08\n\x0eOutputsService\x12W\n\x11GetOutputSettings\x12&.gpt_image.v1.GetOutputSettingsRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12I\n\nPutStorage\x12\x1f.gpt_image.v1.PutStorageRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12U\n\x10\x41\x64\x64StorageTarget\x12%.gpt_image.v1.AddStorageTargetRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12[\n\x13RemoveStorageTarget\x12(.gpt_image.v1.RemoveStorageTargetRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12Y\n\x12SetStoragePipeline\x12\'.gpt_image.v1.SetStoragePipelineRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12\\\n\x11TestStorageTarget\x12&.gpt_image.v1.TestStorageTargetRequest\x1a\x1f.gpt_image.v1.StorageTestResult\x12U\n\x10PutNotifications\x12%.gpt_image.v1.PutNotificationsRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12I\n\nAddWebhook\x12\x1f.gpt_image.v1.AddWebhookRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12O\n\rRemoveWebhook\x12\".gpt_image.v1.RemoveWebhookRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12\x45\n\x08SetEmail\x12\x1d.gpt_image.v1.SetEmailRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12\x61\n\x11TestNotifications\x12&.gpt_image.v1.TestNotificationsRequest\x1a$.gpt_image.v1.NotificationTestResult\x12k\n\x1bGetNotificationCapabilities\x12\x30.gpt_image.v1.GetNotificationCapabilitiesRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12\x45\n\x08SetProxy\x12\x1d.gpt_image.v1.SetProxyRequest\x1a\x1a.gpt_image.v1.ConfigResultb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1agpt_image/v1/outputs.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\x1a\x17gpt_image/v1/json.proto\x1a\x19gpt_image/v1/config.proto\"]\n\rCredentialRef\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x0b\n\x03\x65nv\x18\x03 \x01(\t\x12\x0f\n\x07service\x18\x04 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x05 \x01(\t\"F\n\x18GetOutputSettingsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"~\n\x11PutStorageRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12)\n\x07storage\x18\x03 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x02\x10\x03R\x0cstorage_json\"\xa1\x01\n\x17\x41\x64\x64StorageTargetRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x06target\x18\x05 \x01(\x0b\x32\x18.gpt_image.v1.JsonObject\x12\x0f\n\x07\x61rchive\x18\x04 \x01(\x08J\x04\x08\x03\x10\x04R\x0btarget_json\"V\n\x1aRemoveStorageTargetRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\"w\n\x19SetStoragePipelineRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04mode\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x10\n\x08\x61rchives\x18\x04 \x03(\t\"\x91\x01\n\x18TestStorageTargetRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x06target\x18\x04 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x03\x10\x04R\x0btarget_json\"\xf0\x01\n\x11StorageTestResult\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x13\n\x0btarget_type\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x17\n\nlatency_ms\x18\x05 \x01(\x03H\x00\x88\x01\x01\x12\x0c\n\x04\x63ode\x18\x06 \x01(\t\x12\'\n\x06\x64\x65tail\x18\n \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\x12\x13\n\x0bunsupported\x18\x08 \x01(\x08\x12\x12\n\nlocal_only\x18\t \x01(\x08\x42\r\n\x0b_latency_msJ\x04\x08\x07\x10\x08R\x0b\x64\x65tail_json\"\x90\x01\n\x17PutNotificationsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12/\n\rnotifications\x18\x03 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x02\x10\x03R\x12notifications_json\"\x85\x02\n\x07Webhook\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x65nabled\x18\x03 \x01(\x08\x12\x0b\n\x03url\x18\x04 \x01(\t\x12\x0e\n\x06method\x18\x05 \x01(\t\x12\x33\n\x07headers\x18\x06 \x03(\x0b\x32\".gpt_image.v1.Webhook.HeadersEntry\x12\x1c\n\x0ftimeout_seconds\x18\x07 \x01(\x05H\x00\x88\x01\x01\x1aK\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12*\n\x05value\x18\x02 \x01(\x0b\x32\x1b.gpt_image.v1.CredentialRef:\x02\x38\x01\x42\x12\n\x10_timeout_seconds\"g\n\x11\x41\x64\x64WebhookRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12&\n\x07webhook\x18\x02 \x01(\x0b\x32\x15.gpt_image.v1.Webhook\"N\n\x14RemoveWebhookRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\n\n\x02id\x18\x02 \x01(\t\"\xe0\x01\n\rEmailSettings\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12\x11\n\tsmtp_host\x18\x02 \x01(\t\x12\x11\n\tsmtp_port\x18\x03 \x01(\x05\x12\x0b\n\x03tls\x18\x04 \x01(\t\x12\x10\n\x08username\x18\x05 \x01(\t\x12-\n\x08password\x18\x06 \x01(\x0b\x32\x1b.gpt_image.v1.CredentialRef\x12\x0c\n\x04\x66rom\x18\x07 \x01(\t\x12\n\n\x02to\x18\x08 \x03(\t\x12\x1c\n\x0ftimeout_seconds\x18\t \x01(\x05H\x00\x88\x01\x01\x42\x12\n\x10_timeout_seconds\"i\n\x0fSetEmailRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12*\n\x05\x65mail\x18\x02 \x01(\x0b\x32\x1b.gpt_image.v1.EmailSettings\"g\n\x18TestNotificationsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x03 \x01(\t\"`\n\x14NotificationDelivery\x12\x0f\n\x07\x63hannel\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\n\n\x02ok\x18\x03 \x01(\x08\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x0c\n\x04\x63ode\x18\x05 \x01(\t\"l\n\x16NotificationTestResult\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x36\n\ndeliveries\x18\x03 \x03(\x0b\x32\".gpt_image.v1.NotificationDelivery\"P\n\"GetNotificationCapabilitiesRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"|\n\x0fSetProxyRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x0c\n\x04mode\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12\x10\n\x08no_proxy\x18\x04 \x03(\t\x12\x10\n\x08provider\x18\x05 \x01(\t2\xf2\x08\n\x0eOutputsService\x12W\n\x11GetOutputSettings\x12&.gpt_image.v1.GetOutputSettingsRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12I\n\nPutStorage\x12\x1f.gpt_image.v1.PutStorageRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12U\n\x10\x41\x64\x64StorageTarget\x12%.gpt_image.v1.AddStorageTargetRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12[\n\x13RemoveStorageTarget\x12(.gpt_image.v1.RemoveStorageTargetRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12Y\n\x12SetStoragePipeline\x12\'.gpt_image.v1.SetStoragePipelineRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12\\\n\x11TestStorageTarget\x12&.gpt_image.v1.TestStorageTargetRequest\x1a\x1f.gpt_image.v1.StorageTestResult\x12U\n\x10PutNotifications\x12%.gpt_image.v1.PutNotificationsRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12I\n\nAddWebhook\x12\x1f.gpt_image.v1.AddWebhookRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12O\n\rRemoveWebhook\x12\".gpt_image.v1.RemoveWebhookRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12\x45\n\x08SetEmail\x12\x1d.gpt_image.v1.SetEmailRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12\x61\n\x11TestNotifications\x12&.gpt_image.v1.TestNotificationsRequest\x1a$.gpt_image.v1.NotificationTestResult\x12k\n\x1bGetNotificationCapabilities\x12\x30.gpt_image.v1.GetNotificationCapabilitiesRequest\x1a\x1a.gpt_image.v1.ConfigResult\x12\x45\n\x08SetProxy\x12\x1d.gpt_image.v1.SetProxyRequest\x1a\x1a.gpt_image.v1.ConfigResultb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,46 +36,46 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_WEBHOOK_HEADERSENTRY']._loaded_options = None
   _globals['_WEBHOOK_HEADERSENTRY']._serialized_options = b'8\001'
-  _globals['_CREDENTIALREF']._serialized_start=98
-  _globals['_CREDENTIALREF']._serialized_end=191
-  _globals['_GETOUTPUTSETTINGSREQUEST']._serialized_start=193
-  _globals['_GETOUTPUTSETTINGSREQUEST']._serialized_end=263
-  _globals['_PUTSTORAGEREQUEST']._serialized_start=265
-  _globals['_PUTSTORAGEREQUEST']._serialized_end=391
-  _globals['_ADDSTORAGETARGETREQUEST']._serialized_start=394
-  _globals['_ADDSTORAGETARGETREQUEST']._serialized_end=555
-  _globals['_REMOVESTORAGETARGETREQUEST']._serialized_start=557
-  _globals['_REMOVESTORAGETARGETREQUEST']._serialized_end=643
-  _globals['_SETSTORAGEPIPELINEREQUEST']._serialized_start=645
-  _globals['_SETSTORAGEPIPELINEREQUEST']._serialized_end=764
-  _globals['_TESTSTORAGETARGETREQUEST']._serialized_start=767
-  _globals['_TESTSTORAGETARGETREQUEST']._serialized_end=912
-  _globals['_STORAGETESTRESULT']._serialized_start=915
-  _globals['_STORAGETESTRESULT']._serialized_end=1155
-  _globals['_PUTNOTIFICATIONSREQUEST']._serialized_start=1158
-  _globals['_PUTNOTIFICATIONSREQUEST']._serialized_end=1302
-  _globals['_WEBHOOK']._serialized_start=1305
-  _globals['_WEBHOOK']._serialized_end=1566
-  _globals['_WEBHOOK_HEADERSENTRY']._serialized_start=1471
-  _globals['_WEBHOOK_HEADERSENTRY']._serialized_end=1546
-  _globals['_ADDWEBHOOKREQUEST']._serialized_start=1568
-  _globals['_ADDWEBHOOKREQUEST']._serialized_end=1671
-  _globals['_REMOVEWEBHOOKREQUEST']._serialized_start=1673
-  _globals['_REMOVEWEBHOOKREQUEST']._serialized_end=1751
-  _globals['_EMAILSETTINGS']._serialized_start=1754
-  _globals['_EMAILSETTINGS']._serialized_end=1978
-  _globals['_SETEMAILREQUEST']._serialized_start=1980
-  _globals['_SETEMAILREQUEST']._serialized_end=2085
-  _globals['_TESTNOTIFICATIONSREQUEST']._serialized_start=2087
-  _globals['_TESTNOTIFICATIONSREQUEST']._serialized_end=2190
-  _globals['_NOTIFICATIONDELIVERY']._serialized_start=2192
-  _globals['_NOTIFICATIONDELIVERY']._serialized_end=2288
-  _globals['_NOTIFICATIONTESTRESULT']._serialized_start=2290
-  _globals['_NOTIFICATIONTESTRESULT']._serialized_end=2398
-  _globals['_GETNOTIFICATIONCAPABILITIESREQUEST']._serialized_start=2400
-  _globals['_GETNOTIFICATIONCAPABILITIESREQUEST']._serialized_end=2480
-  _globals['_SETPROXYREQUEST']._serialized_start=2482
-  _globals['_SETPROXYREQUEST']._serialized_end=2606
-  _globals['_OUTPUTSSERVICE']._serialized_start=2609
-  _globals['_OUTPUTSSERVICE']._serialized_end=3747
+  _globals['_CREDENTIALREF']._serialized_start=123
+  _globals['_CREDENTIALREF']._serialized_end=216
+  _globals['_GETOUTPUTSETTINGSREQUEST']._serialized_start=218
+  _globals['_GETOUTPUTSETTINGSREQUEST']._serialized_end=288
+  _globals['_PUTSTORAGEREQUEST']._serialized_start=290
+  _globals['_PUTSTORAGEREQUEST']._serialized_end=416
+  _globals['_ADDSTORAGETARGETREQUEST']._serialized_start=419
+  _globals['_ADDSTORAGETARGETREQUEST']._serialized_end=580
+  _globals['_REMOVESTORAGETARGETREQUEST']._serialized_start=582
+  _globals['_REMOVESTORAGETARGETREQUEST']._serialized_end=668
+  _globals['_SETSTORAGEPIPELINEREQUEST']._serialized_start=670
+  _globals['_SETSTORAGEPIPELINEREQUEST']._serialized_end=789
+  _globals['_TESTSTORAGETARGETREQUEST']._serialized_start=792
+  _globals['_TESTSTORAGETARGETREQUEST']._serialized_end=937
+  _globals['_STORAGETESTRESULT']._serialized_start=940
+  _globals['_STORAGETESTRESULT']._serialized_end=1180
+  _globals['_PUTNOTIFICATIONSREQUEST']._serialized_start=1183
+  _globals['_PUTNOTIFICATIONSREQUEST']._serialized_end=1327
+  _globals['_WEBHOOK']._serialized_start=1330
+  _globals['_WEBHOOK']._serialized_end=1591
+  _globals['_WEBHOOK_HEADERSENTRY']._serialized_start=1496
+  _globals['_WEBHOOK_HEADERSENTRY']._serialized_end=1571
+  _globals['_ADDWEBHOOKREQUEST']._serialized_start=1593
+  _globals['_ADDWEBHOOKREQUEST']._serialized_end=1696
+  _globals['_REMOVEWEBHOOKREQUEST']._serialized_start=1698
+  _globals['_REMOVEWEBHOOKREQUEST']._serialized_end=1776
+  _globals['_EMAILSETTINGS']._serialized_start=1779
+  _globals['_EMAILSETTINGS']._serialized_end=2003
+  _globals['_SETEMAILREQUEST']._serialized_start=2005
+  _globals['_SETEMAILREQUEST']._serialized_end=2110
+  _globals['_TESTNOTIFICATIONSREQUEST']._serialized_start=2112
+  _globals['_TESTNOTIFICATIONSREQUEST']._serialized_end=2215
+  _globals['_NOTIFICATIONDELIVERY']._serialized_start=2217
+  _globals['_NOTIFICATIONDELIVERY']._serialized_end=2313
+  _globals['_NOTIFICATIONTESTRESULT']._serialized_start=2315
+  _globals['_NOTIFICATIONTESTRESULT']._serialized_end=2423
+  _globals['_GETNOTIFICATIONCAPABILITIESREQUEST']._serialized_start=2425
+  _globals['_GETNOTIFICATIONCAPABILITIESREQUEST']._serialized_end=2505
+  _globals['_SETPROXYREQUEST']._serialized_start=2507
+  _globals['_SETPROXYREQUEST']._serialized_end=2631
+  _globals['_OUTPUTSSERVICE']._serialized_start=2634
+  _globals['_OUTPUTSSERVICE']._serialized_end=3772
 # @@protoc_insertion_point(module_scope)

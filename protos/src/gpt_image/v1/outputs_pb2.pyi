@@ -1,4 +1,5 @@
 from gpt_image.v1 import common_pb2 as _common_pb2
+from gpt_image.v1 import json_pb2 as _json_pb2
 from gpt_image.v1 import config_pb2 as _config_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -33,8 +34,8 @@ class PutStorageRequest(_message.Message):
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     STORAGE_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
-    storage: _common_pb2.JsonObject
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., storage: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    storage: _json_pb2.JsonObject
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., storage: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class AddStorageTargetRequest(_message.Message):
     __slots__ = ("options", "name", "target", "archive")
@@ -44,9 +45,9 @@ class AddStorageTargetRequest(_message.Message):
     ARCHIVE_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
     name: str
-    target: _common_pb2.JsonObject
+    target: _json_pb2.JsonObject
     archive: bool
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., target: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ..., archive: _Optional[bool] = ...) -> None: ...
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., target: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., archive: _Optional[bool] = ...) -> None: ...
 
 class RemoveStorageTargetRequest(_message.Message):
     __slots__ = ("options", "name")
@@ -75,8 +76,8 @@ class TestStorageTargetRequest(_message.Message):
     TARGET_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
     name: str
-    target: _common_pb2.JsonObject
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., target: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    target: _json_pb2.JsonObject
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., name: _Optional[str] = ..., target: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class StorageTestResult(_message.Message):
     __slots__ = ("ok", "target", "target_type", "message", "latency_ms", "code", "detail", "unsupported", "local_only")
@@ -95,18 +96,18 @@ class StorageTestResult(_message.Message):
     message: str
     latency_ms: int
     code: str
-    detail: _common_pb2.JsonValue
+    detail: _json_pb2.JsonValue
     unsupported: bool
     local_only: bool
-    def __init__(self, ok: _Optional[bool] = ..., target: _Optional[str] = ..., target_type: _Optional[str] = ..., message: _Optional[str] = ..., latency_ms: _Optional[int] = ..., code: _Optional[str] = ..., detail: _Optional[_Union[_common_pb2.JsonValue, _Mapping]] = ..., unsupported: _Optional[bool] = ..., local_only: _Optional[bool] = ...) -> None: ...
+    def __init__(self, ok: _Optional[bool] = ..., target: _Optional[str] = ..., target_type: _Optional[str] = ..., message: _Optional[str] = ..., latency_ms: _Optional[int] = ..., code: _Optional[str] = ..., detail: _Optional[_Union[_json_pb2.JsonValue, _Mapping]] = ..., unsupported: _Optional[bool] = ..., local_only: _Optional[bool] = ...) -> None: ...
 
 class PutNotificationsRequest(_message.Message):
     __slots__ = ("options", "notifications")
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
     options: _common_pb2.CallOptions
-    notifications: _common_pb2.JsonObject
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., notifications: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    notifications: _json_pb2.JsonObject
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., notifications: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class Webhook(_message.Message):
     __slots__ = ("id", "name", "enabled", "url", "method", "headers", "timeout_seconds")

@@ -23,17 +23,18 @@ _sym_db = _symbol_database.Default()
 
 
 from gpt_image.v1 import common_pb2 as gpt__image_dot_v1_dot_common__pb2
+from gpt_image.v1 import json_pb2 as gpt__image_dot_v1_dot_json__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bgpt_image/v1/requests.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\"\x8f\x02\n\x14\x43reateRequestRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12)\n\x05retry\x18\x02 \x01(\x0b\x32\x1a.gpt_image.v1.RetryOptions\x12\x0e\n\x06\x64\x65tach\x18\x03 \x01(\x08\x12&\n\x04\x62ody\x18\t \x01(\x0b\x32\x18.gpt_image.v1.JsonObject\x12\x19\n\x11request_operation\x18\x05 \x01(\t\x12\x14\n\x0c\x65xpect_image\x18\x06 \x01(\x08\x12\x13\n\x0bsave_images\x18\x07 \x01(\x08\x12\x11\n\tbody_file\x18\x08 \x01(\tJ\x04\x08\x04\x10\x05R\tbody_json2`\n\x0fRequestsService\x12M\n\rCreateRequest\x12\".gpt_image.v1.CreateRequestRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bgpt_image/v1/requests.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\x1a\x17gpt_image/v1/json.proto\"\x8f\x02\n\x14\x43reateRequestRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12)\n\x05retry\x18\x02 \x01(\x0b\x32\x1a.gpt_image.v1.RetryOptions\x12\x0e\n\x06\x64\x65tach\x18\x03 \x01(\x08\x12&\n\x04\x62ody\x18\t \x01(\x0b\x32\x18.gpt_image.v1.JsonObject\x12\x19\n\x11request_operation\x18\x05 \x01(\t\x12\x14\n\x0c\x65xpect_image\x18\x06 \x01(\x08\x12\x13\n\x0bsave_images\x18\x07 \x01(\x08\x12\x11\n\tbody_file\x18\x08 \x01(\tJ\x04\x08\x04\x10\x05R\tbody_json2`\n\x0fRequestsService\x12M\n\rCreateRequest\x12\".gpt_image.v1.CreateRequestRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gpt_image.v1.requests_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATEREQUESTREQUEST']._serialized_start=73
-  _globals['_CREATEREQUESTREQUEST']._serialized_end=344
-  _globals['_REQUESTSSERVICE']._serialized_start=346
-  _globals['_REQUESTSSERVICE']._serialized_end=442
+  _globals['_CREATEREQUESTREQUEST']._serialized_start=98
+  _globals['_CREATEREQUESTREQUEST']._serialized_end=369
+  _globals['_REQUESTSSERVICE']._serialized_start=371
+  _globals['_REQUESTSSERVICE']._serialized_end=467
 # @@protoc_insertion_point(module_scope)

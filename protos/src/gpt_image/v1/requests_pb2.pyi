@@ -1,4 +1,5 @@
 from gpt_image.v1 import common_pb2 as _common_pb2
+from gpt_image.v1 import json_pb2 as _json_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Mapping as _Mapping
@@ -19,9 +20,9 @@ class CreateRequestRequest(_message.Message):
     options: _common_pb2.CallOptions
     retry: _common_pb2.RetryOptions
     detach: bool
-    body: _common_pb2.JsonObject
+    body: _json_pb2.JsonObject
     request_operation: str
     expect_image: bool
     save_images: bool
     body_file: str
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., retry: _Optional[_Union[_common_pb2.RetryOptions, _Mapping]] = ..., detach: _Optional[bool] = ..., body: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ..., request_operation: _Optional[str] = ..., expect_image: _Optional[bool] = ..., save_images: _Optional[bool] = ..., body_file: _Optional[str] = ...) -> None: ...
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., retry: _Optional[_Union[_common_pb2.RetryOptions, _Mapping]] = ..., detach: _Optional[bool] = ..., body: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., request_operation: _Optional[str] = ..., expect_image: _Optional[bool] = ..., save_images: _Optional[bool] = ..., body_file: _Optional[str] = ...) -> None: ...

@@ -23,29 +23,30 @@ _sym_db = _symbol_database.Default()
 
 
 from gpt_image.v1 import common_pb2 as gpt__image_dot_v1_dot_common__pb2
+from gpt_image.v1 import json_pb2 as gpt__image_dot_v1_dot_json__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19gpt_image/v1/system.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\"K\n\x0cSystemResult\x12(\n\x06result\x18\x02 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x01\x10\x02R\x0bresult_json\";\n\rDoctorRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"@\n\x12InspectAuthRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"?\n\x11ListModelsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"\x13\n\x11GetVersionRequest\"(\n\x0fShutdownRequest\x12\x15\n\rgrace_seconds\x18\x01 \x01(\x01\"/\n\x0fReadLogsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\r\n\x05level\x18\x02 \x01(\t2\xc3\x03\n\rSystemService\x12\x41\n\x06\x44octor\x12\x1b.gpt_image.v1.DoctorRequest\x1a\x1a.gpt_image.v1.SystemResult\x12K\n\x0bInspectAuth\x12 .gpt_image.v1.InspectAuthRequest\x1a\x1a.gpt_image.v1.SystemResult\x12I\n\nListModels\x12\x1f.gpt_image.v1.ListModelsRequest\x1a\x1a.gpt_image.v1.SystemResult\x12I\n\nGetVersion\x12\x1f.gpt_image.v1.GetVersionRequest\x1a\x1a.gpt_image.v1.SystemResult\x12\x45\n\x08Shutdown\x12\x1d.gpt_image.v1.ShutdownRequest\x1a\x1a.gpt_image.v1.SystemResult\x12\x45\n\x08ReadLogs\x12\x1d.gpt_image.v1.ReadLogsRequest\x1a\x1a.gpt_image.v1.SystemResultb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19gpt_image/v1/system.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\x1a\x17gpt_image/v1/json.proto\"K\n\x0cSystemResult\x12(\n\x06result\x18\x02 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectJ\x04\x08\x01\x10\x02R\x0bresult_json\";\n\rDoctorRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"@\n\x12InspectAuthRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"?\n\x11ListModelsRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\"\x13\n\x11GetVersionRequest\"(\n\x0fShutdownRequest\x12\x15\n\rgrace_seconds\x18\x01 \x01(\x01\"/\n\x0fReadLogsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\r\n\x05level\x18\x02 \x01(\t2\xc3\x03\n\rSystemService\x12\x41\n\x06\x44octor\x12\x1b.gpt_image.v1.DoctorRequest\x1a\x1a.gpt_image.v1.SystemResult\x12K\n\x0bInspectAuth\x12 .gpt_image.v1.InspectAuthRequest\x1a\x1a.gpt_image.v1.SystemResult\x12I\n\nListModels\x12\x1f.gpt_image.v1.ListModelsRequest\x1a\x1a.gpt_image.v1.SystemResult\x12I\n\nGetVersion\x12\x1f.gpt_image.v1.GetVersionRequest\x1a\x1a.gpt_image.v1.SystemResult\x12\x45\n\x08Shutdown\x12\x1d.gpt_image.v1.ShutdownRequest\x1a\x1a.gpt_image.v1.SystemResult\x12\x45\n\x08ReadLogs\x12\x1d.gpt_image.v1.ReadLogsRequest\x1a\x1a.gpt_image.v1.SystemResultb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gpt_image.v1.system_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SYSTEMRESULT']._serialized_start=70
-  _globals['_SYSTEMRESULT']._serialized_end=145
-  _globals['_DOCTORREQUEST']._serialized_start=147
-  _globals['_DOCTORREQUEST']._serialized_end=206
-  _globals['_INSPECTAUTHREQUEST']._serialized_start=208
-  _globals['_INSPECTAUTHREQUEST']._serialized_end=272
-  _globals['_LISTMODELSREQUEST']._serialized_start=274
-  _globals['_LISTMODELSREQUEST']._serialized_end=337
-  _globals['_GETVERSIONREQUEST']._serialized_start=339
-  _globals['_GETVERSIONREQUEST']._serialized_end=358
-  _globals['_SHUTDOWNREQUEST']._serialized_start=360
-  _globals['_SHUTDOWNREQUEST']._serialized_end=400
-  _globals['_READLOGSREQUEST']._serialized_start=402
-  _globals['_READLOGSREQUEST']._serialized_end=449
-  _globals['_SYSTEMSERVICE']._serialized_start=452
-  _globals['_SYSTEMSERVICE']._serialized_end=903
+  _globals['_SYSTEMRESULT']._serialized_start=95
+  _globals['_SYSTEMRESULT']._serialized_end=170
+  _globals['_DOCTORREQUEST']._serialized_start=172
+  _globals['_DOCTORREQUEST']._serialized_end=231
+  _globals['_INSPECTAUTHREQUEST']._serialized_start=233
+  _globals['_INSPECTAUTHREQUEST']._serialized_end=297
+  _globals['_LISTMODELSREQUEST']._serialized_start=299
+  _globals['_LISTMODELSREQUEST']._serialized_end=362
+  _globals['_GETVERSIONREQUEST']._serialized_start=364
+  _globals['_GETVERSIONREQUEST']._serialized_end=383
+  _globals['_SHUTDOWNREQUEST']._serialized_start=385
+  _globals['_SHUTDOWNREQUEST']._serialized_end=425
+  _globals['_READLOGSREQUEST']._serialized_start=427
+  _globals['_READLOGSREQUEST']._serialized_end=474
+  _globals['_SYSTEMSERVICE']._serialized_start=477
+  _globals['_SYSTEMSERVICE']._serialized_end=928
 # @@protoc_insertion_point(module_scope)

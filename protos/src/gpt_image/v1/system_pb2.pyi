@@ -1,4 +1,5 @@
 from gpt_image.v1 import common_pb2 as _common_pb2
+from gpt_image.v1 import json_pb2 as _json_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Mapping as _Mapping
@@ -9,8 +10,8 @@ DESCRIPTOR: _descriptor.FileDescriptor
 class SystemResult(_message.Message):
     __slots__ = ("result",)
     RESULT_FIELD_NUMBER: _ClassVar[int]
-    result: _common_pb2.JsonObject
-    def __init__(self, result: _Optional[_Union[_common_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    result: _json_pb2.JsonObject
+    def __init__(self, result: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class DoctorRequest(_message.Message):
     __slots__ = ("options",)

@@ -24,27 +24,24 @@ _sym_db = _symbol_database.Default()
 
 from gpt_image.v1 import common_pb2 as gpt__image_dot_v1_dot_common__pb2
 from gpt_image.v1 import images_pb2 as gpt__image_dot_v1_dot_images__pb2
+from gpt_image.v1 import results_pb2 as gpt__image_dot_v1_dot_results__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egpt_image/v1/transparent.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\x1a\x19gpt_image/v1/images.proto\"\xe4\x02\n\x12TransparentOptions\x12;\n\x12transparent_method\x18\t \x01(\x0e\x32\x1f.gpt_image.v1.TransparentMethod\x12=\n\x13transparent_profile\x18\n \x01(\x0e\x32 .gpt_image.v1.TransparentProfile\x12\x10\n\x08material\x18\x03 \x01(\t\x12\x13\n\x0bmatte_color\x18\x04 \x01(\t\x12\x16\n\tthreshold\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x15\n\x08softness\x18\x06 \x01(\x02H\x01\x88\x01\x01\x12\x1e\n\x11spill_suppression\x18\x07 \x01(\x02H\x02\x88\x01\x01\x12\x0e\n\x06strict\x18\x08 \x01(\x08\x42\x0c\n\n_thresholdB\x0b\n\t_softnessB\x14\n\x12_spill_suppressionJ\x04\x08\x01\x10\x02J\x04\x08\x02\x10\x03R\x06methodR\x07profile\"\xa7\x02\n\x1aGenerateTransparentRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12)\n\x05image\x18\x02 \x01(\x0b\x32\x1a.gpt_image.v1.ImageOptions\x12\x35\n\x0btransparent\x18\x03 \x01(\x0b\x32 .gpt_image.v1.TransparentOptions\x12)\n\x05retry\x18\x04 \x01(\x0b\x32\x1a.gpt_image.v1.RetryOptions\x12\x0e\n\x06\x64\x65tach\x18\x05 \x01(\x08\x12\x15\n\rsource_prompt\x18\x06 \x01(\t\x12\x14\n\x0ckeep_sources\x18\x07 \x01(\x08\x12\x13\n\x0bwant_report\x18\x08 \x01(\x08\"\xab\x02\n\x19\x45xtractTransparentRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x35\n\x0btransparent\x18\x02 \x01(\x0b\x32 .gpt_image.v1.TransparentOptions\x12(\n\x05input\x18\x03 \x01(\x0b\x32\x19.gpt_image.v1.ImageSource\x12-\n\ndark_image\x18\x04 \x01(\x0b\x32\x19.gpt_image.v1.ImageSource\x12.\n\x0blight_image\x18\x05 \x01(\x0b\x32\x19.gpt_image.v1.ImageSource\x12\x0e\n\x06\x64\x65tach\x18\x06 \x01(\x08\x12\x12\n\nclient_out\x18\x07 \x01(\t\"\xec\x01\n\x18VerifyTransparentRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12(\n\x05input\x18\x02 \x01(\x0b\x32\x19.gpt_image.v1.ImageSource\x12\x1c\n\x14\x65xpected_matte_color\x18\x04 \x01(\t\x12\x0e\n\x06strict\x18\x05 \x01(\x08\x12=\n\x13transparent_profile\x18\x06 \x01(\x0e\x32 .gpt_image.v1.TransparentProfileJ\x04\x08\x03\x10\x04R\x07profile*\x90\x01\n\x11TransparentMethod\x12\"\n\x1eTRANSPARENT_METHOD_UNSPECIFIED\x10\x00\x12\x1b\n\x17TRANSPARENT_METHOD_AUTO\x10\x01\x12\x1d\n\x19TRANSPARENT_METHOD_CHROMA\x10\x02\x12\x1b\n\x17TRANSPARENT_METHOD_DUAL\x10\x03*\xdb\x02\n\x12TransparentProfile\x12#\n\x1fTRANSPARENT_PROFILE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bTRANSPARENT_PROFILE_GENERIC\x10\x01\x12\x1c\n\x18TRANSPARENT_PROFILE_ICON\x10\x02\x12\x1f\n\x1bTRANSPARENT_PROFILE_PRODUCT\x10\x03\x12\x1f\n\x1bTRANSPARENT_PROFILE_STICKER\x10\x04\x12\x1c\n\x18TRANSPARENT_PROFILE_SEAL\x10\x05\x12#\n\x1fTRANSPARENT_PROFILE_TRANSLUCENT\x10\x06\x12\x1c\n\x18TRANSPARENT_PROFILE_GLOW\x10\x07\x12\x1e\n\x1aTRANSPARENT_PROFILE_SHADOW\x10\x08\x12\x1e\n\x1aTRANSPARENT_PROFILE_EFFECT\x10\t2\x9f\x02\n\x12TransparentService\x12Y\n\x13GenerateTransparent\x12(.gpt_image.v1.GenerateTransparentRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12W\n\x12\x45xtractTransparent\x12\'.gpt_image.v1.ExtractTransparentRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12U\n\x11VerifyTransparent\x12&.gpt_image.v1.VerifyTransparentRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egpt_image/v1/transparent.proto\x12\x0cgpt_image.v1\x1a\x19gpt_image/v1/common.proto\x1a\x19gpt_image/v1/images.proto\x1a\x1agpt_image/v1/results.proto\"\xe4\x02\n\x12TransparentOptions\x12;\n\x12transparent_method\x18\t \x01(\x0e\x32\x1f.gpt_image.v1.TransparentMethod\x12=\n\x13transparent_profile\x18\n \x01(\x0e\x32 .gpt_image.v1.TransparentProfile\x12\x10\n\x08material\x18\x03 \x01(\t\x12\x13\n\x0bmatte_color\x18\x04 \x01(\t\x12\x16\n\tthreshold\x18\x05 \x01(\x02H\x00\x88\x01\x01\x12\x15\n\x08softness\x18\x06 \x01(\x02H\x01\x88\x01\x01\x12\x1e\n\x11spill_suppression\x18\x07 \x01(\x02H\x02\x88\x01\x01\x12\x0e\n\x06strict\x18\x08 \x01(\x08\x42\x0c\n\n_thresholdB\x0b\n\t_softnessB\x14\n\x12_spill_suppressionJ\x04\x08\x01\x10\x02J\x04\x08\x02\x10\x03R\x06methodR\x07profile\"\xa7\x02\n\x1aGenerateTransparentRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12)\n\x05image\x18\x02 \x01(\x0b\x32\x1a.gpt_image.v1.ImageOptions\x12\x35\n\x0btransparent\x18\x03 \x01(\x0b\x32 .gpt_image.v1.TransparentOptions\x12)\n\x05retry\x18\x04 \x01(\x0b\x32\x1a.gpt_image.v1.RetryOptions\x12\x0e\n\x06\x64\x65tach\x18\x05 \x01(\x08\x12\x15\n\rsource_prompt\x18\x06 \x01(\t\x12\x14\n\x0ckeep_sources\x18\x07 \x01(\x08\x12\x13\n\x0bwant_report\x18\x08 \x01(\x08\"\xab\x02\n\x19\x45xtractTransparentRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12\x35\n\x0btransparent\x18\x02 \x01(\x0b\x32 .gpt_image.v1.TransparentOptions\x12(\n\x05input\x18\x03 \x01(\x0b\x32\x19.gpt_image.v1.ImageSource\x12-\n\ndark_image\x18\x04 \x01(\x0b\x32\x19.gpt_image.v1.ImageSource\x12.\n\x0blight_image\x18\x05 \x01(\x0b\x32\x19.gpt_image.v1.ImageSource\x12\x0e\n\x06\x64\x65tach\x18\x06 \x01(\x08\x12\x12\n\nclient_out\x18\x07 \x01(\t\"\xec\x01\n\x18VerifyTransparentRequest\x12*\n\x07options\x18\x01 \x01(\x0b\x32\x19.gpt_image.v1.CallOptions\x12(\n\x05input\x18\x02 \x01(\x0b\x32\x19.gpt_image.v1.ImageSource\x12\x1c\n\x14\x65xpected_matte_color\x18\x04 \x01(\t\x12\x0e\n\x06strict\x18\x05 \x01(\x08\x12=\n\x13transparent_profile\x18\x06 \x01(\x0e\x32 .gpt_image.v1.TransparentProfileJ\x04\x08\x03\x10\x04R\x07profile2\x9f\x02\n\x12TransparentService\x12Y\n\x13GenerateTransparent\x12(.gpt_image.v1.GenerateTransparentRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12W\n\x12\x45xtractTransparent\x12\'.gpt_image.v1.ExtractTransparentRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x12U\n\x11VerifyTransparent\x12&.gpt_image.v1.VerifyTransparentRequest\x1a\x16.gpt_image.v1.JobEvent0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gpt_image.v1.transparent_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TRANSPARENTMETHOD']._serialized_start=1301
-  _globals['_TRANSPARENTMETHOD']._serialized_end=1445
-  _globals['_TRANSPARENTPROFILE']._serialized_start=1448
-  _globals['_TRANSPARENTPROFILE']._serialized_end=1795
-  _globals['_TRANSPARENTOPTIONS']._serialized_start=103
-  _globals['_TRANSPARENTOPTIONS']._serialized_end=459
-  _globals['_GENERATETRANSPARENTREQUEST']._serialized_start=462
-  _globals['_GENERATETRANSPARENTREQUEST']._serialized_end=757
-  _globals['_EXTRACTTRANSPARENTREQUEST']._serialized_start=760
-  _globals['_EXTRACTTRANSPARENTREQUEST']._serialized_end=1059
-  _globals['_VERIFYTRANSPARENTREQUEST']._serialized_start=1062
-  _globals['_VERIFYTRANSPARENTREQUEST']._serialized_end=1298
-  _globals['_TRANSPARENTSERVICE']._serialized_start=1798
-  _globals['_TRANSPARENTSERVICE']._serialized_end=2085
+  _globals['_TRANSPARENTOPTIONS']._serialized_start=131
+  _globals['_TRANSPARENTOPTIONS']._serialized_end=487
+  _globals['_GENERATETRANSPARENTREQUEST']._serialized_start=490
+  _globals['_GENERATETRANSPARENTREQUEST']._serialized_end=785
+  _globals['_EXTRACTTRANSPARENTREQUEST']._serialized_start=788
+  _globals['_EXTRACTTRANSPARENTREQUEST']._serialized_end=1087
+  _globals['_VERIFYTRANSPARENTREQUEST']._serialized_start=1090
+  _globals['_VERIFYTRANSPARENTREQUEST']._serialized_end=1326
+  _globals['_TRANSPARENTSERVICE']._serialized_start=1329
+  _globals['_TRANSPARENTSERVICE']._serialized_end=1616
 # @@protoc_insertion_point(module_scope)

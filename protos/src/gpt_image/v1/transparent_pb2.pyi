@@ -1,46 +1,12 @@
 from gpt_image.v1 import common_pb2 as _common_pb2
 from gpt_image.v1 import images_pb2 as _images_pb2
-from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from gpt_image.v1 import results_pb2 as _results_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
-
-class TransparentMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    TRANSPARENT_METHOD_UNSPECIFIED: _ClassVar[TransparentMethod]
-    TRANSPARENT_METHOD_AUTO: _ClassVar[TransparentMethod]
-    TRANSPARENT_METHOD_CHROMA: _ClassVar[TransparentMethod]
-    TRANSPARENT_METHOD_DUAL: _ClassVar[TransparentMethod]
-
-class TransparentProfile(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    TRANSPARENT_PROFILE_UNSPECIFIED: _ClassVar[TransparentProfile]
-    TRANSPARENT_PROFILE_GENERIC: _ClassVar[TransparentProfile]
-    TRANSPARENT_PROFILE_ICON: _ClassVar[TransparentProfile]
-    TRANSPARENT_PROFILE_PRODUCT: _ClassVar[TransparentProfile]
-    TRANSPARENT_PROFILE_STICKER: _ClassVar[TransparentProfile]
-    TRANSPARENT_PROFILE_SEAL: _ClassVar[TransparentProfile]
-    TRANSPARENT_PROFILE_TRANSLUCENT: _ClassVar[TransparentProfile]
-    TRANSPARENT_PROFILE_GLOW: _ClassVar[TransparentProfile]
-    TRANSPARENT_PROFILE_SHADOW: _ClassVar[TransparentProfile]
-    TRANSPARENT_PROFILE_EFFECT: _ClassVar[TransparentProfile]
-TRANSPARENT_METHOD_UNSPECIFIED: TransparentMethod
-TRANSPARENT_METHOD_AUTO: TransparentMethod
-TRANSPARENT_METHOD_CHROMA: TransparentMethod
-TRANSPARENT_METHOD_DUAL: TransparentMethod
-TRANSPARENT_PROFILE_UNSPECIFIED: TransparentProfile
-TRANSPARENT_PROFILE_GENERIC: TransparentProfile
-TRANSPARENT_PROFILE_ICON: TransparentProfile
-TRANSPARENT_PROFILE_PRODUCT: TransparentProfile
-TRANSPARENT_PROFILE_STICKER: TransparentProfile
-TRANSPARENT_PROFILE_SEAL: TransparentProfile
-TRANSPARENT_PROFILE_TRANSLUCENT: TransparentProfile
-TRANSPARENT_PROFILE_GLOW: TransparentProfile
-TRANSPARENT_PROFILE_SHADOW: TransparentProfile
-TRANSPARENT_PROFILE_EFFECT: TransparentProfile
 
 class TransparentOptions(_message.Message):
     __slots__ = ("transparent_method", "transparent_profile", "material", "matte_color", "threshold", "softness", "spill_suppression", "strict")
@@ -52,15 +18,15 @@ class TransparentOptions(_message.Message):
     SOFTNESS_FIELD_NUMBER: _ClassVar[int]
     SPILL_SUPPRESSION_FIELD_NUMBER: _ClassVar[int]
     STRICT_FIELD_NUMBER: _ClassVar[int]
-    transparent_method: TransparentMethod
-    transparent_profile: TransparentProfile
+    transparent_method: _results_pb2.TransparentMethod
+    transparent_profile: _results_pb2.TransparentProfile
     material: str
     matte_color: str
     threshold: float
     softness: float
     spill_suppression: float
     strict: bool
-    def __init__(self, transparent_method: _Optional[_Union[TransparentMethod, str]] = ..., transparent_profile: _Optional[_Union[TransparentProfile, str]] = ..., material: _Optional[str] = ..., matte_color: _Optional[str] = ..., threshold: _Optional[float] = ..., softness: _Optional[float] = ..., spill_suppression: _Optional[float] = ..., strict: _Optional[bool] = ...) -> None: ...
+    def __init__(self, transparent_method: _Optional[_Union[_results_pb2.TransparentMethod, str]] = ..., transparent_profile: _Optional[_Union[_results_pb2.TransparentProfile, str]] = ..., material: _Optional[str] = ..., matte_color: _Optional[str] = ..., threshold: _Optional[float] = ..., softness: _Optional[float] = ..., spill_suppression: _Optional[float] = ..., strict: _Optional[bool] = ...) -> None: ...
 
 class GenerateTransparentRequest(_message.Message):
     __slots__ = ("options", "image", "transparent", "retry", "detach", "source_prompt", "keep_sources", "want_report")
@@ -111,5 +77,5 @@ class VerifyTransparentRequest(_message.Message):
     input: _common_pb2.ImageSource
     expected_matte_color: str
     strict: bool
-    transparent_profile: TransparentProfile
-    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.ImageSource, _Mapping]] = ..., expected_matte_color: _Optional[str] = ..., strict: _Optional[bool] = ..., transparent_profile: _Optional[_Union[TransparentProfile, str]] = ...) -> None: ...
+    transparent_profile: _results_pb2.TransparentProfile
+    def __init__(self, options: _Optional[_Union[_common_pb2.CallOptions, _Mapping]] = ..., input: _Optional[_Union[_common_pb2.ImageSource, _Mapping]] = ..., expected_matte_color: _Optional[str] = ..., strict: _Optional[bool] = ..., transparent_profile: _Optional[_Union[_results_pb2.TransparentProfile, str]] = ...) -> None: ...
