@@ -6,7 +6,7 @@ the oneof's name as the member that is set; a `JsonObject extra` holds the keys 
 does not name, appended last. A field with presence (message, `optional` scalar, oneof) is
 left out when unset, or shown as null with `[(json_unset) = JSON_UNSET_NULL]`; a plain scalar
 or enum is always shown; a repeated field is always shown, or left out when empty with
-`JSON_UNSET_OMIT`. Enums show as their value's name without the enum's prefix, lower case
+`JSON_UNSET_OMIT`; a `StringList` shows as its array (unset: left out). Enums show as their value's name without the enum's prefix, lower case
 (`PROVIDER_KIND_OPENAI_COMPATIBLE` -> "openai-compatible": the separator is per enum, `SEPARATORS`).
 
 `to_dict(msg)` reads a message into that object. `fill(msg, data)` writes an object into a
@@ -41,6 +41,7 @@ SEPARATORS = {
 }
 _JSON_VALUE = json_pb2.JsonValue.DESCRIPTOR.full_name
 _JSON_OBJECT = json_pb2.JsonObject.DESCRIPTOR.full_name
+_STRING_LIST = json_pb2.StringList.DESCRIPTOR.full_name
 _NULL_ENUM = "google.protobuf.NullValue"
 _NULL, _OMIT = json_pb2.JSON_UNSET_NULL, json_pb2.JSON_UNSET_OMIT
 _INT_TYPES = frozenset(
@@ -122,6 +123,8 @@ def _read(field: FieldDescriptor, item: Any) -> Any:
             return value(item)
         if name == _JSON_OBJECT:
             return obj(item)
+        if name == _STRING_LIST:
+            return list(item.values)
         return to_dict(item)
     if field.type == FieldDescriptor.TYPE_ENUM:
         if field.enum_type.full_name == _NULL_ENUM:
@@ -183,6 +186,12 @@ def _put_message(field: FieldDescriptor, target: Any, item: Any) -> bool:
     name = field.message_type.full_name
     if name == _JSON_VALUE:
         fill_value(target, item)
+        return True
+    if name == _STRING_LIST:
+        if not isinstance(item, (list, tuple)) or not all(isinstance(x, str) for x in item):
+            return False
+        target.values.extend(item)
+        target.SetInParent()
         return True
     if not isinstance(item, Mapping):
         return False

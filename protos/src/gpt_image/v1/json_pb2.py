@@ -26,15 +26,15 @@ from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17gpt_image/v1/json.proto\x12\x0cgpt_image.v1\x1a google/protobuf/descriptor.proto\x1a\x1cgoogle/protobuf/struct.proto\"\x99\x02\n\tJsonValue\x12\x30\n\nnull_value\x18\x01 \x01(\x0e\x32\x1a.google.protobuf.NullValueH\x00\x12\x14\n\nbool_value\x18\x02 \x01(\x08H\x00\x12\x13\n\tint_value\x18\x03 \x01(\x12H\x00\x12\x16\n\x0c\x64ouble_value\x18\x04 \x01(\x01H\x00\x12\x16\n\x0cstring_value\x18\x05 \x01(\tH\x00\x12,\n\nlist_value\x18\x06 \x01(\x0b\x32\x16.gpt_image.v1.JsonListH\x00\x12\x30\n\x0cobject_value\x18\x07 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x00\x12\x17\n\rbig_int_value\x18\x08 \x01(\tH\x00\x42\x06\n\x04kind\"3\n\x08JsonList\x12\'\n\x06values\x18\x01 \x03(\x0b\x32\x17.gpt_image.v1.JsonValue\"7\n\nJsonObject\x12)\n\x07members\x18\x01 \x03(\x0b\x32\x18.gpt_image.v1.JsonMember\"A\n\nJsonMember\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.gpt_image.v1.JsonValue*Q\n\tJsonUnset\x12\x1a\n\x16JSON_UNSET_UNSPECIFIED\x10\x00\x12\x13\n\x0fJSON_UNSET_NULL\x10\x01\x12\x13\n\x0fJSON_UNSET_OMIT\x10\x02:L\n\njson_unset\x12\x1d.google.protobuf.FieldOptions\x18\xbc\x95\x03 \x01(\x0e\x32\x17.gpt_image.v1.JsonUnsetb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17gpt_image/v1/json.proto\x12\x0cgpt_image.v1\x1a google/protobuf/descriptor.proto\x1a\x1cgoogle/protobuf/struct.proto\"\x99\x02\n\tJsonValue\x12\x30\n\nnull_value\x18\x01 \x01(\x0e\x32\x1a.google.protobuf.NullValueH\x00\x12\x14\n\nbool_value\x18\x02 \x01(\x08H\x00\x12\x13\n\tint_value\x18\x03 \x01(\x12H\x00\x12\x16\n\x0c\x64ouble_value\x18\x04 \x01(\x01H\x00\x12\x16\n\x0cstring_value\x18\x05 \x01(\tH\x00\x12,\n\nlist_value\x18\x06 \x01(\x0b\x32\x16.gpt_image.v1.JsonListH\x00\x12\x30\n\x0cobject_value\x18\x07 \x01(\x0b\x32\x18.gpt_image.v1.JsonObjectH\x00\x12\x17\n\rbig_int_value\x18\x08 \x01(\tH\x00\x42\x06\n\x04kind\"3\n\x08JsonList\x12\'\n\x06values\x18\x01 \x03(\x0b\x32\x17.gpt_image.v1.JsonValue\"7\n\nJsonObject\x12)\n\x07members\x18\x01 \x03(\x0b\x32\x18.gpt_image.v1.JsonMember\"A\n\nJsonMember\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.gpt_image.v1.JsonValue\"\x1c\n\nStringList\x12\x0e\n\x06values\x18\x01 \x03(\t*Q\n\tJsonUnset\x12\x1a\n\x16JSON_UNSET_UNSPECIFIED\x10\x00\x12\x13\n\x0fJSON_UNSET_NULL\x10\x01\x12\x13\n\x0fJSON_UNSET_OMIT\x10\x02:L\n\njson_unset\x12\x1d.google.protobuf.FieldOptions\x18\xbc\x95\x03 \x01(\x0e\x32\x17.gpt_image.v1.JsonUnsetb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gpt_image.v1.json_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_JSONUNSET']._serialized_start=566
-  _globals['_JSONUNSET']._serialized_end=647
+  _globals['_JSONUNSET']._serialized_start=596
+  _globals['_JSONUNSET']._serialized_end=677
   _globals['_JSONVALUE']._serialized_start=106
   _globals['_JSONVALUE']._serialized_end=387
   _globals['_JSONLIST']._serialized_start=389
@@ -43,4 +43,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_JSONOBJECT']._serialized_end=497
   _globals['_JSONMEMBER']._serialized_start=499
   _globals['_JSONMEMBER']._serialized_end=564
+  _globals['_STRINGLIST']._serialized_start=566
+  _globals['_STRINGLIST']._serialized_end=594
 # @@protoc_insertion_point(module_scope)

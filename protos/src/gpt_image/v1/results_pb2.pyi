@@ -122,6 +122,18 @@ class CodexAuth(_message.Message):
     extra: _json_pb2.JsonObject
     def __init__(self, source: _Optional[str] = ..., auth_file: _Optional[str] = ..., account_id: _Optional[str] = ..., refreshed: _Optional[bool] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
+class CodexRequestAuth(_message.Message):
+    __slots__ = ("source", "auth_file", "refreshed", "extra")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    AUTH_FILE_FIELD_NUMBER: _ClassVar[int]
+    REFRESHED_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    source: str
+    auth_file: str
+    refreshed: bool
+    extra: _json_pb2.JsonObject
+    def __init__(self, source: _Optional[str] = ..., auth_file: _Optional[str] = ..., refreshed: _Optional[bool] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
 class OutputFile(_message.Message):
     __slots__ = ("index", "path", "bytes", "uploads", "extra")
     INDEX_FIELD_NUMBER: _ClassVar[int]
@@ -412,11 +424,11 @@ class RequestResult(_message.Message):
     history: HistoryRef
     retry: RetryCount
     openai_auth: OpenAIAuth
-    codex_auth: CodexAuth
+    codex_auth: CodexRequestAuth
     events: EventCount
     storage: StorageReport
     extra: _json_pb2.JsonObject
-    def __init__(self, provider: _Optional[str] = ..., provider_selection: _Optional[_Union[ProviderSelection, _Mapping]] = ..., request: _Optional[_Union[RawRequest, _Mapping]] = ..., openai_response: _Optional[_Union[OpenAIImageResponse, _Mapping]] = ..., codex_response: _Optional[_Union[CodexRawResponse, _Mapping]] = ..., output_items: _Optional[_Iterable[_Union[_json_pb2.JsonObject, _Mapping]]] = ..., saved_images: _Optional[_Union[OutputFiles, _Mapping]] = ..., available_images: _Optional[_Union[AvailableImages, _Mapping]] = ..., no_images: _Optional[_Union[_struct_pb2.NullValue, str]] = ..., history: _Optional[_Union[HistoryRef, _Mapping]] = ..., retry: _Optional[_Union[RetryCount, _Mapping]] = ..., openai_auth: _Optional[_Union[OpenAIAuth, _Mapping]] = ..., codex_auth: _Optional[_Union[CodexAuth, _Mapping]] = ..., events: _Optional[_Union[EventCount, _Mapping]] = ..., storage: _Optional[_Union[StorageReport, _Mapping]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    def __init__(self, provider: _Optional[str] = ..., provider_selection: _Optional[_Union[ProviderSelection, _Mapping]] = ..., request: _Optional[_Union[RawRequest, _Mapping]] = ..., openai_response: _Optional[_Union[OpenAIImageResponse, _Mapping]] = ..., codex_response: _Optional[_Union[CodexRawResponse, _Mapping]] = ..., output_items: _Optional[_Iterable[_Union[_json_pb2.JsonObject, _Mapping]]] = ..., saved_images: _Optional[_Union[OutputFiles, _Mapping]] = ..., available_images: _Optional[_Union[AvailableImages, _Mapping]] = ..., no_images: _Optional[_Union[_struct_pb2.NullValue, str]] = ..., history: _Optional[_Union[HistoryRef, _Mapping]] = ..., retry: _Optional[_Union[RetryCount, _Mapping]] = ..., openai_auth: _Optional[_Union[OpenAIAuth, _Mapping]] = ..., codex_auth: _Optional[_Union[CodexRequestAuth, _Mapping]] = ..., events: _Optional[_Union[EventCount, _Mapping]] = ..., storage: _Optional[_Union[StorageReport, _Mapping]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class KeyModel(_message.Message):
     __slots__ = ("kind", "noise", "alpha_floor", "matter", "matter_source", "reconstruction_error", "chroma_restored", "extra")
@@ -649,14 +661,14 @@ class TransparentGenerateResult(_message.Message):
     material: str
     extraction: Extraction
     verification: Verification
-    warnings: _containers.RepeatedScalarFieldContainer[str]
+    warnings: _json_pb2.StringList
     output: OutputFiles
     history: HistoryRef
     retry: RetryCount
     events: EventCount
     storage: StorageReport
     extra: _json_pb2.JsonObject
-    def __init__(self, provider: _Optional[str] = ..., provider_selection: _Optional[_Union[ProviderSelection, _Mapping]] = ..., request: _Optional[_Union[ImageRequest, _Mapping]] = ..., openai_response: _Optional[_Union[OpenAIImageResponse, _Mapping]] = ..., codex_response: _Optional[_Union[CodexImageResponse, _Mapping]] = ..., source_output: _Optional[_Union[OutputFiles, _Mapping]] = ..., method: _Optional[_Union[TransparentMethod, str]] = ..., profile: _Optional[_Union[TransparentProfile, str]] = ..., material: _Optional[str] = ..., extraction: _Optional[_Union[Extraction, _Mapping]] = ..., verification: _Optional[_Union[Verification, _Mapping]] = ..., warnings: _Optional[_Iterable[str]] = ..., output: _Optional[_Union[OutputFiles, _Mapping]] = ..., history: _Optional[_Union[HistoryRef, _Mapping]] = ..., retry: _Optional[_Union[RetryCount, _Mapping]] = ..., events: _Optional[_Union[EventCount, _Mapping]] = ..., storage: _Optional[_Union[StorageReport, _Mapping]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    def __init__(self, provider: _Optional[str] = ..., provider_selection: _Optional[_Union[ProviderSelection, _Mapping]] = ..., request: _Optional[_Union[ImageRequest, _Mapping]] = ..., openai_response: _Optional[_Union[OpenAIImageResponse, _Mapping]] = ..., codex_response: _Optional[_Union[CodexImageResponse, _Mapping]] = ..., source_output: _Optional[_Union[OutputFiles, _Mapping]] = ..., method: _Optional[_Union[TransparentMethod, str]] = ..., profile: _Optional[_Union[TransparentProfile, str]] = ..., material: _Optional[str] = ..., extraction: _Optional[_Union[Extraction, _Mapping]] = ..., verification: _Optional[_Union[Verification, _Mapping]] = ..., warnings: _Optional[_Union[_json_pb2.StringList, _Mapping]] = ..., output: _Optional[_Union[OutputFiles, _Mapping]] = ..., history: _Optional[_Union[HistoryRef, _Mapping]] = ..., retry: _Optional[_Union[RetryCount, _Mapping]] = ..., events: _Optional[_Union[EventCount, _Mapping]] = ..., storage: _Optional[_Union[StorageReport, _Mapping]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class ResumeResult(_message.Message):
     __slots__ = ("provider", "resumed_from", "action", "provider_calls", "output", "history", "events", "storage", "extra")
