@@ -158,6 +158,8 @@ def test_storage_report_reupload_and_upload_rows(engine: EngineProc, module_upst
         assert result.storage.status == results_pb2.STORAGE_STATUS_PARTIAL_FAILED
         assert job.storage_state == results_pb2.STORAGE_STATUS_PARTIAL_FAILED
         assert {u.target: u.status for u in job.output_files[0].uploads} == {"up": "failed", "disk": "completed"}
+        assert {u.target: u.status for u in result.storage.uploads} == {"up": "failed", "disk": "completed"}
+        assert next(u for u in result.storage.uploads if u.target == "up").error_code
         back = HttpSink().start(port)
         try:
             resumed = run(engine, "jobs", "resume", job_id, "--action", "reupload")

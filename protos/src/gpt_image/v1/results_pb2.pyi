@@ -214,15 +214,51 @@ class UploadRecord(_message.Message):
     extra: _json_pb2.JsonObject
     def __init__(self, job_id: _Optional[str] = ..., output_index: _Optional[int] = ..., target: _Optional[str] = ..., target_type: _Optional[str] = ..., status: _Optional[str] = ..., url: _Optional[str] = ..., error: _Optional[str] = ..., bytes: _Optional[int] = ..., attempts: _Optional[int] = ..., updated_at: _Optional[str] = ..., metadata: _Optional[_Union[_json_pb2.JsonValue, _Mapping]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
+class PublicUpload(_message.Message):
+    __slots__ = ("output_index", "target", "target_type", "status", "url", "bytes", "attempts", "updated_at", "error", "error_code", "role", "placement", "key", "mime", "sha256", "extra")
+    OUTPUT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    TARGET_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    MIME_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    output_index: int
+    target: str
+    target_type: str
+    status: str
+    url: str
+    bytes: int
+    attempts: int
+    updated_at: str
+    error: str
+    error_code: str
+    role: str
+    placement: str
+    key: str
+    mime: str
+    sha256: str
+    extra: _json_pb2.JsonObject
+    def __init__(self, output_index: _Optional[int] = ..., target: _Optional[str] = ..., target_type: _Optional[str] = ..., status: _Optional[str] = ..., url: _Optional[str] = ..., bytes: _Optional[int] = ..., attempts: _Optional[int] = ..., updated_at: _Optional[str] = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., role: _Optional[str] = ..., placement: _Optional[str] = ..., key: _Optional[str] = ..., mime: _Optional[str] = ..., sha256: _Optional[str] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
 class StorageReport(_message.Message):
     __slots__ = ("status", "uploads", "extra")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     UPLOADS_FIELD_NUMBER: _ClassVar[int]
     EXTRA_FIELD_NUMBER: _ClassVar[int]
     status: StorageStatus
-    uploads: _containers.RepeatedCompositeFieldContainer[_json_pb2.JsonObject]
+    uploads: _containers.RepeatedCompositeFieldContainer[PublicUpload]
     extra: _json_pb2.JsonObject
-    def __init__(self, status: _Optional[_Union[StorageStatus, str]] = ..., uploads: _Optional[_Iterable[_Union[_json_pb2.JsonObject, _Mapping]]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    def __init__(self, status: _Optional[_Union[StorageStatus, str]] = ..., uploads: _Optional[_Iterable[_Union[PublicUpload, _Mapping]]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class ImageRequest(_message.Message):
     __slots__ = ("operation", "provider", "model", "delegated_image_model", "background", "ref_image_count", "size", "quality", "format", "compression", "n", "moderation", "mask_present", "input_fidelity", "partial_images", "batch_mode", "source_prompt", "matte_color", "light_prompt", "method", "extra")
