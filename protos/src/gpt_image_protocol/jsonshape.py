@@ -8,9 +8,11 @@ surfaces, and `tests/contract/test_golden.py` holds them byte-for-byte to what t
 upstream-compatible code printed before the contract was typed.
 
 Exactness rules: a `JsonValue` keeps int vs float, key order and integers of any size
-(`jsonvalue`, re-exported here); a typed event family (`ProgressData`, ...) is used only when a record has exactly that
-family's keys, in that order, with those types, and otherwise the record travels as an
-ordered `JsonObject`, so no record is ever reshaped. No `MessageToDict`: values are read
+(`jsonvalue`, re-exported here); a typed event family (`ProgressData`, ...) is used only when a
+record has exactly that family's keys, in that order, with those types, and otherwise the record
+travels as an ordered `JsonObject`, so no record is ever reshaped. Results and a job's typed parts
+(results.proto) follow the same rule through `typedjson`: typed when the message shows exactly the
+payload, else the payload travels whole (`other_result`, `Job.verbatim`). No `MessageToDict`: values are read
 straight from the fields (the engine turns every event into a message; this is its hot path).
 """
 
