@@ -155,7 +155,7 @@ def test_follow_success_counts_events() -> None:
                 kind="local",
                 terminal=True,
                 status="completed",
-                generate_result=jsonshape.to_object({"provider": "openai"}),
+                other_result=jsonshape.to_object({"provider": "openai"}),
             ),
         ]
     )
