@@ -211,3 +211,16 @@ def test_a_payload_that_does_not_fit_travels_whole() -> None:
     assert typedjson.fill(verify, later) and [m.key for m in verify.extra.members] == ["new_key"]
     assert text(typedjson.to_dict(verify)) == text(later)
     assert not typedjson.fill(results_pb2.TransparentVerifyResult(), {"new_key": 1, "profile": "generic"})
+
+
+def test_every_result_message_keeps_room_for_open_keys() -> None:
+    """The rule the mapping reads from the declarations: every results.proto message ends with its
+    `JsonObject extra` (keys are appended after the named ones), and every command has its member."""
+    for message in results_pb2.DESCRIPTOR.message_types_by_name.values():
+        last = message.fields[-1]
+        assert last.name == "extra" and last.message_type.full_name == "gpt_image.v1.JsonObject", message.name
+    members = common_pb2.JobEvent.DESCRIPTOR.oneofs_by_name["result"].fields
+    assert {jsonshape.RESULT_FIELDS[c] for c in jsonshape.COMMANDS} <= {f.name for f in members}
+    for command, member in jsonshape.RESULT_FIELDS.items():
+        assert member.replace("_", " ") == command
+        assert common_pb2.JobEvent.DESCRIPTOR.fields_by_name[member].message_type.file.name.endswith("results.proto")
