@@ -122,8 +122,10 @@ def test_job_lists_of_the_cli_and_the_gateway() -> None:
 
 def test_recovery_descriptor() -> None:
     lists = GOLDEN["lists"]
-    reply = jsonshape.with_result(jobs_pb2.GetRecoveryResponse(), lists["recovery"], "recovery")
-    shown = jsonshape.payload(jobs_pb2.GetRecoveryResponse.FromString(reply.SerializeToString()), "recovery")
+    reply = jsonshape.fill_recovery(jobs_pb2.GetRecoveryResponse(), lists["recovery"])
+    reply = jobs_pb2.GetRecoveryResponse.FromString(reply.SerializeToString())
+    assert reply.HasField("descriptor") and not reply.HasField("recovery")  # typed, not the fallback
+    shown = jsonshape.recovery_of(reply)
     assert envelope_text(success_body("jobs recovery", shown)) == lists["cli_recovery"]
     assert sorted_text(shown) == sorted_text(json.loads(lists["gateway_recovery"]))
 

@@ -27,6 +27,9 @@ import pytest
 from gpt_image.v1 import common_pb2, jobs_pb2, results_pb2
 from gpt_image_engine.servicers.common import to_job_event
 from gpt_image_protocol import jsonshape, typedjson
+from gpt_image_protocol.address import parse_address
+from gpt_image_protocol.channel import open_channel
+from gpt_image_protocol.stubs import EngineStubs
 from gpt_image_protocol.validation import dumps_finite
 from tests.conftest import EngineProc, base_env
 from tests.gateway.support import chroma_png
@@ -188,6 +191,12 @@ def test_continue_save_after_a_crash(engine: EngineProc, module_upstream: Any, t
     engine.stop(signal.SIGKILL)
     engine.extra_env.pop("GPT_IMAGE_2_TEST_PAUSE_AFTER_SPOOL")
     engine.start()
+    with open_channel(parse_address(engine.address)) as channel:
+        reply = EngineStubs(channel).jobs.GetRecovery(jobs_pb2.GetRecoveryRequest(job_id=job_id))
+    assert reply.HasField("descriptor") and not reply.HasField("recovery")  # typed, not the fallback
+    assert reply.descriptor.primary_action.id == "continue_save"
+    shown = {k: v for k, v in run(engine, "jobs", "recovery", job_id).items() if k not in ("ok", "command")}
+    assert text(jsonshape.recovery_of(reply)) == text(shown)
     resumed = run(engine, "jobs", "resume", job_id, "--action", "continue_save", "--out", str(tmp_path / "saved"))
     resume, job = typed(engine, job_of(resumed))
     assert resume.action == "continue_save" and resume.provider_calls == 0 and resume.resumed_from == job_id

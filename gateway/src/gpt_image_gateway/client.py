@@ -48,7 +48,7 @@ from gpt_image_protocol.address import EngineAddress, resolve_address
 from gpt_image_protocol.channel import ClientSettings, check_contract
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.health import is_serving
-from gpt_image_protocol.jsonshape import payload
+from gpt_image_protocol.jsonshape import payload, recovery_of
 from gpt_image_protocol.routing import EngineRouter, router_settings
 from gpt_image_protocol.rpc_errors import from_rpc_error
 from gpt_image_protocol.stubs import EngineStubs
@@ -302,7 +302,7 @@ class EngineClient:
 
     def get_recovery(self, job_id: str) -> Any:
         reply = self._call(self._owner(job_id).jobs.GetRecovery, jobs_pb2.GetRecoveryRequest(job_id=job_id))
-        return payload(reply, "recovery")
+        return recovery_of(reply)
 
     def get_queue(self, job_id: str = "") -> jobs_pb2.QueueStatus:
         """The queue of the engine that owns `job_id` (it runs that job), else of any engine."""

@@ -481,6 +481,22 @@ def with_result(reply: Any, payload: Any, field: str = "result") -> Any:
     return reply
 
 
+def fill_recovery(reply: jobs_pb2.GetRecoveryResponse, descriptor: Mapping[str, Any]) -> jobs_pb2.GetRecoveryResponse:
+    """A recovery descriptor as the typed `descriptor` (`recovery`, as it is, when it does not fit)."""
+    if typedjson.fill(reply.descriptor, descriptor):
+        reply.descriptor.SetInParent()
+        return reply
+    reply.ClearField("descriptor")
+    return with_result(reply, descriptor, "recovery")  # type: ignore[no-any-return]
+
+
+def recovery_of(reply: jobs_pb2.GetRecoveryResponse) -> dict[str, Any]:
+    """The recovery descriptor as `jobs recovery` and the gateway show it."""
+    if reply.HasField("descriptor"):
+        return typedjson.to_dict(reply.descriptor)
+    return payload(reply, "recovery")
+
+
 def payload(reply: Any, field: str = "result") -> dict[str, Any]:
     """The payload of a unary reply (ConfigResult, SecretResult, SystemResult, ...); {} when unset."""
     found = optional_value(reply, field, {})

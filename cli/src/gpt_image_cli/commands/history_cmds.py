@@ -17,7 +17,7 @@ from gpt_image_cli.context import CliState, state
 from gpt_image_cli.jobstream import Finished, follow
 from gpt_image_cli.validate import check_out_dir
 from gpt_image_protocol.events import event_record
-from gpt_image_protocol.jsonshape import job_or_none, payload, role
+from gpt_image_protocol.jsonshape import job_or_none, recovery_of, role
 from gpt_image_protocol.jsonshape import jobs_list as job_dicts
 
 STATUSES = ["all", "active", "queued", "running", "completed", "failed", "cancelled"]
@@ -240,7 +240,7 @@ def jobs_recovery(job_id: str) -> None:
     """What can be done for a failed or interrupted job, with the evidence on disk."""
     st = state()
     reply = st.engine_for_job(job_id).jobs.GetRecovery(jobs_pb2.GetRecoveryRequest(job_id=job_id))
-    st.done("jobs recovery", payload(reply, "recovery"))
+    st.done("jobs recovery", recovery_of(reply))
 
 
 COMMANDS = [history, jobs]

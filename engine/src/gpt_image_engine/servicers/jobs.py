@@ -18,7 +18,7 @@ from gpt_image_engine.store.artifacts import MIME_BY_EXT
 from gpt_image_engine.store.config import load_config, queue_max_parallel, save_queue_max_parallel
 from gpt_image_engine.store.history import summarise_job
 from gpt_image_engine.tasks import lifecycle
-from gpt_image_protocol.jsonshape import fill_job, fill_object, fill_ref, job_message, jobs_reply
+from gpt_image_protocol.jsonshape import fill_job, fill_recovery, fill_ref, job_message, jobs_reply
 
 # One job in a GetJob reply: its JSON stays well under gRPC's 4 MiB message limit.
 _JOB_REPLY_BYTES = 3 * 1024 * 1024
@@ -142,10 +142,8 @@ class JobsServicer(jobs_pb2_grpc.JobsServiceServicer):
 
         job = self.engine.history.get_job(request.job_id)
         events = self.engine.history.events(request.job_id)
-        reply = jobs_pb2.GetRecoveryResponse()
-        fill_object(reply.recovery, describe(job, self.engine.artifacts.job_dir(request.job_id), events))
-        reply.recovery.SetInParent()
-        return reply
+        descriptor = describe(job, self.engine.artifacts.job_dir(request.job_id), events)
+        return fill_recovery(jobs_pb2.GetRecoveryResponse(), descriptor)
 
     @coded_stream
     def ResumeJob(

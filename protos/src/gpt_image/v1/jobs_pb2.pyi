@@ -171,10 +171,64 @@ class GetRecoveryRequest(_message.Message):
     def __init__(self, job_id: _Optional[str] = ...) -> None: ...
 
 class GetRecoveryResponse(_message.Message):
-    __slots__ = ("recovery",)
+    __slots__ = ("recovery", "descriptor")
     RECOVERY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTOR_FIELD_NUMBER: _ClassVar[int]
     recovery: _json_pb2.JsonObject
-    def __init__(self, recovery: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    descriptor: Recovery
+    def __init__(self, recovery: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., descriptor: _Optional[_Union[Recovery, _Mapping]] = ...) -> None: ...
+
+class Recovery(_message.Message):
+    __slots__ = ("job_id", "status", "recoverability", "primary_action", "secondary_actions", "evidence", "extra")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    RECOVERABILITY_FIELD_NUMBER: _ClassVar[int]
+    PRIMARY_ACTION_FIELD_NUMBER: _ClassVar[int]
+    SECONDARY_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    status: _common_pb2.JobState
+    recoverability: str
+    primary_action: RecoveryAction
+    secondary_actions: _containers.RepeatedCompositeFieldContainer[RecoveryAction]
+    evidence: RecoveryEvidence
+    extra: _json_pb2.JsonObject
+    def __init__(self, job_id: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.JobState, str]] = ..., recoverability: _Optional[str] = ..., primary_action: _Optional[_Union[RecoveryAction, _Mapping]] = ..., secondary_actions: _Optional[_Iterable[_Union[RecoveryAction, _Mapping]]] = ..., evidence: _Optional[_Union[RecoveryEvidence, _Mapping]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class RecoveryAction(_message.Message):
+    __slots__ = ("id", "label", "billable", "warning", "extra")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    BILLABLE_FIELD_NUMBER: _ClassVar[int]
+    WARNING_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    label: str
+    billable: bool
+    warning: str
+    extra: _json_pb2.JsonObject
+    def __init__(self, id: _Optional[str] = ..., label: _Optional[str] = ..., billable: _Optional[bool] = ..., warning: _Optional[str] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class RecoveryEvidence(_message.Message):
+    __slots__ = ("raw_response_present", "response_in_memory", "raw_response_bytes", "outputs_present", "outputs_expected", "request_dispatched", "interrupted_reason", "extra")
+    RAW_RESPONSE_PRESENT_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_IN_MEMORY_FIELD_NUMBER: _ClassVar[int]
+    RAW_RESPONSE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    OUTPUTS_PRESENT_FIELD_NUMBER: _ClassVar[int]
+    OUTPUTS_EXPECTED_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_DISPATCHED_FIELD_NUMBER: _ClassVar[int]
+    INTERRUPTED_REASON_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    raw_response_present: bool
+    response_in_memory: bool
+    raw_response_bytes: int
+    outputs_present: int
+    outputs_expected: int
+    request_dispatched: bool
+    interrupted_reason: str
+    extra: _json_pb2.JsonObject
+    def __init__(self, raw_response_present: _Optional[bool] = ..., response_in_memory: _Optional[bool] = ..., raw_response_bytes: _Optional[int] = ..., outputs_present: _Optional[int] = ..., outputs_expected: _Optional[int] = ..., request_dispatched: _Optional[bool] = ..., interrupted_reason: _Optional[str] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class ResumeJobRequest(_message.Message):
     __slots__ = ("job_id", "action", "options", "detach")
