@@ -233,3 +233,55 @@ def test_every_result_message_keeps_room_for_open_keys() -> None:
     for command, member in jsonshape.RESULT_FIELDS.items():
         assert member.replace("_", " ") == command
         assert common_pb2.JobEvent.DESCRIPTOR.fields_by_name[member].message_type.file.name.endswith("results.proto")
+
+
+GOLDEN = json.loads((Path(__file__).parent / "golden" / "golden.json").read_text())
+
+
+def _mutations(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(path, replacement) for every node of a payload: what a legacy row or a new engine might hold
+    instead (null, the other number type, a string, an empty object, a list)."""
+    if path:
+        yield path, None
+        yield path, "text"
+        yield path, {}
+        yield path, [value]
+        if isinstance(value, int) and not isinstance(value, bool):
+            yield path, float(value)
+        if isinstance(value, float):
+            yield path, int(value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _mutations(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value[:2]):
+            yield from _mutations(item, (*path, i))
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: _replaced(v, rest, new) if k == head else v for k, v in value.items()}
+    return [_replaced(v, rest, new) if i == head else v for i, v in enumerate(value)]
+
+
+@pytest.mark.parametrize("name", [j["name"] for j in GOLDEN["jobs"] if "result" in j["records"][-1]["data"]])
+def test_no_payload_is_ever_reshaped(name: str) -> None:
+    """Every one-node change of a recorded payload (and a key moved first, and an unknown key in the
+    middle) still shows exactly as it was, typed where it fits and whole where it does not."""
+    job = next(j for j in GOLDEN["jobs"] if j["name"] == name)
+    payload = job["records"][-1]["data"]["result"]
+    first = next(iter(payload))
+    variants = [_replaced(payload, path, new) for path, new in _mutations(payload)]
+    variants.append({**{k: v for k, v in payload.items() if k != "history"}, "history": payload["history"]})
+    variants.append({first: payload[first], "unnamed": 1, **payload})
+    typed_count = 0
+    for variant in variants:
+        event = common_pb2.JobEvent()
+        jsonshape.fill_result(event, variant, job["command"])
+        back = jsonshape.result_of(common_pb2.JobEvent.FromString(event.SerializeToString()))
+        assert text(back) == text(variant) and list(back) == list(variant)
+        typed_count += event.WhichOneof("result") != "other_result"
+    assert typed_count  # some one-node changes still fit the typed message (an optional left null, ...)

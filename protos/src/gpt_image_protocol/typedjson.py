@@ -42,6 +42,7 @@ SEPARATORS = {
 _JSON_VALUE = json_pb2.JsonValue.DESCRIPTOR.full_name
 _JSON_OBJECT = json_pb2.JsonObject.DESCRIPTOR.full_name
 _STRING_LIST = json_pb2.StringList.DESCRIPTOR.full_name
+_OPEN = frozenset({_JSON_VALUE, _JSON_OBJECT, _STRING_LIST})  # shown as JSON values, not as objects
 _NULL_ENUM = "google.protobuf.NullValue"
 _NULL, _OMIT = json_pb2.JSON_UNSET_NULL, json_pb2.JSON_UNSET_OMIT
 _INT_TYPES = frozenset(
@@ -207,8 +208,12 @@ def _put(msg: Message, slot: _Slot, item: Any) -> bool:
     if slot.oneof:
         for field in slot.fields:  # the first member that shows exactly `item`
             if field.type == FieldDescriptor.TYPE_MESSAGE:
-                if fill(getattr(msg, field.name), item):
-                    getattr(msg, field.name).SetInParent()
+                sub = getattr(msg, field.name)
+                if field.message_type.full_name in _OPEN:
+                    if _put_message(field, sub, item):
+                        return True
+                elif isinstance(item, Mapping) and fill(sub, item):
+                    sub.SetInParent()
                     return True
                 msg.ClearField(field.name)
             elif (scalar := _scalar(field, item)) is not _BAD:
