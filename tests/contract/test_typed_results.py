@@ -285,3 +285,18 @@ def test_no_payload_is_ever_reshaped(name: str) -> None:
         assert text(back) == text(variant) and list(back) == list(variant)
         typed_count += event.WhichOneof("result") != "other_result"
     assert typed_count  # some one-node changes still fit the typed message (an optional left null, ...)
+
+
+@pytest.mark.parametrize("name", [j["name"] for j in GOLDEN["jobs"]])
+def test_no_job_row_is_ever_reshaped(name: str) -> None:
+    """The same for a job row's typed parts (outputs, reference images, storage status, error)."""
+    row = next(j for j in GOLDEN["jobs"] if j["name"] == name)["engine_job"]
+    parts = {k: row[k] for k in ("outputs", "reference_images", "storage_status", "error")}
+    parts["outputs"] = [*parts["outputs"], {"index": 1, "path": "/x/out-2.png", "bytes": 3}]
+    parts["reference_images"] = [{"index": 1, "path": "/x/ref-1.png"}]
+    parts["error"] = parts["error"] or {"code": "http_error", "message": "HTTP 500", "detail": "body"}
+    assert not jsonshape.job_message({**row, **parts}).HasField("verbatim")
+    for path, new in _mutations(parts):
+        variant = {**row, **_replaced(parts, path, new)}
+        shown = jsonshape.job_dict(jobs_pb2.Job.FromString(jsonshape.job_message(variant).SerializeToString()))
+        assert text(shown) == text(variant) and list(shown) == list(variant)
