@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 from gpt_image.v1 import common_pb2, jobs_pb2, results_pb2
+from gpt_image_engine.jobs.manager import TERMINAL_TYPES
 from gpt_image_engine.servicers.common import to_job_event
 from gpt_image_protocol import jsonshape, typedjson
 from gpt_image_protocol.address import parse_address
@@ -60,13 +61,34 @@ def terminal(engine: EngineProc, job_id: str) -> tuple[str, dict[str, Any], comm
     """(command, the terminal record as history holds it, its JobEvent as a client receives it)."""
     with sqlite3.connect(engine.shared_dir / "history.sqlite") as conn:
         command = conn.execute("SELECT command FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
+        terminal_types = tuple(TERMINAL_TYPES.values())
         seq, kind, type_, data, created = conn.execute(
-            "SELECT seq, kind, event_type, data, created_at FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1",
-            (job_id,),
+            "SELECT seq, kind, event_type, data, created_at FROM job_events WHERE job_id = ? AND event_type IN "
+            f"({', '.join('?' for _ in terminal_types)}) ORDER BY seq DESC LIMIT 1",
+            (job_id, *terminal_types),
         ).fetchone()
     record = {"seq": seq, "kind": kind, "type": type_, "data": json.loads(data), "created_at": created}
     event = to_job_event(job_id, record, command)
     return command, record, common_pb2.JobEvent.FromString(event.SerializeToString())
+
+
+def family(engine: EngineProc, job_id: str, event_type: str) -> common_pb2.JobEvent:
+    """The job's first `event_type` event as a client receives it, checked to show the recorded data."""
+    deadline = time.monotonic() + 20
+    while True:
+        with sqlite3.connect(engine.shared_dir / "history.sqlite") as conn:
+            row = conn.execute(
+                "SELECT seq, kind, data, created_at FROM job_events WHERE job_id = ? AND event_type = ? ORDER BY seq",
+                (job_id, event_type),
+            ).fetchone()
+        if row is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert row is not None, f"no {event_type} event"
+    record = {"seq": row[0], "kind": row[1], "type": event_type, "data": json.loads(row[2]), "created_at": row[3]}
+    event = common_pb2.JobEvent.FromString(to_job_event(job_id, record).SerializeToString())
+    assert text(jsonshape.event_data(event)) == text(record["data"])
+    return event
 
 
 def typed(engine: EngineProc, job_id: str) -> Any:
@@ -153,6 +175,7 @@ def test_storage_report_reupload_and_upload_rows(engine: EngineProc, module_upst
     run(engine, "storage", "add", "up", "--type", "http", "--set", f"url=http://127.0.0.1:{port}/upload",
         "--set", "public_url_json_pointer=/data/url", "--archive")  # fmt: skip
     run(engine, "storage", "add", "disk", "--type", "local", "--set", f"directory={tmp_path / 'lib'}", "--archive")
+    run(engine, "notify", "add-webhook", "--id", "team", "--url", f"http://127.0.0.1:{port}/hook")
     try:
         out = run(engine, "images", "generate", "--prompt", "owl", "--provider", "openai",
                   "--out", str(tmp_path / "owl.png"), env=openai_env(engine, module_upstream))  # fmt: skip
@@ -163,6 +186,11 @@ def test_storage_report_reupload_and_upload_rows(engine: EngineProc, module_upst
         assert {u.target: u.status for u in job.output_files[0].uploads} == {"up": "failed", "disk": "completed"}
         assert {u.target: u.status for u in result.storage.uploads} == {"up": "failed", "disk": "completed"}
         assert next(u for u in result.storage.uploads if u.target == "up").error_code
+        storage = family(engine, job_id, "job.storage")
+        assert storage.WhichOneof("data") == "storage" and len(storage.storage.uploads) == 2
+        notified = family(engine, job_id, "job.notifications")
+        assert notified.WhichOneof("data") == "notifications"
+        assert [(d.channel, d.ok) for d in notified.notifications.deliveries] == [("webhook", False)]
         back = HttpSink().start(port)
         try:
             resumed = run(engine, "jobs", "resume", job_id, "--action", "reupload")
@@ -174,6 +202,7 @@ def test_storage_report_reupload_and_upload_rows(engine: EngineProc, module_upst
     finally:
         for name in ("up", "disk"):
             run(engine, "storage", "remove", name)
+        run(engine, "notify", "remove-webhook", "team")
 
 
 def test_continue_save_after_a_crash(engine: EngineProc, module_upstream: Any, tmp_path: Path) -> None:

@@ -229,6 +229,18 @@ def _terminal(event: common_pb2.JobEvent, data: Mapping[str, Any], msg: common_p
     return True
 
 
+# Event types whose data is a typed message shown by typedjson's rule (results.proto).
+_TYPED_FAMILIES = {"job.storage": "storage", "job.notifications": "notifications"}
+
+
+def _typed_family(event: common_pb2.JobEvent, family: str, data: Mapping[str, Any]) -> bool:
+    target = getattr(event, family)
+    if typedjson.fill(target, data):
+        target.SetInParent()
+        return True
+    return False
+
+
 def fill_event(
     event: common_pb2.JobEvent, record: Mapping[str, Any], *, terminal: bool, command: str | None = None
 ) -> common_pb2.JobEvent:
@@ -266,10 +278,12 @@ def fill_event(
         and _lifecycle(data, event.lifecycle)
         or event.type == "request.started"
         and _request_started(data, event.request_started)
+        or event.type in _TYPED_FAMILIES
+        and _typed_family(event, _TYPED_FAMILIES[event.type], data)
     ):
         pass
     else:
-        for family in ("progress", "lifecycle", "request_started"):
+        for family in ("progress", "lifecycle", "request_started", *_TYPED_FAMILIES.values()):
             event.ClearField(family)  # type: ignore[arg-type]
         fill_object(event.fields, data)
     if isinstance(data, Mapping):
@@ -311,6 +325,8 @@ def event_data(event: common_pb2.JobEvent) -> dict[str, Any]:
         if rs.HasField("transport"):
             out["transport"] = rs.transport
         return out
+    if family in _TYPED_FAMILIES.values():
+        return typedjson.to_dict(getattr(event, str(family)))
     if family == "terminal_data":
         td = event.terminal_data
         out = {"status": STATE_NAMES.get(event.state, ""), "job_id": event.job_id}

@@ -138,7 +138,7 @@ class ImageSource(_message.Message):
     def __init__(self, artifact_id: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
 
 class JobEvent(_message.Message):
-    __slots__ = ("job_id", "seq", "type", "terminal", "error", "artifacts", "event_kind", "create_time", "state", "fields", "progress", "lifecycle", "request_started", "terminal_data", "other_result", "images_generate", "images_edit", "request_create", "transparent_generate", "transparent_extract", "transparent_verify", "jobs_resume")
+    __slots__ = ("job_id", "seq", "type", "terminal", "error", "artifacts", "event_kind", "create_time", "state", "fields", "progress", "lifecycle", "request_started", "terminal_data", "storage", "notifications", "other_result", "images_generate", "images_edit", "request_create", "transparent_generate", "transparent_extract", "transparent_verify", "jobs_resume")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -153,6 +153,8 @@ class JobEvent(_message.Message):
     LIFECYCLE_FIELD_NUMBER: _ClassVar[int]
     REQUEST_STARTED_FIELD_NUMBER: _ClassVar[int]
     TERMINAL_DATA_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_FIELD_NUMBER: _ClassVar[int]
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
     OTHER_RESULT_FIELD_NUMBER: _ClassVar[int]
     IMAGES_GENERATE_FIELD_NUMBER: _ClassVar[int]
     IMAGES_EDIT_FIELD_NUMBER: _ClassVar[int]
@@ -175,6 +177,8 @@ class JobEvent(_message.Message):
     lifecycle: LifecycleData
     request_started: RequestStartedData
     terminal_data: TerminalData
+    storage: StorageData
+    notifications: NotificationsData
     other_result: _json_pb2.JsonObject
     images_generate: _results_pb2.ImageResult
     images_edit: _results_pb2.ImageResult
@@ -183,7 +187,7 @@ class JobEvent(_message.Message):
     transparent_extract: _results_pb2.TransparentExtractResult
     transparent_verify: _results_pb2.TransparentVerifyResult
     jobs_resume: _results_pb2.ResumeResult
-    def __init__(self, job_id: _Optional[str] = ..., seq: _Optional[int] = ..., type: _Optional[str] = ..., terminal: _Optional[bool] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., artifacts: _Optional[_Iterable[_Union[ArtifactRef, _Mapping]]] = ..., event_kind: _Optional[_Union[EventKind, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[JobState, str]] = ..., fields: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., progress: _Optional[_Union[ProgressData, _Mapping]] = ..., lifecycle: _Optional[_Union[LifecycleData, _Mapping]] = ..., request_started: _Optional[_Union[RequestStartedData, _Mapping]] = ..., terminal_data: _Optional[_Union[TerminalData, _Mapping]] = ..., other_result: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., images_generate: _Optional[_Union[_results_pb2.ImageResult, _Mapping]] = ..., images_edit: _Optional[_Union[_results_pb2.ImageResult, _Mapping]] = ..., request_create: _Optional[_Union[_results_pb2.RequestResult, _Mapping]] = ..., transparent_generate: _Optional[_Union[_results_pb2.TransparentGenerateResult, _Mapping]] = ..., transparent_extract: _Optional[_Union[_results_pb2.TransparentExtractResult, _Mapping]] = ..., transparent_verify: _Optional[_Union[_results_pb2.TransparentVerifyResult, _Mapping]] = ..., jobs_resume: _Optional[_Union[_results_pb2.ResumeResult, _Mapping]] = ...) -> None: ...
+    def __init__(self, job_id: _Optional[str] = ..., seq: _Optional[int] = ..., type: _Optional[str] = ..., terminal: _Optional[bool] = ..., error: _Optional[_Union[Error, _Mapping]] = ..., artifacts: _Optional[_Iterable[_Union[ArtifactRef, _Mapping]]] = ..., event_kind: _Optional[_Union[EventKind, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[JobState, str]] = ..., fields: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., progress: _Optional[_Union[ProgressData, _Mapping]] = ..., lifecycle: _Optional[_Union[LifecycleData, _Mapping]] = ..., request_started: _Optional[_Union[RequestStartedData, _Mapping]] = ..., terminal_data: _Optional[_Union[TerminalData, _Mapping]] = ..., storage: _Optional[_Union[StorageData, _Mapping]] = ..., notifications: _Optional[_Union[NotificationsData, _Mapping]] = ..., other_result: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., images_generate: _Optional[_Union[_results_pb2.ImageResult, _Mapping]] = ..., images_edit: _Optional[_Union[_results_pb2.ImageResult, _Mapping]] = ..., request_create: _Optional[_Union[_results_pb2.RequestResult, _Mapping]] = ..., transparent_generate: _Optional[_Union[_results_pb2.TransparentGenerateResult, _Mapping]] = ..., transparent_extract: _Optional[_Union[_results_pb2.TransparentExtractResult, _Mapping]] = ..., transparent_verify: _Optional[_Union[_results_pb2.TransparentVerifyResult, _Mapping]] = ..., jobs_resume: _Optional[_Union[_results_pb2.ResumeResult, _Mapping]] = ...) -> None: ...
 
 class ProgressData(_message.Message):
     __slots__ = ("provider", "phase", "status", "message", "percent", "extra")
@@ -228,3 +232,41 @@ class TerminalData(_message.Message):
     output: _json_pb2.JsonValue
     error_shown: bool
     def __init__(self, output: _Optional[_Union[_json_pb2.JsonValue, _Mapping]] = ..., error_shown: _Optional[bool] = ...) -> None: ...
+
+class StorageData(_message.Message):
+    __slots__ = ("job_id", "status", "uploads", "extra")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    UPLOADS_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    status: _results_pb2.StorageStatus
+    uploads: _containers.RepeatedCompositeFieldContainer[_results_pb2.PublicUpload]
+    extra: _json_pb2.JsonObject
+    def __init__(self, job_id: _Optional[str] = ..., status: _Optional[_Union[_results_pb2.StorageStatus, str]] = ..., uploads: _Optional[_Iterable[_Union[_results_pb2.PublicUpload, _Mapping]]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class NotificationsData(_message.Message):
+    __slots__ = ("status", "deliveries", "extra")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    status: JobState
+    deliveries: _containers.RepeatedCompositeFieldContainer[NotificationRecord]
+    extra: _json_pb2.JsonObject
+    def __init__(self, status: _Optional[_Union[JobState, str]] = ..., deliveries: _Optional[_Iterable[_Union[NotificationRecord, _Mapping]]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class NotificationRecord(_message.Message):
+    __slots__ = ("channel", "name", "ok", "message", "code", "extra")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    channel: str
+    name: str
+    ok: bool
+    message: str
+    code: str
+    extra: _json_pb2.JsonObject
+    def __init__(self, channel: _Optional[str] = ..., name: _Optional[str] = ..., ok: _Optional[bool] = ..., message: _Optional[str] = ..., code: _Optional[str] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
