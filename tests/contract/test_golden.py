@@ -130,12 +130,25 @@ def test_recovery_descriptor() -> None:
     assert sorted_text(shown) == sorted_text(json.loads(lists["gateway_recovery"]))
 
 
+# The typed member each captured call answers in (the engine's servicers name the same).
+TYPED = {
+    "config_list_providers": (config_pb2.ConfigResult, "provider_list"),
+    "config_inspect": (config_pb2.ConfigResult, "inspection"),
+    "config_path": (config_pb2.ConfigResult, "paths"),
+    "secret_get": (config_pb2.SecretResult, "secret_status"),
+}
+
+
 @pytest.mark.parametrize("call", GOLDEN["unary"], ids=lambda c: c["name"])
 def test_unary_payloads(call: dict[str, Any]) -> None:
     command = json.loads(call["cli_stdout"])["command"]
     reply = jsonshape.with_result(config_pb2.ConfigResult(), call["payload"])
     shown = jsonshape.payload(config_pb2.ConfigResult.FromString(reply.SerializeToString()))
     assert envelope_text(success_body(command, shown)) == call["cli_stdout"]
+    kind, member = TYPED[call["name"]]
+    typed = kind.FromString(jsonshape.with_result(kind(), call["payload"], typed=member).SerializeToString())
+    assert typed.WhichOneof("typed") == member and not typed.HasField("result")
+    assert envelope_text(success_body(command, jsonshape.payload(typed))) == call["cli_stdout"]
     # The CLI's protobuf-free decoder (doctor, auth inspect, models list) reads the same bytes the same way.
     raw = jsonshape.with_result(system_pb2.SystemResult(), call["payload"]).SerializeToString()
     assert (

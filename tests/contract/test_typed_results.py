@@ -329,3 +329,37 @@ def test_no_job_row_is_ever_reshaped(name: str) -> None:
         variant = {**row, **_replaced(parts, path, new)}
         shown = jsonshape.job_dict(jobs_pb2.Job.FromString(jsonshape.job_message(variant).SerializeToString()))
         assert text(shown) == text(variant) and list(shown) == list(variant)
+
+
+def test_config_and_secret_calls_answer_typed(engine: EngineProc, module_upstream: Any) -> None:
+    """The config and secret calls of a known shape answer in their typed member, and read back as
+    the payload the CLI prints for the same call (made right after, on the same state)."""
+    from gpt_image.v1 import config_pb2 as c
+
+    base = module_upstream.openai_base
+    with open_channel(parse_address(engine.address)) as channel:
+        config, secrets = EngineStubs(channel).config, EngineStubs(channel).secrets
+        calls: list[tuple[str, Any, tuple[str, ...] | None]] = [
+            ("provider_added", lambda: config.AddProvider(c.AddProviderRequest(
+                name="typed", type="openai-compatible", api_base=base, api_key="sk-typed-1")), None),
+            ("paths", lambda: config.GetConfigPaths(c.GetConfigPathsRequest()), ("config", "path")),
+            ("inspection", lambda: config.InspectConfig(c.InspectConfigRequest()), ("config", "inspect")),
+            ("provider_list", lambda: config.ListProviders(c.ListProvidersRequest()), ("config", "list-providers")),
+            ("secret_status", lambda: secrets.GetSecret(c.GetSecretRequest(
+                provider="typed", name="api_key", status_only=True)), ("secret", "get", "typed", "api_key", "--status")),
+            ("secret_value", lambda: secrets.GetSecret(c.GetSecretRequest(provider="typed", name="api_key")),
+             ("secret", "get", "typed", "api_key")),
+            ("default_provider_set", lambda: config.SetDefaultProvider(c.SetDefaultProviderRequest(name="typed")), None),
+            ("stored", lambda: secrets.SetSecret(c.SetSecretRequest(provider="typed", name="extra", value="v-2")), None),
+            ("removed", lambda: secrets.DeleteSecret(c.DeleteSecretRequest(provider="typed", name="extra")), None),
+            ("provider_removed", lambda: config.RemoveProvider(c.RemoveProviderRequest(name="typed")), None),
+        ]  # fmt: skip
+        for member, call, cli in calls:
+            reply = call()
+            assert reply.WhichOneof("typed") == member and not reply.HasField("result"), member
+            if cli is not None:
+                assert text(jsonshape.payload(reply)) == text(_body(run(engine, *cli))), member
+
+
+def _body(envelope: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in envelope.items() if k not in ("ok", "command")}

@@ -488,9 +488,15 @@ def jobs_list(jobs: Iterable[jobs_pb2.Job]) -> list[dict[str, Any]]:
 # --- unary payloads ---------------------------------------------------------------------------
 
 
-def with_result(reply: Any, payload: Any, field: str = "result") -> Any:
+def with_result(reply: Any, payload: Any, field: str = "result", typed: str | None = None) -> Any:
     """Fill a reply's JsonObject `field` with a command's payload (a non-object as `{"result": v}`,
-    the shape the CLI's envelope has always given one)."""
+    the shape the CLI's envelope has always given one); into its `typed` member instead when
+    given and the payload fits that message exactly."""
+    if typed is not None and isinstance(payload, Mapping):
+        if typedjson.fill(getattr(reply, typed), payload):
+            getattr(reply, typed).SetInParent()
+            return reply
+        reply.ClearField(typed)
     target = getattr(reply, field)
     fill_object(target, payload if isinstance(payload, Mapping) else {"result": payload})
     target.SetInParent()
@@ -514,7 +520,12 @@ def recovery_of(reply: jobs_pb2.GetRecoveryResponse) -> dict[str, Any]:
 
 
 def payload(reply: Any, field: str = "result") -> dict[str, Any]:
-    """The payload of a unary reply (ConfigResult, SecretResult, SystemResult, ...); {} when unset."""
+    """The payload of a unary reply (ConfigResult, SecretResult, SystemResult, ...): its `typed`
+    member when one is set, else `field`; {} when unset."""
+    if "typed" in reply.DESCRIPTOR.oneofs_by_name:
+        member = reply.WhichOneof("typed")
+        if member is not None:
+            return typedjson.to_dict(getattr(reply, member))
     found = optional_value(reply, field, {})
     return found if isinstance(found, dict) else {"result": found}
 

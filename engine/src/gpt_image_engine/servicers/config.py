@@ -15,9 +15,10 @@ from gpt_image_engine.store import webconfig
 from gpt_image_protocol.jsonshape import optional_value, with_result
 
 
-def _result(payload: object) -> config_pb2.ConfigResult:
+def _result(payload: object, typed: str | None = None) -> config_pb2.ConfigResult:
+    """The reply; `typed`: the ConfigResult member of the call's known shape."""
     # Configured endpoints are echoed here: a key in their userinfo or query never is.
-    return with_result(config_pb2.ConfigResult(), redact_urls(payload))  # type: ignore[no-any-return]
+    return with_result(config_pb2.ConfigResult(), redact_urls(payload), typed=typed)  # type: ignore[no-any-return]
 
 
 class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
@@ -28,7 +29,7 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
     def GetConfigPaths(
         self, request: config_pb2.GetConfigPathsRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
-        return _result(cfg.config_paths(self.engine.paths, call_from_proto(request.options)))
+        return _result(cfg.config_paths(self.engine.paths, call_from_proto(request.options)), "paths")
 
     @coded_unary
     def InspectConfig(
@@ -37,19 +38,21 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
         call = call_from_proto(request.options)
         if request.web_view:
             return _result(webconfig.inspect_web(self.engine.paths, call, self.engine.env))
-        return _result(cfg.inspect_config(self.engine.paths, call, self.engine.env))
+        return _result(cfg.inspect_config(self.engine.paths, call, self.engine.env), "inspection")
 
     @coded_unary
     def ListProviders(
         self, request: config_pb2.ListProvidersRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
-        return _result(cfg.list_providers(self.engine.paths, call_from_proto(request.options), self.engine.env))
+        providers = cfg.list_providers(self.engine.paths, call_from_proto(request.options), self.engine.env)
+        return _result(providers, "provider_list")
 
     @coded_unary
     def SetDefaultProvider(
         self, request: config_pb2.SetDefaultProviderRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
-        return _result(cfg.set_default_provider(self.engine.paths, call_from_proto(request.options), request.name))
+        done = cfg.set_default_provider(self.engine.paths, call_from_proto(request.options), request.name)
+        return _result(done, "default_provider_set")
 
     @coded_unary
     def AddProvider(
@@ -74,14 +77,16 @@ class ConfigServicer(config_pb2_grpc.ConfigServiceServicer):
                 no_supports_n=has_n and not request.supports_n,
                 edit_region_mode=request.edit_region_mode or None,
                 set_default=request.set_default,
-            )
+            ),
+            "provider_added",
         )
 
     @coded_unary
     def RemoveProvider(
         self, request: config_pb2.RemoveProviderRequest, context: grpc.ServicerContext
     ) -> config_pb2.ConfigResult:
-        return _result(cfg.remove_provider(self.engine.paths, call_from_proto(request.options), request.name))
+        removed = cfg.remove_provider(self.engine.paths, call_from_proto(request.options), request.name)
+        return _result(removed, "provider_removed")
 
     @coded_unary
     def TestProvider(
@@ -132,7 +137,7 @@ class SecretsServicer(config_pb2_grpc.SecretsServiceServicer):
             env_var=request.env or None,
             account=request.account or None,
         )
-        return with_result(config_pb2.SecretResult(), payload)  # type: ignore[no-any-return]
+        return with_result(config_pb2.SecretResult(), payload, typed="stored")  # type: ignore[no-any-return]
 
     @coded_unary
     def GetSecret(self, request: config_pb2.GetSecretRequest, context: grpc.ServicerContext) -> config_pb2.SecretResult:
@@ -144,11 +149,12 @@ class SecretsServicer(config_pb2_grpc.SecretsServiceServicer):
             status_only=request.status_only,
             env=self.engine.env,
         )
-        return with_result(config_pb2.SecretResult(), payload)  # type: ignore[no-any-return]
+        typed = "secret_status" if request.status_only else "secret_value"
+        return with_result(config_pb2.SecretResult(), payload, typed=typed)  # type: ignore[no-any-return]
 
     @coded_unary
     def DeleteSecret(
         self, request: config_pb2.DeleteSecretRequest, context: grpc.ServicerContext
     ) -> config_pb2.SecretResult:
         payload = sec.secret_delete(self.engine.paths, call_from_proto(request.options), request.provider, request.name)
-        return with_result(config_pb2.SecretResult(), payload)  # type: ignore[no-any-return]
+        return with_result(config_pb2.SecretResult(), payload, typed="removed")  # type: ignore[no-any-return]

@@ -8,16 +8,158 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ConfigResult(_message.Message):
-    __slots__ = ("result",)
+    __slots__ = ("result", "paths", "inspection", "provider_list", "default_provider_set", "provider_added", "provider_removed")
     RESULT_FIELD_NUMBER: _ClassVar[int]
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    INSPECTION_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_LIST_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_PROVIDER_SET_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_ADDED_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_REMOVED_FIELD_NUMBER: _ClassVar[int]
     result: _json_pb2.JsonObject
-    def __init__(self, result: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    paths: ConfigPaths
+    inspection: ConfigInspection
+    provider_list: ProviderList
+    default_provider_set: DefaultProviderSet
+    provider_added: ProviderAdded
+    provider_removed: ProviderRemoved
+    def __init__(self, result: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., paths: _Optional[_Union[ConfigPaths, _Mapping]] = ..., inspection: _Optional[_Union[ConfigInspection, _Mapping]] = ..., provider_list: _Optional[_Union[ProviderList, _Mapping]] = ..., default_provider_set: _Optional[_Union[DefaultProviderSet, _Mapping]] = ..., provider_added: _Optional[_Union[ProviderAdded, _Mapping]] = ..., provider_removed: _Optional[_Union[ProviderRemoved, _Mapping]] = ...) -> None: ...
+
+class ConfigPaths(_message.Message):
+    __slots__ = ("config_dir", "config_file", "history_file", "jobs_dir", "history_database", "extra")
+    CONFIG_DIR_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FILE_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FILE_FIELD_NUMBER: _ClassVar[int]
+    JOBS_DIR_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_DATABASE_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    config_dir: str
+    config_file: str
+    history_file: str
+    jobs_dir: str
+    history_database: str
+    extra: _json_pb2.JsonObject
+    def __init__(self, config_dir: _Optional[str] = ..., config_file: _Optional[str] = ..., history_file: _Optional[str] = ..., jobs_dir: _Optional[str] = ..., history_database: _Optional[str] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class ConfigInspection(_message.Message):
+    __slots__ = ("config_file", "exists", "config", "extra")
+    CONFIG_FILE_FIELD_NUMBER: _ClassVar[int]
+    EXISTS_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    config_file: str
+    exists: bool
+    config: _json_pb2.JsonObject
+    extra: _json_pb2.JsonObject
+    def __init__(self, config_file: _Optional[str] = ..., exists: _Optional[bool] = ..., config: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class ProviderList(_message.Message):
+    __slots__ = ("default_provider", "providers", "extra")
+    DEFAULT_PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    PROVIDERS_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    default_provider: str
+    providers: _json_pb2.JsonObject
+    extra: _json_pb2.JsonObject
+    def __init__(self, default_provider: _Optional[str] = ..., providers: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class DefaultProviderSet(_message.Message):
+    __slots__ = ("default_provider", "config_file", "extra")
+    DEFAULT_PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FILE_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    default_provider: str
+    config_file: str
+    extra: _json_pb2.JsonObject
+    def __init__(self, default_provider: _Optional[str] = ..., config_file: _Optional[str] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class ProviderAdded(_message.Message):
+    __slots__ = ("provider", "config_file", "config", "extra")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FILE_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    config_file: str
+    config: _json_pb2.JsonObject
+    extra: _json_pb2.JsonObject
+    def __init__(self, provider: _Optional[str] = ..., config_file: _Optional[str] = ..., config: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class ProviderRemoved(_message.Message):
+    __slots__ = ("provider", "removed", "extra")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    removed: bool
+    extra: _json_pb2.JsonObject
+    def __init__(self, provider: _Optional[str] = ..., removed: _Optional[bool] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class SecretResult(_message.Message):
-    __slots__ = ("result",)
+    __slots__ = ("result", "stored", "secret_value", "secret_status", "removed")
     RESULT_FIELD_NUMBER: _ClassVar[int]
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    SECRET_VALUE_FIELD_NUMBER: _ClassVar[int]
+    SECRET_STATUS_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
     result: _json_pb2.JsonObject
-    def __init__(self, result: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+    stored: SecretStored
+    secret_value: SecretValue
+    secret_status: SecretStatus
+    removed: SecretRemoved
+    def __init__(self, result: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ..., stored: _Optional[_Union[SecretStored, _Mapping]] = ..., secret_value: _Optional[_Union[SecretValue, _Mapping]] = ..., secret_status: _Optional[_Union[SecretStatus, _Mapping]] = ..., removed: _Optional[_Union[SecretRemoved, _Mapping]] = ...) -> None: ...
+
+class SecretStored(_message.Message):
+    __slots__ = ("provider", "name", "config_file", "extra")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FILE_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    name: str
+    config_file: str
+    extra: _json_pb2.JsonObject
+    def __init__(self, provider: _Optional[str] = ..., name: _Optional[str] = ..., config_file: _Optional[str] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class SecretValue(_message.Message):
+    __slots__ = ("provider", "name", "source", "value", "extra")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    name: str
+    source: str
+    value: str
+    extra: _json_pb2.JsonObject
+    def __init__(self, provider: _Optional[str] = ..., name: _Optional[str] = ..., source: _Optional[str] = ..., value: _Optional[str] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class SecretStatus(_message.Message):
+    __slots__ = ("provider", "name", "status", "ready", "extra")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    READY_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    name: str
+    status: _json_pb2.JsonValue
+    ready: bool
+    extra: _json_pb2.JsonObject
+    def __init__(self, provider: _Optional[str] = ..., name: _Optional[str] = ..., status: _Optional[_Union[_json_pb2.JsonValue, _Mapping]] = ..., ready: _Optional[bool] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
+
+class SecretRemoved(_message.Message):
+    __slots__ = ("provider", "name", "removed", "extra")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    EXTRA_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    name: str
+    removed: bool
+    extra: _json_pb2.JsonObject
+    def __init__(self, provider: _Optional[str] = ..., name: _Optional[str] = ..., removed: _Optional[bool] = ..., extra: _Optional[_Union[_json_pb2.JsonObject, _Mapping]] = ...) -> None: ...
 
 class GetConfigPathsRequest(_message.Message):
     __slots__ = ("options",)
