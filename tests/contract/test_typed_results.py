@@ -33,7 +33,7 @@ from gpt_image_protocol.channel import open_channel
 from gpt_image_protocol.stubs import EngineStubs
 from gpt_image_protocol.validation import dumps_finite
 from tests.conftest import EngineProc, base_env
-from tests.gateway.support import chroma_png
+from tests.gateway.support import chroma_png, png_bytes
 from tests.outputs.servers import HttpSink
 
 
@@ -166,6 +166,12 @@ def test_dual_transparent_generate_and_extract(engine: EngineProc, module_upstre
                   str(tmp_path / "cut.png"))  # fmt: skip
     cut, _ = typed(engine, job_of(extract))
     assert cut.extraction.key_model.kind and cut.verification.HasField("bbox")
+    (tmp_path / "dark.png").write_bytes(png_bytes(96, 96, (0, 0, 0)))
+    (tmp_path / "light.png").write_bytes(png_bytes(96, 96, (255, 255, 255)))
+    pair = run(engine, "transparent", "extract", "--dark-image", str(tmp_path / "dark.png"), "--light-image",
+               str(tmp_path / "light.png"), "--out", str(tmp_path / "pair.png"))  # fmt: skip
+    dual, _ = typed(engine, job_of(pair))
+    assert dual.method == results_pb2.TRANSPARENT_METHOD_DUAL and dual.extraction.HasField("dual_alignment")
 
 
 def test_storage_report_reupload_and_upload_rows(engine: EngineProc, module_upstream: Any, tmp_path: Path) -> None:
