@@ -133,6 +133,9 @@ def test_codex_generate_and_raw_request(engine: EngineProc, module_upstream: Any
     request, _ = typed(engine, job_of(raw))
     assert request.WhichOneof("response") == "codex_response" and request.WhichOneof("auth") == "codex_auth"
     assert request.request.operation == "responses"
+    ball = run(engine, "transparent", "generate", "--prompt", "a ball", "--out", str(tmp_path / "b.png"), *codex)
+    generated, _ = typed(engine, job_of(ball))
+    assert generated.WhichOneof("response") == "codex_response" and generated.request.matte_color
 
 
 def test_batched_generate_and_an_unsaved_raw_image(engine: EngineProc, module_upstream: Any, tmp_path: Path) -> None:
