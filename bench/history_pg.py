@@ -5,9 +5,11 @@ Starts a private PostgreSQL cluster (as the test suite does, tests/servers/postg
 schema through `PostgresHistory` (the real migrations and indexes), fills `jobs` with COPY (rows
 shaped like bench/history.py's: a 12-word prompt from 26 words, a rare word in one job in 5,000),
 ANALYZEs, then times `PostgresHistory.list_jobs(limit=20, ...)` and `JobsService.ListJobs` on an
-engine started with GPT_IMAGE_2_DATABASE_URL. Run:
+engine started with GPT_IMAGE_2_DATABASE_URL. First, on a small history, the small calls every job
+makes (get_job, append_event, update_job, a first page) one at a time: what each call's round
+trips cost. Run:
 
-    .venv/bin/python bench/history_pg.py [--jobs 1000000] [--runs 200] [--grpc-runs 100]
+    .venv/bin/python bench/history_pg.py [--jobs 1000000] [--runs 200] [--grpc-runs 100] [--calls-only]
 """
 
 from __future__ import annotations
@@ -79,6 +81,28 @@ def fill(url: str, jobs: int, seed: int = 7) -> tuple[float, float]:
     return copied, indexed
 
 
+def small_calls(url: str, runs: int) -> None:
+    """p50/p95 and calls/s of the calls a running job makes, one after another on one thread."""
+    h = PostgresHistory(url)
+    for i in range(200):
+        h.create_job(f"small-{i:04d}", "images generate", "openai", status="completed", metadata={"prompt": f"p {i}"})
+    h.create_job("small-live", "images generate", "openai")
+    cases: list[tuple[str, Any]] = [
+        ("get_job", lambda: h.get_job("small-0100")),
+        ("append_event", lambda: h.append_event("small-live", "local", "job.progress", {"p": 1})),
+        ("update_job (fetch=False)", lambda: h.update_job("small-live", metadata_patch={"n": 1}, fetch=False)),
+        ("list_jobs first page (201 jobs)", lambda: h.list_jobs(limit=20)),
+    ]
+    print(f"small calls on one thread, {runs} runs each:")
+    print(f"{'call':<34} {'p50 ms':>8} {'p95 ms':>8} {'calls/s':>8}")
+    for name, fn in cases:
+        t0 = time.perf_counter()
+        p50, p95 = measure(fn, runs)
+        rate = (runs + 1) / (time.perf_counter() - t0)
+        print(f"{name:<34} {p50:>8.3f} {p95:>8.3f} {rate:>8.0f}")
+    h.close()
+
+
 def through_grpc(
     url: str, tmp: Path, cases: list[tuple[str, dict[str, Any]]], runs: int
 ) -> list[tuple[str, float, float]]:
@@ -103,8 +127,12 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--grpc-runs", type=int, default=100)
+    ap.add_argument("--calls-only", action="store_true", help="only the small calls, not the big history")
     args = ap.parse_args()
     with running_cluster() as cluster, tempfile.TemporaryDirectory() as tmp:
+        small_calls(cluster.url(cluster.create_database("calls")), max(args.runs, 500))
+        if args.calls_only:
+            return
         url = cluster.url(cluster.create_database("bench"))
         PostgresHistory(url).close()  # the schema through the real migrations
         t0 = time.perf_counter()

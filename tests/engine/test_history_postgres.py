@@ -123,7 +123,7 @@ def test_lost_connections_fail_coded_write_nothing_half_and_reconnect(
         h.append_event("job-1", "local", "job.running", {})
     assert exc.value.code == "database_unavailable"
     assert ":***@" in exc.value.detail["database_url"]  # type: ignore[index]
-    # The pool checks connections before handing them out: the next calls reconnect by themselves.
+    # The next calls find their pooled connections closed and run again on fresh ones.
     job = h.get_job("job-1")
     assert job["status"] == "queued" and job["metadata"]["prompt"] == "before"
     assert h.events("job-1") == []
@@ -303,6 +303,49 @@ def test_a_malformed_url_is_coded_and_hides_the_password(url: str) -> None:
     assert exc.value.code == "database_unavailable"
     assert "pw%40secret" not in text and "pw@secret" not in text
     assert "hint" in (exc.value.detail or {})
+
+
+def _fill_pool(h: PostgresHistory, n: int) -> None:
+    """Leave `n` idle connections in the store's pool (each a backend the server may close)."""
+    held = [h._pool.getconn() for _ in range(n)]
+    for conn in held:
+        h._pool.putconn(conn)
+
+
+@pytest.mark.parametrize("lose", ["terminate", "restart"])
+def test_calls_after_the_server_dropped_every_pooled_connection_succeed_once(
+    postgres_cluster: PostgresCluster, pg_url: str, lose: str
+) -> None:
+    """No check before each use (it cost a round trip per call): a call that meets a connection the
+    server closed runs again on a fresh one, once, and a write is never applied twice."""
+    h = PostgresHistory(pg_url)
+    h.create_job("job-1", "images generate", "openai", metadata={"prompt": "osprey"})
+
+    def drop() -> None:
+        _fill_pool(h, 4)
+        if lose == "restart":
+            postgres_cluster.restart()
+        else:
+            assert _kill_connections(postgres_cluster, pg_url) >= 4
+
+    drop()
+    assert h.get_job("job-1")["metadata"]["prompt"] == "osprey"  # a read
+    drop()
+    assert h.append_event("job-1", "local", "job.queued", {})[0] == 1  # a write
+    drop()
+    with h.batch():  # several writes in one transaction
+        h.update_job("job-1", status="running", fetch=False)
+        h.append_event("job-1", "local", "job.running", {})
+    drop()
+    page = h.list_jobs(query="osprey")  # a search: the page and its count on two connections
+    assert page["total"] == 1 and page["jobs"][0]["status"] == "running"
+    drop()
+    h.update_job("job-1", status="completed", metadata_patch={"n": 1}, fetch=False)
+    # Each write landed exactly once.
+    assert [e["seq"] for e in h.events("job-1")] == [1, 2]
+    assert [e["type"] for e in h.events("job-1")] == ["job.queued", "job.running"]
+    assert h.get_job("job-1")["status"] == "completed"
+    h.close()
 
 
 def test_the_store_reconnects_after_the_server_restarts(postgres_cluster: PostgresCluster, pg_url: str) -> None:

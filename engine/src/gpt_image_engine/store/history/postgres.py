@@ -3,9 +3,13 @@
 Chosen with `GPT_IMAGE_2_DATABASE_URL=postgresql://...` (or `serve --database-url`). Same semantics
 as history.sqlite (the job JSON, events numbered per job, uploads, soft deletes, cursors, the
 upstream's substring search) over the schema in `postgres_schema`. psycopg 3 with a
-`psycopg_pool.ConnectionPool`: every connection is checked before use, so an engine whose database
-restarted reconnects by itself; while it is gone, calls fail `database_unavailable` and a write
-never lands half (each is one transaction). Search is served by a pg_trgm GIN index on the same
+`psycopg_pool.ConnectionPool`. Connections are not checked before use (that was one more round trip
+per call): a call that finds its pooled connection closed by the server (a restart,
+`pg_terminate_backend`, `idle_session_timeout`) runs once more on a fresh one, and only where that
+cannot run anything twice: a write retries only its BEGIN (nothing of it has reached the server
+yet), a read retries its failed statement (reads are idempotent). See `_begun` and `_Reads`. While
+the database is gone, calls fail `database_unavailable` and a write never lands half (each is one
+transaction). Search is served by a pg_trgm GIN index on the same
 expression the query filters on. A listing's `total` is exact up to `COUNT_CAP` matching rows
 (`SEARCH_COUNT_CAP` for a search), when the planner does not already expect far more; above that
 it is the planner's estimate (`total_estimated: true`), so a first page on a million jobs stays in
@@ -20,8 +24,8 @@ import socket
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager, suppress
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import psycopg
@@ -60,6 +64,42 @@ _HINT = (
 )
 
 
+class _Executes(Protocol):
+    """What a read needs of its connection."""
+
+    def execute(self, query: Any, params: Any = None) -> psycopg.Cursor[Any]: ...
+
+
+class _Reads:
+    """The connection a read uses, as far as reads use it (`execute`). A statement that finds its
+    pooled connection closed by the server runs once more on another (the pool's idle connections
+    checked first, since a restart closes them all): a read changes nothing, so running it again is
+    safe. Each statement of a read is its own snapshot (autocommit) with or without the retry."""
+
+    def __init__(self, pool: ConnectionPool[Any]) -> None:
+        self._pool = pool
+        self._conn: psycopg.Connection[Any] | None = pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+
+    def execute(self, query: Any, params: Any = None) -> psycopg.Cursor[Any]:
+        conn = self._conn
+        assert conn is not None
+        try:
+            return conn.execute(query, params)
+        except psycopg.OperationalError:
+            if not conn.closed:
+                raise  # a live connection's own error (a cancelled statement): not a lost one
+            self._conn = None
+            self._pool.putconn(conn)
+            self._pool.check()
+            self._conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+            return self._conn.execute(query, params)
+
+    def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            self._pool.putconn(conn)
+
+
 def default_owner() -> str:
     """This engine's name on shared rows: GPT_IMAGE_2_ENGINE_ID, else the host name (a pod's name)."""
     return (os.environ.get("GPT_IMAGE_2_ENGINE_ID") or "").strip() or socket.gethostname()
@@ -90,7 +130,6 @@ class PostgresHistory(RowStore):
             max_size=max_size,
             open=False,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-            check=ConnectionPool.check_connection,
             # A failed refill is given up at once: the next call asks again (and fails coded after
             # ACQUIRE_TIMEOUT_S while the database is away), so no retry loop outlives an outage.
             reconnect_timeout=0,
@@ -191,25 +230,61 @@ class PostgresHistory(RowStore):
                 with held.transaction():
                     yield held
                 return
-            with self._pool.connection(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
+            conn = self._begun()
+            try:
                 yield conn
+            except BaseException:
+                if not conn.closed:
+                    with suppress(psycopg.Error):
+                        conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+            finally:
+                self._pool.putconn(conn)
         except (psycopg.Error, PoolTimeout) as exc:
             raise self._error(exc, failure, "A history write failed.") from exc
+
+    def _begun(self) -> psycopg.Connection[Any]:
+        """A pooled connection inside BEGIN. A connection the server closed while it sat in the
+        pool fails right at BEGIN, before any statement of the write was sent: it is dropped, the
+        other idle ones are checked (a restart closes them all), and BEGIN runs once more on
+        another. A failure after BEGIN is never retried: the server rolls an unfinished
+        transaction back when its connection breaks, but a broken COMMIT may already have
+        committed, and the caller's statements cannot be replayed from here."""
+        conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+        try:
+            conn.execute("BEGIN")
+        except psycopg.OperationalError:
+            self._pool.putconn(conn)  # closed: the pool discards it
+            if not conn.closed:
+                raise
+            self._pool.check()
+            conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+            try:
+                conn.execute("BEGIN")
+            except BaseException:
+                self._pool.putconn(conn)
+                raise
+        return conn
 
     def transaction(self, failure: str = "history_write_failed") -> AbstractContextManager[psycopg.Connection[Any]]:
         """One write transaction's connection, for bulk work (COPY) beside the store's own calls."""
         return self._write(failure)
 
     @contextmanager
-    def _read(self) -> Iterator[psycopg.Connection[Any]]:
+    def _read(self) -> Iterator[_Executes]:
         self._check_open()
         held: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
         try:
             if held is not None:
                 yield held
                 return
-            with self._pool.connection(timeout=ACQUIRE_TIMEOUT_S) as conn:
-                yield conn
+            reads = _Reads(self._pool)
+            try:
+                yield reads
+            finally:
+                reads.release()
         except (psycopg.Error, PoolTimeout) as exc:
             raise self._error(exc, "history_query_failed", "A history query failed.") from exc
 
@@ -279,7 +354,7 @@ class PostgresHistory(RowStore):
         with self._read() as conn:
             return self._total(conn, where, params, searched)
 
-    def _total(self, conn: psycopg.Connection[Any], where: str, params: list[Any], searched: bool) -> tuple[int, bool]:
+    def _total(self, conn: _Executes, where: str, params: list[Any], searched: bool) -> tuple[int, bool]:
         """The planner's estimate when it expects far more rows than the cap (counting a common
         word's hundreds of thousands of matches would cost more than the page); else an exact
         count up to the cap, and the estimate above it."""
