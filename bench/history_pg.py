@@ -6,8 +6,8 @@ schema through `PostgresHistory` (the real migrations and indexes), fills `jobs`
 shaped like bench/history.py's: a 12-word prompt from 26 words, a rare word in one job in 5,000),
 ANALYZEs, then times `PostgresHistory.list_jobs(limit=20, ...)` and `JobsService.ListJobs` on an
 engine started with GPT_IMAGE_2_DATABASE_URL. First, on a small history, the small calls every job
-makes (get_job, append_event, update_job, a first page) one at a time: what each call's round
-trips cost. Run:
+makes (get_job, append_event, update_job, a first page) one at a time, against the same store with
+a connection check before each use (how it was): what one more round trip per call costs. Run:
 
     .venv/bin/python bench/history_pg.py [--jobs 1000000] [--runs 200] [--grpc-runs 100] [--calls-only]
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -81,26 +82,40 @@ def fill(url: str, jobs: int, seed: int = 7) -> tuple[float, float]:
     return copied, indexed
 
 
-def small_calls(url: str, runs: int) -> None:
-    """p50/p95 and calls/s of the calls a running job makes, one after another on one thread."""
-    h = PostgresHistory(url)
+def small_calls(url: str, rounds: int = 40, per_round: int = 100) -> None:
+    """ms per call of the calls a running job makes, one after another on one thread: the store as
+    it is (a connection that the server closed is retried) against the same store with the pool's
+    check before each use (one more round trip per call, how it was), interleaved in rounds so
+    both see the same machine load; median and best round."""
+    from psycopg_pool import ConnectionPool
+
+    plain, checked = PostgresHistory(url), PostgresHistory(url)
+    checked._pool._check = ConnectionPool.check_connection  # the previous set-up, for comparison
     for i in range(200):
-        h.create_job(f"small-{i:04d}", "images generate", "openai", status="completed", metadata={"prompt": f"p {i}"})
-    h.create_job("small-live", "images generate", "openai")
+        plain.create_job(f"small-{i:04d}", "images generate", "openai", status="completed", metadata={"prompt": f"p {i}"})
+    plain.create_job("small-live", "images generate", "openai")
     cases: list[tuple[str, Any]] = [
-        ("get_job", lambda: h.get_job("small-0100")),
-        ("append_event", lambda: h.append_event("small-live", "local", "job.progress", {"p": 1})),
-        ("update_job (fetch=False)", lambda: h.update_job("small-live", metadata_patch={"n": 1}, fetch=False)),
-        ("list_jobs first page (201 jobs)", lambda: h.list_jobs(limit=20)),
+        ("get_job", lambda h: h.get_job("small-0100")),
+        ("append_event", lambda h: h.append_event("small-live", "local", "job.progress", {"p": 1})),
+        ("update_job (fetch=False)", lambda h: h.update_job("small-live", metadata_patch={"n": 1}, fetch=False)),
+        ("list_jobs first page (201 jobs)", lambda h: h.list_jobs(limit=20)),
     ]
-    print(f"small calls on one thread, {runs} runs each:")
-    print(f"{'call':<34} {'p50 ms':>8} {'p95 ms':>8} {'calls/s':>8}")
-    for name, fn in cases:
-        t0 = time.perf_counter()
-        p50, p95 = measure(fn, runs)
-        rate = (runs + 1) / (time.perf_counter() - t0)
-        print(f"{name:<34} {p50:>8.3f} {p95:>8.3f} {rate:>8.0f}")
-    h.close()
+    times: dict[tuple[str, int], list[float]] = {(name, k): [] for name, _ in cases for k in (0, 1)}
+    for _ in range(rounds):
+        for name, fn in cases:
+            for k, h in enumerate((plain, checked)):
+                t0 = time.perf_counter()
+                for _ in range(per_round):
+                    fn(h)
+                times[(name, k)].append((time.perf_counter() - t0) * 1000 / per_round)
+    print(f"small calls on one thread, ms per call, median (best) of {rounds} interleaved rounds of {per_round}:")
+    print(f"{'call':<34} {'retry when lost':>16} {'check each use':>16} {'speed-up':>9}")
+    for name, _ in cases:
+        now, before = statistics.median(times[(name, 0)]), statistics.median(times[(name, 1)])
+        best_now, best_before = min(times[(name, 0)]), min(times[(name, 1)])
+        print(f"{name:<34} {now:>7.3f} ({best_now:.3f}) {before:>7.3f} ({best_before:.3f}) {before / now:>8.2f}x")
+    plain.close()
+    checked.close()
 
 
 def through_grpc(
@@ -130,7 +145,7 @@ def main() -> None:
     ap.add_argument("--calls-only", action="store_true", help="only the small calls, not the big history")
     args = ap.parse_args()
     with running_cluster() as cluster, tempfile.TemporaryDirectory() as tmp:
-        small_calls(cluster.url(cluster.create_database("calls")), max(args.runs, 500))
+        small_calls(cluster.url(cluster.create_database("calls")))
         if args.calls_only:
             return
         url = cluster.url(cluster.create_database("bench"))
