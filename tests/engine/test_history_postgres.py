@@ -48,13 +48,13 @@ def test_migrations_are_recorded_once_and_concurrent_opens_agree(pg_url: str) ->
     for t in threads:
         t.join()
     assert not errors and len(stores) == 4
-    assert stores[0].applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by"]
+    assert stores[0].applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by", "m004_web_sessions"]
     for s in stores:
         s.close()
     with PostgresHistory(pg_url) as again:
-        assert again.applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by"]
+        assert again.applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by", "m004_web_sessions"]
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() == (3,)
+        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() == (4,)
         index = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_jobs_search_trgm'").fetchone()
         assert index is not None and "gin_trgm_ops" in index[0]
 

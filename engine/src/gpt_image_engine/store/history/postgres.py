@@ -22,6 +22,7 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -394,3 +395,20 @@ class PostgresHistory(RowStore):
             if row is None:
                 raise self._not_found(job_id)
         return int(row[0]), created_at
+
+    # --- signed-out web sessions (not job history: the one store every engine shares) ----------
+
+    def revoke_web_session(self, session_id: str, expires_at: int) -> None:
+        """Record a signed-out session until `expires_at` (unix s); drops records past theirs."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO revoked_web_sessions (id, expires_at) VALUES (%s, %s) "
+                "ON CONFLICT (id) DO UPDATE SET expires_at = GREATEST(revoked_web_sessions.expires_at, excluded.expires_at)",
+                (session_id, expires_at),
+            )
+            conn.execute("DELETE FROM revoked_web_sessions WHERE expires_at < %s", (int(time.time()),))
+
+    def web_session_revoked(self, session_id: str) -> bool:
+        with self._read() as conn:
+            row = conn.execute("SELECT 1 FROM revoked_web_sessions WHERE id = %s", (session_id,)).fetchone()
+        return row is not None

@@ -80,11 +80,23 @@ CREATE INDEX IF NOT EXISTS idx_jobs_active_claimed_by ON jobs (claimed_by)
     WHERE status IN ('queued', 'running', 'uploading');
 """
 
+# Web sessions signed out at a gateway (WebSessionsService), kept until the session would have
+# expired anyway: every gateway of every engine on this database refuses them. Not job history; it
+# lives here because this is the one store all engines share.
+_M004_WEB_SESSIONS = """
+CREATE TABLE revoked_web_sessions (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX idx_revoked_web_sessions_expires_at ON revoked_web_sessions (expires_at);
+"""
+
 # Forward-only and append-only: a name, once shipped, never changes meaning.
 MIGRATIONS: list[tuple[str, str]] = [
     ("m001_initial", _M001_INITIAL),
     ("m002_search", _M002_SEARCH),
     ("m003_claimed_by", _M003_CLAIMED_BY),
+    ("m004_web_sessions", _M004_WEB_SESSIONS),
 ]
 
 # Any constant: the key of the advisory lock that serialises migrations across engines.
