@@ -74,6 +74,9 @@ def test_a_session_from_one_gateway_works_on_the_other_until_signed_out_on_eithe
         # Bearer clients were never tied to a gateway; a new sign-in on B works on A.
         assert on_a.get("/api/jobs", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
         again = on_b.post("/api/session", json={"token": TOKEN})
-        assert on_a.get("/api/jobs", headers={"Cookie": f"gpt2_session={again.cookies['gpt2_session']}"}).status_code == 200
+        assert (
+            on_a.get("/api/jobs", headers={"Cookie": f"gpt2_session={again.cookies['gpt2_session']}"}).status_code
+            == 200
+        )
     for gateway in gateways:
         assert TOKEN not in gateway.log.read_text()

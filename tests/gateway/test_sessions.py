@@ -192,3 +192,11 @@ def test_deeply_nested_json_is_a_coded_400(app: Flask) -> None:
         reply = http.post("/api/providers/default", data=body, content_type="application/json")
         assert reply.status_code == 400, reply.data
         assert reply.json["error"]["code"] == "invalid_body_json"
+
+
+@pytest.mark.parametrize(("name", "value"), [("GPT_IMAGE_2_WEB_SESSION_IDLE", "0"), ("GPT_IMAGE_2_WEB_SESSION_TTL", "soon")])
+def test_session_lifetimes_are_checked_settings(engine_client: EngineClient, name: str, value: str) -> None:
+    with pytest.raises(AppError) as info:
+        create_app(engine_client, Settings.from_env({"GPT_IMAGE_2_WEB_TOKEN": TOKEN, name: value}))
+    assert info.value.code == "invalid_argument" and name in info.value.message
+    assert Settings.from_env({"GPT_IMAGE_2_WEB_SESSION_IDLE": "60"}).session_idle_s == 60
