@@ -174,6 +174,15 @@ class Cluster:
                 out.setdefault("claim -> lease closed (db)", []).append((finished - claimed) * 1000)
         return out
 
+    def transactions(self) -> int:
+        """Transactions committed or rolled back in this cluster's database so far (every engine's
+        backends report theirs when idle and when they exit)."""
+        with psycopg.connect(self.url) as conn:
+            row = conn.execute(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -192,6 +201,8 @@ def throughput(
     try:
         fake.reset()
         fake.faults(Fault.slow(delay, times=10**9, path=GENERATIONS_PATH))
+        time.sleep(1.2)  # the engines' start-up transactions reported (a backend reports when idle for 1 s)
+        tx0 = cluster.transactions()
         t0 = time.monotonic()
         ids = cluster.submit(jobs, name)
         done = cluster.wait_terminal(ids, 600)
@@ -200,7 +211,10 @@ def throughput(
         rows = cluster.statuses(ids)
         ideal = jobs * delay / (engines * 4)
         phases = cluster.phases(ids)
+        cluster.stop()  # every backend reports its transactions as it exits
+        tx = cluster.transactions() - tx0
         return {
+            "tx_per_job": tx / jobs,
             "phases": phases,
             "name": f"{engines} engine{'s' if engines > 1 else ''}",
             "jobs": jobs,
@@ -287,12 +301,12 @@ def main() -> None:
     print(f"\ncluster bench: fake upstream answering in {ns.delay * 1000:.0f} ms, max_parallel 4 per engine, {store}")
     print(
         f"{'run':<12} {'jobs':>5} {'wall s':>8} {'ideal s':>8} {'x ideal':>8} {'jobs/s':>7} {'completed':>10} "
-        f"{'engine CPU ms/job':>18}"
+        f"{'engine CPU ms/job':>18} {'db tx/job':>10}"
     )
     for r in rows:
         print(
             f"{r['name']:<12} {r['jobs']:>5} {r['wall']:>8.2f} {r['ideal']:>8.2f} {r['ratio']:>8.2f} "
-            f"{r['per_s']:>7.1f} {r['completed']:>10} {r['cpu_ms']:>18.0f}"
+            f"{r['per_s']:>7.1f} {r['completed']:>10} {r['cpu_ms']:>18.0f} {r['tx_per_job']:>10.1f}"
         )
     print(f"\nwhere a job's time went, {rows[0]['name']} (ms; engine marks, then queue rows):")
     print(f"{'phase':<28} {'p50':>7} {'p90':>7} {'mean':>7} {'n':>5}")
