@@ -7,7 +7,9 @@ upstream's substring search) over the schema in `postgres_schema`. psycopg 3 wit
 per call): a call that finds its pooled connection closed by the server (a restart,
 `pg_terminate_backend`, `idle_session_timeout`) runs once more on a fresh one, and only where that
 cannot run anything twice: a write retries only its BEGIN (nothing of it has reached the server
-yet), a read retries its failed statement (reads are idempotent). See `_begun` and `_Reads`. While
+yet), a read retries its failed statement (reads are idempotent), and a one-statement write (an
+event append: one round trip, no BEGIN/COMMIT) is sent on a connection that a check without a
+round trip found still open. See `_begun`, `_Reads` and `_write_one`. While
 the database is gone, calls fail `database_unavailable` and a write never lands half (each is one
 transaction). Search is served by a pg_trgm GIN index on the same
 expression the query filters on. A listing's `total` is exact up to `COUNT_CAP` matching rows
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import socket
 import threading
 import time
@@ -63,6 +66,35 @@ _HINT = (
     "Check that PostgreSQL is running and reachable from this engine, and the user, password and "
     "database in GPT_IMAGE_2_DATABASE_URL (or --database-url); unset it to use history.sqlite."
 )
+
+
+# One event: the job's counter row numbers it (made from the events' MAX(seq) on the first append,
+# and never behind it), the insert follows in the same statement. The counter's row lock serialises
+# the appenders of one job; an unknown job fails the counter's foreign key and writes nothing.
+_APPEND_EVENT = (
+    "WITH next AS ("
+    "INSERT INTO job_event_seq AS c (job_id, seq) "
+    "VALUES (%s, COALESCE((SELECT max(seq) FROM job_events WHERE job_id = %s), 0) + 1) "
+    "ON CONFLICT (job_id) DO UPDATE SET seq = GREATEST(c.seq, excluded.seq - 1) + 1 RETURNING seq) "
+    "INSERT INTO job_events (job_id, seq, kind, event_type, data, created_at) "
+    "SELECT %s, next.seq, %s, %s, %s, %s FROM next RETURNING seq"
+)
+
+
+def _closed_by_server(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the server has closed this idle pooled connection (a restart, a terminated backend,
+    an idle timeout: it sends its reason, then closes, so the socket turns readable). No round trip."""
+    try:
+        for _ in range(4):  # the server's reason first, then the end of the stream
+            if conn.closed:
+                return True
+            readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+            if not readable:
+                return False
+            conn.pgconn.consume_input()  # raises once it reads the end of the stream
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return conn.closed
 
 
 class _Executes(Protocol):
@@ -269,6 +301,33 @@ class PostgresHistory(RowStore):
                 raise
         return conn
 
+    @contextmanager
+    def _write_one(
+        self, failure: str = "history_write_failed", *, reindex: Sequence[str] = ()
+    ) -> Iterator[psycopg.Connection[Any]]:
+        """A write of exactly one statement: autocommit, no BEGIN/COMMIT (one round trip; the
+        statement is its own transaction). It cannot be retried once sent (it may have committed),
+        so a connection the server already closed is noticed before sending: the server sends its
+        reason and closes, which leaves the idle socket readable, a check with no round trip. Inside
+        `batch()` it is a write like any other."""
+        if getattr(self._local, "conn", None) is not None:
+            with self._write(failure, reindex=reindex) as held:
+                yield held
+            return
+        self._check_open()
+        try:
+            conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+            if _closed_by_server(conn):
+                self._pool.putconn(conn)
+                self._pool.check()
+                conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+            try:
+                yield conn
+            finally:
+                self._pool.putconn(conn)
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise self._error(exc, failure, "A history write failed.") from exc
+
     def transaction(self, failure: str = "history_write_failed") -> AbstractContextManager[psycopg.Connection[Any]]:
         """One write transaction's connection, for bulk work (COPY) beside the store's own calls."""
         return self._write(failure)
@@ -379,21 +438,14 @@ class PostgresHistory(RowStore):
 
     def append_event(self, job_id: str, kind: str, event_type: str, data: dict[str, Any]) -> tuple[int, str]:
         created_at = now_ts()
-        with self._write() as conn:
-            # One appender per job at a time (a transaction-scoped lock on the id, not the row, so
-            # a queue's SKIP LOCKED claim never waits on an event write). The INSERT is a second
-            # statement so that its snapshot (READ COMMITTED: taken when a statement starts)
-            # follows the lock and sees the previous appender's row.
-            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (job_id,))
-            # No row from `jobs` (an unknown job): nothing inserted.
-            row = conn.execute(
-                "INSERT INTO job_events (job_id, seq, kind, event_type, data, created_at) "
-                "SELECT %s, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = %s), %s, %s, %s, %s "
-                "FROM jobs WHERE id = %s RETURNING seq",
-                (job_id, job_id, kind, event_type, dumps(data), created_at, job_id),
-            ).fetchone()
-            if row is None:
-                raise self._not_found(job_id)
+        with self._write_one() as conn:
+            try:
+                row = conn.execute(
+                    _APPEND_EVENT, (job_id, job_id, job_id, kind, event_type, dumps(data), created_at)
+                ).fetchone()
+            except psycopg.errors.ForeignKeyViolation:  # no such job: nothing written
+                raise self._not_found(job_id) from None
+        assert row is not None
         return int(row[0]), created_at
 
     # --- signed-out web sessions (not job history: the one store every engine shares) ----------
