@@ -259,9 +259,8 @@ class PostgresHistory(RowStore):
         self._check_open()
         held: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
         try:
-            if held is not None:  # inside `batch()`: a savepoint in the caller's transaction
-                with held.transaction():
-                    yield held
+            if held is not None:  # inside `batch()`: part of the caller's transaction, which commits
+                yield held  # or rolls back as a whole (no savepoint: two round trips per write saved)
                 return
             conn = self._begun()
             try:
