@@ -14,6 +14,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -67,33 +69,26 @@ class SqliteRevoked:
             self._conn = conn
         return self._conn
 
-    def revoke(self, session_id: str, expires_at: int) -> None:
+    @contextmanager
+    def _used(self, code: str, message: str) -> Iterator[sqlite3.Connection]:
         try:
             with self._lock:
-                conn = self._open()
-                conn.execute(
-                    "INSERT INTO revoked_web_sessions (id, expires_at) VALUES (?, ?) ON CONFLICT (id) "
-                    "DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
-                    (session_id, expires_at),
-                )
-                conn.execute("DELETE FROM revoked_web_sessions WHERE expires_at < ?", (int(time.time()),))
+                yield self._open()
         except (sqlite3.Error, OSError) as exc:
-            raise AppError(
-                "history_write_failed",
-                "The sign-out could not be recorded.",
-                {"path": str(self.path), "error": str(exc)},
-            ) from exc
+            raise AppError(code, message, {"path": str(self.path), "error": str(exc)}) from exc
+
+    def revoke(self, session_id: str, expires_at: int) -> None:
+        with self._used("history_write_failed", "The sign-out could not be recorded.") as conn:
+            conn.execute(
+                "INSERT INTO revoked_web_sessions (id, expires_at) VALUES (?, ?) ON CONFLICT (id) "
+                "DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+                (session_id, expires_at),
+            )
+            conn.execute("DELETE FROM revoked_web_sessions WHERE expires_at < ?", (int(time.time()),))
 
     def revoked(self, session_id: str) -> bool:
-        try:
-            with self._lock:
-                row = self._open().execute("SELECT 1 FROM revoked_web_sessions WHERE id = ?", (session_id,)).fetchone()
-        except (sqlite3.Error, OSError) as exc:
-            raise AppError(
-                "history_query_failed",
-                "Signed-out sessions could not be read.",
-                {"path": str(self.path), "error": str(exc)},
-            ) from exc
+        with self._used("history_query_failed", "Signed-out sessions could not be read.") as conn:
+            row = conn.execute("SELECT 1 FROM revoked_web_sessions WHERE id = ?", (session_id,)).fetchone()
         return row is not None
 
 
