@@ -200,3 +200,26 @@ def test_session_lifetimes_are_checked_settings(engine_client: EngineClient, nam
         create_app(engine_client, Settings.from_env({"GPT_IMAGE_2_WEB_TOKEN": TOKEN, name: value}))
     assert info.value.code == "invalid_argument" and name in info.value.message
     assert Settings.from_env({"GPT_IMAGE_2_WEB_SESSION_IDLE": "60"}).session_idle_s == 60
+
+
+def test_without_the_engine_a_cookie_is_refused_coded_and_a_sign_out_still_holds_here() -> None:
+    """The signed-out list lives in the engine: while it is away a cookie cannot be checked, so it is
+    refused (503 engine_unavailable, never let through), and a sign-out is refused the same way (the
+    other gateways could not hear of it) while this gateway already refuses that cookie."""
+    import tempfile
+
+    from gpt_image_protocol.address import parse_address
+
+    nowhere = EngineClient(parse_address(f"unix://{tempfile.mkdtemp(prefix='gi2-none-')}/e.sock"), monitor_interval=60)
+    try:
+        http = create_app(nowhere, Settings(token=TOKEN)).test_client(use_cookies=False)
+        sid = _cookie(http.post("/api/session", json={"token": TOKEN}))  # signing in needs no engine
+        cookie = {"Cookie": f"gpt2_session={sid}"}
+        refused = http.get("/api/jobs", headers=cookie)
+        assert refused.status_code == 503 and refused.json["error"]["code"] == "engine_unavailable"
+        out = http.delete("/api/session", headers=cookie)
+        assert out.status_code == 503 and out.json["error"]["code"] == "engine_unavailable"
+        assert http.get("/api/jobs", headers=cookie).status_code == 401  # remembered here at once
+        assert http.get("/api/session").json == {"auth_required": True, "authorized": False}  # no cookie: no call
+    finally:
+        nowhere.close()
