@@ -7,14 +7,16 @@ shaped like bench/history.py's: a 12-word prompt from 26 words, a rare word in o
 ANALYZEs, then times `PostgresHistory.list_jobs(limit=20, ...)` and `JobsService.ListJobs` on an
 engine started with GPT_IMAGE_2_DATABASE_URL. First, on a small history, the small calls every job
 makes (get_job, append_event, update_job, a first page) one at a time, against the same store with
-a connection check before each use (how it was): what one more round trip per call costs. Run:
+a connection check before each use (what one more round trip per call costs), or against another
+copy of postgres.py (`--baseline FILE`). Run:
 
-    .venv/bin/python bench/history_pg.py [--jobs 1000000] [--runs 200] [--grpc-runs 100] [--calls-only]
+    .venv/bin/python bench/history_pg.py [--jobs 1000000] [--runs 200] [--grpc-runs 100] [--calls-only] [--baseline FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import statistics
@@ -82,15 +84,30 @@ def fill(url: str, jobs: int, seed: int = 7) -> tuple[float, float]:
     return copied, indexed
 
 
-def small_calls(url: str, rounds: int = 40, per_round: int = 100) -> None:
-    """ms per call of the calls a running job makes, one after another on one thread: the store as
-    it is (a connection that the server closed is retried) against the same store with the pool's
-    check before each use (one more round trip per call, how it was), interleaved in rounds so
-    both see the same machine load; median and best round."""
+def baseline_store(path: str) -> type[PostgresHistory]:
+    """`PostgresHistory` from another copy of postgres.py (`git show REV:engine/src/gpt_image_engine/
+    store/history/postgres.py > /tmp/pg.py`), imported beside this one, on the same schema."""
+    spec = importlib.util.spec_from_file_location("gpt_image_engine.store.history.baseline_postgres", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    store: type[PostgresHistory] = module.PostgresHistory
+    return store
+
+
+def small_calls(url: str, baseline: str | None, rounds: int = 40, per_round: int = 100) -> None:
+    """ms per call of the calls a running job makes, one after another on one thread: this store
+    against the same store with the pool's check before each use (one more round trip per call,
+    how it worked before it retried a lost connection instead), or with `--baseline` against
+    another postgres.py; interleaved in rounds so both see the same machine load."""
     from psycopg_pool import ConnectionPool
 
-    plain, checked = PostgresHistory(url), PostgresHistory(url)
-    checked._pool._check = ConnectionPool.check_connection  # the previous set-up, for comparison
+    plain = PostgresHistory(url)
+    if baseline:
+        other, label = baseline_store(baseline)(url), "baseline"
+    else:
+        other, label = PostgresHistory(url), "+ check each use"
+        other._pool._check = ConnectionPool.check_connection
     for i in range(200):
         plain.create_job(f"small-{i:04d}", "images generate", "openai", status="completed", metadata={"prompt": f"p {i}"})
     plain.create_job("small-live", "images generate", "openai")
@@ -103,19 +120,19 @@ def small_calls(url: str, rounds: int = 40, per_round: int = 100) -> None:
     times: dict[tuple[str, int], list[float]] = {(name, k): [] for name, _ in cases for k in (0, 1)}
     for _ in range(rounds):
         for name, fn in cases:
-            for k, h in enumerate((plain, checked)):
+            for k, h in enumerate((plain, other)):
                 t0 = time.perf_counter()
                 for _ in range(per_round):
                     fn(h)
                 times[(name, k)].append((time.perf_counter() - t0) * 1000 / per_round)
     print(f"small calls on one thread, ms per call, median (best) of {rounds} interleaved rounds of {per_round}:")
-    print(f"{'call':<34} {'retry when lost':>16} {'check each use':>16} {'speed-up':>9}")
+    print(f"{'call':<34} {'this store':>16} {label:>16} {'speed-up':>9}")
     for name, _ in cases:
         now, before = statistics.median(times[(name, 0)]), statistics.median(times[(name, 1)])
         best_now, best_before = min(times[(name, 0)]), min(times[(name, 1)])
         print(f"{name:<34} {now:>7.3f} ({best_now:.3f}) {before:>7.3f} ({best_before:.3f}) {before / now:>8.2f}x")
     plain.close()
-    checked.close()
+    other.close()
 
 
 def through_grpc(
@@ -143,9 +160,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--grpc-runs", type=int, default=100)
     ap.add_argument("--calls-only", action="store_true", help="only the small calls, not the big history")
+    ap.add_argument("--baseline", help="another postgres.py to time the small calls against")
     args = ap.parse_args()
     with running_cluster() as cluster, tempfile.TemporaryDirectory() as tmp:
-        small_calls(cluster.url(cluster.create_database("calls")))
+        small_calls(cluster.url(cluster.create_database("calls")), args.baseline)
         if args.calls_only:
             return
         url = cluster.url(cluster.create_database("bench"))
