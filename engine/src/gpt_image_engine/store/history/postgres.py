@@ -84,12 +84,15 @@ _APPEND_EVENT = (
 def _closed_by_server(conn: psycopg.Connection[Any]) -> bool:
     """Whether the server has closed this idle pooled connection (a restart, a terminated backend,
     an idle timeout: it sends its reason, then closes, so the socket turns readable). No round trip."""
+    if not hasattr(select, "poll"):  # no poll(): the statement finds out (and fails coded)
+        return conn.closed
     try:
         for _ in range(4):  # the server's reason first, then the end of the stream
             if conn.closed:
                 return True
-            readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
-            if not readable:
+            poller = select.poll()  # not select(): a busy engine's descriptors may pass FD_SETSIZE
+            poller.register(conn.pgconn.socket, select.POLLIN)
+            if not poller.poll(0):
                 return False
             conn.pgconn.consume_input()  # raises once it reads the end of the stream
     except (OSError, ValueError, psycopg.Error):
