@@ -320,6 +320,7 @@ class PostgresHistory(RowStore):
         try:
             conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
             if _closed_by_server(conn):
+                conn.close()  # the pool then discards it and makes another
                 self._pool.putconn(conn)
                 self._pool.check()
                 conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
