@@ -28,6 +28,7 @@ from gpt_image.v1 import (
     requests_pb2,
     system_pb2,
     transparent_pb2,
+    websessions_pb2,
 )
 from gpt_image_protocol.codes import is_registered
 from gpt_image_protocol.rpc_errors import from_rpc_error
@@ -36,7 +37,7 @@ from tests.hardening.conftest import open_engine_channel
 
 # --- raw and random proto messages into every servicer entry point
 
-_MODULES = (artifacts_pb2, config_pb2, images_pb2, jobs_pb2, requests_pb2, system_pb2, transparent_pb2)
+_MODULES = (artifacts_pb2, config_pb2, images_pb2, jobs_pb2, requests_pb2, system_pb2, transparent_pb2, websessions_pb2)
 _SKIP = {"Shutdown"}  # would stop the engine by design
 _METHODS = [
     (service.full_name, method)
