@@ -200,6 +200,24 @@ def test_nul_byte_config_path_is_coded(shared_engine):  # type: ignore[no-untype
         channel.close()
 
 
+@pytest.mark.parametrize("text", ["", "-", "--5", "1.5", "x", "9" * 5000])
+def test_a_malformed_big_integer_is_invalid_argument(shared_engine, text: str):  # type: ignore[no-untyped-def]
+    """A JSON value's big_int_value that is not decimal digits (found by the random-fields test
+    above) is bad input, not an engine error."""
+    from gpt_image.v1 import common_pb2, config_pb2_grpc
+
+    channel = open_engine_channel(shared_engine)
+    try:
+        request = config_pb2.UpdateConfigSectionRequest(
+            section="logging", value=common_pb2.JsonValue(big_int_value=text)
+        )
+        with pytest.raises(grpc.RpcError) as info:
+            config_pb2_grpc.ConfigServiceStub(channel).UpdateConfigSection(request, timeout=10)
+        assert from_rpc_error(info.value).code == "invalid_argument"
+    finally:
+        channel.close()
+
+
 def test_nul_byte_auth_file_is_coded() -> None:
     from gpt_image_engine.errors import AppError
     from gpt_image_engine.providers.codex_auth import load_auth_state
