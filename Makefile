@@ -106,6 +106,7 @@ bench: $(STAMP) bench-deps postgres-deps
 	$(BIN)/python bench/source_corpus.py
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/history_pg.py
+	$(BIN)/python bench/web_sessions.py --postgres
 	$(BIN)/python bench/cluster.py
 	@for b in artifact_throughput artifacts_s3 gateway_load load storage_throughput; do \
 		if [ -f bench/$$b.py ]; then $(BIN)/python bench/$$b.py || exit 1; fi; \

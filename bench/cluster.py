@@ -51,9 +51,20 @@ TERMINAL = ("completed", "partial_failed", "failed", "cancelled")
 
 class Cluster:
     def __init__(
-        self, pg: PostgresCluster, s3: SeaweedS3 | None, fake: FakeUpstream, name: str, engines: int, max_parallel: int
+        self,
+        pg: PostgresCluster,
+        s3: SeaweedS3 | None,
+        fake: FakeUpstream,
+        name: str,
+        engines: int,
+        max_parallel: int,
+        log_statements: bool = False,
     ) -> None:
-        self.url = pg.url(pg.create_database(name))
+        database = pg.create_database(name)
+        self.url = pg.url(database)
+        self.server_log = pg.root / "server.log"
+        if log_statements:  # before the engines connect: every statement they send, in the server's log
+            pg.admin_sql(f"ALTER DATABASE {database} SET log_statement = 'all'")
         self.home = Path(tempfile.mkdtemp(prefix=f"gi2-{name}-"))
         self.s3 = s3
         self.prefix = f"bench-{name}-{secrets.token_hex(4)}"
@@ -174,6 +185,21 @@ class Cluster:
                 out.setdefault("claim -> lease closed (db)", []).append((finished - claimed) * 1000)
         return out
 
+    def statements_since(self, offset: int) -> int:
+        """Statements the server logged (`log_statement = 'all'`) after byte `offset` of its log."""
+        with self.server_log.open("rb") as log:
+            log.seek(offset)
+            return sum(1 for line in log if b"LOG:  statement: " in line or b"LOG:  execute " in line)
+
+    def transactions(self) -> int:
+        """Transactions committed or rolled back in this cluster's database so far (every engine's
+        backends report theirs when idle and when they exit)."""
+        with psycopg.connect(self.url) as conn:
+            row = conn.execute(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -186,12 +212,22 @@ class Cluster:
 
 
 def throughput(
-    pg: PostgresCluster, s3: SeaweedS3 | None, fake: FakeUpstream, name: str, engines: int, jobs: int, delay: float
+    pg: PostgresCluster,
+    s3: SeaweedS3 | None,
+    fake: FakeUpstream,
+    name: str,
+    engines: int,
+    jobs: int,
+    delay: float,
+    statements: bool = False,
 ) -> dict[str, Any]:
-    cluster = Cluster(pg, s3, fake, name, engines, 4)
+    cluster = Cluster(pg, s3, fake, name, engines, 4, log_statements=statements)
     try:
         fake.reset()
         fake.faults(Fault.slow(delay, times=10**9, path=GENERATIONS_PATH))
+        time.sleep(1.2)  # the engines' start-up transactions reported (a backend reports when idle for 1 s)
+        tx0 = cluster.transactions()
+        log0 = cluster.server_log.stat().st_size
         t0 = time.monotonic()
         ids = cluster.submit(jobs, name)
         done = cluster.wait_terminal(ids, 600)
@@ -200,7 +236,12 @@ def throughput(
         rows = cluster.statuses(ids)
         ideal = jobs * delay / (engines * 4)
         phases = cluster.phases(ids)
+        cluster.stop()  # every backend reports its transactions as it exits
+        tx = cluster.transactions() - tx0
+        stmts = cluster.statements_since(log0) / jobs if statements else None
         return {
+            "stmts_per_job": stmts,
+            "tx_per_job": tx / jobs,
             "phases": phases,
             "name": f"{engines} engine{'s' if engines > 1 else ''}",
             "jobs": jobs,
@@ -265,6 +306,9 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.5)
     parser.add_argument("--no-kill", action="store_true", help="skip the kill -9 run")
     parser.add_argument(
+        "--statements", action="store_true", help="count the statements (round trips) the engines send per job"
+    )
+    parser.add_argument(
         "--no-bucket", action="store_true", help="files in each engine's folders (jobs then stay where accepted)"
     )
     ns = parser.parse_args()
@@ -275,8 +319,8 @@ def main() -> None:
     try:
         with running_cluster() as pg:
             rows = [
-                throughput(pg, s3, fake, "three", 3, ns.jobs, ns.delay),
-                throughput(pg, s3, fake, "one", 1, ns.single_jobs, ns.delay),
+                throughput(pg, s3, fake, "three", 3, ns.jobs, ns.delay, ns.statements),
+                throughput(pg, s3, fake, "one", 1, ns.single_jobs, ns.delay, ns.statements),
             ]
             kill = None if ns.no_kill else failover(pg, s3, fake, ns.jobs, ns.delay)
     finally:
@@ -287,12 +331,13 @@ def main() -> None:
     print(f"\ncluster bench: fake upstream answering in {ns.delay * 1000:.0f} ms, max_parallel 4 per engine, {store}")
     print(
         f"{'run':<12} {'jobs':>5} {'wall s':>8} {'ideal s':>8} {'x ideal':>8} {'jobs/s':>7} {'completed':>10} "
-        f"{'engine CPU ms/job':>18}"
+        f"{'engine CPU ms/job':>18} {'db tx/job':>10} {'db stmts/job':>13}"
     )
     for r in rows:
         print(
             f"{r['name']:<12} {r['jobs']:>5} {r['wall']:>8.2f} {r['ideal']:>8.2f} {r['ratio']:>8.2f} "
-            f"{r['per_s']:>7.1f} {r['completed']:>10} {r['cpu_ms']:>18.0f}"
+            f"{r['per_s']:>7.1f} {r['completed']:>10} {r['cpu_ms']:>18.0f} {r['tx_per_job']:>10.1f} "
+            f"{'-' if r['stmts_per_job'] is None else format(r['stmts_per_job'], '.1f'):>13}"
         )
     print(f"\nwhere a job's time went, {rows[0]['name']} (ms; engine marks, then queue rows):")
     print(f"{'phase':<28} {'p50':>7} {'p90':>7} {'mean':>7} {'n':>5}")

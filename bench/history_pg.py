@@ -5,16 +5,21 @@ Starts a private PostgreSQL cluster (as the test suite does, tests/servers/postg
 schema through `PostgresHistory` (the real migrations and indexes), fills `jobs` with COPY (rows
 shaped like bench/history.py's: a 12-word prompt from 26 words, a rare word in one job in 5,000),
 ANALYZEs, then times `PostgresHistory.list_jobs(limit=20, ...)` and `JobsService.ListJobs` on an
-engine started with GPT_IMAGE_2_DATABASE_URL. Run:
+engine started with GPT_IMAGE_2_DATABASE_URL. First, on a small history, the small calls every job
+makes (get_job, append_event, update_job, a first page) one at a time, against the same store with
+a connection check before each use (what one more round trip per call costs), or against another
+copy of postgres.py (`--baseline FILE`). Run:
 
-    .venv/bin/python bench/history_pg.py [--jobs 1000000] [--runs 200] [--grpc-runs 100]
+    .venv/bin/python bench/history_pg.py [--jobs 1000000] [--runs 200] [--grpc-runs 100] [--calls-only] [--baseline FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -79,6 +84,57 @@ def fill(url: str, jobs: int, seed: int = 7) -> tuple[float, float]:
     return copied, indexed
 
 
+def baseline_store(path: str) -> type[PostgresHistory]:
+    """`PostgresHistory` from another copy of postgres.py (`git show REV:engine/src/gpt_image_engine/
+    store/history/postgres.py > /tmp/pg.py`), imported beside this one, on the same schema."""
+    spec = importlib.util.spec_from_file_location("gpt_image_engine.store.history.baseline_postgres", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    store: type[PostgresHistory] = module.PostgresHistory
+    return store
+
+
+def small_calls(url: str, baseline: str | None, rounds: int = 40, per_round: int = 100) -> None:
+    """ms per call of the calls a running job makes, one after another on one thread: this store
+    against the same store with the pool's check before each use (one more round trip per call,
+    how it worked before it retried a lost connection instead), or with `--baseline` against
+    another postgres.py; interleaved in rounds so both see the same machine load."""
+    from psycopg_pool import ConnectionPool
+
+    plain = PostgresHistory(url)
+    if baseline:
+        other, label = baseline_store(baseline)(url), "baseline"
+    else:
+        other, label = PostgresHistory(url), "+ check each use"
+        other._pool._check = ConnectionPool.check_connection
+    for i in range(200):
+        plain.create_job(f"small-{i:04d}", "images generate", "openai", status="completed", metadata={"prompt": f"p {i}"})
+    plain.create_job("small-live", "images generate", "openai")
+    cases: list[tuple[str, Any]] = [
+        ("get_job", lambda h: h.get_job("small-0100")),
+        ("append_event", lambda h: h.append_event("small-live", "local", "job.progress", {"p": 1})),
+        ("update_job (fetch=False)", lambda h: h.update_job("small-live", metadata_patch={"n": 1}, fetch=False)),
+        ("list_jobs first page (201 jobs)", lambda h: h.list_jobs(limit=20)),
+    ]
+    times: dict[tuple[str, int], list[float]] = {(name, k): [] for name, _ in cases for k in (0, 1)}
+    for _ in range(rounds):
+        for name, fn in cases:
+            for k, h in enumerate((plain, other)):
+                t0 = time.perf_counter()
+                for _ in range(per_round):
+                    fn(h)
+                times[(name, k)].append((time.perf_counter() - t0) * 1000 / per_round)
+    print(f"small calls on one thread, ms per call, median (best) of {rounds} interleaved rounds of {per_round}:")
+    print(f"{'call':<34} {'this store':>16} {label:>16} {'speed-up':>9}")
+    for name, _ in cases:
+        now, before = statistics.median(times[(name, 0)]), statistics.median(times[(name, 1)])
+        best_now, best_before = min(times[(name, 0)]), min(times[(name, 1)])
+        print(f"{name:<34} {now:>7.3f} ({best_now:.3f}) {before:>7.3f} ({best_before:.3f}) {before / now:>8.2f}x")
+    plain.close()
+    other.close()
+
+
 def through_grpc(
     url: str, tmp: Path, cases: list[tuple[str, dict[str, Any]]], runs: int
 ) -> list[tuple[str, float, float]]:
@@ -103,8 +159,13 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--grpc-runs", type=int, default=100)
+    ap.add_argument("--calls-only", action="store_true", help="only the small calls, not the big history")
+    ap.add_argument("--baseline", help="another postgres.py to time the small calls against")
     args = ap.parse_args()
     with running_cluster() as cluster, tempfile.TemporaryDirectory() as tmp:
+        small_calls(cluster.url(cluster.create_database("calls")), args.baseline)
+        if args.calls_only:
+            return
         url = cluster.url(cluster.create_database("bench"))
         PostgresHistory(url).close()  # the schema through the real migrations
         t0 = time.perf_counter()

@@ -9,7 +9,6 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,30 +18,12 @@ from gpt_image_gateway.app import create_app
 from gpt_image_gateway.client import EngineClient
 from gpt_image_gateway.settings import Settings
 from gpt_image_protocol.address import parse_address
-from tests.cluster.engines import client_env, cluster_engine, job_json, queue_row, statuses, wait_for
+from tests.cluster.engines import client_env, job_json, queue_row, statuses, wait_for
 from tests.conftest import EngineProc
 from tests.fakeupstream.server import GENERATIONS_PATH, Fault
 from tests.gateway.conftest import follow
 
 pytestmark = pytest.mark.slow  # real engines, PostgreSQL and SeaweedFS
-
-
-@pytest.fixture
-def pair(
-    tmp_path: Path, pg_url: str, s3_server: Any, s3_url: str, fake_upstream: Any
-) -> Iterator[tuple[EngineProc, EngineProc]]:
-    bucket = s3_server.engine_env(s3_url)
-    a = cluster_engine(tmp_path / "a", pg_url, fake_upstream.openai_base, bucket)
-    b = cluster_engine(tmp_path / "b", pg_url, fake_upstream.openai_base, bucket)
-    a.start()
-    try:
-        b.start()
-        try:
-            yield a, b
-        finally:
-            b.stop()
-    finally:
-        a.stop()
 
 
 def test_submit_on_one_watch_download_and_cancel_on_the_other(

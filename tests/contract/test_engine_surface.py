@@ -29,6 +29,7 @@ V1_SERVICES = {
     "gpt_image.v1.RequestsService",
     "gpt_image.v1.SystemService",
     "gpt_image.v1.TransparentService",
+    "gpt_image.v1.WebSessionsService",
 }
 
 

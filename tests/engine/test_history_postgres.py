@@ -48,13 +48,13 @@ def test_migrations_are_recorded_once_and_concurrent_opens_agree(pg_url: str) ->
     for t in threads:
         t.join()
     assert not errors and len(stores) == 4
-    assert stores[0].applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by"]
+    assert stores[0].applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by", "m004_web_sessions", "m005_event_counter"]
     for s in stores:
         s.close()
     with PostgresHistory(pg_url) as again:
-        assert again.applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by"]
+        assert again.applied_migrations() == ["m001_initial", "m002_search", "m003_claimed_by", "m004_web_sessions", "m005_event_counter"]
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() == (3,)
+        assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone() == (5,)
         index = conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_jobs_search_trgm'").fetchone()
         assert index is not None and "gin_trgm_ops" in index[0]
 
@@ -102,13 +102,16 @@ def test_display_url_hides_passwords_only() -> None:
 
 
 def _kill_connections(cluster: PostgresCluster, url: str) -> int:
+    """Terminate every backend of the database and wait until they are gone (the server has then
+    told each client and closed its connection)."""
     dbname = url.rsplit("/", 1)[1]
-    return int(
+    killed = int(
         cluster.admin_sql(
-            f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{dbname}' "
+            f"SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE datname = '{dbname}' "
             "AND pid <> pg_backend_pid()"
         )
     )
+    return killed
 
 
 def test_lost_connections_fail_coded_write_nothing_half_and_reconnect(
@@ -123,7 +126,7 @@ def test_lost_connections_fail_coded_write_nothing_half_and_reconnect(
         h.append_event("job-1", "local", "job.running", {})
     assert exc.value.code == "database_unavailable"
     assert ":***@" in exc.value.detail["database_url"]  # type: ignore[index]
-    # The pool checks connections before handing them out: the next calls reconnect by themselves.
+    # The next calls find their pooled connections closed and run again on fresh ones.
     job = h.get_job("job-1")
     assert job["status"] == "queued" and job["metadata"]["prompt"] == "before"
     assert h.events("job-1") == []
@@ -305,6 +308,49 @@ def test_a_malformed_url_is_coded_and_hides_the_password(url: str) -> None:
     assert "hint" in (exc.value.detail or {})
 
 
+def _fill_pool(h: PostgresHistory, n: int) -> None:
+    """Leave `n` idle connections in the store's pool (each a backend the server may close)."""
+    held = [h._pool.getconn() for _ in range(n)]
+    for conn in held:
+        h._pool.putconn(conn)
+
+
+@pytest.mark.parametrize("lose", ["terminate", "restart"])
+def test_calls_after_the_server_dropped_every_pooled_connection_succeed_once(
+    postgres_cluster: PostgresCluster, pg_url: str, lose: str
+) -> None:
+    """No check before each use (it cost a round trip per call): a call that meets a connection the
+    server closed runs again on a fresh one, once, and a write is never applied twice."""
+    h = PostgresHistory(pg_url)
+    h.create_job("job-1", "images generate", "openai", metadata={"prompt": "osprey"})
+
+    def drop() -> None:
+        _fill_pool(h, 4)
+        if lose == "restart":
+            postgres_cluster.restart()
+        else:
+            assert _kill_connections(postgres_cluster, pg_url) >= 4
+
+    drop()
+    assert h.get_job("job-1")["metadata"]["prompt"] == "osprey"  # a read
+    drop()
+    assert h.append_event("job-1", "local", "job.queued", {})[0] == 1  # a write
+    drop()
+    with h.batch():  # several writes in one transaction
+        h.update_job("job-1", status="running", fetch=False)
+        h.append_event("job-1", "local", "job.running", {})
+    drop()
+    page = h.list_jobs(query="osprey")  # a search: the page and its count on two connections
+    assert page["total"] == 1 and page["jobs"][0]["status"] == "running"
+    drop()
+    h.update_job("job-1", status="completed", metadata_patch={"n": 1}, fetch=False)
+    # Each write landed exactly once.
+    assert [e["seq"] for e in h.events("job-1")] == [1, 2]
+    assert [e["type"] for e in h.events("job-1")] == ["job.queued", "job.running"]
+    assert h.get_job("job-1")["status"] == "completed"
+    h.close()
+
+
 def test_the_store_reconnects_after_the_server_restarts(postgres_cluster: PostgresCluster, pg_url: str) -> None:
     h = PostgresHistory(pg_url)
     h.create_job("job-1", "images generate", "openai", status="completed", metadata={"prompt": "kestrel"})
@@ -312,4 +358,28 @@ def test_the_store_reconnects_after_the_server_restarts(postgres_cluster: Postgr
     assert h.get_job("job-1")["metadata"]["prompt"] == "kestrel"
     assert h.append_event("job-1", "local", "job.storage", {})[0] == 1
     assert h.list_jobs(query="kestrel")["total"] == 1
+    h.close()
+
+
+def test_an_event_append_is_one_statement_and_numbers_on_from_rows_it_did_not_write(pg_url: str) -> None:
+    """Events written without the counter (an engine before m005, `migrate-history`'s COPY) are
+    numbered on from, and a deleted job's counter goes with it."""
+    h = PostgresHistory(pg_url)
+    h.create_job("job-1", "images generate", "openai", status="completed", fetch=False)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO job_events (job_id, seq, kind, event_type, data, created_at) "
+            "SELECT 'job-1', s, 'local', 'job.progress', '{}', '1700000000' FROM generate_series(1, 3) AS s"
+        )
+    assert h.append_event("job-1", "local", "job.completed", {})[0] == 4
+    with psycopg.connect(pg_url, autocommit=True) as conn:  # and once more behind the counter's back
+        conn.execute(
+            "INSERT INTO job_events (job_id, seq, kind, event_type, data, created_at) "
+            "VALUES ('job-1', 5, 'local', 'job.storage', '{}', '1700000000')"
+        )
+    assert h.append_event("job-1", "local", "job.storage", {})[0] == 6
+    assert [e["seq"] for e in h.events("job-1")] == [1, 2, 3, 4, 5, 6]
+    h.delete_job("job-1")
+    h.create_job("job-1", "images generate", "openai", fetch=False)
+    assert h.append_event("job-1", "local", "job.queued", {})[0] == 1
     h.close()

@@ -29,38 +29,84 @@ def test_short_token_refused(engine_client: EngineClient, token: str) -> None:
     create_app(engine_client, Settings(token="x" * 32))  # 32 is enough
 
 
-def test_cookie_is_a_session_id_that_logout_revokes(engine_client: EngineClient) -> None:
-    http = make(engine_client).test_client()
+def _cookie(reply: object) -> str:
+    return str(reply.headers["Set-Cookie"]).split(";", 1)[0].split("=", 1)[1]  # type: ignore[attr-defined]
+
+
+def test_cookie_is_a_signed_session_every_gateway_with_the_token_accepts_until_sign_out(
+    engine_client: EngineClient,
+) -> None:
+    a, b = make(engine_client), make(engine_client)  # two gateways (replicas) sharing the token and engine
+    http = a.test_client()
     ok = http.post("/api/session", json={"token": TOKEN})
     assert ok.status_code == 204
     cookie = ok.headers["Set-Cookie"]
-    sid = cookie.split(";", 1)[0].split("=", 1)[1]
+    sid = _cookie(ok)
     assert TOKEN not in cookie and len(sid) >= 40
-    again = http.post("/api/session", json={"token": TOKEN}).headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1]
-    assert again != sid  # a fresh random id per sign-in
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    again = _cookie(http.post("/api/session", json={"token": TOKEN}))
+    assert again != sid  # a fresh random session per sign-in
     assert http.get("/api/jobs").status_code == 200
-    # Another browser holding a copied cookie is signed in until that session is revoked.
-    thief = make(engine_client).test_client(use_cookies=False)
-    assert thief.get("/api/jobs", headers={"Cookie": f"gpt2_session={sid}"}).status_code == 401  # other app: unknown id
-    replay = http.application.test_client(use_cookies=False)
-    assert replay.get("/api/jobs", headers={"Cookie": f"gpt2_session={sid}"}).status_code == 200
-    out = replay.delete("/api/session", headers={"Cookie": f"gpt2_session={sid}"})
-    assert out.status_code == 204
-    # The revoked id no longer works anywhere, even if a client kept it.
-    assert replay.get("/api/jobs", headers={"Cookie": f"gpt2_session={sid}"}).status_code == 401
-    # The token itself in the cookie is not a session.
-    assert replay.get("/api/jobs", headers={"Cookie": f"gpt2_session={TOKEN}"}).status_code == 401
+
+    def on(app: Flask, value: str, method: str = "get", path: str = "/api/jobs") -> int:
+        reply = getattr(app.test_client(use_cookies=False), method)(path, headers={"Cookie": f"gpt2_session={value}"})
+        return int(reply.status_code)
+
+    assert on(b, sid) == 200  # the other replica honours it: no sticky sessions needed
+    # A gateway with another token (the token rotated) refuses it, and so does a tampered cookie.
+    rotated = create_app(engine_client, Settings(token="another-token-0123456789abcdef-xyz"))
+    assert on(rotated, sid) == 401
+    assert on(a, sid[:-2] + ("AA" if not sid.endswith("AA") else "BB")) == 401
+    assert on(a, TOKEN) == 401  # the token itself in the cookie is not a session
+    # Sign-out on B: refused on B, and on A, which never saw it (it asks the engine).
+    assert on(b, sid, "delete", "/api/session") == 204
+    assert on(b, sid) == 401 and on(a, sid) == 401
+    assert a.test_client(use_cookies=False).get(
+        "/api/session", headers={"Cookie": f"gpt2_session={sid}"}
+    ).json == {"auth_required": True, "authorized": False}
+    # Another session of the same browser is untouched by that sign-out.
+    assert on(a, again) == 200 and on(b, again) == 200
 
 
 def test_sessions_expire(engine_client: EngineClient) -> None:
     http = make(engine_client, session_ttl_s=1).test_client()
     ok = http.post("/api/session", json={"token": TOKEN})
     assert "Max-Age=1" in ok.headers["Set-Cookie"]
-    sid = ok.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1]
+    sid = _cookie(ok)
     raw = http.application.test_client(use_cookies=False)
     assert raw.get("/api/jobs", headers={"Cookie": f"gpt2_session={sid}"}).status_code == 200
     time.sleep(1.2)
     assert raw.get("/api/jobs", headers={"Cookie": f"gpt2_session={sid}"}).status_code == 401
+
+
+def test_idle_sessions_expire_and_use_keeps_them_until_the_absolute_limit(engine_client: EngineClient) -> None:
+    app = make(engine_client, session_idle_s=2, session_ttl_s=5)
+    raw = app.test_client(use_cookies=False)
+    signed_in = time.monotonic()
+
+    def use(value: str) -> tuple[int, str | None]:
+        reply = raw.get("/api/jobs", headers={"Cookie": f"gpt2_session={value}"})
+        cookie = reply.headers.get("Set-Cookie")
+        if cookie:  # re-signed: same absolute end, so Max-Age shrinks
+            assert int(cookie.split("Max-Age=")[1].split(";")[0]) <= 5 - int(time.monotonic() - signed_in)
+        return reply.status_code, (_cookie(reply) if cookie else None)
+
+    def at(seconds: float) -> None:
+        time.sleep(max(0.0, signed_in + seconds - time.monotonic()))
+
+    first = _cookie(raw.post("/api/session", json={"token": TOKEN}))
+    at(1.1)
+    status, second = use(first)  # used: the cookie is re-signed, the idle clock restarts
+    assert status == 200 and second and second != first
+    at(2.2)
+    status, third = use(second)
+    assert status == 200 and third
+    at(3.3)  # the first cookie, never used since sign-in, has been idle too long
+    assert use(first)[0] == 401
+    status, fourth = use(third)
+    assert status == 200 and fourth
+    at(5.2)  # past the absolute limit, however recently used
+    assert use(fourth)[0] == 401
 
 
 def test_failed_sign_ins_back_off_per_client(engine_client: EngineClient) -> None:
@@ -146,3 +192,34 @@ def test_deeply_nested_json_is_a_coded_400(app: Flask) -> None:
         reply = http.post("/api/providers/default", data=body, content_type="application/json")
         assert reply.status_code == 400, reply.data
         assert reply.json["error"]["code"] == "invalid_body_json"
+
+
+@pytest.mark.parametrize(("name", "value"), [("GPT_IMAGE_2_WEB_SESSION_IDLE", "0"), ("GPT_IMAGE_2_WEB_SESSION_TTL", "soon")])
+def test_session_lifetimes_are_checked_settings(engine_client: EngineClient, name: str, value: str) -> None:
+    with pytest.raises(AppError) as info:
+        create_app(engine_client, Settings.from_env({"GPT_IMAGE_2_WEB_TOKEN": TOKEN, name: value}))
+    assert info.value.code == "invalid_argument" and name in info.value.message
+    assert Settings.from_env({"GPT_IMAGE_2_WEB_SESSION_IDLE": "60"}).session_idle_s == 60
+
+
+def test_without_the_engine_a_cookie_is_refused_coded_and_a_sign_out_still_holds_here() -> None:
+    """The signed-out list lives in the engine: while it is away a cookie cannot be checked, so it is
+    refused (503 engine_unavailable, never let through), and a sign-out is refused the same way (the
+    other gateways could not hear of it) while this gateway already refuses that cookie."""
+    import tempfile
+
+    from gpt_image_protocol.address import parse_address
+
+    nowhere = EngineClient(parse_address(f"unix://{tempfile.mkdtemp(prefix='gi2-none-')}/e.sock"), monitor_interval=60)
+    try:
+        http = create_app(nowhere, Settings(token=TOKEN)).test_client(use_cookies=False)
+        sid = _cookie(http.post("/api/session", json={"token": TOKEN}))  # signing in needs no engine
+        cookie = {"Cookie": f"gpt2_session={sid}"}
+        refused = http.get("/api/jobs", headers=cookie)
+        assert refused.status_code == 503 and refused.json["error"]["code"] == "engine_unavailable"
+        out = http.delete("/api/session", headers=cookie)
+        assert out.status_code == 503 and out.json["error"]["code"] == "engine_unavailable"
+        assert http.get("/api/jobs", headers=cookie).status_code == 401  # remembered here at once
+        assert http.get("/api/session").json == {"auth_required": True, "authorized": False}  # no cookie: no call
+    finally:
+        nowhere.close()

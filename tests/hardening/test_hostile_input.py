@@ -28,6 +28,7 @@ from gpt_image.v1 import (
     requests_pb2,
     system_pb2,
     transparent_pb2,
+    websessions_pb2,
 )
 from gpt_image_protocol.codes import is_registered
 from gpt_image_protocol.rpc_errors import from_rpc_error
@@ -36,7 +37,7 @@ from tests.hardening.conftest import open_engine_channel
 
 # --- raw and random proto messages into every servicer entry point
 
-_MODULES = (artifacts_pb2, config_pb2, images_pb2, jobs_pb2, requests_pb2, system_pb2, transparent_pb2)
+_MODULES = (artifacts_pb2, config_pb2, images_pb2, jobs_pb2, requests_pb2, system_pb2, transparent_pb2, websessions_pb2)
 _SKIP = {"Shutdown"}  # would stop the engine by design
 _METHODS = [
     (service.full_name, method)
@@ -195,6 +196,24 @@ def test_nul_byte_config_path_is_coded(shared_engine):  # type: ignore[no-untype
         with pytest.raises(grpc.RpcError) as info:
             stub.InspectConfig(request, timeout=10)
         assert from_rpc_error(info.value).code == "config_read_failed"
+    finally:
+        channel.close()
+
+
+@pytest.mark.parametrize("text", ["", "-", "--5", "1.5", "x", "9" * 5000])
+def test_a_malformed_big_integer_is_invalid_argument(shared_engine, text: str):  # type: ignore[no-untyped-def]
+    """A JSON value's big_int_value that is not decimal digits (found by the random-fields test
+    above) is bad input, not an engine error."""
+    from gpt_image.v1 import common_pb2, config_pb2_grpc
+
+    channel = open_engine_channel(shared_engine)
+    try:
+        request = config_pb2.UpdateConfigSectionRequest(
+            section="logging", value=common_pb2.JsonValue(big_int_value=text)
+        )
+        with pytest.raises(grpc.RpcError) as info:
+            config_pb2_grpc.ConfigServiceStub(channel).UpdateConfigSection(request, timeout=10)
+        assert from_rpc_error(info.value).code == "invalid_argument"
     finally:
         channel.close()
 

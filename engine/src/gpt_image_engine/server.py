@@ -38,6 +38,8 @@ from gpt_image.v1 import (
     system_pb2_grpc,
     transparent_pb2,
     transparent_pb2_grpc,
+    websessions_pb2,
+    websessions_pb2_grpc,
 )
 from gpt_image_engine.interceptors import CallerInterceptor, TokenAuthInterceptor
 from gpt_image_engine.security.auth import TokenCheck
@@ -54,6 +56,7 @@ SERVICE_NAMES = [
     requests_pb2.DESCRIPTOR.services_by_name["RequestsService"].full_name,
     system_pb2.DESCRIPTOR.services_by_name["SystemService"].full_name,
     transparent_pb2.DESCRIPTOR.services_by_name["TransparentService"].full_name,
+    websessions_pb2.DESCRIPTOR.services_by_name["WebSessionsService"].full_name,
 ]
 
 
@@ -131,6 +134,7 @@ class EngineServer:
         from gpt_image_engine.servicers.requests import RequestsServicer
         from gpt_image_engine.servicers.system import SystemServicer
         from gpt_image_engine.servicers.transparent import TransparentServicer
+        from gpt_image_engine.servicers.websessions import WebSessionsServicer
         from gpt_image_engine.tasks.run import work_from_stored
 
         e = self.engine
@@ -146,6 +150,7 @@ class EngineServer:
         system_pb2_grpc.add_SystemServiceServicer_to_server(SystemServicer(e), self.server)
         transparent_pb2_grpc.add_TransparentServiceServicer_to_server(TransparentServicer(e), self.server)
         jobs_pb2_grpc.add_QueueServiceServicer_to_server(QueueServicer(e), self.server)
+        websessions_pb2_grpc.add_WebSessionsServiceServicer_to_server(WebSessionsServicer(e), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             [*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],

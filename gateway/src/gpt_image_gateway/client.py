@@ -43,6 +43,7 @@ from gpt_image.v1 import (
     outputs_pb2,
     system_pb2,
     transparent_pb2,
+    websessions_pb2,
 )
 from gpt_image_protocol.address import EngineAddress, resolve_address
 from gpt_image_protocol.channel import ClientSettings, check_contract
@@ -274,6 +275,27 @@ class EngineClient:
 
     def outputs_call(self, method: str, **fields: Any) -> Any:
         return payload(self.outputs_reply(method, **fields))
+
+    # --- signed-out web sessions
+
+    def _session_engines(self) -> list[_Stubs]:
+        """One engine when they share a history (the list is in it), else every engine: each
+        keeps its own list, so a sign-out is recorded on all and a session is asked of all."""
+        if self.shared or not self.router.is_multi:
+            return [self._any()]
+        return [self._on(m) for m in self.members]
+
+    def revoke_web_session(self, session_id: str, expires_at: int) -> None:
+        request = websessions_pb2.RevokeWebSessionRequest(session_id=session_id, expires_at=expires_at)
+        for stubs in self._session_engines():
+            self._call(stubs.web_sessions.RevokeWebSession, request, timeout=10)
+
+    def web_session_revoked(self, session_id: str) -> bool:
+        request = websessions_pb2.CheckWebSessionRequest(session_id=session_id)
+        return any(
+            self._call(stubs.web_sessions.CheckWebSession, request, timeout=10).revoked
+            for stubs in self._session_engines()
+        )
 
     # --- jobs
 

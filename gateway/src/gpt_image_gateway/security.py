@@ -6,8 +6,12 @@ refusal for state-changing requests, body caps, event-stream caps and trusted pr
   gateway by a foreign name, not even to guess the token.
 * With a token, every `/api` request except `/api/session` (and the health probe) presents
   it as `Authorization: Bearer <t>` (compared in constant time) or the `gpt2_session`
-  cookie, which holds a random server-side session id (never the token) that expires and
-  that `DELETE /api/session` revokes.
+  cookie: a random session id and its start, signed (HMAC) with a key derived from the token
+  (never the token itself), so every gateway sharing the token accepts it and a new token
+  ends every session. It expires `session_ttl_s` after sign-in and `session_idle_s` after
+  its last use (the cookie is re-signed as it is used). `DELETE /api/session` records the
+  id as signed out in the engine (WebSessionsService, shared by every engine of a cluster),
+  which each gateway asks before honouring a cookie: a signed-out cookie works nowhere.
 * Failed sign-ins (a wrong token to `POST /api/session` or as a Bearer header) are counted
   per client; after `FREE_FAILURES` of them the client waits 1 s, and each further failure
   doubles the wait (429 `too_many_attempts` with `Retry-After`), up to `MAX_BACKOFF_S`.
@@ -27,6 +31,7 @@ refusal for state-changing requests, body caps, event-stream caps and trusted pr
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import math
@@ -35,13 +40,18 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from gpt_image_gateway.settings import Network, Settings
 from gpt_image_protocol.errors import AppError
+
+if TYPE_CHECKING:
+    from gpt_image_gateway.client import EngineClient
 
 COOKIE = "gpt2_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -89,44 +99,111 @@ def client_id() -> str:
 
 # --- sessions
 
+SESSION_KEY_LABEL = b"gpt-image-2 web session key v1"
+REFRESH_S = 60  # re-sign a used cookie (sliding idle expiry) at most this often
 
-class SessionStore:
-    """Random session ids the sign-in hands out; each expires, sign-out revokes it."""
 
-    def __init__(self, ttl_s: float, limit: int = MAX_SESSIONS) -> None:
+@dataclass(frozen=True)
+class Session:
+    sid: str
+    issued_at: float  # sign-in (unix s): the absolute expiry counts from here
+    signed_at: float  # the cookie's last signature: the idle expiry counts from here
+
+
+class SignedSessions:
+    """Session cookies that any gateway holding the same token accepts.
+
+    The cookie is `{"sid", "iat"}` and the time of signing, signed by itsdangerous with
+    HMAC-SHA256 under a key derived from the token (HMAC-SHA256 of a fixed label); nothing is kept in
+    memory but signed-out ids already seen. Signed-out ids live in the engine: sign-out records
+    the id's digest there until the session would have expired, and a cookie is honoured only
+    after the engine says its id is not signed out (one small RPC per cookie request; an id
+    found signed out is remembered here, so a replayed cookie costs nothing)."""
+
+    def __init__(self, token: str, ttl_s: int, idle_s: int, limit: int = MAX_SESSIONS) -> None:
+        self.key = hmac.new(token.encode("utf-8"), SESSION_KEY_LABEL, hashlib.sha256).digest()
         self.ttl_s = ttl_s
+        self.idle_s = idle_s
         self.limit = limit
-        self._ids: OrderedDict[str, float] = OrderedDict()
+        self._signer = URLSafeTimedSerializer(self.key, salt=COOKIE, signer_kwargs={"digest_method": hashlib.sha256})
+        self._revoked: OrderedDict[str, int] = OrderedDict()  # digest -> when the session expires
         self._lock = threading.Lock()
 
-    def start(self) -> str:
-        sid = secrets.token_urlsafe(32)
-        with self._lock:
-            self._ids[sid] = time.monotonic() + self.ttl_s
-            while len(self._ids) > self.limit:
-                self._ids.popitem(last=False)
-        return sid
+    def issue(self, session: Session | None = None) -> str:
+        """A fresh session's cookie value, or `session`'s re-signed now (same id and start)."""
+        sid = session.sid if session else secrets.token_urlsafe(24)
+        issued_at = session.issued_at if session else round(time.time(), 3)
+        return self._signer.dumps({"sid": sid, "iat": issued_at})
 
-    def valid(self, sid: str | None) -> bool:
-        if not sid:
-            return False
+    def read(self, value: str | None) -> Session | None:
+        """The session a cookie holds, if its signature is good and it has not expired."""
+        if not value:
+            return None
+        try:
+            data, signed = self._signer.loads(value, max_age=self.idle_s, return_timestamp=True)
+        except BadSignature:  # a forged or foreign cookie, another token's, or idle too long
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("sid"), str):
+            return None
+        if not isinstance(data.get("iat"), int | float) or isinstance(data.get("iat"), bool):
+            return None
+        session = Session(data["sid"], data["iat"], signed.timestamp())
+        return session if time.time() < session.issued_at + self.ttl_s else None
+
+    def expires_at(self, session: Session) -> int:
+        return math.ceil(session.issued_at + self.ttl_s)
+
+    def max_age(self, session: Session) -> int:
+        return max(1, math.ceil(session.issued_at + self.ttl_s - time.time()))
+
+    def digest(self, session: Session) -> str:
+        """The id the engine keeps (keyed: meaningless without the token, different per token)."""
+        return hmac.new(self.key, session.sid.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _remember(self, digest: str, expires_at: int) -> None:
         with self._lock:
-            expires = self._ids.get(sid)
-            if expires is None:
-                return False
-            if expires <= time.monotonic():
-                del self._ids[sid]
-                return False
+            self._revoked[digest] = expires_at
+            now = time.time()
+            while self._revoked and (len(self._revoked) > self.limit or next(iter(self._revoked.values())) < now):
+                self._revoked.popitem(last=False)
+
+    def revoked(self, session: Session, engine: EngineClient) -> bool:
+        digest = self.digest(session)
+        with self._lock:
+            if digest in self._revoked:
+                return True
+        if engine.web_session_revoked(digest):
+            self._remember(digest, self.expires_at(session))
             return True
+        return False
 
-    def revoke(self, sid: str | None) -> bool:
-        with self._lock:
-            return self._ids.pop(sid or "", None) is not None
+    def revoke(self, session: Session, engine: EngineClient) -> None:
+        digest = self.digest(session)
+        self._remember(digest, self.expires_at(session))  # refused here at once, even if the engine is away
+        engine.revoke_web_session(digest, self.expires_at(session))
 
 
-def sessions() -> SessionStore:
-    store: SessionStore = current_app.extensions["gateway_sessions"]
+def sessions() -> SignedSessions:
+    store: SignedSessions = current_app.extensions["gateway_sessions"]
     return store
+
+
+def _engine() -> EngineClient:
+    client: EngineClient = current_app.extensions["engine"]
+    return client
+
+
+def cookie_session() -> Session | None:
+    """This request's valid, not signed-out session (asks the engine; None without a cookie)."""
+    if "gpt2_session" in g:
+        found: Session | None = g.gpt2_session
+        return found
+    store = sessions()
+    session = store.read(request.cookies.get(COOKIE))
+    if session is not None and store.revoked(session, _engine()):
+        session = None
+    g.gpt2_session = session
+    return session
 
 
 def authorized() -> bool:
@@ -136,7 +213,7 @@ def authorized() -> bool:
     presented = bearer()
     if presented is not None:
         return token_matches(presented, token)
-    return sessions().valid(request.cookies.get(COOKIE))
+    return cookie_session() is not None
 
 
 # --- sign-in throttle
@@ -196,14 +273,12 @@ def check_throttle() -> None:
         )
 
 
-def start_session(response: Response) -> None:
-    """Sign-in succeeded: a fresh session id in an HttpOnly cookie (Secure over TLS)."""
-    throttle().succeeded(client_id())
-    s = settings()
+def _set_cookie(response: Response, session: Session | None) -> None:
+    store = sessions()
     response.set_cookie(
         COOKIE,
-        sessions().start(),
-        max_age=s.session_ttl_s,
+        store.issue(session),
+        max_age=store.max_age(session) if session else store.ttl_s,
         path="/",
         httponly=True,
         samesite="Strict",
@@ -211,9 +286,28 @@ def start_session(response: Response) -> None:
     )
 
 
+def start_session(response: Response) -> None:
+    """Sign-in succeeded: a fresh session in an HttpOnly cookie (Secure over TLS)."""
+    throttle().succeeded(client_id())
+    _set_cookie(response, None)
+
+
 def end_session(response: Response) -> None:
-    sessions().revoke(request.cookies.get(COOKIE))
+    """Sign-out: the session is recorded as signed out in the engine, for every gateway."""
+    session = sessions().read(request.cookies.get(COOKIE))
+    if session is not None:
+        sessions().revoke(session, _engine())
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict", secure=request.is_secure)
+
+
+def refresh_session(response: Response) -> None:
+    """Re-sign the cookie of a session this request used, at most every REFRESH_S: its idle
+    expiry then counts from its last use (its absolute expiry never moves)."""
+    session: Session | None = g.get("gpt2_session")
+    if session is None or request.path == SESSION_PATH or response.status_code >= 400:
+        return
+    if time.time() - session.signed_at >= min(REFRESH_S, sessions().idle_s / 2):
+        _set_cookie(response, session)
 
 
 # --- event-stream slots
@@ -416,7 +510,7 @@ def _check_token(s: Settings) -> None:
 
 def install(app: Flask) -> None:
     s: Settings = app.extensions["gateway_settings"]
-    app.extensions["gateway_sessions"] = SessionStore(s.session_ttl_s)
+    app.extensions["gateway_sessions"] = SignedSessions(s.token, s.session_ttl_s, s.session_idle_s)
     app.extensions["login_throttle"] = LoginThrottle()
     app.extensions["stream_slots"] = StreamSlots(s.sse_limit, s.sse_per_client)
     app.wsgi_app = proxy_middleware(app.wsgi_app, s.trusted_proxies)  # type: ignore[method-assign]
@@ -435,6 +529,7 @@ def install(app: Flask) -> None:
 
     @app.after_request
     def headers(response: Response) -> Response:
+        refresh_session(response)
         if response.mimetype == "text/event-stream" and response.status_code == 200:
             response = _claim_stream_slot(app, response)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

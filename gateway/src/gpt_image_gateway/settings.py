@@ -30,6 +30,7 @@ DEFAULT_THREADS = 256
 DEFAULT_SSE_PER_CLIENT = 64
 DEFAULT_CHANNEL_TIMEOUT = 30
 SESSION_TTL_S = 14 * 24 * 3600
+SESSION_IDLE_S = 3 * 24 * 3600  # a weekend away keeps the session; a forgotten browser does not
 UPLOAD_FILE_CAP = 50 * 1024 * 1024  # one image sent as a JSON byte array (the upstream app's edit)
 TRUTHY = {"1", "true", "yes"}
 
@@ -86,6 +87,7 @@ class Settings:
     sse_per_client: int = DEFAULT_SSE_PER_CLIENT
     channel_timeout: int = DEFAULT_CHANNEL_TIMEOUT
     session_ttl_s: int = SESSION_TTL_S
+    session_idle_s: int = SESSION_IDLE_S
     trusted_proxies: tuple[Network, ...] = ()
     key_env_allowlist: frozenset[str] = frozenset()
 
@@ -102,6 +104,8 @@ class Settings:
             sse_max=_int(env, "GPT_IMAGE_2_WEB_SSE_MAX", 0),
             sse_per_client=_int(env, "GPT_IMAGE_2_WEB_SSE_PER_CLIENT", DEFAULT_SSE_PER_CLIENT),
             channel_timeout=_int(env, "GPT_IMAGE_2_WEB_CHANNEL_TIMEOUT", DEFAULT_CHANNEL_TIMEOUT),
+            session_ttl_s=_int(env, "GPT_IMAGE_2_WEB_SESSION_TTL", SESSION_TTL_S),
+            session_idle_s=_int(env, "GPT_IMAGE_2_WEB_SESSION_IDLE", SESSION_IDLE_S),
             trusted_proxies=parse_networks(_names(env.get("GPT_IMAGE_2_WEB_TRUSTED_PROXIES"))),
             key_env_allowlist=frozenset(_names(env.get("GPT_IMAGE_2_KEY_ENV_ALLOWLIST"), lower=False)),
         )
@@ -133,6 +137,12 @@ class Settings:
                 raise AppError("invalid_argument", f"The gateway's {name} must be at least 1.", {"setting": name})
         if self.channel_timeout < 1:
             raise AppError("invalid_argument", "GPT_IMAGE_2_WEB_CHANNEL_TIMEOUT must be at least 1 second.")
+        for name, value in (
+            ("GPT_IMAGE_2_WEB_SESSION_TTL", self.session_ttl_s),
+            ("GPT_IMAGE_2_WEB_SESSION_IDLE", self.session_idle_s),
+        ):
+            if value < 1:
+                raise AppError("invalid_argument", f"{name} must be at least 1 second.", {"setting": name})
 
 
 def is_loopback(host: str) -> bool:

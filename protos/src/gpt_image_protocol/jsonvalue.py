@@ -11,10 +11,14 @@ the upstream's shapes on top of it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from gpt_image.v1 import json_pb2
+from gpt_image_protocol.errors import AppError
+
+_BIG_INT = re.compile(r"-?[0-9]{1,4000}")
 
 INT64_RANGE = (-(2**63), 2**63 - 1)
 
@@ -97,7 +101,10 @@ def value(msg: json_pb2.JsonValue) -> Any:
     if kind == "double_value":
         return msg.double_value
     if kind == "big_int_value":
-        return int(msg.big_int_value)
+        text = msg.big_int_value
+        if not _BIG_INT.fullmatch(text):  # bad input, not an engine error (int() under its digit limit)
+            raise AppError("invalid_argument", "A big_int_value must hold decimal digits.", {"value": text[:40]})
+        return int(text)
     return None
 
 

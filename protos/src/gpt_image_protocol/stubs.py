@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         requests_pb2_grpc,
         system_pb2_grpc,
         transparent_pb2_grpc,
+        websessions_pb2_grpc,
     )
 
 
@@ -78,3 +79,7 @@ class EngineStubs:
     @cached_property
     def artifacts(self) -> artifacts_pb2_grpc.ArtifactsServiceStub:
         return _stub(self.channel, "artifacts", "ArtifactsServiceStub")  # type: ignore[no-any-return]
+
+    @cached_property
+    def web_sessions(self) -> websessions_pb2_grpc.WebSessionsServiceStub:
+        return _stub(self.channel, "websessions", "WebSessionsServiceStub")  # type: ignore[no-any-return]

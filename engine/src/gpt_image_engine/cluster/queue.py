@@ -49,17 +49,28 @@ class Conn:
 
     def _open(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self.url, connect_timeout=5)
+            self._conn = psycopg.connect(self.url, connect_timeout=5, autocommit=True)
         return self._conn
 
     @contextmanager
     def tx(self) -> Iterator[psycopg.Connection[Any]]:
-        """A transaction; any database error becomes `cluster_queue_failed` and drops the connection."""
+        """A transaction (BEGIN ... COMMIT); any database error becomes `cluster_queue_failed` and
+        drops the connection."""
+        with self._used() as conn, conn.transaction():
+            yield conn
+
+    @contextmanager
+    def one(self) -> Iterator[psycopg.Connection[Any]]:
+        """For exactly one statement, which is its own transaction: one round trip instead of
+        three (BEGIN, the statement, COMMIT). Errors as in `tx`."""
+        with self._used() as conn:
+            yield conn
+
+    @contextmanager
+    def _used(self) -> Iterator[psycopg.Connection[Any]]:
         with self._lock:
             try:
-                conn = self._open()
-                with conn.transaction():
-                    yield conn
+                yield self._open()
             except psycopg.Error as exc:
                 self.close_locked()
                 raise AppError(
@@ -149,18 +160,20 @@ class Queue:
 
     # --- jobs
     def enqueue(self, job_id: str, lane: str, method: str, spec: bytes | None, pinned: bool) -> None:
-        with self.rpc.tx() as conn:
+        with self.rpc.one() as conn:  # the row and its notice in one statement (NOTIFY goes at commit)
             conn.execute(
-                "INSERT INTO job_queue (job_id, lane, method, spec, pinned_engine) VALUES (%s, %s, %s, %s, %s)",
+                "WITH queued AS (INSERT INTO job_queue (job_id, lane, method, spec, pinned_engine) "
+                "VALUES (%s, %s, %s, %s, %s) RETURNING job_id) SELECT pg_notify('job_queue', job_id) FROM queued",
                 (job_id, lane, method, spec, self.engine_id if pinned else None),
             )
-            conn.execute("SELECT pg_notify('job_queue', %s)", (job_id,))
 
     def claim(self, local_ok: bool, provider_ok: bool, cluster_cap: int = 0) -> Claimed | None:
         """Take the oldest claimable job (SKIP LOCKED: engines never wait on each other's rows)."""
         if not (local_ok or provider_ok):
             return None
-        with self.loop.tx() as conn:
+        # Without a cluster-wide cap the claim is one statement; with one, a transaction that first
+        # takes the cap's lock and counts.
+        with self.loop.tx() if cluster_cap > 0 else self.loop.one() as conn:
             if cluster_cap > 0:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CAP_LOCK,))
                 (running,) = conn.execute(
@@ -206,7 +219,7 @@ class Queue:
     def renew(self, job_id: str) -> bool:
         """Extend this engine's lease on one job (before recording its end); False when the
         lease is no longer ours (swept while this engine stalled)."""
-        with self.rpc.tx() as conn:
+        with self.rpc.one() as conn:
             row = conn.execute(
                 "UPDATE job_queue SET lease_until = now() + %s::interval WHERE job_id = %s AND engine_id = %s "
                 "AND state = 'running' RETURNING job_id",
@@ -216,7 +229,7 @@ class Queue:
 
     def finish(self, job_id: str) -> bool:
         """Close this engine's lease on a job; False when the lease was lost (swept meanwhile)."""
-        with self.rpc.tx() as conn:
+        with self.rpc.one() as conn:
             row = conn.execute(
                 "UPDATE job_queue SET state = 'done', finished_at = now(), lease_until = NULL "
                 "WHERE job_id = %s AND state IN ('running', 'queued') AND (engine_id = %s OR engine_id IS NULL) "

@@ -68,7 +68,7 @@ MIGRATIONS: list[tuple[str, str]] = [
 
 def migrate(conn: Any) -> list[str]:
     """Apply the cluster migrations not yet recorded; returns the names applied. `conn` is a
-    psycopg connection (not in autocommit); engines starting together wait on one lock."""
+    psycopg connection; engines starting together wait on one lock."""
     applied: list[str] = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))

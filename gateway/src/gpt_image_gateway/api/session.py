@@ -1,6 +1,7 @@
 """`/api/session`: whether a token is needed, and trading the token for a session cookie.
 
-The cookie holds a random server-side session id (never the token); signing out revokes it.
+The cookie holds a signed session id and start (never the token) that every gateway with the same
+token accepts; signing out records the id as signed out in the engine, for every gateway.
 """
 
 from __future__ import annotations

@@ -3,9 +3,15 @@
 Chosen with `GPT_IMAGE_2_DATABASE_URL=postgresql://...` (or `serve --database-url`). Same semantics
 as history.sqlite (the job JSON, events numbered per job, uploads, soft deletes, cursors, the
 upstream's substring search) over the schema in `postgres_schema`. psycopg 3 with a
-`psycopg_pool.ConnectionPool`: every connection is checked before use, so an engine whose database
-restarted reconnects by itself; while it is gone, calls fail `database_unavailable` and a write
-never lands half (each is one transaction). Search is served by a pg_trgm GIN index on the same
+`psycopg_pool.ConnectionPool`. Connections are not checked before use (that was one more round trip
+per call): a call that finds its pooled connection closed by the server (a restart,
+`pg_terminate_backend`, `idle_session_timeout`) runs once more on a fresh one, and only where that
+cannot run anything twice: a write retries only its BEGIN (nothing of it has reached the server
+yet), a read retries its failed statement (reads are idempotent), and a one-statement write (an
+event append: one round trip, no BEGIN/COMMIT) is sent on a connection that a check without a
+round trip found still open. See `_begun`, `_Reads` and `_write_one`. While
+the database is gone, calls fail `database_unavailable` and a write never lands half (each is one
+transaction). Search is served by a pg_trgm GIN index on the same
 expression the query filters on. A listing's `total` is exact up to `COUNT_CAP` matching rows
 (`SEARCH_COUNT_CAP` for a search), when the planner does not already expect far more; above that
 it is the planner's estimate (`total_estimated: true`), so a first page on a million jobs stays in
@@ -16,12 +22,14 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import socket
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager, suppress
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import psycopg
@@ -60,6 +68,74 @@ _HINT = (
 )
 
 
+# One event: the job's counter row numbers it (made from the events' MAX(seq) on the first append,
+# and never behind it), the insert follows in the same statement. The counter's row lock serialises
+# the appenders of one job; an unknown job fails the counter's foreign key and writes nothing.
+_APPEND_EVENT = (
+    "WITH next AS ("
+    "INSERT INTO job_event_seq AS c (job_id, seq) "
+    "VALUES (%s, COALESCE((SELECT max(seq) FROM job_events WHERE job_id = %s), 0) + 1) "
+    "ON CONFLICT (job_id) DO UPDATE SET seq = GREATEST(c.seq, excluded.seq - 1) + 1 RETURNING seq) "
+    "INSERT INTO job_events (job_id, seq, kind, event_type, data, created_at) "
+    "SELECT %s, next.seq, %s, %s, %s, %s FROM next RETURNING seq"
+)
+
+
+def _closed_by_server(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the server has closed this idle pooled connection (a restart, a terminated backend,
+    an idle timeout: it sends its reason, then closes, so the socket turns readable). No round trip."""
+    if not hasattr(select, "poll"):  # no poll(): the statement finds out (and fails coded)
+        return conn.closed
+    try:
+        for _ in range(4):  # the server's reason first, then the end of the stream
+            if conn.closed:
+                return True
+            poller = select.poll()  # not select(): a busy engine's descriptors may pass FD_SETSIZE
+            poller.register(conn.pgconn.socket, select.POLLIN)
+            if not poller.poll(0):
+                return False
+            conn.pgconn.consume_input()  # raises once it reads the end of the stream
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return conn.closed
+
+
+class _Executes(Protocol):
+    """What a read needs of its connection."""
+
+    def execute(self, query: Any, params: Any = None) -> psycopg.Cursor[Any]: ...
+
+
+class _Reads:
+    """The connection a read uses, as far as reads use it (`execute`). A statement that finds its
+    pooled connection closed by the server runs once more on another (the pool's idle connections
+    checked first, since a restart closes them all): a read changes nothing, so running it again is
+    safe. Each statement of a read is its own snapshot (autocommit) with or without the retry."""
+
+    def __init__(self, pool: ConnectionPool[Any]) -> None:
+        self._pool = pool
+        self._conn: psycopg.Connection[Any] | None = pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+
+    def execute(self, query: Any, params: Any = None) -> psycopg.Cursor[Any]:
+        conn = self._conn
+        assert conn is not None
+        try:
+            return conn.execute(query, params)
+        except psycopg.OperationalError:
+            if not conn.closed:
+                raise  # a live connection's own error (a cancelled statement): not a lost one
+            self._conn = None
+            self._pool.putconn(conn)
+            self._pool.check()
+            self._conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+            return self._conn.execute(query, params)
+
+    def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            self._pool.putconn(conn)
+
+
 def default_owner() -> str:
     """This engine's name on shared rows: GPT_IMAGE_2_ENGINE_ID, else the host name (a pod's name)."""
     return (os.environ.get("GPT_IMAGE_2_ENGINE_ID") or "").strip() or socket.gethostname()
@@ -90,7 +166,6 @@ class PostgresHistory(RowStore):
             max_size=max_size,
             open=False,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
-            check=ConnectionPool.check_connection,
             # A failed refill is given up at once: the next call asks again (and fails coded after
             # ACQUIRE_TIMEOUT_S while the database is away), so no retry loop outlives an outage.
             reconnect_timeout=0,
@@ -187,12 +262,72 @@ class PostgresHistory(RowStore):
         self._check_open()
         held: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
         try:
-            if held is not None:  # inside `batch()`: a savepoint in the caller's transaction
-                with held.transaction():
-                    yield held
+            if held is not None:  # inside `batch()`: part of the caller's transaction, which commits
+                yield held  # or rolls back as a whole (no savepoint: two round trips per write saved)
                 return
-            with self._pool.connection(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
+            conn = self._begun()
+            try:
                 yield conn
+            except BaseException:
+                if not conn.closed:
+                    with suppress(psycopg.Error):
+                        conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+            finally:
+                self._pool.putconn(conn)
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise self._error(exc, failure, "A history write failed.") from exc
+
+    def _begun(self) -> psycopg.Connection[Any]:
+        """A pooled connection inside BEGIN. A connection the server closed while it sat in the
+        pool fails right at BEGIN, before any statement of the write was sent: it is dropped, the
+        other idle ones are checked (a restart closes them all), and BEGIN runs once more on
+        another. A failure after BEGIN is never retried: the server rolls an unfinished
+        transaction back when its connection breaks, but a broken COMMIT may already have
+        committed, and the caller's statements cannot be replayed from here."""
+        conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+        try:
+            conn.execute("BEGIN")
+        except psycopg.OperationalError:
+            self._pool.putconn(conn)  # closed: the pool discards it
+            if not conn.closed:
+                raise
+            self._pool.check()
+            conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+            try:
+                conn.execute("BEGIN")
+            except BaseException:
+                self._pool.putconn(conn)
+                raise
+        return conn
+
+    @contextmanager
+    def _write_one(
+        self, failure: str = "history_write_failed", *, reindex: Sequence[str] = ()
+    ) -> Iterator[psycopg.Connection[Any]]:
+        """A write of exactly one statement: autocommit, no BEGIN/COMMIT (one round trip; the
+        statement is its own transaction). It cannot be retried once sent (it may have committed),
+        so a connection the server already closed is noticed before sending: the server sends its
+        reason and closes, which leaves the idle socket readable, a check with no round trip. Inside
+        `batch()` it is a write like any other."""
+        if getattr(self._local, "conn", None) is not None:
+            with self._write(failure, reindex=reindex) as held:
+                yield held
+            return
+        self._check_open()
+        try:
+            conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+            if _closed_by_server(conn):
+                conn.close()  # the pool then discards it and makes another
+                self._pool.putconn(conn)
+                self._pool.check()
+                conn = self._pool.getconn(timeout=ACQUIRE_TIMEOUT_S)
+            try:
+                yield conn
+            finally:
+                self._pool.putconn(conn)
         except (psycopg.Error, PoolTimeout) as exc:
             raise self._error(exc, failure, "A history write failed.") from exc
 
@@ -201,15 +336,18 @@ class PostgresHistory(RowStore):
         return self._write(failure)
 
     @contextmanager
-    def _read(self) -> Iterator[psycopg.Connection[Any]]:
+    def _read(self) -> Iterator[_Executes]:
         self._check_open()
         held: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
         try:
             if held is not None:
                 yield held
                 return
-            with self._pool.connection(timeout=ACQUIRE_TIMEOUT_S) as conn:
-                yield conn
+            reads = _Reads(self._pool)
+            try:
+                yield reads
+            finally:
+                reads.release()
         except (psycopg.Error, PoolTimeout) as exc:
             raise self._error(exc, "history_query_failed", "A history query failed.") from exc
 
@@ -279,7 +417,7 @@ class PostgresHistory(RowStore):
         with self._read() as conn:
             return self._total(conn, where, params, searched)
 
-    def _total(self, conn: psycopg.Connection[Any], where: str, params: list[Any], searched: bool) -> tuple[int, bool]:
+    def _total(self, conn: _Executes, where: str, params: list[Any], searched: bool) -> tuple[int, bool]:
         """The planner's estimate when it expects far more rows than the cap (counting a common
         word's hundreds of thousands of matches would cost more than the page); else an exact
         count up to the cap, and the estimate above it."""
@@ -303,19 +441,29 @@ class PostgresHistory(RowStore):
 
     def append_event(self, job_id: str, kind: str, event_type: str, data: dict[str, Any]) -> tuple[int, str]:
         created_at = now_ts()
-        with self._write() as conn:
-            # One appender per job at a time (a transaction-scoped lock on the id, not the row, so
-            # a queue's SKIP LOCKED claim never waits on an event write). The INSERT is a second
-            # statement so that its snapshot (READ COMMITTED: taken when a statement starts)
-            # follows the lock and sees the previous appender's row.
-            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (job_id,))
-            # No row from `jobs` (an unknown job): nothing inserted.
-            row = conn.execute(
-                "INSERT INTO job_events (job_id, seq, kind, event_type, data, created_at) "
-                "SELECT %s, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_events WHERE job_id = %s), %s, %s, %s, %s "
-                "FROM jobs WHERE id = %s RETURNING seq",
-                (job_id, job_id, kind, event_type, dumps(data), created_at, job_id),
-            ).fetchone()
-            if row is None:
-                raise self._not_found(job_id)
+        with self._write_one() as conn:
+            try:
+                row = conn.execute(
+                    _APPEND_EVENT, (job_id, job_id, job_id, kind, event_type, dumps(data), created_at)
+                ).fetchone()
+            except psycopg.errors.ForeignKeyViolation:  # no such job: nothing written
+                raise self._not_found(job_id) from None
+        assert row is not None
         return int(row[0]), created_at
+
+    # --- signed-out web sessions (not job history: the one store every engine shares) ----------
+
+    def revoke_web_session(self, session_id: str, expires_at: int) -> None:
+        """Record a signed-out session until `expires_at` (unix s); drops records past theirs."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO revoked_web_sessions (id, expires_at) VALUES (%s, %s) "
+                "ON CONFLICT (id) DO UPDATE SET expires_at = GREATEST(revoked_web_sessions.expires_at, excluded.expires_at)",
+                (session_id, expires_at),
+            )
+            conn.execute("DELETE FROM revoked_web_sessions WHERE expires_at < %s", (int(time.time()),))
+
+    def web_session_revoked(self, session_id: str) -> bool:
+        with self._read() as conn:
+            row = conn.execute("SELECT 1 FROM revoked_web_sessions WHERE id = %s", (session_id,)).fetchone()
+        return row is not None

@@ -80,11 +80,36 @@ CREATE INDEX IF NOT EXISTS idx_jobs_active_claimed_by ON jobs (claimed_by)
     WHERE status IN ('queued', 'running', 'uploading');
 """
 
+# Web sessions signed out at a gateway (WebSessionsService), kept until the session would have
+# expired anyway: every gateway of every engine on this database refuses them. Not job history; it
+# lives here because this is the one store all engines share.
+_M004_WEB_SESSIONS = """
+CREATE TABLE revoked_web_sessions (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX idx_revoked_web_sessions_expires_at ON revoked_web_sessions (expires_at);
+"""
+
+# Each job's last event number, so that appending an event is one statement (one round trip, no
+# BEGIN/COMMIT): the upsert of this row numbers the event and serialises appenders of one job, where
+# an advisory lock had to come first in a statement of its own. A job's row is made by its first
+# append (from its events' MAX(seq): rows written before this migration, or by `migrate-history`,
+# need no backfill) and goes with the job.
+_M005_EVENT_COUNTER = """
+CREATE TABLE job_event_seq (
+    job_id TEXT COLLATE "C" PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    seq BIGINT NOT NULL
+);
+"""
+
 # Forward-only and append-only: a name, once shipped, never changes meaning.
 MIGRATIONS: list[tuple[str, str]] = [
     ("m001_initial", _M001_INITIAL),
     ("m002_search", _M002_SEARCH),
     ("m003_claimed_by", _M003_CLAIMED_BY),
+    ("m004_web_sessions", _M004_WEB_SESSIONS),
+    ("m005_event_counter", _M005_EVENT_COUNTER),
 ]
 
 # Any constant: the key of the advisory lock that serialises migrations across engines.
