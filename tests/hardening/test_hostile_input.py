@@ -204,12 +204,12 @@ def test_nul_byte_config_path_is_coded(shared_engine):  # type: ignore[no-untype
 def test_a_malformed_big_integer_is_invalid_argument(shared_engine, text: str):  # type: ignore[no-untyped-def]
     """A JSON value's big_int_value that is not decimal digits (found by the random-fields test
     above) is bad input, not an engine error."""
-    from gpt_image.v1 import common_pb2, config_pb2_grpc
+    from gpt_image.v1 import config_pb2_grpc, json_pb2
 
     channel = open_engine_channel(shared_engine)
     try:
         request = config_pb2.UpdateConfigSectionRequest(
-            section="logging", value=common_pb2.JsonValue(big_int_value=text)
+            section="logging", value=json_pb2.JsonValue(big_int_value=text)
         )
         with pytest.raises(grpc.RpcError) as info:
             config_pb2_grpc.ConfigServiceStub(channel).UpdateConfigSection(request, timeout=10)
