@@ -275,7 +275,8 @@ def test_generate_to_completion_with_the_image_shown(
     job_id = generate(page, prompt)
     toast_says(page, "已开始生成")
     screen(page).get_by_label("生成中").first.wait_for()
-    page.locator("header").first.get_by_label("1 个任务进行中").wait_for()
+    running_tab = page.locator("header").first.get_by_role("button", name="任务 1 个任务进行中")
+    running_tab.wait_for()
     page.screenshot(path=str(screenshots / "upstream-app-03a-running.png"))
     tile = screen(page).get_by_role("button", name=f"打开作品 1:{prompt[:40]}")
     tile.locator("img").wait_for(timeout=DONE)
@@ -286,7 +287,7 @@ def test_generate_to_completion_with_the_image_shown(
     # What the screen sent in `metadata` (its gallery placeholders read size and n) is on the job.
     job = wait_job(page, job_id, "completed")
     assert job["metadata"]["size"] == "1024x1024" and job["metadata"]["n"] == 1, job["metadata"]
-    page.locator("header").first.get_by_label("1 个任务进行中").wait_for(state="detached")
+    running_tab.wait_for(state="detached")
     settle(page, watch, screenshots / "upstream-app-03-generated.png")
 
 

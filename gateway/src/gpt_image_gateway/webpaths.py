@@ -98,3 +98,43 @@ def with_refs(job: Any, indexes: list[int]) -> Any:
     if isinstance(job, dict) and isinstance(job.get("id"), str) and indexes:
         job["reference_images"] = [{"index": i, "path": file_url(job["id"], i, "refs")} for i in sorted(indexes)]
     return job
+
+
+# An edit takes at most this many references (the upstream's own limit); a larger count in a
+# row is not trusted.
+MAX_LISTED_REFS = 16
+
+
+def listed_ref_count(job: Any) -> int:
+    """How many references an edit row's request kept (`ref_image_count`, or the upstream app's
+    own `ref_count`); 0 when the row does not say or says nonsense."""
+    meta = job.get("metadata") if isinstance(job, dict) else None
+    if not isinstance(meta, dict):
+        return 0
+    request = meta.get("request")
+    raw = request.get("ref_image_count") if isinstance(request, dict) else None
+    if raw is None:
+        raw = meta.get("ref_count")
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw <= MAX_LISTED_REFS:
+        return 0
+    return raw
+
+
+def with_listed_refs(text: str) -> str:
+    """A job list (JSON array text) whose edit rows name their references, as the upstream's
+    list rows do (`reference_images` scanned from the job's `ref-<i>` files): the history
+    screen's reference strip reads the row, not the job detail. The engine's rows leave the
+    field empty when the row has no recovery folder; the edit request's reference count says
+    which kept `ref-<i>` inputs `/api/jobs/{id}/refs/{i}` serves. Lists without an edit row
+    are passed through untouched (no parse)."""
+    if '"images edit"' not in text:
+        return text
+    rows = json.loads(text)
+    changed = False
+    for job in rows if isinstance(rows, list) else []:
+        if isinstance(job, dict) and job.get("command") == "images edit" and not job.get("reference_images"):
+            count = listed_ref_count(job)
+            if count:
+                with_refs(job, list(range(count)))
+                changed = True
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) if changed else text

@@ -88,6 +88,9 @@ def test_edit_screen_with_byte_array_reference_and_mask(app: App, stack: Stack) 
 
     detail = app.json("jobs.get", job_id=job["id"])["job"]
     assert detail["reference_images"] == [{"index": 0, "path": f"/api/jobs/{job['id']}/refs/0"}]
+    # The history list rows carry them too (the history screen's reference strip reads the row).
+    listed = {j["id"]: j for j in merged_jobs(app)}
+    assert listed[job["id"]]["reference_images"] == detail["reference_images"]
     shown = app.image(file_url(detail["reference_images"][0]["path"]))
     assert shown.status == 200 and shown.body == ref
     assert app.image(file_url(detail["outputs"][0]["path"])).body.startswith(PNG)
