@@ -203,14 +203,20 @@ def api_get(page: Any, path: str) -> Any:
     return page.evaluate("p => fetch(p).then(r => r.json())", path)
 
 
+def until_api(page: Any, path: str, check: Any, timeout: float = DONE / 1000) -> Any:
+    """Poll a GET /api answer (through the page, with its session) until `check` holds."""
+    box: dict[str, Any] = {}
+
+    def ready() -> bool:
+        box["value"] = api_get(page, path)
+        return bool(check(box["value"]))
+
+    wait_for(ready, timeout=timeout, interval=0.3)
+    return box["value"]
+
+
 def wait_job(page: Any, job_id: str, status: str) -> dict[str, Any]:
-    page.wait_for_function(
-        "([id, s]) => fetch('/api/jobs/' + id).then(r => r.json()).then(b => b.job.status === s)",
-        arg=[job_id, status],
-        timeout=DONE,
-        polling=500,
-    )
-    return dict(api_get(page, f"/api/jobs/{job_id}")["job"])
+    return dict(until_api(page, f"/api/jobs/{job_id}", lambda b: b["job"]["status"] == status)["job"])
 
 
 def generate(page: Any, prompt: str) -> str:
@@ -359,7 +365,7 @@ def test_history_pages_drawer_downloads_delete_filter_search(
     screen(page).get_by_label("搜索任务").fill("filler 1")
     history_count(page, 1)
     screen(page).get_by_role("button", name="清空搜索").click()
-    history_count(page, 3)
+    history_count(page, 4)  # the unfiltered list as it was: both pages (the app keeps them)
     assert any("q=filler" in call["path"] for call in watch.calls)
     settle(page, watch)
 
@@ -441,8 +447,7 @@ def test_credentials_add_edit_keep_secret_default_test_delete(
     refusal = page.locator("[data-sonner-toast][data-type='error']").filter(has_text="保存失败")
     refusal.first.wait_for()
     assert "GPT_IMAGE_2_KEY_ENV_ALLOWLIST" in refusal.first.inner_text()
-    refusal.first.get_by_role("button").first.click()  # sonner's close button
-    refusal.first.wait_for(state="detached")
+    refusal.first.wait_for(state="detached", timeout=DONE)  # the app's toasts time out
     dialog.get_by_role("button", name="取消").click()
     watch.expected.clear()
     settle(page, watch)
@@ -504,7 +509,7 @@ def test_settings_save_and_reload(
     panel = screen(page)
     with page.expect_response(lambda r: r.url.endswith("/api/queue/concurrency")):
         panel.get_by_role("radiogroup", name="同时执行数").get_by_role("radio", name="3").click()
-    page.wait_for_function("() => fetch('/api/queue').then(r => r.json()).then(q => q.max_parallel === 3)")
+    until_api(page, "/api/queue", lambda q: q["max_parallel"] == 3)
     box = section_checkbox(panel, "通知中心")
     was = box.is_checked()
     flip(box)
@@ -552,7 +557,7 @@ def test_settings_save_and_reload(
     settings_tab(page, "网络代理")
     panel.get_by_role("radiogroup", name="代理模式").get_by_role("radio", name="直连").click()
     panel.get_by_role("button", name="保存", exact=True).click()
-    page.wait_for_function("() => fetch('/api/config').then(r => r.json()).then(c => c.proxy.mode === 'none')")
+    until_api(page, "/api/config", lambda c: c["proxy"]["mode"] == "none")
     settle(page, watch, screenshots / "upstream-app-08-settings.png")
     page.reload()
     page.get_by_text("加载配置中…").wait_for(state="detached")  # the session cookie carries the sign-in
@@ -571,11 +576,14 @@ def test_a_queued_job_is_merged_into_history_and_cancelled(
     settings_tab(page, "任务")
     with page.expect_response(lambda r: r.url.endswith("/api/queue/concurrency")):
         screen(page).get_by_role("radiogroup", name="同时执行数").get_by_role("radio", name="1").click()
-    page.wait_for_function("() => fetch('/api/queue').then(r => r.json()).then(q => q.max_parallel === 1)")
-    stack.upstream.faults(Fault.slow(4.0, path=GENERATIONS_PATH))
+    until_api(page, "/api/queue", lambda q: q["max_parallel"] == 1)
+    stack.upstream.faults(Fault.slow(8.0, path=GENERATIONS_PATH))
     first = generate(page, "slow first")
     second = generate(page, "queued second")
     nav(page, "任务")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(screenshots / "upstream-app-10a-queued.png"))
+    print("ACTIVE", api_get(page, "/api/jobs/active"))
     # Both jobs are active: the running one and the queued one are merged on top of the first page.
     queued = history_rows(page).filter(has_text="queued second")
     queued.filter(has_text="等待中").wait_for(timeout=DONE)

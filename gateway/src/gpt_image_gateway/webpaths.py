@@ -120,21 +120,65 @@ def listed_ref_count(job: Any) -> int:
     return raw
 
 
-def with_listed_refs(text: str) -> str:
-    """A job list (JSON array text) whose edit rows name their references, as the upstream's
-    list rows do (`reference_images` scanned from the job's `ref-<i>` files): the history
-    screen's reference strip reads the row, not the job detail. The engine's rows leave the
-    field empty when the row has no recovery folder; the edit request's reference count says
-    which kept `ref-<i>` inputs `/api/jobs/{id}/refs/{i}` serves. Lists without an edit row
-    are passed through untouched (no parse)."""
-    if '"images edit"' not in text:
+# Request fields the upstream's queue rows carry at the top of `metadata` (the app reads
+# metadata.prompt, size, n, quality, format and edit_region_mode from the row it polls), and
+# where the engine's row keeps them before the job ends.
+_REQUEST_FIELDS = (("prompt", "prompt"), ("size", "size"), ("quality", "quality"), ("background", "background"), ("n", "n"))
+
+
+def with_request_fields(job: Any) -> Any:
+    """Fill (in place, never overwriting) the upstream's top-level request fields of a job's
+    metadata from the engine's `metadata.request` / `provider_selection`: a queued or running
+    row otherwise reads "no prompt" and one placeholder in the upstream's screens."""
+    meta = job.get("metadata") if isinstance(job, dict) else None
+    if not isinstance(meta, dict):
+        return job
+    request = meta.get("request")
+    if isinstance(request, dict):
+        for key, source in _REQUEST_FIELDS:
+            if key not in meta and source in request:
+                meta[key] = request[source]
+        if "format" not in meta and "output_format" in request:
+            meta["format"] = request["output_format"]
+        if job.get("command") == "images edit" and "ref_count" not in meta and "ref_image_count" in request:
+            meta["ref_count"] = request["ref_image_count"]
+    selection = meta.get("provider_selection")
+    if (
+        job.get("command") == "images edit"
+        and "edit_region_mode" not in meta
+        and isinstance(selection, dict)
+        and isinstance(selection.get("edit_region_mode"), str)
+    ):
+        meta["edit_region_mode"] = selection["edit_region_mode"]
+    return job
+
+
+def with_listed_refs(job: Any) -> Any:
+    """An edit row's `reference_images` (in place), as the upstream's list rows carry them
+    (scanned from the job's `ref-<i>` files): the history screen's reference strip reads the
+    row, not the job detail. The engine's rows leave the field empty when the row has no
+    recovery folder; the edit request's reference count says which kept `ref-<i>` inputs
+    `/api/jobs/{id}/refs/{i}` serves."""
+    if isinstance(job, dict) and job.get("command") == "images edit" and not job.get("reference_images"):
+        count = listed_ref_count(job)
+        if count:
+            with_refs(job, list(range(count)))
+    return job
+
+
+_NEEDS_SHAPING = re.compile(r'"images edit"|"status":\s*"(?:queued|running|uploading)"')
+
+
+def listed_jobs(text: str) -> str:
+    """A job list (JSON array text) in the upstream's row shape: edit rows name their
+    references and unfinished rows carry their request fields (`with_listed_refs`,
+    `with_request_fields`). A list with neither kind of row (most pages of a history) is
+    passed through as it is, never parsed."""
+    if _NEEDS_SHAPING.search(text) is None:
         return text
     rows = json.loads(text)
-    changed = False
-    for job in rows if isinstance(rows, list) else []:
-        if isinstance(job, dict) and job.get("command") == "images edit" and not job.get("reference_images"):
-            count = listed_ref_count(job)
-            if count:
-                with_refs(job, list(range(count)))
-                changed = True
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) if changed else text
+    if not isinstance(rows, list):
+        return text
+    for job in rows:
+        with_request_fields(with_listed_refs(job))
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))

@@ -132,7 +132,11 @@ def test_history_screen_pages_and_merges_the_active_jobs(app: App, stack: Stack)
     seen: list[str] = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # subscribeJobUpdates: the merged list, polled
-        status = {j["id"]: j["status"] for j in merged_jobs(app)}.get(slow)
+        row = {j["id"]: j for j in merged_jobs(app)}.get(slow)
+        status = row["status"] if row else None
+        if row and status not in TERMINAL:  # the row the screens read while it runs: its request
+            meta = row["metadata"]
+            assert (meta["prompt"], meta["size"], meta["n"], meta["format"]) == ("history slow", "1024x1024", 1, "png"), meta
         if status and (not seen or seen[-1] != status):
             seen.append(status)
         if status in TERMINAL:
