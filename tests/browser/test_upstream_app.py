@@ -581,13 +581,11 @@ def test_a_queued_job_is_merged_into_history_and_cancelled(
     first = generate(page, "slow first")
     second = generate(page, "queued second")
     nav(page, "任务")
-    page.wait_for_timeout(1500)
-    page.screenshot(path=str(screenshots / "upstream-app-10a-queued.png"))
-    print("ACTIVE", api_get(page, "/api/jobs/active"))
     # Both jobs are active: the running one and the queued one are merged on top of the first page.
     queued = history_rows(page).filter(has_text="queued second")
     queued.filter(has_text="等待中").wait_for(timeout=DONE)
     history_rows(page).filter(has_text="slow first").filter(has_text="进行中").wait_for(timeout=DONE)
+    page.screenshot(path=str(screenshots / "upstream-app-10a-queued.png"))
     queued.get_by_role("button", name="取消任务").click()
     queued.filter(has_text="已取消").wait_for(timeout=DONE)
     assert api_get(page, f"/api/jobs/{second}")["job"]["status"] == "cancelled"
