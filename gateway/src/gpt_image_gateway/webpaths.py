@@ -123,7 +123,13 @@ def listed_ref_count(job: Any) -> int:
 # Request fields the upstream's queue rows carry at the top of `metadata` (the app reads
 # metadata.prompt, size, n, quality, format and edit_region_mode from the row it polls), and
 # where the engine's row keeps them before the job ends.
-_REQUEST_FIELDS = (("prompt", "prompt"), ("size", "size"), ("quality", "quality"), ("background", "background"), ("n", "n"))
+_REQUEST_FIELDS = (
+    ("prompt", "prompt"),
+    ("size", "size"),
+    ("quality", "quality"),
+    ("background", "background"),
+    ("n", "n"),
+)
 
 
 def with_request_fields(job: Any) -> Any:

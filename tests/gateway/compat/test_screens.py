@@ -37,7 +37,10 @@ def test_generate_screen_runs_to_completion_and_the_image_loads(app: App, stack:
     assert config["default_provider"] == "fake" and config["version"] == 1
     assert {"fake", "openai", "codex"} <= set(config["providers"])
     assert config["providers"]["fake"]["edit_region_mode"] == "native-mask"
-    assert config["providers"]["openai"]["builtin"] is True and config["providers"]["openai"]["edit_region_mode"] == "native-mask"
+    assert (
+        config["providers"]["openai"]["builtin"] is True
+        and config["providers"]["openai"]["edit_region_mode"] == "native-mask"
+    )
     assert config["providers"]["codex"]["builtin"] is True and config["providers"]["codex"]["supports_n"] is False
     assert all(isinstance(config[k], dict) for k in ("notifications", "storage", "paths", "proxy", "logging"))
     assert "sk-test" not in json.dumps(config)
@@ -136,7 +139,12 @@ def test_history_screen_pages_and_merges_the_active_jobs(app: App, stack: Stack)
         status = row["status"] if row else None
         if row and status not in TERMINAL:  # the row the screens read while it runs: its request
             meta = row["metadata"]
-            assert (meta["prompt"], meta["size"], meta["n"], meta["format"]) == ("history slow", "1024x1024", 1, "png"), meta
+            assert (meta["prompt"], meta["size"], meta["n"], meta["format"]) == (
+                "history slow",
+                "1024x1024",
+                1,
+                "png",
+            ), meta
         if status and (not seen or seen[-1] != status):
             seen.append(status)
         if status in TERMINAL:
@@ -218,7 +226,14 @@ def test_providers_screen_add_edit_without_the_secret_default_test_delete(app: A
 
 def test_settings_screen_saves_and_reloads(app: App, stack: Stack, tmp_path: Path) -> None:
     paths_info = app.json("config.paths")
-    assert {"config_file", "history_file", "jobs_dir", "app_data_dir", "result_library_dir", "default_export_dirs"} <= set(paths_info)
+    assert {
+        "config_file",
+        "history_file",
+        "jobs_dir",
+        "app_data_dir",
+        "result_library_dir",
+        "default_export_dirs",
+    } <= set(paths_info)
     assert paths_info["result_library_dir"] == paths_info["jobs_dir"]
 
     # Sections this engine has no feature for yet (issue 15's notifications, storage, proxy) round-trip.
@@ -227,7 +242,13 @@ def test_settings_screen_saves_and_reloads(app: App, stack: Stack, tmp_path: Pat
     stored["notifications"] = {
         "enabled": True,
         "on_completed": True,
-        "webhooks": [{"id": "w1", "url": "https://example.com/hook", "headers": {"X-Key": {"source": "file", "value": "hook-secret-9"}}}],
+        "webhooks": [
+            {
+                "id": "w1",
+                "url": "https://example.com/hook",
+                "headers": {"X-Key": {"source": "file", "value": "hook-secret-9"}},
+            }
+        ],
     }
     stored["storage"] = {"targets": {"local-default": {"type": "local", "directory": str(tmp_path)}}}
     stored["proxy"] = {"mode": "none"}
