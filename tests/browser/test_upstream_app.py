@@ -1,15 +1,16 @@
 """The upstream's own web app (HTTP-mode build) served by `gpt-image-2-web` in front of a real
 engine and the fake upstream, driven in Chromium: sign in through the token gate, generate
-(n=1, n=2, progress while a job runs), edit with a reference and a mask or a soft selection,
-history (pages, filter, search, active jobs merged on top, the detail drawer, downloads, delete,
-a failed job and its retry, cancel), credentials, the task/notification, storage, proxy and
-logs settings, and a reload.
+(n=1, n=2, progress while a job runs), edit with a reference and a painted mask (native mask) or
+soft selection, history (pages, filter, search, active jobs merged on top, the detail drawer,
+downloads, delete, a failed job and its retry, cancel), credentials, the task/notification,
+storage, proxy and logs settings, and a reload.
 
 The app is not part of this repository. Build it (docs/web.md, "Use the upstream app") and point
 GPT_IMAGE_2_UPSTREAM_APP_DIST at its `dist/`; without it these tests skip. Every step finds the
-app's controls by the labels, roles and texts the upstream screens render (its Chinese UI; the
-browser runs with the zh-CN locale). The edit steps use `data-testid`s: the rebuilt app's edit
-screen is a stand-in around the upstream API layer (docs/web.md says which screens are).
+app's controls by the labels, roles and texts its screens render (its Chinese UI; the browser
+runs with the zh-CN locale). Three things come from the rebuild this was written against (see
+docs/web.md): the storage panel's labels, and the history page size of 3 set through
+`window.__GPT_IMAGE_2_HISTORY_PAGE_SIZE__` before the app starts.
 
 Every `/api` call the app makes is recorded (method, path, status): any answer >= 400 a step did
 not ask for, any console error, any uncaught page error and any error toast fails the test that
@@ -163,10 +164,6 @@ def screen(page: Any) -> Any:
     return page.locator("main > section:not([hidden])")
 
 
-def tid(page: Any, name: str) -> Any:
-    return page.locator(f"[data-testid='{name}']")
-
-
 def toast_says(page: Any, text: str, kind: str = "success") -> None:
     page.locator(f"[data-sonner-toast][data-type='{kind}']").filter(has_text=text).first.wait_for()
 
@@ -297,29 +294,65 @@ def test_generate_to_completion_with_the_image_shown(
     settle(page, watch, screenshots / "upstream-app-03-generated.png")
 
 
+def paint_region_and_apply(page: Any, prompt: str) -> None:
+    """On the edit screen in region mode: paint a stroke on the mask canvas, type the prompt, apply."""
+    canvas = screen(page).get_by_role("application", name=re.compile("^选区绘制画布"))
+    box = canvas.bounding_box()
+    assert box is not None
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx - box["width"] / 6, cy)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(cx - box["width"] / 6 + step * box["width"] / 24, cy + step * 2)
+    page.mouse.up()
+    screen(page).get_by_placeholder("描述目标图选区里要变成什么...").fill(prompt)
+    with page.expect_response(lambda r: r.url.endswith("/api/images/edit") and r.request.method == "POST"):
+        screen(page).get_by_role("button", name="应用", exact=True).click()
+
+
+def wait_edit_output(page: Any, screenshots: Path | None = None) -> None:
+    """The edit screen's output drawer: its launcher reads "输出 · 1 张" once the job is done."""
+    launcher = screen(page).get_by_role("button", name="打开输出抽屉")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('main > section:not([hidden]) button[aria-label=\"打开输出抽屉\"]')]"
+        ".some(b => b.textContent.includes('输出 · 1 张'))",
+        timeout=DONE,
+    )
+    launcher.click()
+    drawer = page.get_by_role("dialog", name="输出 · 1 张")
+    drawer.wait_for()
+    assert image_loaded(page, "[role='dialog'] img[alt='候选 A']")
+    if screenshots is not None:
+        page.screenshot(path=str(screenshots))
+    drawer.get_by_role("button", name="关闭输出抽屉").click()
+    drawer.wait_for(state="detached")
+
+
 def test_edit_with_a_reference_and_a_mask(
     page: Any, app_stack: tuple[Stack, GatewayProc], watch: Watch, screenshots: Path
 ) -> None:
     stack, _ = app_stack
     before = len(stack.upstream.requests_to(EDITS_PATH))
     nav(page, "编辑")
-    assert tid(page, "edit-region-mode").inner_text() == "native-mask"
-    tid(page, "edit-refs").set_input_files(
+    screen(page).locator("input[type=file]").set_input_files(
         [{"name": "scene.png", "mimeType": "image/png", "buffer": png_bytes(64, 64)}]
     )
-    tid(page, "edit-mode").select_option("region")
-    mask = png_bytes(64, 64, (0, 0, 0, 0), mode="RGBA")
-    tid(page, "edit-mask").set_input_files([{"name": "mask.png", "mimeType": "image/png", "buffer": mask}])
-    tid(page, "edit-prompt").fill("paint the disc gold")
-    tid(page, "edit-run").click()
-    page.wait_for_function(
-        "() => document.querySelector(\"[data-testid='edit-status']\")?.textContent === 'completed'", timeout=DONE
-    )
-    assert image_loaded(page, "[data-testid='edit-output']")
+    screen(page).get_by_role("button", name="查看参考图 1: scene.png").wait_for()
+    screen(page).get_by_role("radiogroup", name="编辑模式").get_by_role("radio", name="局部编辑").click()
+    # The app explains region edits once (its own onboarding dialog).
+    onboarding = page.get_by_role("dialog", name="局部编辑模式")
+    onboarding.get_by_role("button", name="我懂了").click()
+    onboarding.wait_for(state="detached")
+    paint_region_and_apply(page, "paint the disc gold")
+    # `fake` edits with a native mask (its edit region mode): the toast names it.
+    page.locator("[data-sonner-toast][data-type='success']").filter(has_text="已开始编辑").filter(
+        has_text="精确遮罩"
+    ).first.wait_for()
+    wait_edit_output(page, screenshots / "upstream-app-04-edited.png")
     sent = stack.upstream.requests_to(EDITS_PATH)[before]
     names = [part.name for part in sent.files]
     assert "mask" in names and any(n.startswith("image") for n in names), names
-    settle(page, watch, screenshots / "upstream-app-04-edited.png")
+    settle(page, watch)
 
 
 def test_history_pages_drawer_downloads_delete_filter_search(
@@ -483,15 +516,13 @@ def use_the_new_provider(page: Any, stack: Stack, watch: Watch) -> None:
     assert zipped.value.suggested_filename.endswith(".zip")
     assert Path(zipped.value.path()).read_bytes().count(b"\x89PNG") == 2  # a stored zip keeps the PNGs
     before = len(stack.upstream.requests_to(EDITS_PATH))
-    nav(page, "编辑")
-    assert tid(page, "edit-region-mode").inner_text() == "reference-hint"
-    tid(page, "edit-prompt").fill("soft selection through the new provider")
-    with page.expect_response(lambda r: r.url.endswith("/api/images/edit")):
-        tid(page, "edit-run").click()
+    nav(page, "编辑")  # still in region mode, with the reference from the first edit
+    paint_region_and_apply(page, "soft selection through the new provider")
+    page.locator("[data-sonner-toast][data-type='success']").filter(has_text="已开始编辑").filter(
+        has_text="软选区参考"
+    ).first.wait_for()
     wait_for(lambda: len(stack.upstream.requests_to(EDITS_PATH)) > before, timeout=DONE / 1000)
-    page.wait_for_function(
-        "() => document.querySelector(\"[data-testid='edit-status']\")?.textContent === 'completed'", timeout=DONE
-    )
+    wait_edit_output(page)
     sent = stack.upstream.requests_to(EDITS_PATH)[before]
     names = [part.name for part in sent.files]
     assert "mask" not in names and len([n for n in names if n.startswith("image")]) == 2, names
