@@ -94,6 +94,9 @@ def test_edit_screen_with_byte_array_reference_and_mask(app: App, stack: Stack) 
     # The history list rows carry them too (the history screen's reference strip reads the row).
     listed = {j["id"]: j for j in merged_jobs(app)}
     assert listed[job["id"]]["reference_images"] == detail["reference_images"]
+    # ... and the request fields the upstream's edit rows carry (the history row's region badge).
+    for row in (listed[job["id"]], detail):
+        assert row["metadata"]["edit_region_mode"] == "native-mask" and row["metadata"]["ref_count"] == 1
     shown = app.image(file_url(detail["reference_images"][0]["path"]))
     assert shown.status == 200 and shown.body == ref
     assert app.image(file_url(detail["outputs"][0]["path"])).body.startswith(PNG)
