@@ -96,3 +96,8 @@ def test_listed_rows_keep_what_the_engine_already_says() -> None:
 def test_a_list_without_edit_or_unfinished_rows_is_not_reparsed() -> None:
     text = json.dumps([{"id": "job-1-3", "command": "images generate", "status": "completed", "metadata": {}}])
     assert listed_jobs(text) is text
+
+
+def test_a_failed_row_carries_its_request_fields() -> None:
+    row = {"id": "job-1-4", "command": "images generate", "status": "failed", "metadata": {"request": {"prompt": "q"}}}
+    assert json.loads(listed_jobs(json.dumps([row])))[0]["metadata"]["prompt"] == "q"

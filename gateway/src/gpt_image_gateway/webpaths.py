@@ -134,8 +134,9 @@ _REQUEST_FIELDS = (
 
 def with_request_fields(job: Any) -> Any:
     """Fill (in place, never overwriting) the upstream's top-level request fields of a job's
-    metadata from the engine's `metadata.request` / `provider_selection`: a queued or running
-    row otherwise reads "no prompt" and one placeholder in the upstream's screens."""
+    metadata from the engine's `metadata.request` / `provider_selection`: a queued, running,
+    failed or cancelled row otherwise reads "no prompt" (and one placeholder) in the
+    upstream's screens."""
     meta = job.get("metadata") if isinstance(job, dict) else None
     if not isinstance(meta, dict):
         return job
@@ -172,14 +173,18 @@ def with_listed_refs(job: Any) -> Any:
     return job
 
 
-_NEEDS_SHAPING = re.compile(r'"images edit"|"status":\s*"(?:queued|running|uploading)"')
+# Rows the engine writes without the top-level request fields: unfinished ones and the ones that
+# ended without an image (failed, cancelled, partially failed); edit rows also need their refs.
+_NEEDS_SHAPING = re.compile(
+    r'"images edit"|"status":\s*"(?:queued|running|uploading|failed|cancelled|canceled|partial_failed)"'
+)
 
 
 def listed_jobs(text: str) -> str:
     """A job list (JSON array text) in the upstream's row shape: edit rows name their
-    references and unfinished rows carry their request fields (`with_listed_refs`,
-    `with_request_fields`). A list with neither kind of row (most pages of a history) is
-    passed through as it is, never parsed."""
+    references and rows that did not finish with an image carry their request fields
+    (`with_listed_refs`, `with_request_fields`). A list of completed image jobs only (most
+    pages of a history) is passed through as it is, never parsed."""
     if _NEEDS_SHAPING.search(text) is None:
         return text
     rows = json.loads(text)
