@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gpt_image_gateway.webpaths import rewrite, with_refs
+from gpt_image_gateway.webpaths import listed_jobs, rewrite, with_refs
 
 JOBS = "/srv/data/.codex/gpt-image-2-skill/jobs"
 
@@ -43,7 +43,10 @@ def test_a_whole_job_and_escaped_home_dirs() -> None:
     job = {
         "id": "job-9-1",
         "output_path": f"{home}/job-9-1/out-1.png",
-        "outputs": [{"index": 0, "path": f"{home}/job-9-1/out-1.png"}, {"index": 1, "path": f"{home}/job-9-1/out-2.png"}],
+        "outputs": [
+            {"index": 0, "path": f"{home}/job-9-1/out-1.png"},
+            {"index": 1, "path": f"{home}/job-9-1/out-2.png"},
+        ],
         "metadata": {"output": {"path": None, "files": [{"index": 1, "path": f"{home}/job-9-1/out-2.png"}]}},
     }
     out = json.loads(rewrite(json.dumps(job)))
@@ -55,3 +58,46 @@ def test_a_whole_job_and_escaped_home_dirs() -> None:
         {"index": 0, "path": "/api/jobs/job-9-1/refs/0"},
         {"index": 1, "path": "/api/jobs/job-9-1/refs/1"},
     ]
+
+
+def _edit_row(count: object, **meta: object) -> dict[str, object]:
+    return {
+        "id": "job-1-2",
+        "command": "images edit",
+        "status": "running",
+        "reference_images": [],
+        "metadata": {"request": {"prompt": "p", "size": "1024x1024", "ref_image_count": count}, **meta},
+    }
+
+
+def test_listed_rows_name_an_edit_jobs_references_from_its_request() -> None:
+    rows = json.loads(listed_jobs(json.dumps([_edit_row(2)])))
+    assert rows[0]["reference_images"] == [
+        {"index": 0, "path": "/api/jobs/job-1-2/refs/0"},
+        {"index": 1, "path": "/api/jobs/job-1-2/refs/1"},
+    ]
+    assert rows[0]["metadata"]["prompt"] == "p" and rows[0]["metadata"]["ref_count"] == 2
+
+
+def test_listed_rows_ignore_a_reference_count_that_is_not_a_small_integer() -> None:
+    for bad in (0, -1, 17, 10**9, "3", True, 2.5, None):
+        rows = json.loads(listed_jobs(json.dumps([_edit_row(bad)])))
+        assert rows[0]["reference_images"] == [], bad
+
+
+def test_listed_rows_keep_what_the_engine_already_says() -> None:
+    row = _edit_row(2, prompt="engine's own", edit_region_mode="reference-hint")
+    row["reference_images"] = [{"index": 0, "path": "/api/jobs/job-1-2/refs/0"}]
+    shaped = json.loads(listed_jobs(json.dumps([row])))[0]
+    assert shaped["reference_images"] == row["reference_images"]
+    assert shaped["metadata"]["prompt"] == "engine's own" and shaped["metadata"]["edit_region_mode"] == "reference-hint"
+
+
+def test_a_list_without_edit_or_unfinished_rows_is_not_reparsed() -> None:
+    text = json.dumps([{"id": "job-1-3", "command": "images generate", "status": "completed", "metadata": {}}])
+    assert listed_jobs(text) is text
+
+
+def test_a_failed_row_carries_its_request_fields() -> None:
+    row = {"id": "job-1-4", "command": "images generate", "status": "failed", "metadata": {"request": {"prompt": "q"}}}
+    assert json.loads(listed_jobs(json.dumps([row])))[0]["metadata"]["prompt"] == "q"

@@ -98,3 +98,98 @@ def with_refs(job: Any, indexes: list[int]) -> Any:
     if isinstance(job, dict) and isinstance(job.get("id"), str) and indexes:
         job["reference_images"] = [{"index": i, "path": file_url(job["id"], i, "refs")} for i in sorted(indexes)]
     return job
+
+
+# An edit takes at most this many references (the upstream's own limit); a larger count in a
+# row is not trusted.
+MAX_LISTED_REFS = 16
+
+
+def listed_ref_count(job: Any) -> int:
+    """How many references an edit row's request kept (`ref_image_count`, or the upstream app's
+    own `ref_count`); 0 when the row does not say or says nonsense."""
+    meta = job.get("metadata") if isinstance(job, dict) else None
+    if not isinstance(meta, dict):
+        return 0
+    request = meta.get("request")
+    raw = request.get("ref_image_count") if isinstance(request, dict) else None
+    if raw is None:
+        raw = meta.get("ref_count")
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw <= MAX_LISTED_REFS:
+        return 0
+    return raw
+
+
+# Request fields the upstream's queue rows carry at the top of `metadata` (the app reads
+# metadata.prompt, size, n, quality, format and edit_region_mode from the row it polls), and
+# where the engine's row keeps them before the job ends.
+_REQUEST_FIELDS = (
+    ("prompt", "prompt"),
+    ("size", "size"),
+    ("quality", "quality"),
+    ("background", "background"),
+    ("n", "n"),
+)
+
+
+def with_request_fields(job: Any) -> Any:
+    """Fill (in place, never overwriting) the upstream's top-level request fields of a job's
+    metadata from the engine's `metadata.request` / `provider_selection`: a queued, running,
+    failed or cancelled row otherwise reads "no prompt" (and one placeholder) in the
+    upstream's screens."""
+    meta = job.get("metadata") if isinstance(job, dict) else None
+    if not isinstance(meta, dict):
+        return job
+    request = meta.get("request")
+    if isinstance(request, dict):
+        for key, source in _REQUEST_FIELDS:
+            if key not in meta and source in request:
+                meta[key] = request[source]
+        if "format" not in meta and "output_format" in request:
+            meta["format"] = request["output_format"]
+        if job.get("command") == "images edit" and "ref_count" not in meta and "ref_image_count" in request:
+            meta["ref_count"] = request["ref_image_count"]
+    selection = meta.get("provider_selection")
+    if (
+        job.get("command") == "images edit"
+        and "edit_region_mode" not in meta
+        and isinstance(selection, dict)
+        and isinstance(selection.get("edit_region_mode"), str)
+    ):
+        meta["edit_region_mode"] = selection["edit_region_mode"]
+    return job
+
+
+def with_listed_refs(job: Any) -> Any:
+    """An edit row's `reference_images` (in place), as the upstream's list rows carry them
+    (scanned from the job's `ref-<i>` files): the history screen's reference strip reads the
+    row, not the job detail. The engine's rows leave the field empty when the row has no
+    recovery folder; the edit request's reference count says which kept `ref-<i>` inputs
+    `/api/jobs/{id}/refs/{i}` serves."""
+    if isinstance(job, dict) and job.get("command") == "images edit" and not job.get("reference_images"):
+        count = listed_ref_count(job)
+        if count:
+            with_refs(job, list(range(count)))
+    return job
+
+
+# Rows the engine writes without the top-level request fields: unfinished ones and the ones that
+# ended without an image (failed, cancelled, partially failed); edit rows also need their refs.
+_NEEDS_SHAPING = re.compile(
+    r'"images edit"|"status":\s*"(?:queued|running|uploading|failed|cancelled|canceled|partial_failed)"'
+)
+
+
+def listed_jobs(text: str) -> str:
+    """A job list (JSON array text) in the upstream's row shape: edit rows name their
+    references and rows that did not finish with an image carry their request fields
+    (`with_listed_refs`, `with_request_fields`). A list of completed image jobs only (most
+    pages of a history) is passed through as it is, never parsed."""
+    if _NEEDS_SHAPING.search(text) is None:
+        return text
+    rows = json.loads(text)
+    if not isinstance(rows, list):
+        return text
+    for job in rows:
+        with_request_fields(with_listed_refs(job))
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))

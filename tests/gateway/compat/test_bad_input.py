@@ -125,6 +125,9 @@ def test_resume_fill_missing_and_reupload(app: App, stack: Stack) -> None:
     stack.upstream.faults(Fault.fail(400, path=GENERATIONS_PATH))
     failed, _ = poll_job(app, app.json("images.generate", prompt="resume failed", provider="fake")["job_id"])
     assert failed["status"] == "failed"
+    # The failed row as the history screen's failed filter lists it: its prompt is on the row.
+    rows = {j["id"]: j for j in app.json("jobs.page", limit=50, cursor_qs="&status=failed")["jobs"]}
+    assert rows[failed["id"]]["metadata"]["prompt"] == "resume failed"
     with pytest.raises(ApiRequestError) as empty:
         app.json("jobs.resume", job_id=failed["id"], action="reupload")
     assert empty.value.status == 400 and empty.value.code == "recovery_nothing_to_reupload"

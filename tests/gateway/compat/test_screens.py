@@ -37,7 +37,10 @@ def test_generate_screen_runs_to_completion_and_the_image_loads(app: App, stack:
     assert config["default_provider"] == "fake" and config["version"] == 1
     assert {"fake", "openai", "codex"} <= set(config["providers"])
     assert config["providers"]["fake"]["edit_region_mode"] == "native-mask"
-    assert config["providers"]["openai"]["builtin"] is True and config["providers"]["openai"]["edit_region_mode"] == "native-mask"
+    assert (
+        config["providers"]["openai"]["builtin"] is True
+        and config["providers"]["openai"]["edit_region_mode"] == "native-mask"
+    )
     assert config["providers"]["codex"]["builtin"] is True and config["providers"]["codex"]["supports_n"] is False
     assert all(isinstance(config[k], dict) for k in ("notifications", "storage", "paths", "proxy", "logging"))
     assert "sk-test" not in json.dumps(config)
@@ -88,6 +91,12 @@ def test_edit_screen_with_byte_array_reference_and_mask(app: App, stack: Stack) 
 
     detail = app.json("jobs.get", job_id=job["id"])["job"]
     assert detail["reference_images"] == [{"index": 0, "path": f"/api/jobs/{job['id']}/refs/0"}]
+    # The history list rows carry them too (the history screen's reference strip reads the row).
+    listed = {j["id"]: j for j in merged_jobs(app)}
+    assert listed[job["id"]]["reference_images"] == detail["reference_images"]
+    # ... and the request fields the upstream's edit rows carry (the history row's region badge).
+    for row in (listed[job["id"]], detail):
+        assert row["metadata"]["edit_region_mode"] == "native-mask" and row["metadata"]["ref_count"] == 1
     shown = app.image(file_url(detail["reference_images"][0]["path"]))
     assert shown.status == 200 and shown.body == ref
     assert app.image(file_url(detail["outputs"][0]["path"])).body.startswith(PNG)
@@ -129,7 +138,16 @@ def test_history_screen_pages_and_merges_the_active_jobs(app: App, stack: Stack)
     seen: list[str] = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # subscribeJobUpdates: the merged list, polled
-        status = {j["id"]: j["status"] for j in merged_jobs(app)}.get(slow)
+        row = {j["id"]: j for j in merged_jobs(app)}.get(slow)
+        status = row["status"] if row else None
+        if row and status not in TERMINAL:  # the row the screens read while it runs: its request
+            meta = row["metadata"]
+            assert (meta["prompt"], meta["size"], meta["n"], meta["format"]) == (
+                "history slow",
+                "1024x1024",
+                1,
+                "png",
+            ), meta
         if status and (not seen or seen[-1] != status):
             seen.append(status)
         if status in TERMINAL:
@@ -211,7 +229,14 @@ def test_providers_screen_add_edit_without_the_secret_default_test_delete(app: A
 
 def test_settings_screen_saves_and_reloads(app: App, stack: Stack, tmp_path: Path) -> None:
     paths_info = app.json("config.paths")
-    assert {"config_file", "history_file", "jobs_dir", "app_data_dir", "result_library_dir", "default_export_dirs"} <= set(paths_info)
+    assert {
+        "config_file",
+        "history_file",
+        "jobs_dir",
+        "app_data_dir",
+        "result_library_dir",
+        "default_export_dirs",
+    } <= set(paths_info)
     assert paths_info["result_library_dir"] == paths_info["jobs_dir"]
 
     # Sections this engine has no feature for yet (issue 15's notifications, storage, proxy) round-trip.
@@ -220,7 +245,13 @@ def test_settings_screen_saves_and_reloads(app: App, stack: Stack, tmp_path: Pat
     stored["notifications"] = {
         "enabled": True,
         "on_completed": True,
-        "webhooks": [{"id": "w1", "url": "https://example.com/hook", "headers": {"X-Key": {"source": "file", "value": "hook-secret-9"}}}],
+        "webhooks": [
+            {
+                "id": "w1",
+                "url": "https://example.com/hook",
+                "headers": {"X-Key": {"source": "file", "value": "hook-secret-9"}},
+            }
+        ],
     }
     stored["storage"] = {"targets": {"local-default": {"type": "local", "directory": str(tmp_path)}}}
     stored["proxy"] = {"mode": "none"}

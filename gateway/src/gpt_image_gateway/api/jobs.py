@@ -16,7 +16,7 @@ from gpt_image_gateway.client import dumps
 from gpt_image_gateway.forms import call_options, choice, optional_fields
 from gpt_image_gateway.openapi import BINARY, Schema, choices, component, json_body, obj, ok, operation, query
 from gpt_image_gateway.sse import HEARTBEAT, event_json, sse_error, sse_message
-from gpt_image_gateway.webpaths import rewrite, rewrite_value, with_refs
+from gpt_image_gateway.webpaths import listed_jobs, rewrite, rewrite_value, with_refs, with_request_fields
 from gpt_image_protocol.errors import AppError
 from gpt_image_protocol.jsonshape import job_dict, jobs_list, jobs_text, ref_record, role
 
@@ -132,7 +132,7 @@ def list_jobs() -> Any:
     )
     # The jobs array is written once as text and spliced in (paths rewritten on the text) rather than
     # encoded, parsed and encoded again.
-    return Response(f'{head[:-1]},"jobs":{rewrite(jobs_text(page))}}}', mimetype="application/json")
+    return Response(f'{head[:-1]},"jobs":{listed_jobs(rewrite(jobs_text(page)))}}}', mimetype="application/json")
 
 
 def web_job(job: jobs_pb2.Job) -> Any:
@@ -146,7 +146,7 @@ def active_jobs() -> Any:
     """Queued, running and uploading jobs (the app merges them into every list it polls)."""
     page = engine().list_jobs(limit=200, cursor="", status="active", query="")
     head = dumps({"history_file": page.history_file})
-    return Response(f'{head[:-1]},"jobs":{rewrite(jobs_text(page))}}}', mimetype="application/json")
+    return Response(f'{head[:-1]},"jobs":{listed_jobs(rewrite(jobs_text(page)))}}}', mimetype="application/json")
 
 
 @bp.get("/jobs/interrupted")
@@ -167,7 +167,7 @@ def get_job(job_id: str) -> Any:
     return jsonify(
         {
             "history_file": reply.history_file,
-            "job": with_refs(web_job(reply.job), refs),
+            "job": with_request_fields(with_refs(web_job(reply.job), refs)),
             "events": [event_json(e) for e in reply.events],
             "artifacts": [ref_record(a) for a in reply.artifacts],
         }
