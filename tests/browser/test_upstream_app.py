@@ -488,7 +488,8 @@ def test_a_queued_job_is_cancelled(
     tid(page, "nav-settings").click()
     tid(page, "queue-1").click()
     page.wait_for_function("() => document.querySelector(\"[data-testid='queue']\")?.textContent.endsWith('/1')")
-    stack.upstream.faults(Fault.slow(4.0, path=GENERATIONS_PATH))
+    held = Fault.hold(path=GENERATIONS_PATH)  # the first runs (and the second waits) until the cancel is seen
+    stack.upstream.faults(held)
     tid(page, "nav-generate").click()
     for prompt in ("slow first", "queued second"):
         tid(page, "gen-prompt").fill(prompt)
@@ -502,4 +503,5 @@ def test_a_queued_job_is_cancelled(
     queued.first.locator("button").click()
     tid(page, "drawer-cancel").click()
     text_is(page, "drawer-status", "cancelled")
+    held.release()
     settle(page, watch, screenshots / "upstream-app-09-cancelled.png")
