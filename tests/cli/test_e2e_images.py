@@ -164,7 +164,7 @@ def test_interrupt_cancels_the_job(engine: EngineProc, fake_upstream: Any, tmp_p
 
     from tests.conftest import CLI
 
-    fake_upstream.faults(Fault.slow(5.0, path=GENERATIONS_PATH))
+    fake_upstream.faults(Fault.hold(path=GENERATIONS_PATH))  # never answered in time: only the cancel ends it
     out = tmp_path / "cancelled.png"
     proc = subprocess.Popen(
         [CLI, "--json-events", "images", "generate", "--prompt", "x", "--out", str(out)],
