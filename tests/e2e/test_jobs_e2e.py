@@ -39,7 +39,7 @@ def show(engine: Any, job_id: str, *extra: str) -> dict[str, Any]:
     return dict(r.json)
 
 
-def wait_for(predicate: Any, timeout: float = 15.0, what: str = "condition") -> Any:
+def wait_for(predicate: Any, timeout: float = 30.0, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

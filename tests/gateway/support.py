@@ -142,7 +142,10 @@ def start_gateway(engine_address: str, env: dict[str, str], log: Path, *, token:
     raise RuntimeError("gateway found no free port in 5 tries")
 
 
-def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.05) -> Any:
+    """Poll until `predicate` is true; the deadline is generous because what it waits on is a
+    real engine or gateway process, which a loaded CI machine runs slowly (it returns at once
+    when the condition holds)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
