@@ -110,6 +110,7 @@ def test_failed_sign_ins_back_off_per_client(engine_client: EngineClient, advanc
     assert http.post("/api/session", json={"token": "guess"}, environ_base=attacker).status_code == 401
 
 
+@pytest.mark.usefixtures("advance")  # a still clock: 200 tries on a slow machine could outlast a 1 s block
 def test_guessing_rate_is_bounded(engine_client: EngineClient) -> None:
     """The issue's 2,802 guesses in 5 s: now a handful before the client must wait."""
     http = make(engine_client).test_client()
@@ -134,6 +135,7 @@ def test_secure_cookie_over_tls_or_trusted_proxy_only(engine_client: EngineClien
     assert "Secure" not in cookie(headers={"X-Forwarded-Proto": "https"}, environ_base={"REMOTE_ADDR": "192.0.2.9"})
 
 
+@pytest.mark.usefixtures("advance")  # a still clock: the sixth try always lands inside the first block
 def test_trusted_proxy_forwards_the_client_address_for_backoff(engine_client: EngineClient) -> None:
     app = make(engine_client, trusted_proxies=parse_networks(["10.0.0.1"]))
     http = app.test_client()
