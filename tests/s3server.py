@@ -88,6 +88,19 @@ class SeaweedS3:
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }
         config.write_text(json.dumps({"identities": [identity]}))
+        for attempt in range(3):
+            try:
+                return self._start(weed, data, config)
+            except RuntimeError:
+                # Eight ports are picked before weed binds them: a parallel run may take one in
+                # between (weed then exits or never serves); fresh ports and a fresh folder.
+                if attempt == 2:
+                    raise
+                shutil.rmtree(data, ignore_errors=True)
+                data.mkdir(parents=True)
+        return self
+
+    def _start(self, weed: str, data: Path, config: Path) -> SeaweedS3:
         ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
         self.port = ports["s3"]
         grpc = {name: free_port() for name in ports}
@@ -110,9 +123,9 @@ class SeaweedS3:
                 try:
                     client.create_bucket(Bucket=self.bucket)
                     break
-                except Exception:
+                except Exception as exc:
                     if time.monotonic() > deadline or self.proc.poll() is not None:
-                        raise
+                        raise RuntimeError(f"SeaweedFS did not make its bucket: {exc}") from exc
                     time.sleep(0.3)
         except BaseException:
             self.stop()

@@ -7,7 +7,9 @@ window is screenshotted both through the browser and from the X display."""
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import select
 import shutil
 import subprocess
 import tempfile
@@ -23,7 +25,6 @@ from PIL import ImageGrab, ImageStat
 
 from tests.browser.conftest import ensure_chromium
 from tests.conftest import BIN, EngineProc, base_env
-from tests.gateway.support import free_port
 
 pytestmark = pytest.mark.browser
 DESKTOP = str(BIN / "gpt-image-2-desktop")
@@ -34,37 +35,58 @@ def display() -> Iterator[str]:
     xvfb = shutil.which("Xvfb")
     if not xvfb:
         pytest.fail("Xvfb is missing: `make browser-deps` installs it (apt-get install -y xvfb)")
-    for number in range(90, 120):
-        if not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    name = f":{number}"
-    proc = subprocess.Popen([xvfb, name, "-screen", "0", "1280x900x24", "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail("Xvfb did not start")
-        time.sleep(0.05)
-    yield name
+    # Xvfb picks a free display itself and writes its number to the pipe once it listens there
+    # (-displayfd): a number picked by the test could be taken by a parallel run before Xvfb
+    # started, and the test would then draw on that run's display.
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        [xvfb, "-displayfd", str(write_fd), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_fd,),
+    )  # fmt: skip
+    os.close(write_fd)
+    with os.fdopen(read_fd) as announced:
+        ready, _, _ = select.select([announced], [], [], 60)
+        number = announced.readline().strip() if ready else ""
+    if not number.isdigit():
+        proc.kill()
+        proc.wait()
+        pytest.fail("Xvfb did not start")
+    yield f":{number}"
     proc.terminate()
     proc.wait(timeout=10)
 
 
-def launch(display: str, env: dict[str, str], engine: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    cdp = free_port()
-    env = dict(env, DISPLAY=display)
+def launch(display: str, env: dict[str, str], engine: str, log: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """The desktop app with its window's DevTools on a port Chromium picks itself (0): it names
+    it in `DevToolsActivePort` in the window's throwaway profile, made under our own TMPDIR (a
+    port picked by the test could be taken by a parallel run before Chromium bound it). The
+    TMPDIR is short: Chromium puts its singleton socket there (a Unix socket path: ~108 bytes)."""
+    tmp = Path(tempfile.mkdtemp(prefix="gi2-dt-"))
+    env = dict(env, DISPLAY=display, TMPDIR=str(tmp))
     out = open(log, "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [DESKTOP, "--engine", engine, "--window", "app", "--browser", ensure_chromium(),
-         f"--browser-arg=--remote-debugging-port={cdp}", "--browser-arg=--no-sandbox", "--browser-arg=--disable-gpu"],
+         "--browser-arg=--remote-debugging-port=0", "--browser-arg=--no-sandbox", "--browser-arg=--disable-gpu"],
         env=env, stdout=out, stderr=out,
     )
-    return proc, cdp
+    return proc, tmp
 
 
-def the_window(playwright: Any, cdp: int) -> Any:
+def _devtools_port(tmp: Path) -> int | None:
+    for announced in tmp.glob("gpt-image-2-window-*/DevToolsActivePort"):
+        first = announced.read_text().split("\n", 1)[0].strip()
+        if first.isdigit():
+            return int(first)
+    return None
+
+
+def the_window(playwright: Any, tmp: Path) -> Any:
     deadline = time.monotonic() + 40
     while True:
         try:
+            cdp = _devtools_port(tmp)
+            if cdp is None:
+                raise ConnectionError("the window has not announced its DevTools port yet")
             browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{cdp}")
             pages = [p for c in browser.contexts for p in c.pages if p.url.startswith("http://127.0.0.1")]
             if pages:
@@ -83,10 +105,10 @@ def test_desktop_window_starts_shows_the_page_and_stops_cleanly(
     home.mkdir()
     sock = Path(tempfile.mkdtemp(prefix="gi2-desk-")) / "e.sock"
     log = tmp_path / "desktop.log"
-    proc, cdp = launch(display, base_env(home), f"unix://{sock}", log)
+    proc, window_tmp = launch(display, base_env(home), f"unix://{sock}", log)
     try:
         with contextlib.nullcontext(pw) as p:
-            page = the_window(p, cdp)
+            page = the_window(p, window_tmp)
             page.wait_for_selector("body[data-ready='1']", timeout=30_000)
             assert "session=" not in page.url and page.url.endswith("#generate")  # the token left the address bar
             assert page.locator("#tabs a[data-tab='generate']").is_visible()
@@ -115,6 +137,7 @@ def test_desktop_window_starts_shows_the_page_and_stops_cleanly(
         if proc.poll() is None:
             proc.terminate()
             proc.wait(timeout=20)
+        shutil.rmtree(window_tmp, ignore_errors=True)
     text = log.read_text()
     started = re.search(r"started the engine \(pid (\d+)\)", text)
     assert started and "the window was closed" in text and f"stopped the engine (pid {started.group(1)})" in text, text
@@ -131,10 +154,10 @@ def test_desktop_reuses_a_running_engine_and_leaves_it_running(display: str, tmp
     engine.start()
     try:
         log = tmp_path / "desktop.log"
-        proc, cdp = launch(display, engine.env, engine.address, log)
+        proc, window_tmp = launch(display, engine.env, engine.address, log)
         try:
             with contextlib.nullcontext(pw) as p:
-                page = the_window(p, cdp)
+                page = the_window(p, window_tmp)
                 page.wait_for_selector("body[data-ready='1']", timeout=30_000)
                 page.close()
             assert proc.wait(timeout=40) == 0, log.read_text()
@@ -142,6 +165,7 @@ def test_desktop_reuses_a_running_engine_and_leaves_it_running(display: str, tmp
             if proc.poll() is None:
                 proc.terminate()
                 proc.wait(timeout=20)
+            shutil.rmtree(window_tmp, ignore_errors=True)
         text = log.read_text()
         assert "using the engine already running" in text and "stopped the engine" not in text, text
         assert engine.proc is not None and engine.proc.poll() is None  # still serving

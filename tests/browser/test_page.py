@@ -29,7 +29,8 @@ def start_job(gateway: GatewayProc, prompt: str) -> str:
 
 
 def test_generate_shows_live_progress(page: Any, gateway: GatewayProc, bstack: Stack, screenshots: Path) -> None:
-    bstack.upstream.faults(Fault.slow(1.5, path="/v1/images/generations"))
+    held = Fault.hold(path="/v1/images/generations")  # running until seen (a timed delay could end first under load)
+    bstack.upstream.faults(held)
     page.goto(gateway.url + "/#generate")
     page.wait_for_selector("body[data-ready='1']")
     form = page.locator("#generate-form")
@@ -45,6 +46,7 @@ def test_generate_shows_live_progress(page: Any, gateway: GatewayProc, bstack: S
     page.wait_for_selector("#jobs article.job[data-status='running']")
     page.wait_for_function("document.querySelector('#jobs .job-message').textContent.includes('Sending to OpenAI')")
     page.screenshot(path=str(screenshots / "generate-running.png"))
+    held.release()
     page.wait_for_selector("#jobs article.job[data-status='completed']")
     assert card.get_attribute("data-partials") == "2"
     page.wait_for_function("[...document.querySelectorAll('#jobs img.output')].some(i => i.complete && i.naturalWidth > 0)")

@@ -47,7 +47,8 @@ def test_every_screen(browser: Any, gateway: GatewayProc, bstack: Stack, screens
     fits(page, "viewer", "#viewer .viewer-tools > *, #viewer-actions [data-act]")
     page.keyboard.press("Escape")
 
-    bstack.upstream.faults(Fault.slow(5.0, path="/v1/images/generations"))
+    held = Fault.hold(path="/v1/images/generations")  # running until the drawer was seen, however slow the machine
+    bstack.upstream.faults(held)
     api(gateway, "/api/images/generate", {"prompt": "a slow heron", "size": "1024x1024"})
     page.click("#queue-indicator")
     page.wait_for_selector("#queue-drawer[open] #queue-list .queue-row[data-status='running']")
@@ -55,6 +56,7 @@ def test_every_screen(browser: Any, gateway: GatewayProc, bstack: Stack, screens
     assert page.inner_text("#queue-summary").startswith("1 running")  # the counts are fresh when the drawer opens
     shot("queue")
     fits(page, "queue", "#queue-drawer")
+    held.release()
     page.click("#queue-close")
 
     ref = tmp_path / "ref.png"

@@ -153,7 +153,8 @@ def test_first_run_without_credentials_to_a_finished_image(browser: Any, bare: B
 
 
 def test_progress_shows_phase_elapsed_time_and_partial_previews(page: Any, gateway: GatewayProc, bstack: Stack, screenshots: Path) -> None:
-    bstack.upstream.faults(Fault.slow(2.5, path=GEN))
+    held = Fault.hold(path=GEN)  # running until every in-flight check is done (a timed delay could end first)
+    bstack.upstream.faults(held)
     ready(page, gateway.url + "/#generate")
     # Record the card's status whenever a streamed preview is on show.
     page.evaluate("""() => { window.__partialSeen = [];
@@ -172,6 +173,7 @@ def test_progress_shows_phase_elapsed_time_and_partial_previews(page: Any, gatew
     assert all(name not in live for name in INTERNAL_NAMES), live
     assert page.inner_text("#tabs a[data-tab='generate'] .tab-badge") == "1"  # at work, seen from any screen
     page.screenshot(path=str(screenshots / "progress-running.png"))
+    held.release()
     page.wait_for_selector("#jobs article.job[data-status='completed']", timeout=20_000)
     card = page.locator("#jobs article.job").first
     assert card.get_attribute("data-partials") == "2"

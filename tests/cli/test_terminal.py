@@ -35,7 +35,8 @@ def run_tty(args: list[str], env: dict[str, str], timeout: float = 60) -> tuple[
 def test_generate_progress_moves_during_a_slow_provider(
     env: dict[str, str], module_upstream: FakeUpstream, tmp_path: Path
 ) -> None:
-    module_upstream.faults(Fault.slow(3.0))
+    held = Fault.hold()  # nothing arrives until the clock has ticked twice, however slow the machine
+    module_upstream.faults(held)
     out = tmp_path / "apple.png"
     child = pexpect.spawn(
         CLI,
@@ -50,6 +51,7 @@ def test_generate_progress_moves_during_a_slow_provider(
     while len(set(seen)) < 3:  # the clock must tick at least twice while nothing arrives from the provider
         child.expect(ELAPSED)
         seen.append(int(child.match.group(1)))
+    held.release()
     child.expect(pexpect.EOF)
     child.wait()
     child.close()
@@ -147,12 +149,14 @@ def test_models_auth_providers_and_queue_views(env: dict[str, str], module_upstr
     code, text = run_tty(["auth", "inspect"], env)
     assert code == 0 and "ready" in text and "env OPENAI_API_KEY" in text and "codex login" in text
 
-    module_upstream.faults(Fault.slow(4.0))
+    held = Fault.hold()  # running until the queue was shown (a timed delay could end first under load)
+    module_upstream.faults(held)
     code, text = run_tty(
         ["images", "generate", "--prompt", "a queued plum", "--out", "/tmp/never-written-plum.png", "--detach"], env
     )
     assert code == 0, text
     code, text = run_tty(["queue", "status"], env)
+    held.release()
     assert code == 0, text
     assert "running" in text and "a queued plum" in text and "never-written-plum.png" in text
     run_tty(["config", "remove-provider", "ttyrelay"], env)

@@ -38,14 +38,14 @@ def test_kill_9_mid_job_is_noticed_and_recovered_on_the_survivor(
         in_flight = doomed.cli(
             "images", "generate", "--prompt", "in flight", "--out", str(tmp_path / "f.png"), "--detach", env=pinned
         ).json["job_id"]
-        wait_for(lambda: len(fake_upstream.requests_to(GENERATIONS_PATH)) == 1, 10)
+        wait_for(lambda: len(fake_upstream.requests_to(GENERATIONS_PATH)) == 1, 30)
         spooled = doomed.cli(
             "images", "generate", "--prompt", "spooled", "--out", str(tmp_path / "s.png"), "--detach", env=pinned
         ).json["job_id"]
         prefix = s3_url.split("/", 3)[3]
         spool_key = f"{prefix}/jobs/{spooled}/raw_response.json"  # in the bucket, not only on doomed's disk
         s3 = s3_server.client()
-        wait_for(lambda: s3.list_objects_v2(Bucket=s3_server.bucket, Prefix=spool_key).get("KeyCount"), 10)
+        wait_for(lambda: s3.list_objects_v2(Bucket=s3_server.bucket, Prefix=spool_key).get("KeyCount"), 30)
         assert queue_row(pg_url, in_flight)["pid"] == doomed.proc.pid  # type: ignore[union-attr]
 
         doomed.proc.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
@@ -110,7 +110,7 @@ def test_a_database_outage_longer_than_the_lease_fails_no_live_job(
         job_id = runner.cli("images", "generate", "--prompt", "patient", "--out", out, "--detach", env=pinned).json[
             "job_id"
         ]
-        wait_for(lambda: len(fake_upstream.requests_to(GENERATIONS_PATH)) == 1, 10)
+        wait_for(lambda: len(fake_upstream.requests_to(GENERATIONS_PATH)) == 1, 30)
         _outage(postgres_cluster, LEASE_SECONDS + 2)
         wait_for(lambda: statuses(pg_url, [job_id]).get(job_id) in ("completed", "failed"), 40, 0.2)
         job = job_json(other, job_id)

@@ -79,12 +79,20 @@ def test_pinned_jobs_and_lanes(db: str) -> None:
     b.close()
 
 
+def _later(db: str, sql: str) -> None:
+    """Time passes for one row, in the database's own clock (`now()`): a lease or a beat is moved
+    into the past. A short real lease and a sleep instead made "still holds" checks fail whenever
+    a loaded machine stalled the test for longer than the lease."""
+    with psycopg.connect(db) as conn:
+        assert conn.execute(sql).rowcount == 1
+
+
 def test_an_expired_lease_is_swept_once_and_its_engine_learns_it_lost_it(db: str) -> None:
-    a, b, c = _queue(db, "a", lease=0.4), _queue(db, "b", lease=0.4), _queue(db, "c", lease=0.4)
+    a, b, c = _queue(db, "a"), _queue(db, "b"), _queue(db, "c")
     a.enqueue("j1", "provider:openai", "GenerateImage", b"s", pinned=False)
     assert a.claim(True, True) is not None
     assert b.take_expired() == []  # the lease still holds
-    time.sleep(0.6)
+    _later(db, "UPDATE job_queue SET lease_until = now() - interval '1 second' WHERE job_id = 'j1'")  # a stalled
     swept = b.take_expired() + c.take_expired()
     assert swept == [("j1", "a", "lease_expired")]  # one sweeper wins the row
     assert a.heartbeat(["j1"]) == ([], ["j1"])  # a learns it is no longer its job
@@ -94,10 +102,13 @@ def test_an_expired_lease_is_swept_once_and_its_engine_learns_it_lost_it(db: str
 
 
 def test_heartbeats_keep_a_lease(db: str) -> None:
-    a, b = _queue(db, "a", lease=0.5), _queue(db, "b", lease=0.5)
+    # A real lease and real time (what a heartbeat does is move it on from now); 1 s so that only
+    # a stall of a whole second between a beat and the sweep that follows could break it.
+    a, b = _queue(db, "a", lease=1.0), _queue(db, "b", lease=1.0)
     a.enqueue("j1", "provider:openai", "GenerateImage", b"s", pinned=False)
     assert a.claim(True, True) is not None
-    for _ in range(8):  # 1.6 s, three times the lease
+    started = time.monotonic()
+    while time.monotonic() - started < 2.2:  # over twice the lease
         assert a.heartbeat(["j1"]) == ([], [])
         assert b.take_expired() == []
         time.sleep(0.2)
@@ -237,16 +248,17 @@ def test_closed_rows_are_pruned_after_a_while(db: str) -> None:
 
 
 def test_a_named_engine_restarting_takes_back_only_its_own_rows(db: str) -> None:
-    before, other = _queue(db, "pod-a", lease=0.3), _queue(db, "pod-b", lease=0.3)
+    before, other = _queue(db, "pod-a"), _queue(db, "pod-b")
     before.enqueue("ran", "provider:openai", "spec.json/v1", b"{}", pinned=False)
     before.enqueue("pinned", "provider:openai", "", None, pinned=True)
     other.enqueue("theirs", "provider:openai", "spec.json/v1", b"{}", pinned=False)
     assert before.claim(True, True) is not None  # "ran"
     assert other.claim(True, True) is not None  # "theirs"
     assert other.engine_alive("pod-a")  # just beat: a second engine of that name must wait
-    time.sleep(0.5)
-    assert not other.engine_alive("pod-a")  # pod-a was killed: it stopped beating
-    again = Queue(db, "pod-a", lease_seconds=0.3)
+    # pod-a was killed: it stopped beating, and a lease later it is gone.
+    _later(db, "UPDATE cluster_engines SET last_beat = now() - interval '1 minute' WHERE engine_id = 'pod-a'")
+    assert not other.engine_alive("pod-a")
+    again = Queue(db, "pod-a", lease_seconds=5.0)
     assert sorted(again.take_own()) == ["pinned", "ran"]
     assert other.heartbeat(["theirs"]) == ([], [])  # another engine's job is left alone
     for q in (before, other, again):

@@ -19,7 +19,9 @@ Faults (`faults(Fault...)`, consumed in order, first match per request): `Fault.
 times=2)`, `Fault.fail(429, retry_after="1")`, `Fault.unauthorized()`, `Fault.slow(2.0)`,
 `Fault.cut_stream()`, `Fault.malformed_json()`, `Fault.malformed_event()` (SSE), `Fault.big_image(20_000_000)`,
 `Fault.no_image()`, `Fault.not_image()` (an "image" whose bytes are not an image),
-`Fault.reset()` (the connection is reset before any reply). Every request is recorded (`requests`, `requests_to(path)`).
+`Fault.reset()` (the connection is reset before any reply), `Fault.hold()` (the request waits
+until the test calls the fault's `release()`: a job stays in flight exactly as long as a test
+needs, however slowly a loaded machine runs the steps in between; `slow` is for a duration). Every request is recorded (`requests`, `requests_to(path)`).
 
 Run standalone: `python -m tests.fakeupstream.server --port 8089` prints its base URL.
 Only the stdlib and Pillow are needed, so `make demo` can use it offline.
@@ -192,7 +194,7 @@ class Fault:
     """One injected misbehaviour. `path` (a prefix) limits it to some endpoints; `times` is how
     many matching requests it affects."""
 
-    kind: str  # status | unauthorized | slow | cut_stream | malformed_json | malformed_event | big_image | no_image | not_image | reset
+    kind: str  # status | unauthorized | slow | hold | cut_stream | malformed_json | malformed_event | big_image | no_image | not_image | reset
     times: int = 1
     path: str | None = None
     status: int = 500
@@ -201,6 +203,7 @@ class Fault:
     byte_size: int = 0
     body: str | None = None
     cut_after_events: int = 1
+    gate: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def status_code(
@@ -240,6 +243,17 @@ class Fault:
     @classmethod
     def slow(cls, delay: float, times: int = 1, path: str | None = None) -> Fault:
         return cls("slow", times=times, path=path, delay=delay)
+
+    @classmethod
+    def hold(cls, times: int = 1, path: str | None = None, limit: float = 120.0) -> Fault:
+        """Matching requests wait until `release()` (or `limit` s, a net for a test that fails
+        before releasing), then are answered as usual. The fake releases its holds when it
+        stops, resets or clears its faults."""
+        return cls("hold", times=times, path=path, delay=limit)
+
+    def release(self) -> None:
+        """Let the held requests (and any later ones this fault matches) be answered."""
+        self.gate.set()
 
     @classmethod
     def cut_stream(cls, times: int = 1, path: str | None = None, after_events: int = 1) -> Fault:
@@ -372,6 +386,7 @@ class FakeUpstream:
         self.file_host: str | None = None  # a host name for `url` results instead of the address
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self._holds: list[Fault] = []  # every hold fault queued, released on stop/reset/clear
         self._requests: list[RecordedRequest] = []
         self._files: dict[str, tuple[bytes, str]] = {}
         self._generation = 0
@@ -395,6 +410,7 @@ class FakeUpstream:
         return self
 
     def stop(self) -> None:
+        self._release_holds()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -445,10 +461,18 @@ class FakeUpstream:
         """Queue faults; each request consumes the first one whose path matches."""
         with self._lock:
             self._faults.extend(items)
+            self._holds.extend(item for item in items if item.kind == "hold")
 
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+        self._release_holds()
+
+    def _release_holds(self) -> None:
+        with self._lock:
+            holds, self._holds = self._holds, []
+        for fault in holds:
+            fault.release()
 
     def pending_faults(self) -> list[Fault]:
         with self._lock:
@@ -479,6 +503,7 @@ class FakeUpstream:
         with self._lock:
             self._requests.clear()
             self._faults.clear()
+        self._release_holds()
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -687,6 +712,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if fault is not None and fault.kind == "slow":
                 time.sleep(fault.delay)
+                fault = None
+            if fault is not None and fault.kind == "hold":
+                fault.gate.wait(fault.delay)
                 fault = None
             if fault is not None and fault.kind == "status":
                 record.status = fault.status

@@ -102,31 +102,50 @@ class GatewayProc:
 
 
 def start_gateway(engine_address: str, env: dict[str, str], log: Path, *, token: str = "", extra: dict[str, str] | None = None) -> GatewayProc:
-    port = free_port()
+    """A `gpt-image-2-web` process on a free loopback port, answering. The port is picked before
+    the gateway binds it, so another process (a parallel suite) may take it in between: then the
+    gateway exits `gateway_bind_failed` and a new port is tried. Only the gateway's own "serving"
+    line (after its bind) counts as started, never an answer from whoever else listens there."""
     genv = dict(env)
-    genv.update({"GPT_IMAGE_2_ENGINE": engine_address, "GPT_IMAGE_2_WEB_HOST": "127.0.0.1", "GPT_IMAGE_2_WEB_PORT": str(port)})
+    genv.update({"GPT_IMAGE_2_ENGINE": engine_address, "GPT_IMAGE_2_WEB_HOST": "127.0.0.1"})
     genv.pop("GPT_IMAGE_2_WEB_TOKEN", None)
     if token:
         genv["GPT_IMAGE_2_WEB_TOKEN"] = token
     genv.update(extra or {})
-    out = open(log, "ab")  # noqa: SIM115
-    proc = subprocess.Popen([WEB], env=genv, stdout=out, stderr=out)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gateway exited: {log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/api/session", timeout=1) as reply:
-                if reply.status == 200:
-                    return GatewayProc(url, proc, log)
-        except OSError:
+    for _attempt in range(5):
+        port = free_port()
+        genv["GPT_IMAGE_2_WEB_PORT"] = str(port)
+        url = f"http://127.0.0.1:{port}"
+        start = log.stat().st_size if log.exists() else 0
+        with open(log, "ab") as out:
+            proc = subprocess.Popen([WEB], env=genv, stdout=out, stderr=out)
+        deadline = time.monotonic() + 60  # imports and the engine check take long on a loaded machine
+        serving = f"serving {url}/".encode()
+        while time.monotonic() < deadline:
+            written = log.read_bytes()[start:]
+            if proc.poll() is not None:
+                if b"gateway_bind_failed" in written:
+                    break  # the port was taken since it was picked: another one
+                raise RuntimeError(f"gateway exited: {written.decode(errors='replace')[-3000:]}")
+            if serving in written:
+                try:
+                    with urllib.request.urlopen(url + "/api/session", timeout=5) as reply:
+                        if reply.status == 200:
+                            return GatewayProc(url, proc, log)
+                except OSError:
+                    pass
             time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("gateway did not answer in time")
+        else:
+            proc.kill()
+            proc.wait()
+            raise RuntimeError(f"gateway did not answer in time: {log.read_bytes()[start:].decode(errors='replace')[-3000:]}")
+    raise RuntimeError("gateway found no free port in 5 tries")
 
 
-def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.05) -> Any:
+    """Poll until `predicate` is true; the deadline is generous because what it waits on is a
+    real engine or gateway process, which a loaded CI machine runs slowly (it returns at once
+    when the condition holds)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

@@ -170,13 +170,15 @@ def test_queue_get_and_set(http: FlaskClient) -> None:
 def test_queue_shows_running_and_queued_jobs(http: FlaskClient, stack: Stack) -> None:
     original = http.get("/api/queue").json["max_parallel"]
     http.post("/api/queue/concurrency", json={"max_parallel": 1})
-    stack.upstream.faults(Fault.slow(1.5, path=GEN))
+    held = Fault.hold(path=GEN)  # the first job runs until the queue was seen (a timed delay could end first)
+    stack.upstream.faults(held)
     try:
         first = start_generate(http, "queue first")
         second = start_generate(http, "queue second")
-        state = wait_for(lambda: (q := http.get("/api/queue").json)["running"] == 1 and q["queued"] == 1 and q, timeout=10)
+        state = wait_for(lambda: (q := http.get("/api/queue").json)["running"] == 1 and q["queued"] == 1 and q, timeout=30)
         assert state["running_job_ids"] == [first] and state["queued_job_ids"] == [second]
         assert state["max_parallel"] == 1
+        held.release()
         assert finish(http, first)["status"] == "completed"
         assert finish(http, second)["status"] == "completed"
         done = http.get("/api/queue").json

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import subprocess
 import tempfile
 import threading
@@ -65,7 +66,10 @@ def read_sse(host: str, port: int, path: str, sink: list[tuple[float, dict[str, 
 
 
 def test_sse_streams_live_within_100ms_of_the_engine(gateway: GatewayProc, stack: Stack) -> None:
-    stack.upstream.faults(Fault.slow(0.8, path="/v1/images/generations"))
+    # The call is held until both watchers are attached and the page has shown progress: under
+    # load a timed delay could end first, leaving no live events to compare.
+    held = Fault.hold(path="/v1/images/generations")
+    stack.upstream.faults(held)
     status, started = post_json(gateway.url + "/api/images/generate", {"prompt": "slow fox", "size": "1024x1024"})
     assert status == 202, started
     job_id = started["job_id"]
@@ -87,20 +91,22 @@ def test_sse_streams_live_within_100ms_of_the_engine(gateway: GatewayProc, stack
     t2 = threading.Thread(target=read_sse, args=(host, int(port), f"/api/jobs/{job_id}/events", sse, done))
     t1.start()
     t2.start()
+    # Progress is visible on the page while the job still runs (its call is held).
+    wait_for(lambda: direct and any(rec["type"] == "request_started" for _, rec in sse), timeout=30)
+    released_at = time.monotonic()
+    held.release()
     t1.join(30)
     t2.join(30)
     client.close()
     assert sse and sse[-1][1]["terminal"] is True
     seen = {rec["seq"]: at for at, rec in sse}
-    # Events that happened after both watchers were attached (the ones after the slow upstream call).
-    first_sse = min(seen.values())
-    live = [(at, seq) for at, seq in direct if at > first_sse + 0.2]
-    assert live, (direct, seen)
-    lags = [seen[seq] - at for at, seq in live]
-    assert max(lags) < 0.1, lags
-    # Progress was visible well before the job finished.
-    types = {rec["type"]: at for at, rec in sse}
-    assert types["request_started"] < sse[-1][0] - 0.5
+    # Events emitted after the release reach both watchers live: the page's copy follows the
+    # engine's own stream within 100 ms (median; a loaded machine may stall one event longer,
+    # never as long as a poll would).
+    live = [(at, seq) for at, seq in direct if at > released_at]
+    assert len(live) >= 2, (direct, seen)
+    lags = sorted(seen[seq] - at for at, seq in live)
+    assert lags[len(lags) // 2] < 0.1 and lags[-1] < 0.5, lags
 
 
 def test_many_followers_share_one_engine_watch(gateway: GatewayProc, stack: Stack) -> None:
@@ -148,10 +154,34 @@ def test_engine_down_then_back(tmp_path: Path) -> None:
             except urllib.error.HTTPError:
                 return False
 
-        wait_for(answers, timeout=10)
+        wait_for(answers, timeout=30)  # the gateway's channel reconnects with backoff; slow under load
     finally:
         gw.stop()
         engine.stop()
+
+
+def test_a_port_taken_after_it_was_picked_is_not_mistaken_for_the_gateway(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parallel suite can bind the picked port before the gateway does: the helper must not
+    take that listener for its gateway (it answers nothing here) but start on another port."""
+    from tests.gateway import support
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen(1)
+        taken = squatter.getsockname()[1]
+        ports = iter([taken])
+        real = support.free_port
+        monkeypatch.setattr(support, "free_port", lambda: next(ports, None) or real())
+        gw = start_gateway(stack.address, stack.engine.env, tmp_path / "gw.log")
+        try:
+            assert not gw.url.endswith(f":{taken}")
+            assert "gateway_bind_failed" in (tmp_path / "gw.log").read_text()
+            with urllib.request.urlopen(gw.url + "/api/session", timeout=10) as reply:
+                assert reply.status == 200
+        finally:
+            gw.stop()
 
 
 def test_refuses_public_bind_without_token(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The gateway's SSE watch hub (`gpt_image_gateway.sse.WatchHub`) on a real engine.
 
 A real engine and fake upstream (the module's `stack`), a real `EngineClient`; jobs are made
-slow at the fake upstream so followers join while they run. Covers: followers of one job share
+held at the fake upstream so followers join while they run (however slow the machine). Covers: followers of one job share
 one engine watch, replay after `after_seq`, heartbeats on quiet periods, the feed dropped when
 the last follower leaves (and a later follower replaying from the start), finished and unknown
 jobs.
@@ -50,7 +50,8 @@ def hub(engine_client: EngineClient) -> WatchHub:
 
 
 def test_followers_of_one_job_share_one_engine_watch(hub: WatchHub, engine_client: EngineClient, stack: Stack) -> None:
-    stack.upstream.faults(Fault.slow(1.5, path=GEN))
+    held = Fault.hold(path=GEN)
+    stack.upstream.faults(held)
     try:
         job_id = start_job(engine_client, "shared watch")
         results: list[list[Any]] = [[] for _ in range(5)]
@@ -59,6 +60,9 @@ def test_followers_of_one_job_share_one_engine_watch(hub: WatchHub, engine_clien
             thread.start()
         wait_until(lambda: all(results), "every follower to get an event")
         assert hub.active_feeds() == 1
+        # A quiet upstream call: the followers get heartbeats while it lasts.
+        wait_until(lambda: any(item is HEARTBEAT for r in results for item in r), "a heartbeat")
+        held.release()
         for thread in threads:
             thread.join(timeout=30)
     finally:
@@ -68,7 +72,6 @@ def test_followers_of_one_job_share_one_engine_watch(hub: WatchHub, engine_clien
     assert seqs[0] == sorted(seqs[0]) and seqs[0][0] == 1
     last = events_only(results[0])[-1]
     assert last.terminal and jsonshape.state(last) == "completed"
-    assert any(item is HEARTBEAT for r in results for item in r)  # 1.5 s quiet at the upstream
     wait_until(lambda: hub.active_feeds() == 0, "the feed to be dropped after the terminal event")
 
 
@@ -85,7 +88,8 @@ def test_after_seq_skips_what_the_page_already_has(hub: WatchHub, engine_client:
 
 
 def test_last_follower_leaving_drops_the_feed(hub: WatchHub, engine_client: EngineClient, stack: Stack) -> None:
-    stack.upstream.faults(Fault.slow(2.0, path=GEN))
+    held = Fault.hold(path=GEN)
+    stack.upstream.faults(held)
     try:
         job_id = start_job(engine_client, "leave early")
         first = hub.follow(job_id)
@@ -99,6 +103,7 @@ def test_last_follower_leaving_drops_the_feed(hub: WatchHub, engine_client: Engi
         assert hub.active_feeds() == 0  # the engine watch is cancelled with the last one
         job = jsonshape.job_dict(engine_client.get_job(job_id).job)
         assert job["status"] in ("queued", "running")  # the job itself goes on
+        held.release()
         # A page that comes back later gets the whole story from a fresh feed.
         again = events_only(list(hub.follow(job_id)))
     finally:

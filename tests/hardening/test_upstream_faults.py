@@ -145,8 +145,11 @@ def test_response_slower_than_the_timeout(engine, fake_upstream, out):  # type: 
 
 
 def test_slow_once_then_fast_succeeds_after_one_retry(engine, fake_upstream, out):  # type: ignore[no-untyped-def]
-    fake_upstream.faults(Fault.slow(2.5, times=1))
-    r = generate(engine, fake_upstream, out, "--request-timeout-seconds", "0.5")
+    # The first call is never answered; the retry must be answered within the timeout. 0.5 s was
+    # shorter than the fake takes to draw a 1024x1024 reply on a loaded machine (0.7-1.2 s at a
+    # load of 11 on 2 cores): the retry timed out too. 3 s keeps a clear gap both ways.
+    fake_upstream.faults(Fault.hold(times=1))
+    r = generate(engine, fake_upstream, out, "--request-timeout-seconds", "3")
     assert_ok(r, out, 1)
 
 

@@ -321,21 +321,30 @@ class Proxies:
 
     def start(self) -> Proxies:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.http_port, self.socks_port = free_port(), free_port()
         self.log_path = self.root / "pproxy.log"
-        self.log_file = open(self.log_path, "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "pproxy",
-                "-l", f"http://127.0.0.1:{self.http_port}#{self.username}:{self.password}",
-                "-l", f"socks5://127.0.0.1:{self.socks_port}",
-                "-v",
-            ],
-            stdout=self.log_file,
-            stderr=self.log_file,
-        )  # fmt: skip
-        wait_port(self.http_port, 20, self.proc)
-        wait_port(self.socks_port, 20, self.proc)
+        for attempt in range(3):
+            # Ports picked before pproxy binds them: a parallel run may take one in between, and
+            # pproxy then exits; another pair is tried.
+            self.http_port, self.socks_port = free_port(), free_port()
+            self.log_file = open(self.log_path, "ab")  # noqa: SIM115
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable, "-m", "pproxy",
+                    "-l", f"http://127.0.0.1:{self.http_port}#{self.username}:{self.password}",
+                    "-l", f"socks5://127.0.0.1:{self.socks_port}",
+                    "-v",
+                ],
+                stdout=self.log_file,
+                stderr=self.log_file,
+            )  # fmt: skip
+            try:
+                wait_port(self.http_port, 30, self.proc)
+                wait_port(self.socks_port, 30, self.proc)
+                return self
+            except RuntimeError:
+                self.stop()
+                if attempt == 2:
+                    raise
         return self
 
     @property

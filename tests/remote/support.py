@@ -149,17 +149,28 @@ class TcpEngine:
         return args + self.extra_args
 
     def start(self, timeout: float = 15.0) -> None:
+        """Start and wait for SERVING. The port is picked before the engine binds it: when a
+        parallel run took it in between, the engine exits "Cannot listen" and another is tried."""
         self.home.mkdir(parents=True, exist_ok=True)
-        self.log = open(self.home / "engine-stderr.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(self.args(), env=self.env, stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError((self.home / "engine-stderr.log").read_text()[-4000:])
-            if self.ready():
-                return
-            time.sleep(0.05)
-        raise RuntimeError("TCP engine did not become SERVING in time")
+        path = self.home / "engine-stderr.log"
+        for attempt in range(3):
+            start = path.stat().st_size if path.exists() else 0
+            self.log = open(path, "ab")  # noqa: SIM115
+            self.proc = subprocess.Popen(self.args(), env=self.env, stdout=self.log, stderr=self.log)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    said = path.read_bytes()[start:].decode(errors="replace")
+                    self.log.close()
+                    if "Cannot listen" in said and "already in use" in said and attempt < 2:
+                        self.port = free_port()
+                        break
+                    raise RuntimeError(said[-4000:])
+                if self.ready():
+                    return
+                time.sleep(0.05)
+            else:
+                raise RuntimeError("TCP engine did not become SERVING in time")
 
     def ready(self) -> bool:
         from gpt_image_protocol.address import parse_address

@@ -335,3 +335,21 @@ def test_remote_clients_cannot_choose_engine_host_paths(remote, tmp_path, pki, t
     assert r.returncode == 1 and r.json["error"]["code"] == "invalid_argument", r.stdout
     ok = run_cli("config", "inspect", "--json", env=env)
     assert ok.returncode == 0, ok.stdout
+
+
+def test_a_port_taken_after_it_was_picked_gets_another(tmp_path, pki, token_file):  # type: ignore[no-untyped-def]
+    """The test helper picks a port before the engine binds it; a parallel run that binds it
+    first makes the engine exit "Cannot listen", and the helper starts it on a fresh port."""
+    import socket
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen(1)
+        taken = squatter.getsockname()[1]
+        engine = TcpEngine(home=tmp_path / "eh", pki=pki, token_file=token_file, port=taken)
+        engine.start()
+        try:
+            assert engine.port != taken and engine.ready()
+            assert "already in use" in (tmp_path / "eh" / "engine-stderr.log").read_text()
+        finally:
+            engine.stop()

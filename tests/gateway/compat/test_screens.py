@@ -133,10 +133,11 @@ def test_history_screen_pages_and_merges_the_active_jobs(app: App, stack: Stack)
     for job_id in ids:
         assert poll_job(app, job_id)[0]["status"] == "completed"
 
-    stack.upstream.faults(Fault.slow(1.5, path=GENERATIONS_PATH))
+    held = Fault.hold(path=GENERATIONS_PATH)  # until the list has shown it unfinished (a timed delay could end first)
+    stack.upstream.faults(held)
     slow = app.json("images.generate", prompt="history slow", provider="fake")["job_id"]
     seen: list[str] = []
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # subscribeJobUpdates: the merged list, polled
         row = {j["id"]: j for j in merged_jobs(app)}.get(slow)
         status = row["status"] if row else None
@@ -150,6 +151,8 @@ def test_history_screen_pages_and_merges_the_active_jobs(app: App, stack: Stack)
             ), meta
         if status and (not seen or seen[-1] != status):
             seen.append(status)
+        if status == "running":
+            held.release()
         if status in TERMINAL:
             break
         time.sleep(0.1)
