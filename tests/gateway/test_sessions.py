@@ -4,8 +4,6 @@ and coded 4xx answers for a NUL in the path and for JSON nested past the parser'
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from flask import Flask
 
@@ -15,6 +13,36 @@ from gpt_image_gateway.settings import Settings, parse_networks
 from gpt_image_protocol.errors import AppError
 
 TOKEN = "t0ken-for-session-tests-0123456789abcdef"
+
+
+class Clock:
+    """The gateway's clock in these tests (wall and monotonic alike, and itsdangerous' signing
+    time): a test moves it instead of sleeping, so a loaded machine cannot spend a 1 s session
+    before its first use. Starts on a whole second (itsdangerous signs whole seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    import itsdangerous.timed
+
+    import gpt_image_gateway.security as security
+
+    fake = Clock()
+    monkeypatch.setattr(security, "time", fake)
+    monkeypatch.setattr(itsdangerous.timed, "time", fake)
+    return fake
 
 
 def make(engine_client: EngineClient, **kw: object) -> Flask:
@@ -68,31 +96,35 @@ def test_cookie_is_a_signed_session_every_gateway_with_the_token_accepts_until_s
     assert on(a, again) == 200 and on(b, again) == 200
 
 
-def test_sessions_expire(engine_client: EngineClient) -> None:
+def test_sessions_expire(engine_client: EngineClient, clock: Clock) -> None:
     http = make(engine_client, session_ttl_s=1).test_client()
     ok = http.post("/api/session", json={"token": TOKEN})
     assert "Max-Age=1" in ok.headers["Set-Cookie"]
     sid = _cookie(ok)
     raw = http.application.test_client(use_cookies=False)
     assert raw.get("/api/jobs", headers={"Cookie": f"gpt2_session={sid}"}).status_code == 200
-    time.sleep(1.2)
+    clock.advance(0.99)
+    assert raw.get("/api/jobs", headers={"Cookie": f"gpt2_session={sid}"}).status_code == 200
+    clock.advance(0.02)
     assert raw.get("/api/jobs", headers={"Cookie": f"gpt2_session={sid}"}).status_code == 401
 
 
-def test_idle_sessions_expire_and_use_keeps_them_until_the_absolute_limit(engine_client: EngineClient) -> None:
+def test_idle_sessions_expire_and_use_keeps_them_until_the_absolute_limit(
+    engine_client: EngineClient, clock: Clock
+) -> None:
     app = make(engine_client, session_idle_s=2, session_ttl_s=5)
     raw = app.test_client(use_cookies=False)
-    signed_in = time.monotonic()
+    signed_in = clock.now
 
     def use(value: str) -> tuple[int, str | None]:
         reply = raw.get("/api/jobs", headers={"Cookie": f"gpt2_session={value}"})
         cookie = reply.headers.get("Set-Cookie")
         if cookie:  # re-signed: same absolute end, so Max-Age shrinks
-            assert int(cookie.split("Max-Age=")[1].split(";")[0]) <= 5 - int(time.monotonic() - signed_in)
+            assert int(cookie.split("Max-Age=")[1].split(";")[0]) <= 5 - int(clock.now - signed_in)
         return reply.status_code, (_cookie(reply) if cookie else None)
 
     def at(seconds: float) -> None:
-        time.sleep(max(0.0, signed_in + seconds - time.monotonic()))
+        clock.now = signed_in + seconds
 
     first = _cookie(raw.post("/api/session", json={"token": TOKEN}))
     at(1.1)
@@ -109,7 +141,7 @@ def test_idle_sessions_expire_and_use_keeps_them_until_the_absolute_limit(engine
     assert use(fourth)[0] == 401
 
 
-def test_failed_sign_ins_back_off_per_client(engine_client: EngineClient) -> None:
+def test_failed_sign_ins_back_off_per_client(engine_client: EngineClient, clock: Clock) -> None:
     app = make(engine_client)
     http = app.test_client()
     attacker = {"REMOTE_ADDR": "127.0.0.7"}
@@ -123,11 +155,15 @@ def test_failed_sign_ins_back_off_per_client(engine_client: EngineClient) -> Non
     assert http.get("/api/jobs", headers={"Authorization": "Bearer guess"}, environ_base=attacker).status_code == 429
     # Another client is not affected.
     assert http.post("/api/session", json={"token": TOKEN}, environ_base={"REMOTE_ADDR": "127.0.0.8"}).status_code == 204
-    time.sleep(1.05)
+    clock.advance(0.99)
+    assert http.post("/api/session", json={"token": "guess"}, environ_base=attacker).status_code == 429
+    clock.advance(0.06)
     assert http.post("/api/session", json={"token": "guess"}, environ_base=attacker).status_code == 401
     doubled = http.post("/api/session", json={"token": "guess"}, environ_base=attacker)
     assert doubled.status_code == 429 and doubled.headers["Retry-After"] == "2"
-    time.sleep(2.05)
+    clock.advance(1.99)
+    assert http.post("/api/session", json={"token": TOKEN}, environ_base=attacker).status_code == 429
+    clock.advance(0.06)
     assert http.post("/api/session", json={"token": TOKEN}, environ_base=attacker).status_code == 204
     # Success forgets the failures.
     assert http.post("/api/session", json={"token": "guess"}, environ_base=attacker).status_code == 401
