@@ -272,8 +272,9 @@ def test_generate_to_completion_with_the_image_shown(
 ) -> None:
     stack, _ = app_stack
     before = len(stack.upstream.requests_to(GENERATIONS_PATH))
-    # A slow upstream answer, so the running job is seen: the pending tile and the nav badge.
-    stack.upstream.faults(Fault.slow(2.5, path=GENERATIONS_PATH))
+    # The upstream call is held until the running job was seen: the pending tile and the nav badge.
+    held = Fault.hold(path=GENERATIONS_PATH)
+    stack.upstream.faults(held)
     prompt = "a lighthouse at dusk, upstream app"
     job_id = generate(page, prompt)
     toast_says(page, "已开始生成")
@@ -281,6 +282,7 @@ def test_generate_to_completion_with_the_image_shown(
     running_tab = page.locator("header").first.get_by_role("button", name="任务 1 个任务进行中")
     running_tab.wait_for()
     page.screenshot(path=str(screenshots / "upstream-app-03a-running.png"))
+    held.release()
     tile = screen(page).get_by_role("button", name=f"打开作品 1:{prompt[:40]}")
     tile.locator("img").wait_for(timeout=DONE)
     assert image_loaded(page, "main > section:not([hidden]) [role='button'][aria-label^='打开作品 1:a lighthouse'] img")
@@ -608,7 +610,8 @@ def test_a_queued_job_is_merged_into_history_and_cancelled(
     with page.expect_response(lambda r: r.url.endswith("/api/queue/concurrency")):
         screen(page).get_by_role("radiogroup", name="同时执行数").get_by_role("radio", name="1").click()
     until_api(page, "/api/queue", lambda q: q["max_parallel"] == 1)
-    stack.upstream.faults(Fault.slow(8.0, path=GENERATIONS_PATH))
+    held = Fault.hold(path=GENERATIONS_PATH)  # the first job runs until the queued one is cancelled
+    stack.upstream.faults(held)
     first = generate(page, "slow first")
     second = generate(page, "queued second")
     nav(page, "任务")
@@ -620,5 +623,6 @@ def test_a_queued_job_is_merged_into_history_and_cancelled(
     queued.get_by_role("button", name="取消任务").click()
     queued.filter(has_text="已取消").wait_for(timeout=DONE)
     assert api_get(page, f"/api/jobs/{second}")["job"]["status"] == "cancelled"
+    held.release()
     wait_job(page, first, "completed")
     settle(page, watch, screenshots / "upstream-app-10-cancelled.png")
