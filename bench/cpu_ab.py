@@ -2,10 +2,12 @@
 
 The load table's CPU row (`bench/load.py`) depends on the machine's load, so a figure from one
 run says little about a change; this runs the same batch (`--jobs` GenerateImage streams against
-the fake upstream answering in 500 ms) on an engine from each checkout in turn, `--rounds` times,
+the fake upstream answering in 500 ms) on an engine from each checkout, `--rounds` times,
 and prints per checkout and max_parallel the median CPU ms per job (user + system from /proc),
 the median thread switches per job (voluntary + involuntary, summed over the engine's threads
-from /proc; a thread that ends during the batch is missed) and the load average the runs were taken under. A checkout is a folder
+from /proc; a thread that ends during the batch is missed) and the load average the runs were taken under. The two engines run their batches at the same time
+(each with its own `--jobs` streams), so both see the same machine load; the order of starting
+alternates by round. A checkout is a folder
 with its own `.venv` (`make install` there), e.g. a detached `git worktree` of main:
 
     .venv/bin/python bench/cpu_ab.py --other /path/to/main-checkout [--rounds 3] [--parallel 2,8] [--root /dev/shm]
@@ -19,14 +21,17 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tests.conftest as conftest  # noqa: E402
 from bench.load import GENERATIONS_PATH, UPSTREAM_S, FakeUpstream, Fault, new_engine, run_batch  # noqa: E402
+from tests.conftest import EngineProc  # noqa: E402
 
 
 def switches(pid: int) -> dict[str, int]:
@@ -50,22 +55,41 @@ def switched(before: dict[str, int], after: dict[str, int]) -> int:
     return sum(n - before.get(tid, 0) for tid, n in after.items())
 
 
-def one(checkout: Path, root: Path, upstream: FakeUpstream, parallel: int, jobs: int) -> tuple[float, int, float]:
-    conftest.ENGINE = str(checkout / ".venv" / "bin" / "gpt-image-2-engine")
-    engine = new_engine(root, parallel, upstream)
+def pair(
+    checkouts: dict[str, Path], root: Path, upstream: FakeUpstream, parallel: int, jobs: int
+) -> dict[str, tuple[float, int, float]]:
+    """One batch on an engine of each checkout at the same time: both see the same machine
+    load (alternating whole runs lets the load move between them)."""
+    engines: dict[str, EngineProc] = {}
     try:
-        assert engine.proc is not None
+        for name, checkout in checkouts.items():
+            conftest.ENGINE = str(checkout / ".venv" / "bin" / "gpt-image-2-engine")
+            engines[name] = new_engine(root, parallel, upstream)
         upstream.clear_faults()
-        upstream.faults(Fault.slow(UPSTREAM_S, times=10 * jobs, path=GENERATIONS_PATH))
+        upstream.faults(Fault.slow(UPSTREAM_S, times=10 * jobs * len(engines), path=GENERATIONS_PATH))
         time.sleep(0.5)  # start-up work settles
-        before = switches(engine.proc.pid)
-        batch = run_batch(engine, jobs)
-        count = switched(before, switches(engine.proc.pid))
-        if batch["completed"] != jobs:
-            print(f"    {checkout.name}: {batch['completed']}/{jobs} completed {batch['errors']}", file=sys.stderr)
-        return batch["cpu_s"] / jobs * 1000, count // jobs, batch["load"][0]
+        before = {name: switches(e.proc.pid) for name, e in engines.items() if e.proc is not None}
+        batches: dict[str, dict[str, Any]] = {}
+        threads = [
+            threading.Thread(target=lambda n=name, e=engine: batches.__setitem__(n, run_batch(e, jobs)))
+            for name, engine in engines.items()
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        out = {}
+        for name, engine in engines.items():
+            assert engine.proc is not None
+            batch = batches[name]
+            count = switched(before[name], switches(engine.proc.pid))
+            if batch["completed"] != jobs:
+                print(f"    {name}: {batch['completed']}/{jobs} completed {batch['errors']}", file=sys.stderr)
+            out[name] = (batch["cpu_s"] / jobs * 1000, count // jobs, batch["load"][0])
+        return out
     finally:
-        engine.stop()
+        for engine in engines.values():
+            engine.stop()
 
 
 def main() -> None:
@@ -84,9 +108,8 @@ def main() -> None:
     try:
         for r in range(ns.rounds):
             for parallel in [int(p) for p in ns.parallel.split(",") if p.strip()]:
-                order = list(checkouts.items()) if r % 2 == 0 else list(reversed(checkouts.items()))
-                for name, path in order:
-                    ms, count, load = one(path, root, upstream, parallel, ns.jobs)
+                order = dict(list(checkouts.items())[:: 1 if r % 2 == 0 else -1])
+                for name, (ms, count, load) in pair(order, root, upstream, parallel, ns.jobs).items():
                     results.setdefault((name, parallel), []).append((ms, count, load))
                     print(f"  round {r + 1} {name:5} p{parallel}: {ms:.1f} ms/job, {count} switches/job, load {load:.1f}", file=sys.stderr, flush=True)  # fmt: skip
     finally:
