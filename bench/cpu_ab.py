@@ -1,14 +1,13 @@
-"""Engine CPU per job, two engine checkouts alternated (issue 19): which change pays.
+"""Engine CPU per job, two engine checkouts side by side (issue 19): which change pays.
 
 The load table's CPU row (`bench/load.py`) depends on the machine's load, so a figure from one
-run says little about a change; this runs the same batch (`--jobs` GenerateImage streams against
-the fake upstream answering in 500 ms) on an engine from each checkout, `--rounds` times,
-and prints per checkout and max_parallel the median CPU ms per job (user + system from /proc),
-the median thread switches per job (voluntary + involuntary, summed over the engine's threads
-from /proc; a thread that ends during the batch is missed) and the load average the runs were taken under. The two engines run their batches at the same time
-(each with its own `--jobs` streams), so both see the same machine load; the order of starting
-alternates by round. A checkout is a folder
-with its own `.venv` (`make install` there), e.g. a detached `git worktree` of main:
+run says little about a change. Each round this starts an engine from each checkout and runs the
+same batch (`--jobs` GenerateImage streams against the fake upstream answering in 500 ms) on both
+at the same time, so both see the same load; the starting order alternates by round. It prints
+per checkout and max_parallel the median CPU ms per job (user + system from /proc), the median
+thread switches per job (voluntary + involuntary, summed over the engine's threads from /proc; a
+thread that ends during the batch is missed) and the load average the runs were taken under. A
+checkout is a folder with its own `.venv` (`make install` there), e.g. a detached worktree of main:
 
     .venv/bin/python bench/cpu_ab.py --other /path/to/main-checkout [--rounds 3] [--parallel 2,8] [--root /dev/shm]
 """
