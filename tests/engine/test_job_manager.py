@@ -285,3 +285,24 @@ def test_shutdown_cancels_queued_records_running_and_refuses_new_work(
         gate.release.set()
     wait_finished(running)
     assert running.status == "cancelled"
+
+
+def test_after_finish_runs_on_a_notification_thread_only_when_the_job_notifies(manager: JobManager) -> None:
+    """A job whose config has no notifications never wakes a notification thread; one that has
+    them gets after_finish on such a thread, after its terminal event."""
+    ran: list[tuple[str, str, str]] = []
+    manager.after_finish = lambda job, status: ran.append((job.job_id, status, threading.current_thread().name))
+    manager.notifies = lambda job: job.command == "images edit"  # stands for "its config has notifications"
+
+    def work(job: LiveJob) -> Outcome:
+        return Outcome(payload={}, provider="fake")
+
+    quiet = manager.submit("images generate", "fake", {}, work)
+    loud = manager.submit("images edit", "fake", {}, work)
+    wait_finished(quiet)
+    wait_finished(loud)
+    wait_until(lambda: len(ran) >= 1, "the loud job's notifications")
+    time.sleep(0.1)  # a wrongly started notification for the quiet job would have run by now
+    assert [(job_id, status) for job_id, status, _ in ran] == [(loud.job_id, "completed")]
+    assert ran[0][2].startswith("notify-")
+    assert manager._notify_threads.idle == 1  # only the loud job's call ever took a thread

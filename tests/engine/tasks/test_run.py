@@ -108,3 +108,20 @@ def test_a_failed_prepare_is_a_recorded_refusal(engine: Engine) -> None:
     assert info.value.code == "storage_full"
     job_id = info.value.detail["job_id"]  # type: ignore[index]
     assert engine.history.get_job(job_id)["status"] == "failed"
+
+
+def test_preload_builds_the_client_the_first_provider_call_uses(engine: Engine, fake: FakeUpstream) -> None:
+    """The engine's start-up preload (before SERVING) leaves the first job nothing to build: the
+    provider client for the configured proxy is the one the job's call is handed."""
+    from gpt_image_engine.daemon import preload
+    from gpt_image_engine.providers.selection import select_provider
+
+    preload(engine)
+    warm = list(engine.proxies._clients.values())
+    assert len(warm) == 1
+    call = Call(provider="openai", api_key=KEY, openai_api_base=fake.openai_base)
+    resolved = select_provider(call, engine.paths, engine.env)
+    assert engine.http_for(resolved) is warm[0]
+    first = start(engine, specs.GenerateSpec(image=specs.ImageOptions(prompt="a kite"), call=call))
+    assert finish(engine, first.job_id)["status"] == "completed"
+    assert list(engine.proxies._clients.values()) == warm  # no second client was built

@@ -220,6 +220,9 @@ class JobManager:
         # and notifications after the terminal event. Both are best-effort and never fail a job.
         self.after_work: Callable[[LiveJob, Outcome], None] | None = None
         self.after_finish: Callable[[LiveJob, str], None] | None = None
+        # Whether `after_finish` has anything to do for a job (asked on the job's thread): a
+        # job with no notifications configured never wakes a notification thread.
+        self.notifies: Callable[[LiveJob], bool] = lambda job: True
         # The work of a stored spec (`spec.json`'s bytes), set by the server: the cluster
         # manager runs jobs other engines accepted with it.
         self.rebuild: Callable[[bytes], Work] | None = None
@@ -493,8 +496,14 @@ class JobManager:
         if len(job.marks) > 1:
             summary["ms"] = job.timings()
         log.log(level, TERMINAL_TYPES[status], extra={"data": summary})
-        if self.after_finish is not None:
+        if self.after_finish is not None and self._notifies(job):
             self._notify_threads.run(f"notify-{job.job_id[-8:]}", self._after_finish, job, status)
+
+    def _notifies(self, job: LiveJob) -> bool:
+        try:
+            return self.notifies(job)
+        except Exception:  # an unreadable config: the notification thread reports it as before
+            return True
 
     def _after_finish(self, job: LiveJob, status: str) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Atomic, private file writes: temp file in the same folder, fsync, rename, folder fsync.
+"""Atomic, private file writes: temp file in the same folder, fsync, rename, folder fsync
+(the fsyncs only where the file must survive a power cut: `durable`).
 
 A reader never sees a partial file and a failed write leaves the old file intact.
 """
@@ -12,16 +13,27 @@ from pathlib import Path
 from typing import Any
 
 
-def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
+def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600, *, durable: bool = True) -> None:
+    """Write `path` whole or not at all. `durable`: the bytes and the rename are on disk when
+    this returns (file and folder fsynced); without it only atomicity is kept, for a file
+    nothing is rebuilt from (a summary), which saves a synchronous write of the file, its
+    inode and its folder on every job."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except FileNotFoundError:  # the folder is made on demand (most writes go to one that exists)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        try:
+            os.fchmod(fd, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -29,12 +41,13 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
-def atomic_write_json(path: Path, value: Any, mode: int = 0o600) -> None:
+def atomic_write_json(path: Path, value: Any, mode: int = 0o600, *, durable: bool = True) -> None:
     text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-    atomic_write_bytes(path, text.encode("utf-8"), mode)
+    atomic_write_bytes(path, text.encode("utf-8"), mode, durable=durable)
 
 
 def _fsync_dir(folder: Path) -> None:

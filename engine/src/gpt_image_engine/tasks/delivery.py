@@ -11,6 +11,7 @@ delivery. `reupload` is the resume action for `recoverable.upload_failed`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from gpt_image_engine.errors import AppError
 from gpt_image_engine.jobs.manager import LiveJob, Outcome
@@ -51,9 +52,13 @@ def attach(engine: Engine) -> None:
         job.emit("local", "job.storage", result)
         outcome.payload["storage"] = {"status": result["status"], "uploads": result["uploads"]}
 
+    def configured(job: LiveJob) -> dict[str, Any] | None:
+        found = load_config(job.config_file or engine.paths.config_file).get("notifications")
+        return found if isinstance(found, dict) and found.get("enabled", True) else None
+
     def after_finish(job: LiveJob, status: str) -> None:
-        notifications = load_config(job.config_file or engine.paths.config_file).get("notifications")
-        if not isinstance(notifications, dict):
+        notifications = configured(job)
+        if notifications is None:
             return
         row = engine.history.get_job(job.job_id)
         if (row.get("metadata") or {}).get("action") == "reupload":
@@ -64,6 +69,7 @@ def attach(engine: Engine) -> None:
 
     engine.jobs.after_work = after_work
     engine.jobs.after_finish = after_finish
+    engine.jobs.notifies = lambda job: configured(job) is not None
 
 
 def plan_reupload(engine: Engine, spec: ReuploadSpec) -> Plan:

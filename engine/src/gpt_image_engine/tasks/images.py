@@ -61,7 +61,8 @@ def plan_images(engine: Engine, spec: GenerateSpec | EditSpec) -> Plan:
     policy = spec.retry.policy()
     resolved = select_provider(spec.call, engine.paths, engine.env)
     check_options(resolved, job)
-    metadata: dict[str, Any] = {"request": request_summary(job), "provider_selection": resolved.selection_payload()}
+    summary = request_summary(job)
+    metadata: dict[str, Any] = {"request": summary, "provider_selection": resolved.selection_payload()}
     if spec.image.client_out:
         metadata["client_out"] = spec.image.client_out
     return Plan(
@@ -69,7 +70,7 @@ def plan_images(engine: Engine, spec: GenerateSpec | EditSpec) -> Plan:
         command=spec.COMMAND,
         provider=resolved.name,
         metadata=metadata,
-        work=lambda live: run_images(engine, live, resolved, job, policy),
+        work=lambda live: run_images(engine, live, resolved, job, policy, summary),
         keep_inputs=keep,
     )
 
@@ -82,7 +83,12 @@ def request_summary(job: ImageJob) -> dict[str, Any]:
 
 
 def run_images(
-    engine: Engine, live: LiveJob, resolved: ResolvedProvider, job: ImageJob, policy: RetryPolicy
+    engine: Engine,
+    live: LiveJob,
+    resolved: ResolvedProvider,
+    job: ImageJob,
+    policy: RetryPolicy,
+    summary: dict[str, Any] | None = None,
 ) -> Outcome:
     partials: list[Any] = []
 
@@ -93,8 +99,12 @@ def run_images(
     ensure_room(live.job_dir)  # just before dispatch too: the job may have waited in the queue
     meta_path = live.job_dir / "request_meta.json"
     try:
+        # A summary (the upstream's recovery file): recovery reads spec.json and the spooled
+        # response, so this one is written atomically but not synced to disk.
         atomic_write_json(
-            meta_path, {"operation": job.operation, "provider": resolved.name, "request": request_summary(job)}
+            meta_path,
+            {"operation": job.operation, "provider": resolved.name, "request": summary or request_summary(job)},
+            durable=False,
         )
     except OSError as exc:
         raise storage_error(exc, meta_path) from exc

@@ -50,6 +50,12 @@ def _planners() -> dict[type[Spec], Callable[[Engine, Any], Plan]]:
     }
 
 
+def load_use_cases() -> None:
+    """Import every use case's module (and through them the providers and the HTTP stack) now:
+    the engine does it at start-up, so the first job does not pay ~40 ms of imports."""
+    _planners()
+
+
 def work_for(engine: Engine, spec: Spec) -> Work:
     """The runnable work of a stored spec (for an engine that did not accept the job)."""
     return plan(engine, spec).work
