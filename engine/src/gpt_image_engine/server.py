@@ -204,9 +204,11 @@ class EngineServer:
         return int(bound)
 
     def set_serving(self, serving: bool) -> None:
+        """Every service's status, the whole server's ("") last when it starts serving and first
+        when it stops: a client that waited for "" SERVING finds each service SERVING too."""
         status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-        self.health.set("", status)
-        for name in SERVICE_NAMES:
+        names = [*SERVICE_NAMES, ""] if serving else ["", *SERVICE_NAMES]
+        for name in names:
             self.health.set(name, status)
 
     def stop(self, grace: float) -> None:
