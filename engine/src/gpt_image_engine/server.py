@@ -122,6 +122,9 @@ class EngineServer:
         )
         self.has_token = bool(token)
         self.health = health.HealthServicer()
+        # grpcio-health-checking starts "" as SERVING; the engine is not until `set_serving(True)`
+        # (after start-up work such as the preload), so a client waiting for SERVING waits for that.
+        self.health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
         self._started = False
         self._register()
 
