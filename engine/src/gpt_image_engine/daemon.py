@@ -255,7 +255,6 @@ def serve(
     # Start-up objects live for the whole process: keep the cyclic GC from re-scanning them per job.
     gc.collect()
     gc.freeze()
-    server.set_serving(True)
     if socket_path is None or socket_path == paths.socket_path:
         pid_file = paths.pid_file
     else:
@@ -276,13 +275,15 @@ def serve(
     info_file.chmod(0o600)
     pid_file.write_text(f"{os.getpid()}\n")
     pid_file.chmod(0o600)
-    log.info("engine serving", extra={"data": info})
 
     def on_signal(signum: int, frame: object) -> None:
         engine.stop_requested.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    # Last: a client that waited for SERVING finds engine.pid and a graceful SIGTERM already there.
+    server.set_serving(True)
+    log.info("engine serving", extra={"data": info})
     try:
         while not engine.stop_requested.wait(0.5):
             if socket_path is not None and not socket_path.exists():
